@@ -1,0 +1,48 @@
+"""The `review` command: parses options, calls one library function, reports errors.
+
+Each subcommand lives in its own module here and exposes `register(subparsers)`,
+which adds its parser and sets `handler` to a function taking the parsed options
+and returning an exit code. Library errors (`ReviewError`) become one line,
+"Error: ...", and exit code 1; nothing else is caught, so bugs keep their traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from review import __version__
+from review.errors import ReviewError
+
+__all__ = ["main"]
+
+# Order is the order `review --help` lists them in: the pipeline's order.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="review",
+        description="Run, document and re-run the searches of a systematic review, "
+        "then deduplicate, screen and report (PRISMA 2020).",
+    )
+    parser.add_argument("--version", action="version", version=f"review {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"review.cli.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = build_parser().parse_args(argv)
+    try:
+        code: int = options.handler(options)
+    except ReviewError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted; everything already stored is kept.", file=sys.stderr)
+        return 130
+    return code

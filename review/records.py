@@ -1,0 +1,139 @@
+"""The one record type that every stage passes on, and its small value types.
+
+A `Record` is frozen: stages never change a record, they return new values
+(links, decisions) that refer to it by `Record.id`. Every sequence is a tuple
+so records are hashable and safe to share. Empty text is "" rather than None so
+that callers never need a None check to read a field; a missing year is None
+because 0 would be a wrong year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "AbstractSection",
+    "Author",
+    "MeshHeading",
+    "MeshQualifier",
+    "Record",
+    "Relation",
+    "Source",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """One author as PubMed models them: a person or a collective (group) name."""
+
+    family: str = ""
+    given: str = ""
+    initials: str = ""
+    collective: str = ""
+    orcid: str = ""
+
+    @property
+    def display(self) -> str:
+        """'Family Initials' for people, the group's name for collectives."""
+        if self.collective:
+            return self.collective
+        return f"{self.family} {self.initials}".strip() or self.given
+
+
+@dataclass(frozen=True, slots=True)
+class AbstractSection:
+    """One part of an abstract; `label` is "" for an unstructured abstract."""
+
+    text: str
+    label: str = ""
+    category: str = ""  # NLM's NlmCategory (BACKGROUND, METHODS, ...), when given
+
+
+@dataclass(frozen=True, slots=True)
+class MeshQualifier:
+    name: str
+    major: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MeshHeading:
+    descriptor: str
+    major: bool = False
+    qualifiers: tuple[MeshQualifier, ...] = ()
+    ui: str = ""  # descriptor unique ID, e.g. D006801 for Humans
+
+    @property
+    def is_major(self) -> bool:
+        """PubMed's [majr]: the descriptor or any of its qualifiers is a major topic."""
+        return self.major or any(q.major for q in self.qualifiers)
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A CommentsCorrections link: `kind` is NLM's RefType, e.g. ErratumIn, RetractionIn."""
+
+    kind: str
+    pmid: str = ""
+    citation: str = ""  # NLM's RefSource, e.g. "Addiction. 2020 Jan;115(1):1"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a record came from, so PRISMA can count records per database or file.
+
+    `database` is what PRISMA's identification box names ("PubMed", "Embase", or
+    the file name when the database is unknown); `search` is the protocol's
+    search name for PubMed records; `position` is 1-based within the file or
+    the search's PMID list.
+    """
+
+    database: str
+    file: str = ""
+    search: str = ""
+    position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A bibliographic record from any source.
+
+    `id` is unique within one run: the PMID for PubMed records, the file's own
+    ID column (e.g. the dedup benchmark's `ID`) where there is one, otherwise
+    "<file stem>:<position>".
+    """
+
+    id: str
+    source: Source
+    title: str = ""
+    abstract: tuple[AbstractSection, ...] = ()
+    authors: tuple[Author, ...] = ()
+    journal: str = ""
+    journal_abbrev: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    year: int | None = None
+    pub_date: str = ""  # as the source wrote it: "2020 Jan 5", "1998 Dec-1999 Jan"
+    pmid: str = ""
+    doi: str = ""
+    pmcid: str = ""
+    isbn: str = ""
+    url: str = ""
+    entry_type: str = "article"  # BibTeX-style: article, book, inbook, misc, ...
+    publication_types: tuple[str, ...] = ()
+    mesh: tuple[MeshHeading, ...] = ()
+    keywords: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    relations: tuple[Relation, ...] = ()
+    is_book: bool = False  # a PubmedBookArticle (e.g. a StatPearls chapter)
+    extra: tuple[tuple[str, str], ...] = field(default=())  # fields no other slot holds
+
+    @property
+    def abstract_text(self) -> str:
+        """The abstract as one string, labels kept as "LABEL: text" paragraphs."""
+        parts = (f"{s.label}: {s.text}" if s.label else s.text for s in self.abstract)
+        return "\n".join(p for p in parts if p)
+
+    @property
+    def mesh_descriptors(self) -> tuple[str, ...]:
+        return tuple(h.descriptor for h in self.mesh)

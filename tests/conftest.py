@@ -1,0 +1,29 @@
+"""Shared test fixtures.
+
+`shared` is the project's read-only data folder beside the repository
+(`../shared`). A newcomer's clone has none, so tests that need a large shared
+dataset take the `shared_dir` fixture and are skipped, saying why, when it is
+absent; CI has it, so they run there. Small fixtures live in tests/fixtures/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not (SHARED / "data" / "README.md").is_file():
+        pytest.skip(f"needs the shared data folder {SHARED}, which this clone does not have")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES

@@ -1,0 +1,81 @@
+from pathlib import Path
+
+import pytest
+
+from review.errors import ProtocolError
+from review.protocol import load_protocol, parse_protocol
+
+REPO = Path(__file__).resolve().parent.parent
+
+MINIMAL = """
+schema_version = 1
+name = "t"
+title = "T"
+question = "Q?"
+[[searches]]
+name = "a"
+query = "kratom[tiab]"
+"""
+
+
+def test_kratom_protocol_loads() -> None:
+    protocol = load_protocol(REPO / "queries" / "kratom.toml")
+    assert [s.name for s in protocol.searches] == ["mitragynine", "kratom-dependence", "cbt"]
+    assert all(s.database == "PubMed" for s in protocol.searches)
+    assert '"Substance-Related Disorders"[MeSH Terms]' in protocol.search("kratom-dependence").query
+    assert protocol.criteria.languages == ("eng",)
+
+
+def test_query_whitespace_is_folded() -> None:
+    text = MINIMAL.replace('"kratom[tiab]"', '"""\nkratom[tiab]\n  OR ketum[tiab]\n"""')
+    protocol = parse_protocol(text, Path("p.toml"))
+    assert protocol.searches[0].query == "kratom[tiab] OR ketum[tiab]"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ("schema_version = 1", "schema_version = 9"),
+            "p.toml:2: schema_version: 9 is not supported",
+        ),
+        (('query = "kratom[tiab]"', 'query = "  "'), "p.toml:8: searches[0].query: is empty"),
+        (
+            ('query = "kratom[tiab]"', "query = 3"),
+            "searches[0].query: expected a string, got a whole number",
+        ),
+        (('name = "t"', 'name = "t"\ncolour = "red"'), "p.toml:4: colour: unknown key"),
+        (('title = "T"', ""), "title: missing; expected a string"),
+        (
+            ('query = "kratom[tiab]"', 'query = "x"\nmindate = "2020"'),
+            "give both mindate and maxdate",
+        ),
+        (
+            ('query = "kratom[tiab]"', 'query = "x"\nmindate = "20"\nmaxdate="2021"'),
+            "'20' is not YYYY",
+        ),
+    ],
+)
+def test_mistakes_are_one_line_naming_file_and_key(change: tuple[str, str], expected: str) -> None:
+    text = MINIMAL.replace(*change)
+    with pytest.raises(ProtocolError) as info:
+        parse_protocol(text, Path("p.toml"))
+    message = str(info.value)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_duplicate_search_name() -> None:
+    text = MINIMAL + '[[searches]]\nname = "a"\nquery = "x"\n'
+    with pytest.raises(ProtocolError, match="duplicate search name 'a'"):
+        parse_protocol(text, Path("p.toml"))
+
+
+def test_toml_syntax_error_names_line() -> None:
+    with pytest.raises(ProtocolError, match=r"p.toml: TOML syntax error: .*line 3"):
+        parse_protocol('schema_version = 1\nname = "t"\ntitle = \n', Path("p.toml"))
+
+
+def test_missing_file() -> None:
+    with pytest.raises(ProtocolError, match="no such protocol file"):
+        load_protocol("nowhere/none.toml")
