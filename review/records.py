@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 __all__ = [
     "AbstractSection",
     "Author",
+    "ImportProblem",
+    "ImportResult",
     "MeshHeading",
     "MeshQualifier",
     "Record",
@@ -137,3 +139,22 @@ class Record:
     @property
     def mesh_descriptors(self) -> tuple[str, ...]:
         return tuple(h.descriptor for h in self.mesh)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProblem:
+    """An entry that could not be read; the rest of the file is still imported."""
+
+    file: str
+    position: int  # line number for text formats, 1-based record position for XML
+    message: str
+    record_id: str = ""  # the PMID or entry key, when it could be read
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What reading one input gave: good records, problems, and PubMed deletions."""
+
+    records: tuple[Record, ...]
+    problems: tuple[ImportProblem, ...] = ()
+    deleted_pmids: tuple[str, ...] = ()  # NLM DeleteCitation entries
