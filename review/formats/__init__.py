@@ -1,0 +1,157 @@
+"""Reading and writing bibliographic files in every format `review` supports.
+
+`read_records` picks the reader from the file's extension, or from its first
+bytes when the extension says nothing (".txt", no extension, ".gz");
+`write_records` picks the writer from the output's extension. Each format has
+its own module; the readers are imported only when used.
+
+    format         read from                              written to
+    PubMed XML     .xml (efetch, NLM baseline/update)     -
+    MEDLINE        .nbib .medline, text "PMID- "          .nbib
+    RIS            .ris, text "TY  - "                    .ris
+    BibTeX         .bib .bibtex, text "@article{"         .bib
+    CSV            .csv, .tsv is not read                 .csv
+    JSON Lines     .jsonl                                 .jsonl
+
+Every reader also takes a gzip file (".csv.gz" or any gzip content).
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from review.errors import InputError
+from review.records import ImportResult, Record
+
+__all__ = [
+    "WRITE_FORMATS",
+    "detect_format",
+    "read_records",
+    "write_records",
+]
+
+WRITE_FORMATS = {
+    ".ris": "ris",
+    ".bib": "bibtex",
+    ".csv": "csv",
+    ".nbib": "medline",
+    ".jsonl": "jsonl",
+}
+
+EXTENSION_FORMATS = {
+    ".xml": "pubmed-xml",
+    ".nbib": "medline",
+    ".medline": "medline",
+    ".ris": "ris",
+    ".bib": "bibtex",
+    ".bibtex": "bibtex",
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+}
+SNIFF_BYTES = 4096
+
+
+def detect_format(path: Path) -> str:
+    """The input format, from the extension or else from the first few kilobytes."""
+    name = path.name.lower().removesuffix(".gz")
+    suffix = Path(name).suffix
+    if suffix in EXTENSION_FORMATS:
+        return EXTENSION_FORMATS[suffix]
+    head = read_head(path)
+    sniffed = sniff(head)
+    if sniffed is None:
+        raise InputError(
+            f"{path}: cannot tell its format; give it one of the extensions "
+            f"{', '.join(sorted(EXTENSION_FORMATS))}"
+        )
+    return sniffed
+
+
+def read_head(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(2)
+            handle.seek(0)
+            if magic == b"\x1f\x8b":
+                with gzip.open(handle) as unzipped:
+                    raw = unzipped.read(SNIFF_BYTES)
+            else:
+                raw = handle.read(SNIFF_BYTES)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; check the path") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc})") from None
+    return raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def sniff(head: str) -> str | None:
+    stripped = head.lstrip()
+    if stripped.startswith("<"):
+        return "pubmed-xml"
+    if re.search(r"^PMID- ", head, re.MULTILINE):
+        return "medline"
+    if re.search(r"^TY  - ", head, re.MULTILINE):
+        return "ris"
+    if re.search(r"^\s*@\w+\s*[{(]", head, re.MULTILINE):
+        return "bibtex"
+    if stripped.startswith("{"):
+        return "jsonl"
+    if "," in head.split("\n", 1)[0]:
+        return "csv"
+    return None
+
+
+# Each format's module and its reader and writer; modules are imported only when
+# used, so reading CSV does not load lxml, Biopython, rispy or bibtexparser.
+READERS: dict[str, tuple[str, str]] = {
+    "csv": ("review.formats.table", "read_csv"),
+    "pubmed-xml": ("review.formats.pubmed_xml", "read_pubmed_xml"),
+}
+WRITERS: dict[str, tuple[str, str]] = {
+    "csv": ("review.formats.table", "write_csv"),
+}
+
+
+def reader_for(format_name: str) -> Callable[..., ImportResult]:
+    module, name = READERS[format_name]
+    reader: Callable[..., ImportResult] = getattr(importlib.import_module(module), name)
+    return reader
+
+
+def writer_for(format_name: str) -> Callable[[Iterable[Record], Path], int]:
+    module, name = WRITERS[format_name]
+    writer: Callable[[Iterable[Record], Path], int] = getattr(importlib.import_module(module), name)
+    return writer
+
+
+def read_records(path: Path, *, database: str | None = None) -> ImportResult:
+    """Records, problems and deletions from one file of any supported format.
+
+    `database` names the source for PRISMA ("Embase"); without it the file's own
+    database field is used where the format has one, else the file's stem.
+    Raises InputError when the file cannot be read at all.
+    """
+    format_name = detect_format(path)
+    if format_name not in READERS:
+        raise InputError(f"{path}: reading {format_name} files is not supported yet")
+    if format_name == "pubmed-xml":
+        return reader_for(format_name)(path, database=database or "PubMed")
+    return reader_for(format_name)(path, database=database)
+
+
+def write_records(records: Iterable[Record], path: Path) -> int:
+    """Write records in the format OUTPUT's extension names; returns how many were written."""
+    format_name = WRITE_FORMATS.get(path.suffix.lower())
+    if format_name is None or format_name not in WRITERS:
+        raise InputError(
+            f"{path}: cannot tell which format to write; end the name with one of "
+            f"{', '.join(WRITE_FORMATS)}"
+        )
+    try:
+        return writer_for(format_name)(records, path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be written ({exc.strerror or exc})") from None

@@ -1,0 +1,256 @@
+"""CSV import and export.
+
+Reads the columns of the deduplication benchmark (ID, ENTRYTYPE, author, year,
+title, journal, volume, number, pages, abstract, doi, isbn, url), of the
+Cohen 2006 screening sets (record_id, pubmedID, title, keywords, authors,
+abstract, label_*) and the columns this module writes. Column names match
+case-insensitively; a column no field holds (a screening label, say) is kept in
+`Record.extra` under its own name, so nothing in the file is lost.
+
+The export writes one row per record with the same columns, lists joined by
+"; ", and neutralises cells a spreadsheet would run as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from review.errors import InputError
+from review.formats.fields import (
+    abstract_sections,
+    format_person,
+    join_list,
+    parse_year,
+    split_authors,
+    split_list,
+)
+from review.formats.medline import format_mesh_heading, parse_mesh_heading
+from review.formats.textfile import display_name, file_stem, read_text
+from review.records import ImportProblem, ImportResult, Record, Relation, Source
+
+__all__ = ["iter_csv", "read_csv", "write_csv"]
+
+# Each field and the column names (lower case) that fill it; the first is what we write.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "record_id"),
+    "entry_type": ("entry_type", "entrytype"),
+    "title": ("title",),
+    "authors": ("authors", "author"),
+    "year": ("year",),
+    "pub_date": ("pub_date",),
+    "journal": ("journal", "journal_title", "secondary_title"),
+    "journal_abbrev": ("journal_abbrev",),
+    "volume": ("volume",),
+    "issue": ("issue", "number"),
+    "pages": ("pages",),
+    "abstract": ("abstract",),
+    "doi": ("doi",),
+    "pmid": ("pmid", "pubmedid", "pubmed_id"),
+    "pmcid": ("pmcid",),
+    "isbn": ("isbn",),
+    "url": ("url",),
+    "publication_types": ("publication_types",),
+    "mesh": ("mesh",),
+    "keywords": ("keywords",),
+    "languages": ("languages", "language"),
+    "relations": ("relations",),
+    "is_book": ("is_book",),
+    "database": ("database",),
+}
+COLUMN_FIELD = {name: field for field, names in COLUMNS.items() for name in names}
+WRITTEN_COLUMNS = tuple(names[0] for names in COLUMNS.values())
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def read_csv(path: Path, *, database: str | None = None) -> ImportResult:
+    """Every row of a CSV file (plain or gzip) as a record; bad rows become problems."""
+    decoded = read_text(path)
+    records: list[Record] = []
+    problems = list(decoded.problems)
+    for item in iter_csv(
+        io.StringIO(decoded.text, newline=""),
+        database=database or file_stem(path),
+        file=display_name(path),
+        use_database_column=database is None,
+    ):
+        if isinstance(item, Record):
+            records.append(item)
+        else:
+            problems.append(item)
+    return ImportResult(tuple(records), tuple(sorted(problems, key=lambda p: p.position)))
+
+
+def iter_csv(
+    stream: io.StringIO,
+    *,
+    database: str,
+    file: str,
+    use_database_column: bool = True,
+) -> Iterator[Record | ImportProblem]:
+    reader = csv.reader(stream)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        raise InputError(f"{file}:1: the CSV header cannot be read ({exc})") from None
+    fields = [COLUMN_FIELD.get(name.strip().lower(), "") for name in header]
+    if "id" not in fields and "title" not in fields:
+        raise InputError(
+            f"{file}:1: no ID or title column among {', '.join(header)[:200]}; "
+            "is this a CSV export of records?"
+        )
+    position = 0
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield ImportProblem(file, line, f"row cannot be read as CSV ({exc})")
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        position += 1
+        if len(row) != len(header):
+            yield ImportProblem(
+                file, line, f"row has {len(row)} cells but the header has {len(header)}"
+            )
+            continue
+        source = Source(database=database, file=file, position=position)
+        yield record_from_row(header, fields, row, source, use_database_column)
+
+
+def record_from_row(
+    header: list[str],
+    fields: list[str],
+    row: list[str],
+    source: Source,
+    use_database_column: bool,
+) -> Record:
+    values: dict[str, str] = {}
+    extra: list[tuple[str, str]] = []
+    for name, field, written in zip(header, fields, row, strict=True):
+        cell = unneutralise(written)
+        if field and field not in values:
+            values[field] = cell.strip()
+        elif cell != "":
+            extra.append((name, cell))
+    get = values.get
+    if use_database_column and get("database"):
+        source = Source(get("database", ""), source.file, source.search, source.position)
+    return Record(
+        id=get("id") or f"{file_stem(Path(source.file))}:{source.position}",
+        source=source,
+        title=get("title", ""),
+        abstract=abstract_sections(get("abstract", "")),
+        authors=split_authors(get("authors", "")),
+        journal=get("journal", ""),
+        journal_abbrev=get("journal_abbrev", ""),
+        volume=get("volume", ""),
+        issue=get("issue", ""),
+        pages=get("pages", ""),
+        year=parse_year(get("year", "") or get("pub_date", "")),
+        pub_date=get("pub_date", ""),
+        pmid=get("pmid", ""),
+        doi=get("doi", ""),
+        pmcid=get("pmcid", ""),
+        isbn=get("isbn", ""),
+        url=get("url", ""),
+        entry_type=get("entry_type") or "article",
+        publication_types=split_list(get("publication_types", "")),
+        mesh=tuple(parse_mesh_heading(h) for h in split_list(get("mesh", ""))),
+        keywords=split_list(get("keywords", "")),
+        languages=split_list(get("languages", "")),
+        relations=parse_relations(get("relations", "")),
+        is_book=get("is_book", "").lower() in {"true", "1", "yes"},
+        extra=tuple(extra),
+    )
+
+
+def parse_relations(cell: str) -> tuple[Relation, ...]:
+    """ "ErratumIn PMID 123; CommentOn Addiction. 2020;115:1" back into relations."""
+    relations = []
+    for part in split_list(cell):
+        kind, _, rest = part.partition(" ")
+        if rest.startswith("PMID "):
+            relations.append(Relation(kind=kind, pmid=rest.removeprefix("PMID ").strip()))
+        else:
+            relations.append(Relation(kind=kind, citation=rest.strip()))
+    return tuple(relations)
+
+
+def format_relation(relation: Relation) -> str:
+    target = f"PMID {relation.pmid}" if relation.pmid else relation.citation
+    return f"{relation.kind} {target}".strip()
+
+
+def row_of(record: Record) -> dict[str, str]:
+    return {
+        "id": record.id,
+        "entry_type": record.entry_type,
+        "title": record.title,
+        "authors": join_list([format_person(a) for a in record.authors]),
+        "year": "" if record.year is None else str(record.year),
+        "pub_date": record.pub_date,
+        "journal": record.journal,
+        "journal_abbrev": record.journal_abbrev,
+        "volume": record.volume,
+        "issue": record.issue,
+        "pages": record.pages,
+        "abstract": record.abstract_text,
+        "doi": record.doi,
+        "pmid": record.pmid,
+        "pmcid": record.pmcid,
+        "isbn": record.isbn,
+        "url": record.url,
+        "publication_types": join_list(record.publication_types),
+        "mesh": join_list([format_mesh_heading(h) for h in record.mesh]),
+        "keywords": join_list(record.keywords),
+        "languages": join_list(record.languages),
+        "relations": join_list([format_relation(r) for r in record.relations]),
+        "is_book": "true" if record.is_book else "",
+        "database": record.source.database,
+    }
+
+
+def neutralise(cell: str) -> str:
+    """Prefix a quote so a spreadsheet shows the cell as text instead of running it.
+
+    A value that itself starts with quotes before a formula character gets one
+    more, so `unneutralise` gives every value back exactly.
+    """
+    return "'" + cell if cell.lstrip("'").startswith(FORMULA_STARTS) else cell
+
+
+def unneutralise(cell: str) -> str:
+    """Undo `neutralise` when reading a CSV this module (or a careful tool) wrote."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
+def write_csv(records: Iterable[Record], path: Path) -> int:
+    """Write records as CSV (UTF-8); returns how many were written."""
+    records = list(records)
+    extra_columns: dict[str, None] = {}
+    for record in records:
+        for name, _ in record.extra:
+            if name.lower() not in COLUMN_FIELD:
+                extra_columns.setdefault(name, None)
+    columns = [*WRITTEN_COLUMNS, *extra_columns]
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        for record in records:
+            row = row_of(record)
+            for name, value in record.extra:
+                if name in extra_columns and name not in row:
+                    row[name] = value
+            writer.writerow([neutralise(row.get(column, "")) for column in columns])
+    return len(records)

@@ -1,0 +1,113 @@
+"""Reading an import file's text: gzip or plain, UTF-8 or not, with problems named by line.
+
+Exports from databases are not always UTF-8 (older EndNote and Ovid files are
+often Windows-1252), and files glued together by hand can mix both. A file is
+decoded as UTF-8 (a byte-order mark is dropped); when that fails, each line that
+is not UTF-8 is decoded as Windows-1252 (Latin-1 for the five bytes Windows-1252
+leaves undefined) and reported, so the reviewer can check those entries while
+every entry is still imported.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from review.errors import InputError
+from review.records import ImportProblem
+
+__all__ = ["DecodedText", "display_name", "file_stem", "read_text"]
+
+GZIP_MAGIC = b"\x1f\x8b"
+# Past this many undecodable lines, one summary problem stands for the rest.
+MAX_REPORTED_ENCODING_LINES = 10
+COMPRESSION_SUFFIXES = (".gz",)
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedText:
+    text: str
+    problems: tuple[ImportProblem, ...] = ()
+
+
+def display_name(path: Path) -> str:
+    """The name problems and sources use for a file: its name, not its full path."""
+    return path.name
+
+
+def file_stem(path: Path) -> str:
+    """'records' for records.csv.gz: the name without compression and format suffixes."""
+    name = path.name
+    for suffix in COMPRESSION_SUFFIXES:
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    return Path(name).stem or name
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped when it is gzip whatever its name."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a file; name the file to import") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if raw.startswith(GZIP_MAGIC):
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(
+                f"{path}: is not a readable gzip file ({exc}); re-download or unpack it"
+            ) from None
+    return raw
+
+
+def read_text(path: Path) -> DecodedText:
+    """The whole file as text, with one problem per line that was not UTF-8."""
+    return decode(read_bytes(path), display_name(path))
+
+
+def decode(raw: bytes, file: str) -> DecodedText:
+    try:
+        return DecodedText(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        pass
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    parts: list[str] = []
+    problems: list[ImportProblem] = []
+    bad_lines: list[int] = []
+    for number, line in enumerate(raw.splitlines(keepends=True), start=1):
+        try:
+            parts.append(line.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            parts.append(decode_legacy(line))
+            bad_lines.append(number)
+            if len(bad_lines) <= MAX_REPORTED_ENCODING_LINES:
+                message = (
+                    f"not UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1}); "
+                    "read as Windows-1252, check this entry's accents"
+                )
+                problems.append(ImportProblem(file, number, message))
+    if len(bad_lines) > MAX_REPORTED_ENCODING_LINES:
+        rest = len(bad_lines) - MAX_REPORTED_ENCODING_LINES
+        problems.append(
+            ImportProblem(
+                file,
+                bad_lines[MAX_REPORTED_ENCODING_LINES],
+                f"{rest} more lines are not UTF-8; re-export the file as UTF-8 if you can",
+            )
+        )
+    return DecodedText("".join(parts), tuple(problems))
+
+
+# Windows-1252 leaves these five bytes undefined; Latin-1 maps every byte, so
+# they become C1 controls rather than stopping the import.
+UNDEFINED_CP1252 = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
+
+
+def decode_legacy(line: bytes) -> str:
+    return "".join(chr(b) if b in UNDEFINED_CP1252 else bytes([b]).decode("cp1252") for b in line)

@@ -1,0 +1,262 @@
+"""CSV import (dedup benchmark and Cohen 2006 columns) and export."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from review.errors import InputError
+from review.formats import read_records, write_records
+from review.formats.table import neutralise, unneutralise
+from review.records import AbstractSection, Author, ImportProblem, Record, Source
+
+
+@pytest.fixture
+def formats_dir(fixtures_dir: Path) -> Path:
+    return fixtures_dir / "formats"
+
+
+def test_dedup_benchmark_columns(formats_dir: Path) -> None:
+    result = read_records(formats_dir / "dedup_cardiac_sample.csv.gz", database="cardiac")
+    assert result.problems == ()
+    assert [r.id for r in result.records] == [
+        "id_0003268",
+        "id_0001658",
+        "id_0007880",
+        "id_0002255",
+    ]
+    first = result.records[0]
+    assert first.source == Source(
+        database="cardiac", file="dedup_cardiac_sample.csv.gz", position=1
+    )
+    assert first.entry_type == "article"
+    assert first.title == (
+        '"Cardioprotection" by ACE-inhibitors in acute myocardial ischemia and infarction?'
+    )
+    assert first.year == 1993
+    assert first.journal == "Basic Res Cardiol"
+    assert first.volume == "88 Suppl 1"
+    assert first.issue == ""
+    assert first.pages == "139-54"
+    assert first.doi == "10.1007/978-3-642-72497-8_10"
+    assert first.isbn == "0300-8428 (Print)\n0300-8428 (Linking)"
+    assert first.url == "https://www.ncbi.nlm.nih.gov/pubmed/8357329"
+    assert first.abstract_text.startswith("Coronary artery occlusion results")
+    # Names run together are the dedup stage's to split; the cell is kept whole.
+    assert first.authors == (Author(collective="Przyklenk K.Kloner R. A."),)
+    assert first.extra == ()
+    assert result.records[3].source.position == 4
+
+
+def test_dedup_bibtex_style_authors_are_split(formats_dir: Path) -> None:
+    result = read_records(formats_dir / "dedup_stroke_sample.csv")
+    first = result.records[0]
+    assert first.source.database == "dedup_stroke_sample"
+    assert first.authors[:2] == (
+        Author(family="Zhai", given="Q. J.", initials="QJ"),
+        Author(family="Yue", given="X. Y.", initials="XY"),
+    )
+    assert len(first.authors) == 5
+    assert (first.volume, first.issue, first.pages, first.year) == ("7", "2", "73-76", 2010)
+
+
+def test_cohen_screening_columns_keep_labels_in_extra(formats_dir: Path) -> None:
+    result = read_records(formats_dir / "cohen_adhd_sample.csv", database="ADHD")
+    assert result.problems == ()
+    assert [r.id for r in result.records] == ["1", "2", "3", "17"]
+    first = result.records[0]
+    assert first.pmid == "10051933"
+    assert first.title == (
+        "The effectiveness of clonidine as an analgesic in paediatric adenotonsillectomy."
+    )
+    assert first.keywords[:3] == ("Acetaminophen", "Adenoidectomy", "Administration, Oral")
+    assert len(first.keywords) == 26
+    assert first.authors[0] == Author(family="Reimer", given="E J", initials="EJ")
+    assert len(first.authors) == 6
+    assert dict(first.extra) == {"label_abstract_screening": "0", "label_included": "0"}
+    assert dict(result.records[3].extra) == {
+        "label_abstract_screening": "1",
+        "label_included": "1",
+    }
+
+
+def test_cohen_without_keywords_and_with_year(tmp_path: Path) -> None:
+    path = tmp_path / "ACEInhibitors_online.csv"
+    path.write_text(
+        "record_id,pubmedID,title,authors,abstract,year,label_included,label_abstract_screening\n"
+        "1,10024335,Distinct effects.,P Nazzaro; M Manzari,Text.,1999,0,1\n",
+        encoding="utf-8",
+    )
+    (record,) = read_records(path).records
+    assert record.year == 1999
+    assert record.authors == (
+        Author(family="Nazzaro", given="P", initials="P"),
+        Author(family="Manzari", given="M", initials="M"),
+    )
+    assert record.extra == (("label_included", "0"), ("label_abstract_screening", "1"))
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    ("relative", "count"),
+    [
+        ("data/dedup/cardiac/records.csv.gz", 8948),
+        ("data/dedup/digital_work/records.csv.gz", 7159),
+        ("data/screening/cohen2006/ADHD.csv.gz", 851),
+    ],
+)
+def test_whole_shared_files_read_without_problems(
+    shared_dir: Path, relative: str, count: int
+) -> None:
+    result = read_records(shared_dir / relative)
+    assert result.problems == ()
+    assert len(result.records) == count
+    assert len({r.id for r in result.records}) == count
+
+
+def test_malformed_row_in_the_middle_is_reported_and_others_kept(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        'ID,title,year\nA,"First",2001\nB,"Second",2002,surplus\nC,"Third\nline two",2003\n'
+        "D,Fourth,2004\n",
+        encoding="utf-8",
+    )
+    result = read_records(path)
+    assert [r.id for r in result.records] == ["A", "C", "D"]
+    assert result.records[1].title == "Third\nline two"
+    assert result.problems == (
+        ImportProblem("mixed.csv", 3, "row has 4 cells but the header has 3"),
+    )
+    # Positions count entries in the file, the bad one included.
+    assert [r.source.position for r in result.records] == [1, 3, 4]
+
+
+def test_non_utf8_line_is_reported_and_read_as_windows_1252(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.csv"
+    path.write_bytes("ID,title\nA,Café\n".encode() + "B,Müller\n".encode("cp1252"))
+    result = read_records(path)
+    assert [r.title for r in result.records] == ["Café", "Müller"]
+    assert result.problems == (
+        ImportProblem(
+            "legacy.csv",
+            3,
+            "not UTF-8 (byte 0xfc at column 4); read as Windows-1252, check this entry's accents",
+        ),
+    )
+
+
+def test_utf8_byte_order_mark_is_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfID,title\nA,T\n")
+    (record,) = read_records(path).records
+    assert record.id == "A"
+
+
+def test_unreadable_files_raise_one_line_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"missing\.csv: no such file; check the path"):
+        read_records(tmp_path / "missing.csv")
+    broken = tmp_path / "broken.csv.gz"
+    broken.write_bytes(b"\x1f\x8b" + b"not really gzip")
+    with pytest.raises(InputError, match=r"broken\.csv\.gz: is not a readable gzip file"):
+        read_records(broken)
+    unrelated = tmp_path / "numbers.csv"
+    unrelated.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"^\S*numbers\.csv:1: no ID or title column among a, b"):
+        read_records(unrelated)
+
+
+def test_gzip_content_is_read_whatever_the_name(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(gzip.compress(b"ID,title\nA,T\n"))
+    assert read_records(path).records[0].title == "T"
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("'=x", "''=x"),
+        ("'plain", "'plain"),
+        ("plain", "plain"),
+        ("", ""),
+    ],
+)
+def test_formula_cells_are_neutralised(value: str, written: str) -> None:
+    assert neutralise(value) == written
+    assert unneutralise(neutralise(value)) == value
+
+
+def test_exported_csv_has_no_formula_cells(tmp_path: Path) -> None:
+    record = Record(
+        id="x1",
+        source=Source("Embase"),
+        title="=cmd|' /C calc'!A0",
+        pages="-5",
+        extra=(("note", "@evil"),),
+    )
+    path = tmp_path / "out.csv"
+    assert write_records([record], path) == 1
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if c[:1] in {"=", "+", "-", "@", "\t", "\r"}]
+    assert "'=cmd|' /C calc'!A0" in cells
+    (back,) = read_records(path).records
+    assert (back.title, back.pages, back.extra) == (record.title, "-5", (("note", "@evil"),))
+
+
+def test_export_and_import_keep_every_csv_field(tmp_path: Path) -> None:
+    from review.records import MeshHeading, MeshQualifier, Relation
+
+    record = Record(
+        id="12345",
+        source=Source("PubMed", file="search.xml", search="main", position=3),
+        title="Kratom withdrawal; a study",
+        abstract=(
+            AbstractSection("Why.", label="BACKGROUND"),
+            AbstractSection("How.", label="METHODS"),
+        ),
+        authors=(
+            Author(family="Smith", given="Kirsten E", initials="KE"),
+            Author(collective="Kratom Study Group"),
+        ),
+        journal="Addiction",
+        journal_abbrev="Addiction",
+        volume="115",
+        issue="1",
+        pages="1-9",
+        year=2020,
+        pub_date="2020 Jan",
+        pmid="12345",
+        doi="10.1111/add.1",
+        pmcid="PMC1",
+        isbn="978-3-16-148410-0",
+        url="https://example.org/a",
+        entry_type="article",
+        publication_types=("Journal Article", "Review"),
+        mesh=(
+            MeshHeading(
+                "Analgesics, Opioid",
+                qualifiers=(MeshQualifier("adverse effects", major=True),),
+            ),
+            MeshHeading("Humans"),
+        ),
+        keywords=("kratom", "mitragynine"),
+        languages=("eng",),
+        relations=(Relation("ErratumIn", pmid="999"), Relation("CommentOn", citation="X. 2020")),
+        is_book=True,
+        extra=(("label_included", "1"),),
+    )
+    path = tmp_path / "out.csv"
+    write_records([record], path)
+    (back,) = read_records(path).records
+    assert back == replace(record, source=Source("PubMed", file="out.csv", position=1))
