@@ -34,6 +34,7 @@ SCHEMA_VERSION = 1
 
 Species = Literal["any", "humans", "not-animal-only"]
 ConceptRole = Literal["require", "exclude"]
+WhenAbsent = Literal["exclude", "needs-human"]
 DateType = Literal["pdat", "edat", "mdat"]
 SearchField = Literal["title", "abstract", "mesh", "keywords", "publication_types"]
 
@@ -89,6 +90,10 @@ class Concept:
     fields: tuple[SearchField, ...]
     role: ConceptRole = "require"
     description: str = ""
+    # What a required concept's absence means: "exclude" (with `reason`), or
+    # "needs-human" when absence alone is not enough to exclude (e.g. study
+    # design words an abstract may leave out); either way the rules cannot include.
+    when_absent: WhenAbsent = "exclude"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +108,41 @@ class Criteria:
     exclude_retracted: bool = True
     concepts: tuple[Concept, ...] = ()
     reasons: tuple[tuple[str, str], ...] = ()  # reason code -> text for the report
+    # Reason codes of the built-in criteria ([criteria.reason_codes] overrides them).
+    years_reason: str = "out-of-years"
+    language_reason: str = "language"
+    publication_type_reason: str = "publication-type"
+    species_reason: str = "animal-only"
+    retracted_reason: str = "retracted"
+    # False: rules only exclude and people make every inclusion (a rule that would
+    # include answers needs-human instead).
+    rules_include: bool = True
 
     def reason_text(self, code: str) -> str:
-        return dict(self.reasons).get(code, code)
+        return dict(self.reasons).get(code) or _BUILTIN_REASON_TEXTS.get(code, code)
+
+    def reason_codes(self) -> tuple[tuple[str, str], ...]:
+        """Every reason code a record can be excluded with, and its text, in a stable order."""
+        codes = [
+            self.years_reason,
+            self.language_reason,
+            self.publication_type_reason,
+            self.species_reason,
+            self.retracted_reason,
+            *(c.reason for c in self.concepts),
+            *(code for code, _ in self.reasons),
+        ]
+        unique = dict.fromkeys(codes)
+        return tuple((code, self.reason_text(code)) for code in unique)
+
+
+_BUILTIN_REASON_TEXTS = {
+    "out-of-years": "Published outside the review's years",
+    "language": "Not in a language the review includes",
+    "publication-type": "Publication type the review excludes",
+    "animal-only": "Animal-only study",
+    "retracted": "Retracted publication or retraction notice",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +391,8 @@ class _Reader:
                 "exclude_retracted",
                 "concepts",
                 "reasons",
+                "reason_codes",
+                "rules_include",
             },
         )
         p = "criteria."
@@ -372,13 +411,23 @@ class _Reader:
             ("any", "humans", "not-animal-only"),
             f"{p}species",
         )
+        codes = self.get(data, "reason_codes", dict, {}, prefix=p)
+        self.table(codes, "criteria.reason_codes", set(_REASON_CODE_KEYS))
+        for key, code in codes.items():
+            if not isinstance(code, str) or not _NAME.match(code):
+                raise self.fail(
+                    f"{p}reason_codes.{key}", "expected a code of letters, digits, '-' or '_'."
+                )
+        overrides = {_REASON_CODE_KEYS[key]: code for key, code in codes.items()}
         return Criteria(
+            **overrides,
             years=YearRange(first if first >= 0 else None, last if last >= 0 else None),
             languages=tuple(v.lower() for v in self.strings(data, "languages", prefix=p)),
             include_publication_types=self.strings(data, "include_publication_types", prefix=p),
             exclude_publication_types=self.strings(data, "exclude_publication_types", prefix=p),
             species=species,  # type: ignore[arg-type]
             exclude_retracted=self.get(data, "exclude_retracted", bool, True, prefix=p),
+            rules_include=self.get(data, "rules_include", bool, True, prefix=p),
             concepts=self.concepts(data.get("concepts", [])),
             reasons=tuple(reasons.items()),
         )
@@ -395,7 +444,7 @@ class _Reader:
             self.table(
                 item,
                 f"criteria.concepts[{n}]",
-                {"name", "reason", "terms", "fields", "role", "description"},
+                {"name", "reason", "terms", "fields", "role", "description", "when_absent"},
             )
             name = self.get(item, "name", str, prefix=prefix).strip()
             if name in seen:
@@ -416,6 +465,11 @@ class _Reader:
                         f"{prefix}role",
                     ),  # type: ignore[arg-type]
                     description=self.get(item, "description", str, "", prefix=prefix),
+                    when_absent=self.choice(
+                        self.get(item, "when_absent", str, "exclude", prefix=prefix),
+                        ("exclude", "needs-human"),
+                        f"{prefix}when_absent",
+                    ),  # type: ignore[arg-type]
                 )
             )
         return tuple(result)
@@ -426,6 +480,16 @@ class _Reader:
         for f in formats:
             self.choice(f, EXPORT_FORMATS, "exports.formats")
         return Exports(formats) if formats else Exports()
+
+
+# [criteria.reason_codes] key -> Criteria field it sets.
+_REASON_CODE_KEYS = {
+    "years": "years_reason",
+    "languages": "language_reason",
+    "publication_types": "publication_type_reason",
+    "species": "species_reason",
+    "retracted": "retracted_reason",
+}
 
 
 def _kind_name(kind: type) -> str:

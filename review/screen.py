@@ -1,15 +1,50 @@
-"""Screening: explainable rules from the protocol's criteria; people decide the rest."""
+"""Screening: explainable rules from the protocol's criteria; people decide the rest.
+
+`screen_record` applies the criteria to one record and says what matched and
+what did not. A rule excludes only when the record itself shows it fails a
+criterion (a known year outside the range, MeSH that says animals only, an
+abstract that never names the topic); whenever the record lacks what a rule
+needs (no MeSH, no abstract, no language), the answer is needs-human. Rules
+never look at the full text, so the full-text stage is people's alone.
+
+`effective_decisions` lays the people's decisions over the rules': a person
+always wins, and because rule decisions are recomputed on every run from the
+criteria, changing the criteria re-screens only what rules decided.
+"""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
-__all__ = ["Decision", "Outcome", "Stage"]
+from review.protocol import Concept, Criteria, SearchField
+from review.records import Record
+
+__all__ = [
+    "STAGES",
+    "Decision",
+    "FullTextCounts",
+    "Outcome",
+    "Stage",
+    "TitleAbstractCounts",
+    "effective_decisions",
+    "explain",
+    "full_text_counts",
+    "match_spans",
+    "screen_record",
+    "screen_records",
+    "term_pattern",
+    "title_abstract_counts",
+]
 
 Stage = Literal["title-abstract", "full-text"]
 # not-retrieved: full-text stage only, PRISMA's "reports not retrieved".
 Outcome = Literal["include", "exclude", "needs-human", "not-retrieved"]
+STAGES: tuple[Stage, ...] = ("title-abstract", "full-text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,3 +60,406 @@ class Decision:
     unmatched: tuple[str, ...] = ()
     at: str = ""  # ISO 8601 time for human decisions
     note: str = ""
+
+
+# --- matching terms ------------------------------------------------------------------
+
+_SEPARATOR = re.compile(r"[\s\-]+")
+
+
+@lru_cache(maxsize=4096)
+def term_pattern(term: str) -> re.Pattern[str]:
+    """A term as a regex: case-insensitive, on word boundaries, `*` truncates.
+
+    Spaces and hyphens inside a term match any run of spaces or hyphens (or
+    none), so "cognitive behavio*" finds "cognitive-behavioural" and
+    "7-OH-mitragynine" finds "7-OH mitragynine".
+    """
+    words = [w for w in _SEPARATOR.split(term.strip()) if w]
+    body = r"[\s\-]*".join(re.escape(w).replace(r"\*", r"\w*") for w in words)
+    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+
+
+def _field_values(record: Record, field: SearchField) -> tuple[str, ...]:
+    if field == "title":
+        return (record.title,)
+    if field == "abstract":
+        return (record.abstract_text,)
+    if field == "mesh":
+        return record.mesh_descriptors
+    if field == "keywords":
+        return record.keywords
+    return record.publication_types
+
+
+_FIELD_LABEL: dict[SearchField, str] = {
+    "title": "title",
+    "abstract": "abstract",
+    "mesh": "MeSH",
+    "keywords": "keywords",
+    "publication_types": "publication types",
+}
+
+
+def _concept_hits(record: Record, concept: Concept) -> list[str]:
+    """Evidence for every field in which the concept occurs: first hit per field."""
+    hits = []
+    for field in concept.fields:
+        found = _first_hit(_field_values(record, field), concept.terms)
+        if found:
+            hits.append(f"{concept.name}: '{found}' in {_FIELD_LABEL[field]}")
+    return hits
+
+
+def _first_hit(values: Sequence[str], terms: Sequence[str]) -> str:
+    for value in values:
+        for term in terms:
+            match = term_pattern(term).search(value)
+            if match:
+                return match.group(0)
+    return ""
+
+
+def match_spans(text: str, criteria: Criteria, field: SearchField) -> list[tuple[int, int, str]]:
+    """(start, end, concept name) of every concept term in `text`, for highlighting."""
+    spans: list[tuple[int, int, str]] = []
+    for concept in criteria.concepts:
+        if field not in concept.fields:
+            continue
+        for term in concept.terms:
+            spans.extend(
+                (m.start(), m.end(), concept.name)
+                for m in term_pattern(term).finditer(text)
+                if m.end() > m.start()
+            )
+    return sorted(spans)
+
+
+# --- the checks ----------------------------------------------------------------------
+
+CheckStatus = Literal["pass", "fail", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    status: CheckStatus
+    evidence: str
+    reason: str = ""
+
+
+_HUMANS = ("humans", "D006801")
+_ANIMALS = ("animals", "D000818")
+_RETRACTED_TYPE = "retracted publication"
+_RETRACTION_NOTICE_TYPE = "retraction of publication"
+# Names that other databases' exports use for MEDLINE's language codes.
+_LANGUAGE_CODES = {
+    "english": "eng",
+    "en": "eng",
+    "french": "fre",
+    "fr": "fre",
+    "german": "ger",
+    "de": "ger",
+    "spanish": "spa",
+    "es": "spa",
+    "italian": "ita",
+    "it": "ita",
+    "portuguese": "por",
+    "pt": "por",
+    "dutch": "dut",
+    "nl": "dut",
+    "russian": "rus",
+    "ru": "rus",
+    "chinese": "chi",
+    "zh": "chi",
+    "japanese": "jpn",
+    "ja": "jpn",
+}
+
+
+def _retraction(record: Record, criteria: Criteria) -> _Check | None:
+    if not criteria.exclude_retracted:
+        return None
+    types = {t.lower() for t in record.publication_types}
+    if _RETRACTED_TYPE in types:
+        return _Check(
+            "fail", "retracted: publication type Retracted Publication", _retracted(criteria)
+        )
+    if _RETRACTION_NOTICE_TYPE in types:
+        return _Check(
+            "fail",
+            "retracted: a retraction notice (Retraction of Publication)",
+            _retracted(criteria),
+        )
+    for relation in record.relations:
+        if relation.kind.lower() == "retractionin":
+            where = relation.pmid or relation.citation
+            return _Check("fail", f"retracted: retraction notice {where}", _retracted(criteria))
+    return _Check("pass", "retracted: no retraction recorded")
+
+
+def _retracted(criteria: Criteria) -> str:
+    return criteria.retracted_reason
+
+
+def _publication_types(record: Record, criteria: Criteria) -> list[_Check]:
+    checks = []
+    types = {t.lower(): t for t in record.publication_types}
+    if criteria.exclude_publication_types:
+        excluded = [
+            types[t.lower()] for t in criteria.exclude_publication_types if t.lower() in types
+        ]
+        if excluded:
+            checks.append(
+                _Check(
+                    "fail",
+                    f"publication type: {', '.join(excluded)} is excluded",
+                    criteria.publication_type_reason,
+                )
+            )
+        elif types:
+            checks.append(_Check("pass", f"publication type: {'; '.join(types.values())}"))
+    if criteria.include_publication_types:
+        wanted = [
+            types[t.lower()] for t in criteria.include_publication_types if t.lower() in types
+        ]
+        if wanted:
+            checks.append(_Check("pass", f"publication type: {', '.join(wanted)}"))
+        elif types:
+            checks.append(
+                _Check(
+                    "fail",
+                    f"publication type: none of {', '.join(criteria.include_publication_types)}"
+                    f" (record has {'; '.join(types.values())})",
+                    criteria.publication_type_reason,
+                )
+            )
+        else:
+            checks.append(_Check("unknown", "publication type: the record gives none"))
+    return checks
+
+
+def _years(record: Record, criteria: Criteria) -> _Check | None:
+    first, last = criteria.years.first, criteria.years.last
+    if first is None and last is None:
+        return None
+    wanted = f"{first or ''}–{last or ''}"
+    if record.year is None:
+        return _Check("unknown", f"year: unknown (review covers {wanted})")
+    if (first is not None and record.year < first) or (last is not None and record.year > last):
+        return _Check("fail", f"year: {record.year} outside {wanted}", criteria.years_reason)
+    return _Check("pass", f"year: {record.year} within {wanted}")
+
+
+def _languages(record: Record, criteria: Criteria) -> _Check | None:
+    if not criteria.languages:
+        return None
+    codes = [
+        _LANGUAGE_CODES.get(lang.strip().lower(), lang.strip().lower()) for lang in record.languages
+    ]
+    codes = [c for c in codes if c]
+    if not codes:
+        return _Check("unknown", "language: the record gives none")
+    shown = ", ".join(codes)
+    if any(code in criteria.languages for code in codes):
+        return _Check("pass", f"language: {shown}")
+    return _Check(
+        "fail",
+        f"language: {shown}, not {', '.join(criteria.languages)}",
+        criteria.language_reason,
+    )
+
+
+def _species(record: Record, criteria: Criteria) -> _Check | None:
+    if criteria.species == "any":
+        return None
+    if not record.mesh:
+        return _Check("unknown", "species: no MeSH headings, so unknown")
+    humans = any(_is(h.descriptor, h.ui, _HUMANS) for h in record.mesh)
+    animals = any(_is(h.descriptor, h.ui, _ANIMALS) for h in record.mesh)
+    if humans:
+        return _Check("pass", "species: MeSH Humans")
+    if animals:
+        return _Check(
+            "fail", "species: MeSH Animals without Humans (animal-only)", criteria.species_reason
+        )
+    if criteria.species == "humans":
+        return _Check("unknown", "species: MeSH has neither Humans nor Animals")
+    return _Check("pass", "species: MeSH has no Animals heading")
+
+
+def _is(descriptor: str, ui: str, wanted: tuple[str, str]) -> bool:
+    return descriptor.lower() == wanted[0] or ui == wanted[1]
+
+
+def _concept(record: Record, concept: Concept) -> _Check:
+    hits = _concept_hits(record, concept)
+    if concept.role == "exclude":
+        if hits:
+            return _Check("fail", "; ".join(hits) + " (excludes)", concept.reason)
+        return _Check("pass", f"{concept.name}: none of its terms (nothing to exclude)")
+    if hits:
+        return _Check("pass", "; ".join(hits))
+    fields = ", ".join(_FIELD_LABEL[f] for f in concept.fields)
+    missing = f"{concept.name}: no term in {fields}"
+    # An abstract is the least a reviewer would read before excluding for absence.
+    if concept.when_absent == "exclude" and "abstract" in concept.fields and record.abstract_text:
+        return _Check("fail", missing, concept.reason)
+    if concept.when_absent == "exclude":
+        return _Check("unknown", f"{missing}; no abstract to be sure")
+    return _Check("unknown", missing)
+
+
+def _checks(record: Record, criteria: Criteria) -> list[_Check]:
+    checks: list[_Check | None] = [
+        _retraction(record, criteria),
+        *_publication_types(record, criteria),
+        _years(record, criteria),
+        _languages(record, criteria),
+        _species(record, criteria),
+    ]
+    excluding = [c for c in criteria.concepts if c.role == "exclude"]
+    requiring = [c for c in criteria.concepts if c.role == "require"]
+    checks.extend(_concept(record, c) for c in excluding)
+    checks.extend(_concept(record, c) for c in requiring)
+    return [c for c in checks if c is not None]
+
+
+def screen_record(record: Record, criteria: Criteria) -> Decision:
+    """The rules' title/abstract decision for one record, with its evidence.
+
+    Exclude when any check fails (the first failure's reason code); otherwise
+    needs-human when any check could not be made (or the protocol lets rules
+    only exclude); otherwise include.
+    """
+    checks = _checks(record, criteria)
+    matched = tuple(c.evidence for c in checks if c.status == "pass")
+    unmatched = tuple(c.evidence for c in checks if c.status != "pass")
+    failed = [c for c in checks if c.status == "fail"]
+    if failed:
+        outcome: Outcome = "exclude"
+        reason = failed[0].reason
+    elif any(c.status == "unknown" for c in checks):
+        outcome, reason = "needs-human", ""
+    elif not criteria.rules_include:
+        outcome, reason = "needs-human", ""
+        unmatched += ("rules include nothing in this protocol (rules_include = false)",)
+    else:
+        outcome, reason = "include", ""
+    return Decision(record.id, "title-abstract", outcome, reason, "rules", matched, unmatched)
+
+
+def screen_records(records: Iterable[Record], criteria: Criteria) -> tuple[Decision, ...]:
+    return tuple(screen_record(r, criteria) for r in records)
+
+
+# --- combining rules and people ------------------------------------------------------
+
+
+def effective_decisions(
+    rule_decisions: Iterable[Decision], human_decisions: Iterable[Decision]
+) -> tuple[Decision, ...]:
+    """One decision per record and stage: a person's where there is one, else the rules'.
+
+    `human_decisions` should hold each person's final word (what
+    `DecisionStore.final_decisions` gives); where one record and stage still
+    has several, the latest (`at`) wins. Order: rules' order, then any
+    human-only decisions (e.g. the full-text stage) in the order given.
+    """
+    human: dict[tuple[str, Stage], Decision] = {}
+    for decision in human_decisions:
+        key = (decision.record_id, decision.stage)
+        if key not in human or decision.at >= human[key].at:
+            human[key] = decision
+    result = []
+    for decision in rule_decisions:
+        key = (decision.record_id, decision.stage)
+        result.append(human.pop(key, decision))
+    result.extend(human.values())
+    return tuple(result)
+
+
+@dataclass(frozen=True, slots=True)
+class TitleAbstractCounts:
+    screened: int
+    included: int
+    excluded: int
+    needs_human: int
+    excluded_by_reason: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FullTextCounts:
+    """PRISMA 2020: reports sought, not retrieved, assessed, and excluded with reasons."""
+
+    sought: int
+    not_retrieved: int
+    assessed: int
+    included: int
+    excluded: int
+    awaiting: int  # sought, retrieved or not yet known, and not yet decided
+    excluded_by_reason: tuple[tuple[str, int], ...]
+
+
+def title_abstract_counts(effective: Iterable[Decision]) -> TitleAbstractCounts:
+    stage = [d for d in effective if d.stage == "title-abstract"]
+    outcomes = Counter(d.outcome for d in stage)
+    reasons = Counter(d.reason for d in stage if d.outcome == "exclude")
+    return TitleAbstractCounts(
+        screened=len(stage),
+        included=outcomes["include"],
+        excluded=outcomes["exclude"],
+        needs_human=outcomes["needs-human"],
+        excluded_by_reason=tuple(sorted(reasons.items())),
+    )
+
+
+def full_text_counts(effective: Iterable[Decision]) -> FullTextCounts:
+    """Counts over the records included at title/abstract (the reports sought)."""
+    decisions = list(effective)
+    sought = {
+        d.record_id for d in decisions if d.stage == "title-abstract" and d.outcome == "include"
+    }
+    full = {d.record_id: d for d in decisions if d.stage == "full-text" and d.record_id in sought}
+    outcomes = Counter(d.outcome for d in full.values())
+    reasons = Counter(d.reason for d in full.values() if d.outcome == "exclude")
+    not_retrieved = outcomes["not-retrieved"]
+    return FullTextCounts(
+        sought=len(sought),
+        not_retrieved=not_retrieved,
+        assessed=len(sought) - not_retrieved,
+        included=outcomes["include"],
+        excluded=outcomes["exclude"],
+        awaiting=len(sought) - not_retrieved - outcomes["include"] - outcomes["exclude"],
+        excluded_by_reason=tuple(sorted(reasons.items())),
+    )
+
+
+# --- explaining ----------------------------------------------------------------------
+
+
+def explain(record: Record, criteria: Criteria, human_decisions: Iterable[Decision] = ()) -> str:
+    """What the rules found for one record, what people decided, and what stands."""
+    rule = screen_record(record, criteria)
+    people = [d for d in human_decisions if d.record_id == record.id]
+    lines = [f"{record.id}: {record.title or '(no title)'}"]
+    lines.append(f"Rules ({rule.stage}): {_outcome_text(rule, criteria)}")
+    lines.extend(f"  matched:     {e}" for e in rule.matched)
+    lines.extend(f"  not matched: {e}" for e in rule.unmatched)
+    if not people:
+        lines.append("People: no decision yet")
+    for d in sorted(people, key=lambda d: (STAGES.index(d.stage), d.at)):
+        note = f" — {d.note}" if d.note else ""
+        lines.append(f"People ({d.stage}): {d.by} at {d.at}: {_outcome_text(d, criteria)}{note}")
+    for stage in STAGES:
+        rules_here = [rule] if stage == rule.stage else []
+        final = effective_decisions(rules_here, [d for d in people if d.stage == stage])
+        if final:
+            d = final[0]
+            lines.append(f"Stands ({stage}): {_outcome_text(d, criteria)} (by {d.by})")
+    return "\n".join(lines)
+
+
+def _outcome_text(decision: Decision, criteria: Criteria) -> str:
+    if decision.outcome == "exclude":
+        return f"exclude — {decision.reason}: {criteria.reason_text(decision.reason)}"
+    return decision.outcome

@@ -1,0 +1,449 @@
+"""Durable human screening decisions: an SQLite file in the review's own folder.
+
+Decisions are user data. They live beside the protocol
+(`<protocol dir>/<protocol name>.decisions.sqlite`), never in `cache/` or
+`reports/`, which are disposable. Every decision is its own transaction in a
+WAL database with synchronous=FULL, so a crash, Ctrl-C or a closed terminal
+loses nothing that was already acknowledged.
+
+Rows are only ever added: an undo marks a row undone, and a second reviewer
+or a resolution adds rows beside the first. A reviewer's current decision on a
+record is their latest row that is not undone; the final decision on a record
+is a resolution if there is one, else the reviewers' common answer, else a
+conflict (needs-human).
+"""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, cast
+
+from review.errors import DecisionError
+from review.protocol import Protocol
+from review.screen import STAGES, Decision, Outcome, Stage
+
+__all__ = [
+    "CSV_COLUMNS",
+    "OUTCOMES",
+    "Agreement",
+    "Conflict",
+    "DecisionStore",
+    "cohens_kappa",
+    "decisions_path",
+    "now",
+]
+
+OUTCOMES: tuple[Outcome, ...] = ("include", "exclude", "needs-human", "not-retrieved")
+CSV_COLUMNS = ("record_id", "stage", "outcome", "reason", "reviewer", "at", "note", "kind")
+Kind = Literal["decision", "resolution"]
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS decisions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_id TEXT NOT NULL,
+    stage TEXT NOT NULL CHECK (stage IN ('title-abstract', 'full-text')),
+    outcome TEXT NOT NULL
+        CHECK (outcome IN ('include', 'exclude', 'needs-human', 'not-retrieved')),
+    reason TEXT NOT NULL DEFAULT '',
+    reviewer TEXT NOT NULL,
+    at TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL DEFAULT 'decision' CHECK (kind IN ('decision', 'resolution')),
+    undone_at TEXT
+);
+CREATE INDEX IF NOT EXISTS decisions_by_record ON decisions (record_id, stage);
+"""
+
+
+def decisions_path(protocol: Protocol) -> Path:
+    """Where a review's decisions live: beside its protocol file."""
+    return protocol.path.parent / f"{protocol.name}.decisions.sqlite"
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Reviewers disagree on a record at a stage; `decisions` has one per reviewer."""
+
+    record_id: str
+    stage: Stage
+    decisions: tuple[Decision, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """Cohen's kappa between two reviewers over the records both decided."""
+
+    first: str
+    second: str
+    stage: Stage
+    records: int
+    observed: float  # proportion of records with the same outcome
+    expected: float  # agreement expected by chance from each reviewer's rates
+    kappa: float | None  # None when chance agreement is 1 (kappa is undefined)
+
+
+def cohens_kappa(pairs: Sequence[tuple[str, str]]) -> tuple[float, float, float | None]:
+    """(observed, expected, kappa) for paired ratings; kappa None when undefined."""
+    if not pairs:
+        return 0.0, 0.0, None
+    n = len(pairs)
+    observed = sum(a == b for a, b in pairs) / n
+    first = Counter(a for a, _ in pairs)
+    second = Counter(b for _, b in pairs)
+    expected = sum(first[c] * second[c] for c in first) / (n * n)
+    if expected >= 1.0:
+        return observed, expected, None
+    return observed, expected, (observed - expected) / (1.0 - expected)
+
+
+class DecisionStore:
+    """Human decisions for one review; use as a context manager or call `close`.
+
+    `reason_codes`, when given, are the only exclusion reasons accepted (the
+    protocol's `Criteria.reason_codes()`), so a typo cannot create a new reason.
+    """
+
+    def __init__(self, path: Path, reason_codes: Collection[str] = ()) -> None:
+        self.path = path
+        self.reason_codes = frozenset(reason_codes)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we open every transaction ourselves.
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # FULL: a decision acknowledged on screen survives even a power cut.
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+            self._check_version()
+        except sqlite3.DatabaseError as exc:
+            raise DecisionError(
+                f"{path}: cannot open the decisions database ({exc}); "
+                "check the file is a review decisions file and the folder is writable."
+            ) from None
+
+    @classmethod
+    def for_protocol(cls, protocol: Protocol) -> DecisionStore:
+        codes = [code for code, _ in protocol.criteria.reason_codes()]
+        return cls(decisions_path(protocol), codes)
+
+    def _check_version(self) -> None:
+        with self._transaction():
+            row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row is None:
+                self._db.execute(
+                    "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                )
+            elif row[0] != str(SCHEMA_VERSION):
+                raise DecisionError(
+                    f"{self.path}: decisions schema {row[0]} is not {SCHEMA_VERSION}; "
+                    "use the version of review that wrote it."
+                )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> DecisionStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # --- writing ---------------------------------------------------------------------
+
+    def validate(self, decision: Decision) -> str:
+        """Why the decision cannot be stored, or "" when it can."""
+        if not decision.record_id.strip():
+            return "the record ID is empty"
+        if decision.stage not in STAGES:
+            return f"stage {decision.stage!r} is not one of {', '.join(STAGES)}"
+        if decision.outcome not in OUTCOMES:
+            return f"outcome {decision.outcome!r} is not one of {', '.join(OUTCOMES)}"
+        if decision.outcome == "not-retrieved" and decision.stage != "full-text":
+            return "not-retrieved is a full-text outcome"
+        if not decision.by.strip() or decision.by == "rules":
+            return "give the reviewer's name"
+        if decision.outcome == "exclude" and not decision.reason:
+            return "an exclusion needs a reason code"
+        if decision.outcome != "exclude" and decision.reason:
+            return f"a reason ({decision.reason!r}) belongs only to an exclusion"
+        if decision.reason and self.reason_codes and decision.reason not in self.reason_codes:
+            return (
+                f"reason {decision.reason!r} is not one of the protocol's codes "
+                f"({', '.join(sorted(self.reason_codes))})"
+            )
+        return ""
+
+    def add(self, decision: Decision, kind: Kind = "decision") -> Decision:
+        """Store one decision in its own transaction; returns it with its time set."""
+        problem = self.validate(decision)
+        if problem:
+            raise DecisionError(f"{decision.record_id}: {problem}; nothing was stored.")
+        stored = _with_time(decision)
+        with self._transaction():
+            self._insert(stored, kind)
+        return stored
+
+    def _insert(self, d: Decision, kind: Kind) -> None:
+        self._db.execute(
+            "INSERT INTO decisions (record_id, stage, outcome, reason, reviewer, at, note, kind)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (d.record_id, d.stage, d.outcome, d.reason, d.by, d.at, d.note, kind),
+        )
+
+    def resolve(self, decision: Decision) -> Decision:
+        """Record how a conflict was settled; `decision.by` is who settled it."""
+        return self.add(decision, "resolution")
+
+    def undo_last(self, reviewer: str, stage: Stage) -> Decision | None:
+        """Mark the reviewer's latest decision at this stage undone; returns it."""
+        with self._transaction():
+            row = self._db.execute(
+                "SELECT id, record_id, stage, outcome, reason, reviewer, at, note FROM decisions"
+                " WHERE reviewer=? AND stage=? AND undone_at IS NULL AND kind='decision'"
+                " ORDER BY id DESC LIMIT 1",
+                (reviewer, stage),
+            ).fetchone()
+            if row is None:
+                return None
+            self._db.execute("UPDATE decisions SET undone_at=? WHERE id=?", (now(), row[0]))
+        return _decision(row[1:])
+
+    # --- reading ---------------------------------------------------------------------
+
+    def current(
+        self, stage: Stage | None = None, reviewer: str | None = None, kind: Kind = "decision"
+    ) -> tuple[Decision, ...]:
+        """Each reviewer's latest decision per record (and stage), undone ones left out."""
+        query = (
+            "SELECT record_id, stage, outcome, reason, reviewer, at, note FROM decisions d"
+            " WHERE undone_at IS NULL AND kind=? AND id = (SELECT max(id) FROM decisions e"
+            "  WHERE e.record_id=d.record_id AND e.stage=d.stage AND e.reviewer=d.reviewer"
+            "  AND e.kind=d.kind AND e.undone_at IS NULL)"
+        )
+        params: list[str] = [kind]
+        if stage is not None:
+            query += " AND stage=?"
+            params.append(stage)
+        if reviewer is not None:
+            query += " AND reviewer=?"
+            params.append(reviewer)
+        rows = self._db.execute(query + " ORDER BY id", params).fetchall()
+        return tuple(_decision(r) for r in rows)
+
+    def reviewers(self, stage: Stage | None = None) -> tuple[str, ...]:
+        return tuple(sorted({d.by for d in self.current(stage)}))
+
+    def _by_record(self, stage: Stage | None) -> dict[tuple[str, Stage], list[Decision]]:
+        grouped: dict[tuple[str, Stage], list[Decision]] = {}
+        for d in self.current(stage):
+            grouped.setdefault((d.record_id, d.stage), []).append(d)
+        return grouped
+
+    def conflicts(self, stage: Stage | None = None) -> tuple[Conflict, ...]:
+        """Records whose reviewers disagree (outcome or exclusion reason), unresolved."""
+        resolved = {(d.record_id, d.stage) for d in self.current(stage, kind="resolution")}
+        return tuple(
+            Conflict(record_id, st, tuple(group))
+            for (record_id, st), group in self._by_record(stage).items()
+            if (record_id, st) not in resolved and _disagree(group)
+        )
+
+    def final_decisions(self, stage: Stage | None = None) -> tuple[Decision, ...]:
+        """One human decision per record and stage: resolution, agreement, or conflict.
+
+        A conflict comes back as needs-human with a note naming each reviewer's
+        answer, so it can neither include nor exclude until someone resolves it.
+        """
+        resolutions = {(d.record_id, d.stage): d for d in self.current(stage, kind="resolution")}
+        final = []
+        for key, group in self._by_record(stage).items():
+            if key in resolutions:
+                final.append(resolutions.pop(key))
+            elif _disagree(group):
+                answers = "; ".join(f"{d.by}: {_answer(d)}" for d in group)
+                latest = max(d.at for d in group)
+                final.append(
+                    Decision(key[0], key[1], "needs-human", by="conflict", at=latest, note=answers)
+                )
+            else:
+                final.append(max(group, key=lambda d: d.at))
+        final.extend(resolutions.values())
+        return tuple(final)
+
+    def agreement(self, first: str, second: str, stage: Stage) -> Agreement:
+        """Cohen's kappa over the outcomes of records both reviewers decided."""
+        mine = {d.record_id: d.outcome for d in self.current(stage, first)}
+        theirs = {d.record_id: d.outcome for d in self.current(stage, second)}
+        pairs = [(mine[r], theirs[r]) for r in mine if r in theirs]
+        if not pairs:
+            raise DecisionError(
+                f"{self.path}: {first} and {second} have no {stage} decisions on the same "
+                "records; kappa needs both to screen some of the same records."
+            )
+        observed, expected, kappa = cohens_kappa(pairs)
+        return Agreement(first, second, stage, len(pairs), observed, expected, kappa)
+
+    # --- CSV -------------------------------------------------------------------------
+
+    def export_csv(self, path: Path) -> int:
+        """Write current decisions and resolutions; returns how many rows."""
+        rows = [(d, "decision") for d in self.current()]
+        rows += [(d, "resolution") for d in self.current(kind="resolution")]
+        try:
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(CSV_COLUMNS)
+                for d, kind in rows:
+                    writer.writerow(
+                        (d.record_id, d.stage, d.outcome, d.reason, d.by, d.at, d.note, kind)
+                    )
+        except OSError as exc:
+            raise DecisionError(f"{path}: cannot write the CSV: {exc.strerror}.") from None
+        return len(rows)
+
+    def import_csv(self, path: Path, known_ids: Collection[str]) -> int:
+        """Add the rows of a decisions CSV, all or none; returns how many were new.
+
+        Rows with an empty outcome are undecided and skipped; a row equal to the
+        reviewer's current decision is skipped, so importing twice adds nothing.
+        Unknown record IDs and invalid values refuse the whole file, naming lines.
+        """
+        parsed = _read_csv(path)
+        problems = []
+        accepted: list[tuple[Decision, Kind]] = []
+        for line, row in parsed:
+            decision, kind, problem = self._row_decision(row, known_ids)
+            if problem:
+                problems.append(f"line {line}: {problem}")
+            elif decision is not None:
+                accepted.append((decision, kind))
+        if problems:
+            shown = "; ".join(problems[:10])
+            more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+            raise DecisionError(
+                f"{path}: {shown}{more}; nothing was imported — fix these lines and import again."
+            )
+        existing = {(d.record_id, d.stage, d.by): d for d in self.current()}
+        new = [
+            (d, kind)
+            for d, kind in accepted
+            if kind == "resolution" or not _same(existing.get((d.record_id, d.stage, d.by)), d)
+        ]
+        with self._transaction():
+            for d, kind in new:
+                self._insert(d, kind)
+        return len(new)
+
+    def _row_decision(
+        self, row: dict[str, str], known_ids: Collection[str]
+    ) -> tuple[Decision | None, Kind, str]:
+        get = {k: (row.get(k) or "").strip() for k in CSV_COLUMNS}
+        kind = get["kind"] or "decision"
+        if kind not in ("decision", "resolution"):
+            return None, "decision", f"kind {kind!r} is not decision or resolution"
+        if get["record_id"] not in known_ids:
+            return None, "decision", f"unknown record ID {get['record_id']!r}"
+        if not get["outcome"]:
+            return None, "decision", ""
+        decision = Decision(
+            record_id=get["record_id"],
+            stage=cast(Stage, get["stage"] or "title-abstract"),
+            outcome=cast(Outcome, get["outcome"]),
+            reason=get["reason"],
+            by=get["reviewer"],
+            at=get["at"] or now(),
+            note=get["note"],
+        )
+        if get["at"] and not _is_iso_time(get["at"]):
+            return None, "decision", f"at {get['at']!r} is not an ISO 8601 time"
+        return decision, cast(Kind, kind), self.validate(decision)
+
+
+def _read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            missing = [c for c in ("record_id", "outcome", "reviewer") if c not in header]
+            if missing:
+                raise DecisionError(
+                    f"{path}: line 1: missing column(s) {', '.join(missing)}; "
+                    f"expected {', '.join(CSV_COLUMNS)}; nothing was imported."
+                )
+            return [(reader.line_num, row) for row in reader]
+    except FileNotFoundError:
+        raise DecisionError(f"{path}: no such file; check the path.") from None
+    except UnicodeDecodeError as exc:
+        raise DecisionError(f"{path}: not UTF-8 (byte {exc.start}); save it as UTF-8.") from None
+    except csv.Error as exc:
+        raise DecisionError(f"{path}: not a readable CSV ({exc}); nothing was imported.") from None
+
+
+def _is_iso_time(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _decision(row: Sequence[str]) -> Decision:
+    record_id, stage, outcome, reason, reviewer, at, note = row
+    return Decision(
+        record_id, cast(Stage, stage), cast(Outcome, outcome), reason, reviewer, at=at, note=note
+    )
+
+
+def _with_time(decision: Decision) -> Decision:
+    if decision.at:
+        return decision
+    return Decision(
+        decision.record_id,
+        decision.stage,
+        decision.outcome,
+        decision.reason,
+        decision.by,
+        decision.matched,
+        decision.unmatched,
+        now(),
+        decision.note,
+    )
+
+
+def _answer(d: Decision) -> str:
+    return f"exclude ({d.reason})" if d.outcome == "exclude" else d.outcome
+
+
+def _disagree(group: Iterable[Decision]) -> bool:
+    return len({_answer(d) for d in group}) > 1
+
+
+def _same(old: Decision | None, new: Decision) -> bool:
+    return old is not None and (old.outcome, old.reason, old.note) == (
+        new.outcome,
+        new.reason,
+        new.note,
+    )

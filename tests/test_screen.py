@@ -1,0 +1,365 @@
+"""Screening rules: real records, hand-built records copied from real ones, and combining."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from review.protocol import Concept, Criteria, YearRange, load_protocol
+from review.records import AbstractSection, MeshHeading, Record, Relation, Source
+from review.screen import (
+    Decision,
+    effective_decisions,
+    explain,
+    full_text_counts,
+    match_spans,
+    screen_record,
+    term_pattern,
+    title_abstract_counts,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+KRATOM = load_protocol(REPO / "queries" / "kratom.toml").criteria
+SOURCE = Source("PubMed")
+
+
+def record(**fields: object) -> Record:
+    values: dict[str, object] = {"id": "1", "source": SOURCE}
+    values.update(fields)
+    return Record(**values)  # type: ignore[arg-type]
+
+
+def mesh(*names: str) -> tuple[MeshHeading, ...]:
+    return tuple(MeshHeading(n) for n in names)
+
+
+def abstract(text: str) -> tuple[AbstractSection, ...]:
+    return (AbstractSection(text),)
+
+
+# --- terms ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("term", "text", "found"),
+    [
+        ("mitragyn*", "Mitragynine and 7-hydroxymitragynine", "Mitragynine"),
+        ("mitragyn*", "hydroxymitragynine", ""),  # a word boundary is needed before it
+        ("mood", "moody adolescents", ""),
+        ("CBT", "CBT-based groups", "CBT"),
+        ("cognitive behavio*", "cognitive-behavioural therapy", "cognitive-behavioural"),
+        ("use disorder*", "opioid use  disorders", "use  disorders"),
+        ("7-OH-mitragynine", "7-OH mitragynine levels", "7-OH mitragynine"),
+        ("LC-MS*", "by LC-MS/MS", "LC-MS"),
+        ("in vitro", "IN VITRO assays", "IN VITRO"),
+    ],
+)
+def test_terms_are_case_insensitive_words_with_truncation(term: str, text: str, found: str) -> None:
+    match = term_pattern(term).search(text)
+    assert (match.group(0) if match else "") == found
+
+
+@given(st.text(min_size=1, max_size=30), st.text(max_size=20))
+def test_any_term_compiles_and_finds_itself_between_spaces(term: str, around: str) -> None:
+    words = term.replace("*", " ").split()
+    if not words:
+        return
+    plain = " ".join(words)
+    match = term_pattern(plain).search(f"{around} {plain} {around}")
+    if plain[0].isalnum() or plain[0] == "_":
+        assert match is not None
+
+
+# --- hand-built records copied from real PubMed records ------------------------------
+
+# PMID 33342583 (Letter, 2021, no MeSH yet): kratom withdrawal case.
+KRATOM_LETTER = record(
+    id="33342583",
+    title='"A Kratom Konundrum": Management of Kratom Withdrawal With Gabapentin in a '
+    "Patient With a Left Ventricular Assist Device.",
+    year=2021,
+    languages=("eng",),
+    publication_types=("Letter",),
+)
+# PMID 10704411 (2000): MeSH Animals, no Humans.
+DROSOPHILA = record(
+    id="10704411",
+    title="Dopamine modulates acute responses to cocaine, nicotine and ethanol in Drosophila.",
+    abstract=abstract("Flies ... a model of drug addiction."),
+    year=2000,
+    languages=("eng",),
+    publication_types=("Journal Article",),
+    mesh=mesh("Animals", "Behavior, Animal", "Cocaine", "Dopamine", "Drosophila"),
+)
+
+
+def test_a_kratom_withdrawal_letter_is_not_excluded_and_without_mesh_needs_a_human() -> None:
+    decision = screen_record(KRATOM_LETTER, KRATOM)
+    assert decision.outcome == "needs-human"
+    assert "kratom: 'Kratom' in title" in decision.matched
+    assert "outcome: 'Withdrawal' in title" in decision.matched
+    assert "species: no MeSH headings, so unknown" in decision.unmatched
+
+
+def test_animal_only_mesh_excludes_but_no_mesh_does_not() -> None:
+    decision = screen_record(DROSOPHILA, KRATOM)
+    assert (decision.outcome, decision.reason) == ("exclude", "animal-only")
+    assert "species: MeSH Animals without Humans (animal-only)" in decision.unmatched
+    no_mesh = dataclasses.replace(DROSOPHILA, mesh=(), title="Kratom withdrawal in people")
+    assert screen_record(no_mesh, KRATOM).outcome == "needs-human"
+
+
+def test_humans_species_needs_the_humans_heading_to_include() -> None:
+    criteria = Criteria(species="humans")
+    assert screen_record(record(mesh=mesh("Humans", "Male")), criteria).outcome == "include"
+    assert screen_record(record(mesh=mesh("Mitragyna")), criteria).outcome == "needs-human"
+    both = record(mesh=mesh("Animals", "Humans", "Rats"))
+    assert screen_record(both, criteria).outcome == "include"
+    by_ui = record(mesh=(MeshHeading("Animals", ui="D000818"),))
+    assert screen_record(by_ui, criteria).reason == "animal-only"
+
+
+@pytest.mark.parametrize(
+    ("fields", "evidence"),
+    [
+        (
+            {"publication_types": ("Journal Article", "Retracted Publication")},
+            "retracted: publication type Retracted Publication",
+        ),
+        ({"relations": (Relation("RetractionIn", "34093767"),)}, "retracted: retraction notice"),
+        (
+            {"publication_types": ("Published Erratum", "Retraction of Publication")},
+            "retracted: a retraction notice",
+        ),
+    ],
+)
+def test_retracted_publications_and_retraction_notices_are_excluded(
+    fields: dict[str, object], evidence: str
+) -> None:
+    decision = screen_record(record(**fields), Criteria())
+    assert (decision.outcome, decision.reason) == ("exclude", "retracted")
+    assert any(e.startswith(evidence) for e in decision.unmatched)
+    kept = screen_record(record(**fields), Criteria(exclude_retracted=False))
+    assert kept.outcome == "include"
+
+
+def test_publication_types_exclude_and_include_lists() -> None:
+    criteria = Criteria(exclude_publication_types=("Comment", "Editorial"))
+    comment = screen_record(record(publication_types=("Letter", "Comment")), criteria)
+    assert (comment.outcome, comment.reason) == ("exclude", "publication-type")
+    wanted = Criteria(include_publication_types=("Randomized Controlled Trial",))
+    rct = record(publication_types=("Journal Article", "Randomized Controlled Trial"))
+    assert screen_record(rct, wanted).outcome == "include"
+    other = screen_record(record(publication_types=("Review",)), wanted)
+    assert (other.outcome, other.reason) == ("exclude", "publication-type")
+    assert screen_record(record(), wanted).outcome == "needs-human"  # no types given
+
+
+def test_years_and_languages_exclude_only_when_known() -> None:
+    criteria = Criteria(years=YearRange(1990, 2020), languages=("eng",))
+    assert screen_record(record(year=1985, languages=("eng",)), criteria).reason == "out-of-years"
+    assert screen_record(record(year=2021, languages=("eng",)), criteria).reason == "out-of-years"
+    german = screen_record(record(year=2000, languages=("ger",)), criteria)
+    assert (german.outcome, german.reason) == ("exclude", "language")
+    assert screen_record(record(year=2000, languages=("English",)), criteria).outcome == "include"
+    assert screen_record(record(year=2000, languages=("ger", "eng")), criteria).outcome == "include"
+    unknown = screen_record(record(), criteria)
+    assert unknown.outcome == "needs-human"
+    assert "year: unknown (review covers 1990–2020)" in unknown.unmatched
+    assert "language: the record gives none" in unknown.unmatched
+
+
+def test_protocol_reason_codes_replace_the_built_in_ones() -> None:
+    german = record(year=2000, languages=("ger",), title="Kratom", abstract=abstract("kratom"))
+    assert screen_record(german, KRATOM).reason == "not-english"
+
+
+TOPIC = Concept("kratom", "not-kratom", ("kratom", "mitragyn*"), ("title", "abstract", "mesh"))
+
+
+def test_a_missing_required_concept_excludes_only_when_there_is_an_abstract() -> None:
+    criteria = Criteria(concepts=(TOPIC,))
+    with_abstract = record(title="Rivaroxaban disposition", abstract=abstract("CYP 3A"))
+    decision = screen_record(with_abstract, criteria)
+    assert (decision.outcome, decision.reason) == ("exclude", "not-kratom")
+    assert "kratom: no term in title, abstract, MeSH" in decision.unmatched
+    title_only = screen_record(record(title="Rivaroxaban disposition"), criteria)
+    assert title_only.outcome == "needs-human"
+    soft = dataclasses.replace(TOPIC, when_absent="needs-human")
+    assert screen_record(with_abstract, Criteria(concepts=(soft,))).outcome == "needs-human"
+
+
+def test_mesh_matches_and_exclusion_concepts() -> None:
+    bench = Concept("bench", "in-vitro", ("in vitro", "HPLC"), ("title",), role="exclude")
+    criteria = Criteria(concepts=(TOPIC, bench))
+    by_mesh = screen_record(record(mesh=mesh("Mitragyna"), abstract=abstract("leaf")), criteria)
+    assert by_mesh.outcome == "include"
+    assert "kratom: 'Mitragyna' in MeSH" in by_mesh.matched
+    hplc = screen_record(record(title="HPLC of mitragynine"), criteria)
+    assert (hplc.outcome, hplc.reason) == ("exclude", "in-vitro")
+    assert "bench: 'HPLC' in title (excludes)" in hplc.unmatched
+
+
+def test_match_spans_mark_terms_of_concepts_searching_that_field() -> None:
+    text = "Kratom withdrawal and mood"
+    spans = match_spans(text, KRATOM, "title")
+    assert [(text[a:b], c) for a, b, c in spans] == [
+        ("Kratom", "kratom"),
+        ("withdrawal", "outcome"),
+        ("mood", "outcome"),
+    ]
+
+
+# --- real records --------------------------------------------------------------------
+
+
+def test_real_pubmed_records(fixtures_dir: Path) -> None:
+    pubmed_xml = pytest.importorskip("review.formats.pubmed_xml")
+    folder = fixtures_dir / "screening"
+    found = {}
+    for name in ("kratom_records_from_pubmed21n1298.xml", "pubmed_screening_cases.xml"):
+        for rec in pubmed_xml.read_pubmed_xml(folder / name).records:
+            decision = screen_record(rec, KRATOM)
+            found[rec.id] = (decision.outcome, decision.reason)
+    assert found == {
+        "33342583": ("needs-human", ""),  # kratom withdrawal letter, not yet MeSH-indexed
+        "33847849": ("exclude", "not-kratom"),  # rivaroxaban
+        "33847897": ("exclude", "no-relevant-outcome"),  # 7-OH-mitragynine in beagle dogs
+        "34091497": ("exclude", "no-relevant-outcome"),  # post-mortem mitragynine levels
+        "10704411": ("exclude", "animal-only"),  # Drosophila, MeSH Animals only
+        "8454279": ("exclude", "not-kratom"),
+        "25205585": ("exclude", "no-original-content"),  # Letter + Comment
+        "27602157": ("exclude", "retracted"),  # Retracted Publication, RetractionIn
+        "34082697": ("exclude", "retracted"),  # retraction notice
+    }
+
+
+def cohen_records(path: Path) -> list[tuple[Record, str, str]]:
+    """Cohen 2006 rows as records; its `keywords` column holds the MeSH headings."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    result = []
+    for row in rows:
+        rec = record(
+            id=row["record_id"],
+            title=row["title"],
+            abstract=abstract(row["abstract"]) if row["abstract"] else (),
+            mesh=mesh(*[k.strip() for k in row["keywords"].split(";") if k.strip()]),
+        )
+        result.append((rec, row["label_abstract_screening"], row["label_included"]))
+    return result
+
+
+def test_cohen_adhd_slice_rules_never_exclude_what_reviewers_included(fixtures_dir: Path) -> None:
+    criteria = load_protocol(REPO / "queries" / "cohen2006" / "ADHD.toml").criteria
+    decisions = {
+        rec.id: (screen_record(rec, criteria), abstract_label, included)
+        for rec, abstract_label, included in cohen_records(
+            fixtures_dir / "screening" / "cohen2006_adhd_slice.csv"
+        )
+    }
+    for decision, abstract_label, _ in decisions.values():
+        if abstract_label == "1":
+            assert decision.outcome != "exclude", decision
+    assert decisions["455"][0].reason == "animal-only"  # rats
+    assert decisions["652"][0].reason == "animal-only"
+    pemoline_trial = decisions["28"][0]  # a pemoline RCT in adults with ADHD, finally included
+    assert pemoline_trial.outcome == "needs-human"  # rules_include = false: people include
+    assert any(e.startswith("drug: 'pemoline' in title") for e in pemoline_trial.matched)
+
+
+# --- combining with people -----------------------------------------------------------
+
+
+def test_people_override_rules_and_criteria_changes_only_rescreen_rule_decisions() -> None:
+    records = [
+        record(id="a", title="Kratom use", abstract=abstract("kratom")),
+        record(id="b", title="Aspirin", abstract=abstract("aspirin")),
+    ]
+    human = [Decision("b", "title-abstract", "include", by="ann", at="2026-01-01T00:00:00")]
+    before = effective_decisions(
+        [screen_record(r, Criteria(concepts=(TOPIC,))) for r in records], human
+    )
+    assert [(d.record_id, d.outcome, d.by) for d in before] == [
+        ("a", "include", "rules"),
+        ("b", "include", "ann"),
+    ]
+    stricter = Criteria(concepts=(TOPIC,), years=YearRange(first=2000))
+    after = effective_decisions([screen_record(r, stricter) for r in records], human)
+    assert [(d.record_id, d.outcome, d.by) for d in after] == [
+        ("a", "needs-human", "rules"),  # year now unknown: re-screened
+        ("b", "include", "ann"),  # kept as the person decided
+    ]
+
+
+def test_latest_human_decision_wins_and_full_text_decisions_are_added() -> None:
+    rules = [Decision("a", "title-abstract", "needs-human")]
+    human = [
+        Decision("a", "title-abstract", "exclude", "x", "ann", at="2026-01-02T00:00:00"),
+        Decision("a", "title-abstract", "include", by="ann", at="2026-01-03T00:00:00"),
+        Decision("a", "full-text", "not-retrieved", by="ann", at="2026-01-04T00:00:00"),
+    ]
+    final = effective_decisions(rules, human)
+    assert [(d.stage, d.outcome) for d in final] == [
+        ("title-abstract", "include"),
+        ("full-text", "not-retrieved"),
+    ]
+
+
+def test_prisma_stage_counts() -> None:
+    def d(rid: str, stage: str, outcome: str, reason: str = "") -> Decision:
+        return Decision(rid, stage, outcome, reason)  # type: ignore[arg-type]
+
+    effective = [
+        d("1", "title-abstract", "include"),
+        d("2", "title-abstract", "include"),
+        d("3", "title-abstract", "include"),
+        d("4", "title-abstract", "include"),
+        d("5", "title-abstract", "exclude", "not-kratom"),
+        d("6", "title-abstract", "needs-human"),
+        d("1", "full-text", "include"),
+        d("2", "full-text", "exclude", "no-relevant-outcome"),
+        d("3", "full-text", "not-retrieved"),
+        d("5", "full-text", "include"),  # not sought: excluded at title/abstract
+    ]
+    ta = title_abstract_counts(effective)
+    assert (ta.screened, ta.included, ta.excluded, ta.needs_human) == (6, 4, 1, 1)
+    assert ta.excluded_by_reason == (("not-kratom", 1),)
+    ft = full_text_counts(effective)
+    assert (ft.sought, ft.not_retrieved, ft.assessed, ft.included, ft.excluded, ft.awaiting) == (
+        4,
+        1,
+        3,
+        1,
+        1,
+        1,
+    )
+    assert ft.excluded_by_reason == (("no-relevant-outcome", 1),)
+
+
+def test_explain_shows_evidence_people_and_what_stands() -> None:
+    human = [
+        Decision(
+            "10704411",
+            "title-abstract",
+            "include",
+            by="ann",
+            at="2026-01-02T10:00:00",
+            note="flies",
+        )
+    ]
+    text = explain(DROSOPHILA, KRATOM, human)
+    lines = text.splitlines()
+    assert lines[0].startswith("10704411: Dopamine modulates")
+    assert "Rules (title-abstract): exclude — animal-only: Animal-only study" in lines
+    assert "  not matched: species: MeSH Animals without Humans (animal-only)" in lines
+    assert "People (title-abstract): ann at 2026-01-02T10:00:00: include — flies" in lines
+    assert "Stands (title-abstract): include (by ann)" in lines
+    alone = explain(DROSOPHILA, KRATOM)
+    assert "People: no decision yet" in alone
+    assert "Stands (title-abstract): exclude — animal-only: Animal-only study (by rules)" in alone
