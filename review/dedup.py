@@ -2,15 +2,51 @@
 
 Duplicates are linked to a canonical record, never deleted, so every PRISMA
 count can be re-derived from the links.
+
+How a pair is decided (`compare`), in order:
+
+1. Hard stops: a notice (erratum, retraction, comment, reply) never merges with
+   an article; two different PMIDs, or titles whose numbers differ ("Part I" vs
+   "Part II"), are different papers.
+2. Same PMID, PMCID or DOI: a duplicate when the titles agree (a DOI is also
+   shared by every abstract of a conference supplement, so the title must
+   agree; with no title the identifier decides).
+3. Fuzzy: the title similarity (rapidfuzz ratio on normalised titles) must be
+   high, nothing may contradict (year more than one apart, different DOIs,
+   volumes or first pages) and other fields must support it (authors, journal,
+   year, volume, first page, issue, abstract). The fewer the supporting
+   fields, the closer the titles must be. Pairs that nearly pass go to a human.
+
+Only pairs that share a blocking key are compared (DOI, PMID, the first and
+last characters of the title, first author with first page, volume with first
+page, the start of the abstract), so the work grows about linearly with the
+number of records. Clusters are built with union-find, strongest links first;
+a link that would put two records a person rejected, or two different PMIDs,
+into one cluster is refused.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Literal
 
+from rapidfuzz.distance import Indel
+
+from review import normalise
 from review.records import Record
 
-__all__ = ["CandidatePair", "DedupResult", "DuplicateLink", "RelatedLink"]
+__all__ = [
+    "CandidatePair",
+    "DedupResult",
+    "DuplicateLink",
+    "RelatedLink",
+    "Verdict",
+    "compare",
+    "deduplicate",
+    "prepare",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +87,476 @@ class DedupResult:
     links: tuple[DuplicateLink, ...]
     related: tuple[RelatedLink, ...] = ()
     undecided: tuple[CandidatePair, ...] = ()
+
+
+# --------------------------------------------------------------------------- preparing
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The normalised fields of one record that the rules compare."""
+
+    position: int
+    id: str
+    title: str
+    title_key: str  # the title without spaces, for blocking
+    numbers: tuple[str, ...]
+    notice: str
+    about: str  # for a notice, the title of what it is about
+    authors: tuple[str, ...]
+    journal: str
+    year: int | None
+    volume: str
+    issue: str
+    first_page: str
+    doi: str
+    pmid: str
+    pmcid: str
+    abstract: str  # the first 300 normalised characters
+
+
+def prepare(record: Record, position: int = 0) -> Prepared:
+    normal_title = normalise.title(record.title)
+    notice = normalise.notice_kind(record.title)
+    return Prepared(
+        position=position,
+        id=record.id,
+        title=normal_title,
+        title_key=normal_title.replace(" ", ""),
+        numbers=normalise.title_numbers(normal_title),
+        notice=notice,
+        about=normalise.strip_notice_prefix(record.title) if notice else "",
+        authors=normalise.author_families(record.authors),
+        journal=normalise.journal(record.journal or record.journal_abbrev),
+        year=record.year,
+        volume=normalise.volume(record.volume),
+        issue=normalise.issue(record.issue),
+        first_page=normalise.first_page(record.pages),
+        doi=normalise.doi(record.doi),
+        pmid=record.pmid.strip() or normalise.pmid_from_url(record.url),
+        pmcid=record.pmcid.strip().upper(),
+        abstract=normalise.text(record.abstract_text[:400])[:300],
+    )
+
+
+# --------------------------------------------------------------------------- comparing
+
+Outcome = Literal["duplicate", "undecided", "distinct"]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    outcome: Outcome
+    rule: str
+    score: float = 0.0
+    detail: str = ""
+
+
+def _similarity(a: str, b: str) -> float:
+    return Indel.normalized_similarity(a, b) if a and b else 0.0
+
+
+def _authors_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float | None:
+    """Similarity of the family names over the shorter list (lists get cut at "et al.").
+
+    In order, or as sets when a database reordered them.
+    """
+    if not a or not b:
+        return None
+    n = min(len(a), len(b), 8)
+    in_order = _similarity(" ".join(a[:n]), " ".join(b[:n]))
+    if in_order >= 0.9:
+        return in_order
+    short, other = (a, b) if len(a) <= len(b) else (b, a)
+    shared = len(set(short[:8]) & set(other))
+    return max(in_order, shared / len(set(short[:8])))
+
+
+def _same(a: str, b: str) -> bool | None:
+    """True/False when both are known, None when either is missing."""
+    return None if not a or not b else a == b
+
+
+def _journal_same(a: str, b: str) -> bool | None:
+    if not a or not b:
+        return None
+    return normalise.journals_match(a, b) or _similarity(a, b) >= 0.9
+
+
+def _title_similarity(a: Prepared, b: Prepared) -> float:
+    """Ratio of the normalised titles; a title cut short counts as its full form."""
+    score = _similarity(a.title, b.title)
+    short, full = sorted((a.title_key, b.title_key), key=len)
+    if score < 0.97 and len(short) >= 50 and full.startswith(short):
+        return 0.97
+    return score
+
+
+def _truncation_explains(a: Prepared, b: Prepared) -> bool:
+    """One title is the other cut short, and the numbers differ only in the cut part."""
+    short, full = sorted((a, b), key=lambda p: len(p.title))
+    if len(short.title) < 50 or not full.title.startswith(short.title[:-3]):
+        return False
+    return normalise.title_numbers(full.title[: len(short.title)]) == short.numbers
+
+
+def _place_conflict(a: Prepared, b: Prepared) -> bool:
+    """Different volumes, first pages or years (more than one apart)."""
+    years = a.year is not None and b.year is not None and abs(a.year - b.year) > 1
+    return years or _same(a.volume, b.volume) is False or _same(a.first_page, b.first_page) is False
+
+
+def compare(a: Prepared, b: Prepared) -> Verdict:
+    """Whether two records are one paper, and which rule says so."""
+    if a.notice != b.notice:
+        return Verdict("distinct", "notice vs article")
+    if a.pmid and b.pmid and a.pmid != b.pmid:
+        return Verdict("distinct", "different PMIDs")
+    if a.numbers != b.numbers and a.title and b.title and not _truncation_explains(a, b):
+        return Verdict("distinct", "title numbers differ")
+    title = _title_similarity(a, b) if a.title and b.title else None
+    for name, x, y in (
+        ("PMID", a.pmid, b.pmid),
+        ("PMCID", a.pmcid, b.pmcid),
+        ("DOI", a.doi, b.doi),
+    ):
+        if x and x == y:
+            # Conference supplements and mis-keyed records share one DOI across
+            # papers; the place in the journal must not contradict it.
+            if name == "DOI" and _place_conflict(a, b):
+                break
+            if title is None or title >= 0.8:
+                return Verdict("duplicate", f"same {name}", title or 1.0, f"title={title}")
+            if title >= 0.5:
+                return Verdict("undecided", f"same {name}, titles differ", title)
+    if title is None:
+        return Verdict("distinct", "no title")
+    if title < 0.75:
+        return Verdict("distinct", "titles differ", title)
+    return _fuzzy(a, b, title)
+
+
+def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
+    authors = _authors_similarity(a.authors, b.authors)
+    year_gap = abs(a.year - b.year) if a.year is not None and b.year is not None else None
+    checks: dict[str, bool | None] = {
+        "authors": None if authors is None else authors >= 0.8,
+        "journal": _journal_same(a.journal, b.journal),
+        "year": None if year_gap is None else year_gap == 0,
+        "volume": _same(a.volume, b.volume),
+        "page": _same(a.first_page, b.first_page),
+        "issue": _same(a.issue, b.issue),
+        "doi": _same(a.doi, b.doi),
+        "abstract": None
+        if not a.abstract or not b.abstract
+        else _similarity(a.abstract, b.abstract) >= 0.9,
+    }
+    contradictions = [name for name in ("volume", "page", "doi") if checks[name] is False]
+    if year_gap is not None and year_gap > 1:
+        contradictions.append("year")
+    if checks["authors"] is False and authors is not None and authors < 0.5:
+        contradictions.append("authors")
+    support = [name for name, ok in checks.items() if ok]
+    detail = (
+        f"title={title:.3f} authors={'-' if authors is None else f'{authors:.2f}'}"
+        f" support={','.join(support) or '-'} against={','.join(contradictions) or '-'}"
+    )
+    score = title
+    # Journal names are too often abbreviated past recognition to count against
+    # a pair on their own, but with different journals the place must agree.
+    if checks["journal"] is False and not (checks["volume"] and checks["page"]):
+        if title >= 0.9 and len(support) >= 2 and not contradictions:
+            return Verdict("undecided", "different journals", score, detail)
+        return Verdict("distinct", "different journals", score, detail)
+    if not contradictions:
+        if title >= 0.95 and len(support) >= 2:
+            return Verdict("duplicate", "title and bibliographic details", score, detail)
+        if title >= 0.9 and len(support) >= 3 and checks["authors"]:
+            return Verdict("duplicate", "close title, authors and details", score, detail)
+        if (
+            title >= 0.8
+            and checks["authors"]
+            and checks["year"] is not False
+            and checks["volume"]
+            and checks["page"]
+        ):
+            return Verdict("duplicate", "title variant, same volume and page", score, detail)
+    # Same title, authors, journal and year and the volume or first page: one
+    # slip in the volume, page or DOI (supplements are numbered in many ways,
+    # e-locators replace pages) does not make two papers.
+    if (
+        len(contradictions) == 1
+        and contradictions[0] in {"volume", "page", "doi"}
+        and title >= 0.97
+        and authors is not None
+        and authors >= 0.9
+        and checks["journal"]
+        and checks["year"]
+        and (checks["volume"] or checks["page"])
+    ):
+        return Verdict("duplicate", f"all details agree but the {contradictions[0]}", score, detail)
+    # Title and place (journal, year, volume, first page) agree and only the
+    # author lists differ: a group name or a given-name-first export. Letters
+    # "Re: ..." and their replies share title and page, so they are left out.
+    if (
+        contradictions == ["authors"]
+        and title >= 0.97
+        and len(a.title) >= 30
+        and not a.title.startswith("re ")
+        and checks["journal"]
+        and checks["year"]
+        and checks["volume"]
+        and checks["page"]
+    ):
+        return Verdict(
+            "duplicate", "same title and place, authors written differently", score, detail
+        )
+    if title >= 0.9 and len(support) >= 2 and len(contradictions) <= 1:
+        return Verdict("undecided", "close but not certain", score, detail)
+    return Verdict("distinct", "not enough agreement", score, detail)
+
+
+# --------------------------------------------------------------------------- blocking
+
+MAX_BLOCK = 200  # a bigger block is a generic key ("editorial"); comparing it all is waste
+
+
+def blocking_keys(p: Prepared) -> Iterable[str]:
+    if p.doi:
+        yield "doi:" + p.doi
+    if p.pmid:
+        yield "pmid:" + p.pmid
+    if len(p.title_key) >= 12:
+        yield "t<" + p.title_key[:24]
+        yield "t>" + p.title_key[-24:]
+    if p.about:
+        yield "t<" + p.about.replace(" ", "")[:24]
+    if p.authors and p.first_page:
+        yield f"ap:{p.authors[0]}:{p.first_page}"
+    if p.volume and p.first_page:
+        yield f"vp:{p.volume}:{p.first_page}"
+    if len(p.abstract) >= 100:
+        yield "ab:" + p.abstract[:80]
+
+
+def candidate_pairs(prepared: Sequence[Prepared]) -> set[tuple[int, int]]:
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for p in prepared:
+        for key in blocking_keys(p):
+            blocks[key].append(p.position)
+    pairs: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        if 1 < len(members) <= MAX_BLOCK:
+            for i, first in enumerate(members):
+                for second in members[i + 1 :]:
+                    if first != second:
+                        pairs.add((first, second) if first < second else (second, first))
+    return pairs
+
+
+# --------------------------------------------------------------------------- clustering
+
+
+class _Clusters:
+    """Union-find that refuses unions joining records that must stay apart."""
+
+    def __init__(self, size: int, cannot: Mapping[int, set[int]]) -> None:
+        self.parent = list(range(size))
+        self.members: dict[int, list[int]] = {i: [i] for i in range(size)}
+        self.cannot = {i: set(others) for i, others in cannot.items()}
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> bool:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a == root_b:
+            return True
+        if len(self.members[root_a]) < len(self.members[root_b]):
+            root_a, root_b = root_b, root_a
+        blocked_a = self.cannot.get(root_a, set())
+        blocked_b = self.cannot.get(root_b, set())
+        if any(m in blocked_a for m in self.members[root_b]) or any(
+            m in blocked_b for m in self.members[root_a]
+        ):
+            return False
+        self.parent[root_b] = root_a
+        self.members[root_a] += self.members.pop(root_b)
+        if blocked_b:
+            self.cannot[root_a] = blocked_a | self.cannot.pop(root_b)
+        return True
+
+
+def _cannot_links(rejected: Iterable[tuple[int, int]]) -> dict[int, set[int]]:
+    cannot: dict[int, set[int]] = defaultdict(set)
+    for a, b in rejected:
+        cannot[a].add(b)
+        cannot[b].add(a)
+    return cannot
+
+
+# --------------------------------------------------------------------------- canonical
+
+_FILLABLE = tuple(
+    f.name
+    for f in fields(Record)
+    if f.name not in {"id", "source", "entry_type", "is_book", "extra", "relations"}
+)
+
+
+def completeness(record: Record) -> int:
+    return sum(1 for name in _FILLABLE if getattr(record, name) not in ("", (), None))
+
+
+def _canonical(cluster: Sequence[Record]) -> Record:
+    """The most complete record, its gaps filled from the others (most complete first)."""
+    ranked = sorted(cluster, key=completeness, reverse=True)
+    best = ranked[0]
+    filled: dict[str, object] = {}
+    for name in _FILLABLE:
+        if getattr(best, name) in ("", (), None):
+            for other in ranked[1:]:
+                value = getattr(other, name)
+                if value not in ("", (), None):
+                    filled[name] = value
+                    break
+    return replace(best, **filled) if filled else best  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- the stage
+
+
+def _pair_key(a: str, b: str) -> frozenset[str]:
+    return frozenset((a, b))
+
+
+def deduplicate(
+    records: Sequence[Record],
+    *,
+    pair_decisions: Mapping[frozenset[str], bool] | None = None,
+    reviewers: Mapping[frozenset[str], str] | None = None,
+) -> DedupResult:
+    """Link duplicates to a canonical record; list notices as related and doubtful pairs.
+
+    `pair_decisions` holds a person's decisions on pairs of record IDs: True
+    merges them whatever the rules say, False keeps them apart even when the
+    rules (directly or through other records) would merge them. `reviewers`
+    names who decided, for the links' `by`.
+    """
+    decisions = pair_decisions or {}
+    names = reviewers or {}
+    prepared = [prepare(record, i) for i, record in enumerate(records)]
+    position = {record.id: i for i, record in enumerate(records)}
+
+    edges: list[tuple[int, float, int, int, Verdict, str]] = []
+    undecided: list[CandidatePair] = []
+    for pair, accepted in decisions.items():
+        ids = sorted(pair)
+        if accepted and len(ids) == 2 and all(i in position for i in ids):
+            by = names.get(pair, "person")
+            verdict = Verdict("duplicate", "accepted by a person", 1.0)
+            edges.append((0, -1.0, position[ids[0]], position[ids[1]], verdict, by))
+    rejected = [
+        (position[a], position[b])
+        for pair, accepted in decisions.items()
+        if not accepted and len(pair) == 2
+        for a, b in [sorted(pair)]
+        if a in position and b in position
+    ]
+
+    for i, j in sorted(candidate_pairs(prepared)):
+        a, b = prepared[i], prepared[j]
+        verdict = compare(a, b)
+        key = _pair_key(a.id, b.id)
+        if key in decisions:
+            continue
+        if verdict.outcome == "duplicate":
+            strength = 1 if verdict.rule.startswith("same") else 2
+            edges.append((strength, -verdict.score, i, j, verdict, "rules"))
+        elif verdict.outcome == "undecided":
+            undecided.append(
+                CandidatePair(
+                    a.id, b.id, round(verdict.score, 4), verdict.rule + "; " + verdict.detail
+                )
+            )
+
+    clusters = _Clusters(len(records), _cannot_links(rejected))
+    pmid_of = {p.position: p.pmid for p in prepared if p.pmid}
+    joined_by: dict[int, tuple[int, Verdict, str]] = {}
+    for _, _, i, j, verdict, by in sorted(edges, key=lambda e: e[:4]):
+        root_i, root_j = clusters.find(i), clusters.find(j)
+        if root_i == root_j:
+            continue
+        pmids_i = {pmid_of[m] for m in clusters.members[root_i] if m in pmid_of}
+        pmids_j = {pmid_of[m] for m in clusters.members[root_j] if m in pmid_of}
+        if pmids_i and pmids_j and pmids_i != pmids_j and by == "rules":
+            continue
+        if clusters.union(i, j):
+            joined_by.setdefault(j, (i, verdict, by))
+            joined_by.setdefault(i, (j, verdict, by))
+
+    canonical: list[Record] = []
+    links: list[DuplicateLink] = []
+    for members in sorted(clusters.members.values(), key=min):
+        cluster = [records[m] for m in sorted(members)]
+        best = _canonical(cluster)
+        canonical.append(best)
+        for m in sorted(members):
+            if records[m].id == best.id:
+                continue
+            other, verdict, by = joined_by[m]
+            detail = f"via {records[other].id}: {verdict.detail}".strip()
+            links.append(
+                DuplicateLink(
+                    records[m].id, best.id, verdict.rule, round(verdict.score, 4), detail, by
+                )
+            )
+
+    return DedupResult(
+        records=tuple(records),
+        canonical=tuple(canonical),
+        links=tuple(links),
+        related=tuple(_related(prepared, records)),
+        undecided=tuple(undecided),
+    )
+
+
+_RELATION_KINDS = {
+    "ErratumIn": "erratum",
+    "ErratumFor": "erratum",
+    "RetractionIn": "retraction",
+    "RetractionOf": "retraction",
+    "ExpressionOfConcernIn": "expression of concern",
+    "ExpressionOfConcernFor": "expression of concern",
+    "CommentIn": "comment",
+    "CommentOn": "comment",
+    "UpdateIn": "update",
+    "UpdateOf": "update",
+}
+
+
+def _related(prepared: Sequence[Prepared], records: Sequence[Record]) -> list[RelatedLink]:
+    """Notices linked to the article they are about: by title, and by PubMed's relations."""
+    by_title: dict[str, list[int]] = defaultdict(list)
+    by_pmid: dict[str, int] = {}
+    for p in prepared:
+        if not p.notice and p.title:
+            by_title[p.title].append(p.position)
+        if p.pmid:
+            by_pmid.setdefault(p.pmid, p.position)
+    found: dict[tuple[str, str], str] = {}
+    for p in prepared:
+        if p.notice and p.about:
+            for article in by_title.get(p.about, []):
+                found[(p.id, records[article].id)] = p.notice
+        for relation in records[p.position].relations:
+            target = by_pmid.get(relation.pmid)
+            kind = _RELATION_KINDS.get(relation.kind)
+            if target is not None and kind and target != p.position:
+                pair = (p.id, records[target].id)
+                if (pair[1], pair[0]) not in found:
+                    found[pair] = kind
+    return [RelatedLink(a, b, kind) for (a, b), kind in found.items()]

@@ -1,0 +1,431 @@
+"""Pure normalisers that make two spellings of one bibliographic field compare equal.
+
+Every function takes text as a database exported it and returns a canonical form
+(lower case ASCII, no punctuation, no markup), or "" when nothing usable is left.
+They are the vocabulary of the deduplication rules in `review.dedup`, so each
+one is small and tested on real examples: DOIs with resolver prefixes, titles
+with JATS tags and Greek letters, authors written "Przyklenk K.Kloner R. A.",
+journal abbreviations, page ranges "139-54" and the ones spreadsheets turned
+into dates ("01-Oct" for pages 1-10).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+from urllib.parse import unquote
+
+from review.records import Author
+
+__all__ = [
+    "author_families",
+    "doi",
+    "first_page",
+    "issue",
+    "journal",
+    "journals_match",
+    "notice_kind",
+    "page_range",
+    "pmid_from_url",
+    "repair",
+    "strip_notice_prefix",
+    "text",
+    "title",
+    "title_numbers",
+    "volume",
+]
+
+GREEK = {
+    "α": "alpha",
+    "β": "beta",
+    "γ": "gamma",
+    "δ": "delta",
+    "ε": "epsilon",
+    "ζ": "zeta",
+    "η": "eta",
+    "θ": "theta",
+    "ι": "iota",
+    "κ": "kappa",
+    "λ": "lambda",
+    "μ": "mu",
+    "µ": "mu",  # the micro sign, a different code point from Greek mu
+    "ν": "nu",
+    "ξ": "xi",
+    "ο": "omicron",
+    "π": "pi",
+    "ρ": "rho",
+    "σ": "sigma",
+    "ς": "sigma",
+    "τ": "tau",
+    "υ": "upsilon",
+    "φ": "phi",
+    "χ": "chi",
+    "ψ": "psi",
+    "ω": "omega",
+}
+_GREEK_TABLE = str.maketrans(
+    {**GREEK, **{k.upper(): v for k, v in GREEK.items() if k.upper() != k}}
+)
+_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
+# Inline markup sits inside words ("Ca<sup>2+</sup>", "K<inf>Ca</inf>3.1"): it
+# goes without a trace; any other tag separates words.
+_INLINE_TAG = re.compile(
+    r"</?(?:sup|sub|inf|i|b|em|strong|u|sc|italic|bold|underline|span)(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=4096)
+def _fold(value: str) -> str:
+    """Decompose accents away: "Gödel" -> "Godel", "ﬁ" -> "fi"."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_ESCAPED = re.compile(r"<U\+([0-9A-Fa-f]{4,6})>")
+_MOJIBAKE = re.compile(
+    "[\u00c2\u00c3\u00e2][\u0080-\u00bf\u20ac\u201a-\u203a\u2122\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc]"
+)
+
+
+def repair(value: str) -> str:
+    """Undo two export accidents: R's "<U+0391>" escapes and UTF-8 read as Windows-1252.
+
+    "CastaÃ±eda" -> "Castañeda", "2014â€“2017" -> "2014–2017", "2<U+0391>" -> "2Α".
+    """
+    if "<U+" in value:
+        value = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), value)
+    if _MOJIBAKE.search(value):
+        with contextlib.suppress(UnicodeError):
+            value = value.encode("cp1252").decode("utf-8")
+    return value
+
+
+def text(value: str) -> str:
+    """Lower-case ASCII words separated by single spaces; markup, accents, punctuation gone.
+
+    HTML entities and JATS/HTML tags are removed first, Greek letters become their
+    names (so "β-blocker" equals "beta-blocker"), apostrophes vanish ("Crohn's" ->
+    "crohns") and every other run of non-alphanumerics becomes one space.
+    """
+    if not value:
+        return ""
+    value = _TAG.sub(" ", _INLINE_TAG.sub("", html.unescape(repair(value))))
+    value = value.translate(_GREEK_TABLE)
+    value = _fold(value).lower().replace("'", "").replace("’", "")
+    return _NON_ALNUM.sub(" ", value).strip()
+
+
+# --------------------------------------------------------------------------- titles
+
+# Each pattern needs the separator that makes the title a notice: "Correction of
+# scoliosis" and "Response to treatment" are articles, "Correction to: ..." is not.
+_NOTICE_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"(?:published\s+)?errat(?:um|a)\b(?:\s+(?:to|for|in|on)\b)?", "erratum"),
+    (r"corrigend(?:um|a)\b(?:\s+(?:to|for)\b)?", "erratum"),
+    (r"corrections?(?:\s+notice)?(?:\s*:|\s+to\b|\s*$)", "erratum"),
+    (
+        r"(?:notice\s+of\s+)?retraction(?:\s+(?:note|notice))?(?:\s*:|\s+(?:to|for)\b|\s*$)",
+        "retraction",
+    ),
+    (r"expression\s+of\s+concern\b", "expression of concern"),
+    (r"comment(?:s|ary)?\s+(?:on|to)\b", "comment"),
+    (
+        r"(?:(?:the\s+)?authors?'?\s+)?(?:reply|response)(?:\s*:|\s*$|\s+to\s+(?:the\s+)?"
+        r"(?:letter|comments?|correspondence|editorial|commentary|critique|authors?)\b)",
+        "reply",
+    ),
+)
+_NOTICE = re.compile(
+    r"^\s*(?:" + "|".join(f"(?P<k{i}>{p})" for i, (p, _) in enumerate(_NOTICE_PATTERNS)) + r")",
+    re.IGNORECASE,
+)
+# Elsevier and others keep the article and mark it "RETRACTED: <title>": that is
+# the article itself (a version), not the notice, so the mark is dropped.
+_RETRACTED_MARK = re.compile(r"^(?:retracted|withdrawn)(?: article)? ")
+
+
+def _plain(value: str) -> str:
+    return _TAG.sub(" ", _INLINE_TAG.sub("", html.unescape(value))).strip().lstrip("[")
+
+
+def notice_kind(value: str) -> str:
+    """ "erratum", "retraction", "comment", "reply" ... when a title announces a notice, else ""."""
+    match = _NOTICE.match(_plain(value))
+    if not match or not match.lastgroup:
+        return ""
+    return _NOTICE_PATTERNS[int(match.lastgroup[1:])][1]
+
+
+def strip_notice_prefix(value: str) -> str:
+    """The normalised title a notice is about: "Erratum to: Foo [Bar]" -> "foo bar"."""
+    plain = _plain(value)
+    match = _NOTICE.match(plain)
+    return title(plain[match.end() :] if match else plain)
+
+
+# Ovid/MEDLINE append notes to titles: ". [Review] [57 refs]", "[Erratum appears in
+# ...]", "[Article in Spanish]", "[Comment in ...]". They describe the record,
+# not the paper's title.
+_TITLE_NOTE = re.compile(
+    r"\s*\.?\s*\[(?:review|\d+ refs?|errat|corrected|retract|comment|reprint|article in|"
+    r"see |summary for patients|update|published erratum|english abstract|"
+    r"[A-Z][a-z]+\])[^\[\]]*\]?\s*$",
+    re.IGNORECASE,
+)
+
+
+_LANGUAGES = (
+    "Afrikaans|Arabic|Bulgarian|Chinese|Croatian|Czech|Danish|Dutch|Estonian|Finnish|French|"
+    "German|Greek|Hebrew|Hungarian|Icelandic|Italian|Japanese|Korean|Latvian|Lithuanian|"
+    "Norwegian|Persian|Polish|Portuguese|Romanian|Russian|Serbian|Slovak|Slovenian|Spanish|"
+    "Swedish|Turkish|Ukrainian"
+)
+# Embase writes "English title. Polish\nOriginal title" or "English title. Chinese".
+_LANGUAGE_TAIL = re.compile(rf"\.\s*(?:{_LANGUAGES})\s*(?:\n.*)?$", re.DOTALL)
+
+
+def _english_title(value: str) -> str:
+    value = _LANGUAGE_TAIL.sub("", value.strip())
+    return value.split("\n", 1)[0]
+
+
+def _drop_title_notes(value: str) -> str:
+    while True:
+        match = _TITLE_NOTE.search(value)
+        if not match or match.start() < 10:
+            return value
+        value = value[: match.start()]
+
+
+def title(value: str) -> str:
+    """A title as words: markup, case, accents, punctuation and translation brackets gone.
+
+    MEDLINE writes translated titles in square brackets ("[Effect of ...]"); the
+    brackets go and the words stay, so the same translation from two databases
+    matches. A leading "RETRACTED:" mark and trailing notes ("[Review] [57 refs]",
+    "[Erratum appears in ...]") go too.
+    """
+    return _RETRACTED_MARK.sub("", text(_drop_title_notes(_english_title(value))))
+
+
+_ROMAN = {
+    "i": 1,
+    "ii": 2,
+    "iii": 3,
+    "iv": 4,
+    "v": 5,
+    "vi": 6,
+    "vii": 7,
+    "viii": 8,
+    "ix": 9,
+    "x": 10,
+}
+
+
+def title_numbers(normal_title: str) -> tuple[str, ...]:
+    """The numbers in a normalised title, sorted; "part ii" and "part 2" both give ("2",).
+
+    Two titles that differ only in these are usually parts of a series or
+    different years of a report, so they are never the same paper.
+    """
+    words = normal_title.split()
+    romans = [
+        str(_ROMAN[word])
+        for before, word in zip(["", *words], words, strict=False)
+        if word in _ROMAN and before in {"part", "phase", "type", "study", "series", "grade"}
+    ]
+    digits = [d.lstrip("0") or "0" for d in re.findall(r"\d+", normal_title)]
+    return tuple(sorted((*digits, *romans)))
+
+
+# --------------------------------------------------------------------------- identifiers
+
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+
+
+def doi(value: str) -> str:
+    """The bare DOI in lower case, or "" when the text holds none.
+
+    Accepts "https://doi.org/10.1/X", "http://dx.doi.org/...", "doi:10.1/x.",
+    URL-escaped forms; drops trailing punctuation and PII junk like "[doi]".
+    """
+    if not value:
+        return ""
+    match = _DOI.search(unquote(value).lower())
+    if not match:
+        return ""
+    found = match.group(0)
+    found = re.sub(r"\[(?:doi|pii)\]$", "", found)
+    return found.rstrip(".,;:)]}>'\"")
+
+
+_PMID_URL = re.compile(
+    r"(?:ncbi\.nlm\.nih\.gov/pubmed/|pubmed\.ncbi\.nlm\.nih\.gov/|[?&]pmid=)(\d{1,9})"
+)
+
+
+def pmid_from_url(value: str) -> str:
+    """The PMID in a PubMed link ("https://www.ncbi.nlm.nih.gov/pubmed/18460911"), else ""."""
+    match = _PMID_URL.search(value)
+    return match.group(1) if match else ""
+
+
+# --------------------------------------------------------------------------- numbers
+
+_MONTHS = {
+    m: str(i)
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
+
+
+def _undate(part: str) -> str:
+    """Undo a spreadsheet's date conversion of one side of a range: "Oct" -> "10"."""
+    return _MONTHS.get(part[:3].lower(), part) if part[:3].isalpha() and len(part) <= 4 else part
+
+
+def page_range(value: str) -> tuple[str, str]:
+    """(first, last) page, lower case, leading zeros gone; "139-54" -> ("139", "154").
+
+    Spreadsheet damage is undone: "01-Oct" -> ("1", "10"), "Oct-17" -> ("10", "17").
+    """
+    value = value.strip().replace("–", "-").replace("—", "-")
+    if not value:
+        return "", ""
+    parts = [p.strip() for p in re.split(r"-+", value, maxsplit=1)]
+    first = _undate(parts[0]).lower().lstrip("0")
+    last = _undate(parts[1]).lower().lstrip("0") if len(parts) > 1 else ""
+    first = re.sub(r"[^a-z0-9.]", "", first)
+    last = re.sub(r"[^a-z0-9.]", "", last)
+    if first.isdigit() and last.isdigit() and len(last) < len(first):
+        last = first[: len(first) - len(last)] + last
+    return first, last
+
+
+def first_page(value: str) -> str:
+    return page_range(value)[0]
+
+
+def volume(value: str) -> str:
+    """The volume's leading number ("24 Suppl 1" -> "24"), or its text when it has none."""
+    value = value.strip().lower()
+    match = re.match(r"\D*?0*(\d+)", value)
+    return match.group(1) if match else _NON_ALNUM.sub("", value)
+
+
+def issue(value: str) -> str:
+    """An issue number; "01-Feb" (a spreadsheet's "1-2") -> "1-2", "4" -> "4"."""
+    value = value.strip()
+    if not value:
+        return ""
+    parts = [(_undate(p.strip()).lower().lstrip("0") or "0") for p in re.split(r"[-/]", value)]
+    return "-".join(_NON_ALNUM.sub("", p) for p in parts if p)
+
+
+# --------------------------------------------------------------------------- journals
+
+_JOURNAL_STOP = frozenset({"of", "the", "and", "in", "for", "on", "de", "la", "le", "der", "und"})
+# Embase appends the citation to the journal: "Equine veterinary journal.24 (4) ()(pp 300-304)".
+_JOURNAL_TAIL = re.compile(r"(?:\.\s*\d|\.\s*conference\b|\s\(\d|\s\d{4}\b).*$", re.IGNORECASE)
+
+
+def journal(value: str) -> str:
+    """A journal name as words without stop words: "J. of the Am. Coll." -> "j am coll"."""
+    value = _JOURNAL_TAIL.sub("", value.replace("&", " and "))
+    value = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", value)  # "BMJ (Clinical research ed.)"
+    return " ".join(w for w in text(value).split() if w not in _JOURNAL_STOP)
+
+
+def _abbreviates(short: str, full: str) -> bool:
+    """True when `short` is an abbreviation of `full`: same first letter, letters in order."""
+    if short[0] != full[0]:
+        return False
+    position = 0
+    for letter in short:
+        position = full.find(letter, position) + 1
+        if position == 0:
+            return False
+    return True
+
+
+def journals_match(a: str, b: str) -> bool:
+    """Two normalised journal names name the same journal, abbreviated or not.
+
+    "curr opin lipidol" matches "current opinion lipidology": word for word, each
+    word of one is an abbreviation of the other's (same first letter, letters in
+    order).
+    """
+    if a == b:
+        return bool(a)
+    words_a, words_b = a.split(), b.split()
+    if not words_a or len(words_a) != len(words_b):
+        return False
+    for x, y in zip(words_a, words_b, strict=True):
+        short, full = (x, y) if len(x) <= len(y) else (y, x)
+        if not _abbreviates(short, full):
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------- authors
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_INITIALS = re.compile(r"^(?:[A-Z]{1,3}|[A-Z]\.?(?:-?[A-Z]\.?)*)$")
+_AUTHOR_SEPARATOR = re.compile(r"\s+and\s+|;|\|")
+_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+def _families_from_blob(value: str) -> list[str]:
+    """Family names from one author string in any of the common exports.
+
+    "Adeli K.Lewis G. F." (Ovid/EndNote), "FolzS.D.HansonB.J." (Embase without
+    spaces), "Mithas, Sunil and Krishnan, M. S." (BibTeX) and "Smith J; Doe A"
+    all give the family names in order. Initials are dropped; given names are
+    dropped when the form shows which part is the family name.
+    """
+    parts = [p.strip() for p in _AUTHOR_SEPARATOR.split(value) if p.strip()]
+    if len(parts) > 1 or "," in value:
+        families = []
+        for part in parts:
+            if "," in part:
+                families.append(part.split(",", 1)[0])
+            else:
+                words = [w for w in part.split() if not _INITIALS.match(w)]
+                families.append(
+                    words[-1] if words and len(words) > 1 and "." not in part else " ".join(words)
+                )
+        return [f for f in (text(f) for f in families) if f]
+    # "Adeli K.Lewis G. F." and "FolzS.D.HansonB.J.": after splitting glued
+    # capitals off, every word that is not an initial is part of a family name.
+    all_caps = value.upper() == value
+    words = re.split(r"[\s.,]+", _CAMEL.sub(" ", value))
+    families = [w for w in words if len(w) > 1 and (all_caps or not _INITIALS.match(w))]
+    names = [text(f) for f in families]
+    return [n for n in names if n and n not in _NAME_SUFFIXES]
+
+
+def author_families(authors: Sequence[Author]) -> tuple[str, ...]:
+    """Normalised family names (group names for collectives), in order.
+
+    Works for well-parsed authors and for importers that left a whole author
+    list in one field.
+    """
+    found: list[str] = []
+    for author in authors:
+        name = author.collective or author.family
+        # An importer that could not split "Adeli K.Lewis G. F." keeps it whole,
+        # as a group name; real group names have no full stops.
+        if "." in name or (author.collective and _CAMEL.search(name) and " " not in name):
+            found.extend(_families_from_blob(name))
+        elif name:
+            found.append(text(name))
+    return tuple(f for f in found if f)
