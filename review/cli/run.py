@@ -1,0 +1,152 @@
+"""`review run PROTOCOL [FILE...]`: search, deduplicate, screen and write the report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+
+from review.entrez import DEFAULT_BASE_URL, EutilsSettings
+from review.pipeline import RunResult, RunSettings, run
+from review.protocol import load_protocol
+from review.search import Mode, ProgressCallback
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "run",
+        help="search, deduplicate, screen and write the PRISMA 2020 report",
+        description="Run every stage of a review and write reports/<protocol name>/. "
+        "When the protocol has a bundled example snapshot (cache/example/, for "
+        "queries/kratom.toml) and neither --live, --refresh nor --cache is given, its "
+        "searches are replayed from the snapshot without network and the report says "
+        "so at the top; --live searches PubMed instead.",
+    )
+    parser.add_argument("protocol", type=Path, help="the protocol file, e.g. queries/kratom.toml")
+    parser.add_argument(
+        "files",
+        type=Path,
+        nargs="*",
+        metavar="FILE",
+        help="more records to join (RIS, BibTeX, CSV, MEDLINE, PubMed XML exports)",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--live",
+        action="store_true",
+        help="search PubMed (into --cache, default cache/), not the bundled example snapshot",
+    )
+    mode.add_argument(
+        "--offline", action="store_true", help="answer only from the cache; send nothing"
+    )
+    mode.add_argument(
+        "--refresh", action="store_true", help="search PubMed again; fetch only new PMIDs"
+    )
+    parser.add_argument(
+        "--cache", type=Path, metavar="DIR", help="cache folder (default cache/, see above)"
+    )
+    parser.add_argument(
+        "--eutils-url",
+        help=f"E-utilities base URL (env REVIEW_EUTILS_URL; default {DEFAULT_BASE_URL})",
+    )
+    parser.add_argument("--email", help="your email, sent to NCBI as it asks (env NCBI_EMAIL)")
+    parser.add_argument(
+        "--api-key",
+        help="NCBI API key: 10 requests/s instead of 3 (env NCBI_API_KEY); never stored",
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="report folder (default reports/<name>/)"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    parser.set_defaults(handler=handle)
+
+
+def handle(options: argparse.Namespace) -> int:
+    protocol = load_protocol(options.protocol)
+    mode: Mode = "offline" if options.offline else "refresh" if options.refresh else "cached"
+    eutils = EutilsSettings(
+        base_url=options.eutils_url or os.environ.get("REVIEW_EUTILS_URL") or DEFAULT_BASE_URL,
+        email=options.email or os.environ.get("NCBI_EMAIL", ""),
+        api_key=options.api_key or os.environ.get("NCBI_API_KEY", ""),
+    )
+    with _progress(quiet=options.quiet) as progress:
+        settings = RunSettings(
+            mode=mode,
+            live=options.live or options.refresh,
+            cache_dir=options.cache,
+            eutils=eutils,
+            out_dir=options.out,
+            extra_files=tuple(options.files),
+            progress=progress,
+        )
+        result = run(protocol, settings)
+    _warn(result)
+    if not options.quiet:
+        _summary(result)
+    return 0
+
+
+def _warn(result: RunResult) -> None:
+    review = result.review
+    if review.plan.snapshot is not None:
+        print(f"Note: {review.plan.provenance}", file=sys.stderr)
+    for entry in review.search_log:
+        for warning in entry.warnings:
+            print(f"Warning: search {entry.name!r}: {warning}", file=sys.stderr)
+    for problem in review.problems:
+        where = f"{problem.file}:{problem.position}" if problem.file else f"#{problem.position}"
+        print(f"Warning: {where}: {problem.message} (left out)", file=sys.stderr)
+    if review.orphan_decisions:
+        print(
+            f"Warning: {len(review.orphan_decisions)} screening decision(s) name records "
+            "this run did not screen (now duplicates or gone); they are kept but not counted.",
+            file=sys.stderr,
+        )
+
+
+def _summary(result: RunResult) -> None:
+    review = result.review
+    outcomes: dict[str, int] = {}
+    for decision in review.decisions:
+        if decision.stage == "title-abstract":
+            outcomes[decision.outcome] = outcomes.get(decision.outcome, 0) + 1
+    print(
+        f"{len(review.records)} records identified, {len(review.dedup.links)} duplicates, "
+        f"{len(review.dedup.canonical) - len(review.removals)} screened: "
+        + ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+    )
+    print(f"Report: {result.out_dir / 'report.html'}")
+
+
+@contextmanager
+def _progress(*, quiet: bool) -> Iterator[ProgressCallback | None]:
+    if quiet:
+        yield None
+        return
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("articles"),
+        console=Console(stderr=True),
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(name: str, done: int, total: int) -> None:
+        if name not in tasks:
+            if done >= total:
+                return  # nothing to fetch: no bar
+            tasks[name] = bar.add_task(name, total=total)
+        bar.update(tasks[name], completed=done, total=total)
+
+    with bar:
+        yield update

@@ -1,0 +1,483 @@
+"""The whole review in one call: protocol → search → records → dedup → screen → report.
+
+Only this module knows the order of the stages. Each stage is a function held
+in `Stages`, so a test (or another front end) can swap one for a fake and run
+the rest on small inputs without network.
+
+`prepare_review` runs everything up to the screening decisions and returns them
+as a `PreparedReview`; `run` adds the report. `review screen` and `review
+explain` call `prepare_review` so that they see exactly the records and
+decisions the report counts.
+
+Where the PubMed answers come from (`SearchPlan`) is decided once, before any
+request, and travels into the report:
+
+* the bundled example snapshot (`cache/example/`), replayed without network,
+  when the protocol is the one it was built for and no live run was asked for;
+* otherwise the cache folder (`--cache`, default `cache/`), searched live,
+  replayed (`--offline`) or refreshed (`--refresh`).
+
+A live run never falls back to the snapshot when PubMed cannot be reached: it
+fails and says how to use the snapshot instead, so a report can never claim a
+live search it did not make.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from review.dedup import DedupResult
+from review.entrez import EutilsSettings
+from review.errors import CacheError, InputError, OfflineMiss
+from review.prisma import Removal
+from review.protocol import Criteria, Protocol
+from review.records import ImportProblem, ImportResult, Record
+from review.screen import Decision
+from review.search import Mode, ProgressCallback, SearchLogEntry
+
+__all__ = [
+    "DEFAULT_CACHE_DIR",
+    "DELETED_BY_NLM",
+    "EXAMPLE_DIR",
+    "SNAPSHOT_MANIFEST",
+    "Imported",
+    "PreparedReview",
+    "RunResult",
+    "RunSettings",
+    "SearchOutput",
+    "SearchPlan",
+    "Snapshot",
+    "Stages",
+    "default_stages",
+    "plan_search",
+    "prepare_review",
+    "pubmed_article_set",
+    "pubmed_records",
+    "read_pubmed_document",
+    "read_snapshot",
+    "run",
+    "search_pubmed",
+    "stored_human_decisions",
+    "unique_ids",
+    "write_review_report",
+]
+
+DEFAULT_CACHE_DIR = Path("cache")
+EXAMPLE_DIR = DEFAULT_CACHE_DIR / "example"
+# The file that makes a cache folder a bundled snapshot rather than a working cache.
+SNAPSHOT_MANIFEST = "snapshot.json"
+DELETED_BY_NLM = "Deleted from PubMed by NLM"
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """Everything about one run that is not in the protocol.
+
+    `cache_dir` None means: the bundled example snapshot when it was built for
+    this protocol and no live search was asked for (`live`, mode "refresh");
+    otherwise `cache/`. `generated_at` "" means now; tests fix it.
+    """
+
+    mode: Mode = "cached"
+    live: bool = False  # PubMed asked for explicitly (--live)
+    cache_dir: Path | None = None
+    example_dir: Path = EXAMPLE_DIR
+    eutils: EutilsSettings = field(default_factory=EutilsSettings)
+    out_dir: Path | None = None  # default reports/<protocol name>/
+    extra_files: tuple[Path, ...] = ()
+    progress: ProgressCallback | None = None
+    generated_at: str = ""
+
+    def report_dir(self, protocol: Protocol) -> Path:
+        return self.out_dir if self.out_dir is not None else Path("reports") / protocol.name
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What `cache/example/snapshot.json` says about a bundled snapshot."""
+
+    protocol: str  # the protocol name it was built for
+    date: str  # YYYY-MM-DD the snapshot's searches were run
+    description: str
+    queries: tuple[tuple[str, str], ...]  # (search name, query) as built
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPlan:
+    """Where the PubMed answers come from, decided before any request is made."""
+
+    cache_dir: Path
+    mode: Mode
+    snapshot: Snapshot | None = None  # set when replaying the bundled example
+
+    @property
+    def provenance(self) -> str:
+        """What the top of the report and the terminal say about the searches."""
+        if self.snapshot is not None:
+            return (
+                f"bundled example snapshot dated {self.snapshot.date} ({self.cache_dir}), "
+                "not a live PubMed search. "
+                f"{self.snapshot.description} Run with --live to search PubMed."
+            )
+        if self.mode == "offline":
+            return f"PubMed answers replayed from the cache {self.cache_dir} without network."
+        return f"PubMed searched live; answers stored in {self.cache_dir}."
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOutput:
+    """The search stage's log, and a way to read the stored PubMed XML of any PMIDs."""
+
+    log: tuple[SearchLogEntry, ...]
+    article_set: Callable[[Sequence[str]], bytes]  # PMIDs -> one <PubmedArticleSet>
+
+
+SearchStage = Callable[[Protocol, SearchPlan, RunSettings], SearchOutput]
+ReadPubmed = Callable[[bytes, str], ImportResult]  # (PubmedArticleSet document, search name)
+ReadFile = Callable[[Path, "str | None"], ImportResult]
+Deduplicate = Callable[[Sequence[Record]], DedupResult]
+ScreenRules = Callable[[Sequence[Record], Criteria], tuple[Decision, ...]]
+HumanDecisions = Callable[[Protocol], tuple[Decision, ...]]
+Combine = Callable[[Iterable[Decision], Iterable[Decision]], tuple[Decision, ...]]
+WriteReport = Callable[["PreparedReview", RunSettings, Path], tuple[Path, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Stages:
+    """The function behind each stage; `default_stages()` gives the real ones."""
+
+    search: SearchStage
+    read_pubmed: ReadPubmed
+    read_file: ReadFile
+    deduplicate: Deduplicate
+    screen: ScreenRules
+    human_decisions: HumanDecisions
+    combine: Combine
+    write_report: WriteReport
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """One other-source file as read: what the report's sources section lists."""
+
+    path: Path
+    database: str  # as the protocol names it, or "" when the file names its own
+    result: ImportResult
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedReview:
+    """Everything the report counts, before it is written."""
+
+    protocol: Protocol
+    plan: SearchPlan
+    search_log: tuple[SearchLogEntry, ...]
+    imports: tuple[Imported, ...]  # protocol [[sources]], then files from the command line
+    records: tuple[Record, ...]  # every record identified, PubMed first, then each file
+    problems: tuple[ImportProblem, ...]  # entries that could not be read (kept out)
+    dedup: DedupResult
+    removals: tuple[Removal, ...]  # canonical records not screened, e.g. deleted by NLM
+    rule_decisions: tuple[Decision, ...]
+    human_decisions: tuple[Decision, ...]  # the people's final word, on records in this run
+    orphan_decisions: tuple[Decision, ...]  # people's decisions on records not screened now
+    decisions: tuple[Decision, ...]  # effective: a person's where there is one, else the rules'
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    review: PreparedReview
+    out_dir: Path
+    files: tuple[Path, ...]
+
+
+# --- choosing where PubMed answers come from ------------------------------------------
+
+
+def read_snapshot(directory: Path) -> Snapshot | None:
+    """The snapshot manifest of a cache folder, or None when it is a working cache."""
+    path = directory / SNAPSHOT_MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Snapshot(
+            protocol=str(data["protocol"]),
+            date=str(data["date"]),
+            description=str(data.get("description", "")),
+            queries=tuple((str(k), str(v)) for k, v in dict(data["queries"]).items()),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CacheError(
+            f"{path}: not a readable snapshot manifest ({exc}); restore it from git."
+        ) from None
+
+
+def plan_search(protocol: Protocol, settings: RunSettings) -> SearchPlan:
+    """Decide, without network, which cache answers and how (see the module's docstring)."""
+    if settings.cache_dir is not None:
+        snapshot = read_snapshot(settings.cache_dir)
+        if snapshot is None:
+            return SearchPlan(settings.cache_dir, settings.mode)
+        if settings.mode == "refresh" or settings.live:
+            raise CacheError(
+                f"{settings.cache_dir} is the bundled example snapshot and is never "
+                "changed; search PubMed into another folder with --cache DIR."
+            )
+        return _snapshot_plan(protocol, settings.cache_dir, snapshot)
+    if not settings.live and settings.mode != "refresh":
+        snapshot = read_snapshot(settings.example_dir)
+        if snapshot is not None and snapshot.protocol == protocol.name:
+            return _snapshot_plan(protocol, settings.example_dir, snapshot)
+    return SearchPlan(DEFAULT_CACHE_DIR, settings.mode)
+
+
+def _snapshot_plan(protocol: Protocol, directory: Path, snapshot: Snapshot) -> SearchPlan:
+    built = dict(snapshot.queries)
+    for search in protocol.searches:
+        if built.get(search.name) != search.query:
+            raise OfflineMiss(
+                f"search {search.name!r}: the bundled example snapshot in {directory} was "
+                "built from another version of this search; run with --live to search "
+                "PubMed, or rebuild the snapshot with scripts/build_example.py."
+            )
+    return SearchPlan(directory, "offline", snapshot)
+
+
+# --- the stages in order ----------------------------------------------------------------
+
+
+def prepare_review(
+    protocol: Protocol, settings: RunSettings, stages: Stages | None = None
+) -> PreparedReview:
+    """Search, read every source, deduplicate and screen; writes nothing but the cache."""
+    stages = stages or default_stages()
+    plan = plan_search(protocol, settings)
+    found = stages.search(protocol, plan, settings)
+    pubmed = pubmed_records(found, stages.read_pubmed)
+    imports = [
+        Imported(s.path, s.database, stages.read_file(s.path, s.database)) for s in protocol.sources
+    ]
+    imports += [Imported(path, "", stages.read_file(path, None)) for path in settings.extra_files]
+    records = unique_ids([*pubmed.records, *(r for i in imports for r in i.result.records)])
+    problems = (*pubmed.problems, *(p for i in imports for p in i.result.problems))
+
+    dedup = stages.deduplicate(records)
+    deleted = {pmid for i in imports for pmid in i.result.deleted_pmids}
+    removals = tuple(Removal(r.id, DELETED_BY_NLM) for r in dedup.canonical if r.pmid in deleted)
+    removed = {r.record_id for r in removals}
+    to_screen = [r for r in dedup.canonical if r.id not in removed]
+    screened_ids = {r.id for r in to_screen}
+    rules = stages.screen(to_screen, protocol.criteria)
+    people = stages.human_decisions(protocol)
+    human = tuple(d for d in people if d.record_id in screened_ids)
+    return PreparedReview(
+        protocol=protocol,
+        plan=plan,
+        search_log=found.log,
+        imports=tuple(imports),
+        records=tuple(records),
+        problems=problems,
+        dedup=dedup,
+        removals=removals,
+        rule_decisions=rules,
+        human_decisions=human,
+        orphan_decisions=tuple(d for d in people if d.record_id not in screened_ids),
+        decisions=stages.combine(rules, human),
+    )
+
+
+def run(protocol: Protocol, settings: RunSettings, stages: Stages | None = None) -> RunResult:
+    """Every stage, then the report in `settings.report_dir(protocol)`."""
+    stages = stages or default_stages()
+    review = prepare_review(protocol, settings, stages)
+    out_dir = settings.report_dir(protocol)
+    files = stages.write_report(review, settings, out_dir)
+    return RunResult(review, out_dir, files)
+
+
+def pubmed_records(found: SearchOutput, read_pubmed: ReadPubmed) -> ImportResult:
+    """One record per PMID, attributed to the first search (protocol order) that found it.
+
+    A PMID several searches returned is still one PubMed record (PRISMA counts
+    records, and Record.id is the PMID); every search that found it is kept in
+    `extra` as ("searches", "a; b") so a reading list can group by search.
+    `Source.position` is the PMID's place in that search's result.
+    """
+    found_by: dict[str, list[str]] = {}
+    for entry in found.log:
+        for pmid in entry.pmids:
+            found_by.setdefault(pmid, []).append(entry.name)
+    records: list[Record] = []
+    problems: list[ImportProblem] = []
+    for entry in found.log:
+        unavailable = set(entry.unavailable)
+        mine = [p for p in entry.pmids if found_by[p][0] == entry.name and p not in unavailable]
+        if not mine:
+            continue
+        result = read_pubmed(found.article_set(mine), entry.name)
+        problems.extend(result.problems)
+        positions = {pmid: n for n, pmid in enumerate(entry.pmids, 1)}
+        for record in result.records:
+            pmid = record.pmid or record.id
+            source = dataclasses.replace(record.source, position=positions.get(pmid, 0))
+            searches = ("searches", "; ".join(found_by.get(pmid, [entry.name])))
+            records.append(
+                dataclasses.replace(record, source=source, extra=(*record.extra, searches))
+            )
+        read = {r.pmid or r.id for r in result.records} | {p.record_id for p in result.problems}
+        missing = [p for p in mine if p not in read]
+        if missing:
+            raise CacheError(
+                f"search {entry.name!r}: the cache holds no PubMed XML for {len(missing)} "
+                f"of its PMIDs (first: {missing[0]}); run again without --offline to fetch them."
+            )
+    return ImportResult(tuple(records), tuple(problems))
+
+
+def unique_ids(records: Sequence[Record]) -> list[Record]:
+    """Records whose id clashes with an earlier one get "<database>:<id>".
+
+    Ids key human decisions, so they must be unique and must not change between
+    runs; a clash (an imported MEDLINE file uses PMIDs as ids too) is renamed the
+    same way every time rather than dropped.
+    """
+    seen: set[str] = set()
+    result: list[Record] = []
+    for record in records:
+        new_id = record.id
+        if new_id in seen:
+            new_id = f"{record.source.database}:{record.id}"
+        if new_id in seen:
+            new_id = f"{record.source.file or record.source.database}:{record.source.position}"
+        if new_id in seen:
+            raise InputError(
+                f"{record.source.file}: record {record.id!r} appears twice under the "
+                "same name; give each file a distinct name or ID column."
+            )
+        seen.add(new_id)
+        result.append(record if new_id == record.id else dataclasses.replace(record, id=new_id))
+    return result
+
+
+# --- the real stages ------------------------------------------------------------------------
+
+
+def default_stages() -> Stages:
+    """The real stages. Imported here so that a test of one stage loads only that one."""
+    from review.dedup import deduplicate
+    from review.formats import read_records
+    from review.screen import effective_decisions, screen_records
+
+    return Stages(
+        search=search_pubmed,
+        read_pubmed=read_pubmed_document,
+        read_file=lambda path, database: read_records(path, database=database),
+        deduplicate=lambda records: deduplicate(records),
+        screen=lambda records, criteria: screen_records(records, criteria),
+        human_decisions=stored_human_decisions,
+        combine=effective_decisions,
+        write_report=write_review_report,
+    )
+
+
+def search_pubmed(protocol: Protocol, plan: SearchPlan, settings: RunSettings) -> SearchOutput:
+    """Run the protocol's searches as planned and keep the cache's articles at hand.
+
+    The bundled snapshot is replayed from a private copy, so the committed file is
+    never opened for writing (SQLite in WAL mode writes beside it even to read).
+    """
+    from review.cache import Cache
+    from review.search import search_protocol
+
+    with tempfile.TemporaryDirectory(prefix="review-snapshot-") as scratch:
+        cache_dir = plan.cache_dir
+        if plan.snapshot is not None:
+            cache_dir = Path(scratch) / "cache"
+            shutil.copytree(plan.cache_dir, cache_dir)
+        log = search_protocol(
+            protocol,
+            cache_dir=cache_dir,
+            settings=settings.eutils,
+            mode=plan.mode,
+            progress=settings.progress,
+        )
+        pmids = list(dict.fromkeys(p for entry in log for p in entry.pmids))
+        with Cache.open(cache_dir) as cache:
+            articles = dict(cache.articles(pmids))
+
+    def article_set(wanted: Sequence[str]) -> bytes:
+        return pubmed_article_set(articles[p] for p in wanted if p in articles)
+
+    return SearchOutput(log, article_set)
+
+
+def pubmed_article_set(articles: Iterable[bytes]) -> bytes:
+    """Stored PubmedArticle elements wrapped into one document the XML reader takes."""
+    return b"<PubmedArticleSet>" + b"".join(articles) + b"</PubmedArticleSet>"
+
+
+def read_pubmed_document(document: bytes, search: str) -> ImportResult:
+    from review.formats.pubmed_xml import Deletion, iter_pubmed_xml
+
+    records: list[Record] = []
+    problems: list[ImportProblem] = []
+    for item in iter_pubmed_xml(io.BytesIO(document), database="PubMed", search=search):
+        if isinstance(item, Record):
+            records.append(item)
+        elif not isinstance(item, Deletion):
+            problems.append(item)
+    return ImportResult(tuple(records), tuple(problems))
+
+
+def stored_human_decisions(protocol: Protocol) -> tuple[Decision, ...]:
+    """People's final decisions, or none when nobody has screened this review yet."""
+    from review.decisions import DecisionStore, decisions_path
+
+    # Opening the store creates its file; a run must not leave one behind.
+    if not decisions_path(protocol).is_file():
+        return ()
+    with DecisionStore.for_protocol(protocol) as store:
+        return store.final_decisions()
+
+
+def write_review_report(
+    review: PreparedReview, settings: RunSettings, out_dir: Path
+) -> tuple[Path, ...]:
+    """Hand everything the report counts to the report writers."""
+    from review import __version__
+    from review.report import write_report
+    from review.report.model import OtherSource, ReportInput
+
+    report_input = ReportInput(
+        protocol=review.protocol,
+        searches=review.search_log,
+        dedup=review.dedup,
+        decisions=review.decisions,
+        generated_at=settings.generated_at or datetime.now(UTC).isoformat(timespec="seconds"),
+        tool_version=__version__,
+        dedup_software=f"review {__version__} (review.dedup)",
+        other_sources=tuple(
+            OtherSource(
+                database=i.database or _database_of(i.result),
+                file=i.path.name,
+                problems=len(i.result.problems),
+            )
+            for i in review.imports
+        ),
+        removals=review.removals,
+        snapshot=review.plan.provenance if review.plan.snapshot is not None else None,
+    )
+    return tuple(write_report(report_input, out_dir))
+
+
+def _database_of(result: ImportResult) -> str:
+    databases = sorted({r.source.database for r in result.records})
+    return "; ".join(databases)

@@ -1,0 +1,363 @@
+"""The pipeline with injected stages on small real inputs: order, joins, ids, who wins."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pytest
+
+from review.dedup import DedupResult, DuplicateLink
+from review.errors import CacheError, OfflineMiss
+from review.formats import read_records
+from review.pipeline import (
+    DELETED_BY_NLM,
+    SNAPSHOT_MANIFEST,
+    PreparedReview,
+    RunSettings,
+    SearchOutput,
+    SearchPlan,
+    Stages,
+    plan_search,
+    prepare_review,
+    pubmed_article_set,
+    read_pubmed_document,
+    run,
+    unique_ids,
+)
+from review.protocol import Criteria, Protocol, load_protocol
+from review.records import ImportResult, Record, Source
+from review.screen import Decision, effective_decisions
+from review.search import SearchLogEntry
+
+KRATOM_PMIDS = ("33342583", "33847849", "33847897", "34091497")
+
+PROTOCOL_TOML = """
+schema_version = 1
+name = "tiny"
+title = "Tiny"
+question = "Does the pipeline join its stages?"
+
+[[searches]]
+name = "first"
+query = "kratom[tiab]"
+
+[[searches]]
+name = "second"
+query = "mitragynine[tiab]"
+
+[[sources]]
+file = "rows.csv"
+database = "Other websites"
+"""
+
+
+@pytest.fixture
+def protocol(tmp_path: Path, fixtures_dir: Path) -> Protocol:
+    (tmp_path / "rows.csv").write_bytes(
+        (fixtures_dir / "pipeline" / "sample_rows.csv").read_bytes()
+    )
+    path = tmp_path / "tiny.toml"
+    path.write_text(PROTOCOL_TOML, encoding="utf-8")
+    return load_protocol(path)
+
+
+@pytest.fixture(scope="module")
+def articles(fixtures_dir: Path) -> dict[str, bytes]:
+    data = (fixtures_dir / "pipeline" / "kratom_records.xml").read_bytes()
+    found = re.findall(rb"<PubmedArticle>.*?</PubmedArticle>", data, re.DOTALL)
+    return {re.search(rb"<PMID[^>]*>(\d+)<", a).group(1).decode(): a for a in found}  # type: ignore[union-attr]
+
+
+def entry(name: str, pmids: Sequence[str], **fields: object) -> SearchLogEntry:
+    values: dict[str, object] = {
+        "name": name,
+        "database": "PubMed",
+        "query": f"{name}[tiab]",
+        "query_translation": f"{name}[Title/Abstract]",
+        "mindate": "",
+        "maxdate": "",
+        "datetype": "pdat",
+        "count": len(pmids),
+        "pmids": tuple(pmids),
+        "warnings": (),
+        "searched_at": "2026-11-26T12:00:00+00:00",
+        "tool_version": "test",
+    }
+    values.update(fields)
+    return SearchLogEntry(**values)  # type: ignore[arg-type]
+
+
+def fake_search(log: Sequence[SearchLogEntry], articles: dict[str, bytes]) -> object:
+    def search(protocol: Protocol, plan: SearchPlan, settings: RunSettings) -> SearchOutput:
+        return SearchOutput(
+            tuple(log),
+            lambda pmids: pubmed_article_set(articles[p] for p in pmids if p in articles),
+        )
+
+    return search
+
+
+def no_duplicates(records: Sequence[Record]) -> DedupResult:
+    return DedupResult(tuple(records), tuple(records), ())
+
+
+def doi_duplicates(records: Sequence[Record]) -> DedupResult:
+    """Link records sharing a DOI (case-insensitive) to the first one: enough to test joins."""
+    first: dict[str, str] = {}
+    links = []
+    for r in records:
+        key = r.doi.lower()
+        if key and key in first:
+            links.append(DuplicateLink(r.id, first[key], "doi"))
+        elif key:
+            first[key] = r.id
+    linked = {link.record_id for link in links}
+    return DedupResult(
+        tuple(records), tuple(r for r in records if r.id not in linked), tuple(links)
+    )
+
+
+def include_all(records: Sequence[Record], criteria: Criteria) -> tuple[Decision, ...]:
+    return tuple(Decision(r.id, "title-abstract", "include") for r in records)
+
+
+def stages(
+    articles: dict[str, bytes],
+    log: Sequence[SearchLogEntry],
+    *,
+    people: Iterable[Decision] = (),
+    dedup: object = no_duplicates,
+    read_file: object = None,
+    written: list[tuple[PreparedReview, Path]] | None = None,
+) -> Stages:
+    def write(review: PreparedReview, settings: RunSettings, out_dir: Path) -> tuple[Path, ...]:
+        if written is not None:
+            written.append((review, out_dir))
+        return (out_dir / "report.md",)
+
+    return Stages(
+        search=fake_search(log, articles),  # type: ignore[arg-type]
+        read_pubmed=read_pubmed_document,
+        read_file=read_file or (lambda path, db: read_records(path, database=db)),  # type: ignore[arg-type]
+        deduplicate=dedup,  # type: ignore[arg-type]
+        screen=include_all,
+        human_decisions=lambda protocol: tuple(people),
+        combine=effective_decisions,
+        write_report=write,
+    )
+
+
+def settings(tmp_path: Path) -> RunSettings:
+    # An example folder that does not exist: these tests never replay a snapshot.
+    return RunSettings(example_dir=tmp_path / "no-example", cache_dir=tmp_path / "cache")
+
+
+# --- the stages joined -----------------------------------------------------------------------
+
+
+def test_pubmed_records_and_imported_rows_join_in_order(
+    protocol: Protocol, articles: dict[str, bytes], tmp_path: Path
+) -> None:
+    log = [entry("first", ["34091497", "33342583"]), entry("second", ["34091497", "33847897"])]
+    review = prepare_review(protocol, settings(tmp_path), stages(articles, log))
+
+    ids = [r.id for r in review.records]
+    assert ids == ["34091497", "33342583", "33847897", "ks0002", "ks0003", "ks0013", "ks0019"]
+    by_id = {r.id: r for r in review.records}
+    # A PMID two searches found is one record, counted under the first search.
+    assert by_id["34091497"].source == Source("PubMed", "", "first", 1)
+    assert ("searches", "first; second") in by_id["34091497"].extra
+    assert by_id["33847897"].source.search == "second"
+    assert by_id["33847897"].source.position == 2  # its place in the second search
+    assert by_id["ks0003"].source.database == "Other websites"
+    assert by_id["33342583"].title.startswith('"A Kratom Konundrum"')
+    assert review.search_log == tuple(log)
+    assert [i.database for i in review.imports] == ["Other websites"]
+    assert [d.record_id for d in review.decisions] == ids
+
+
+def test_extra_files_join_after_the_protocol_sources(
+    protocol: Protocol, articles: dict[str, bytes], tmp_path: Path, fixtures_dir: Path
+) -> None:
+    extra = tmp_path / "more.csv"
+    extra.write_text("id,title,doi\nx1,One more record,10.1/x\n", encoding="utf-8")
+    run_settings = dataclasses.replace(settings(tmp_path), extra_files=(extra,))
+    review = prepare_review(protocol, run_settings, stages(articles, [entry("first", [])]))
+    assert [r.id for r in review.records][-1] == "x1"
+    assert review.imports[-1].path == extra and review.imports[-1].database == ""
+
+
+def test_only_canonical_records_are_screened(
+    protocol: Protocol, articles: dict[str, bytes], tmp_path: Path
+) -> None:
+    log = [entry("first", ["33342583"])]
+    review = prepare_review(
+        protocol, settings(tmp_path), stages(articles, log, dedup=doi_duplicates)
+    )
+    # ks0003 carries ks0002's DOI in lower case: a duplicate, so it is not screened.
+    assert [link.record_id for link in review.dedup.links] == ["ks0003"]
+    assert "ks0003" not in {d.record_id for d in review.decisions}
+    assert len(review.decisions) == len(review.records) - 1
+
+
+def test_a_person_always_wins_and_stray_decisions_are_kept_apart(
+    protocol: Protocol, articles: dict[str, bytes], tmp_path: Path
+) -> None:
+    people = [
+        Decision("33342583", "title-abstract", "exclude", "not-kratom", by="ana", at="2026-11-26"),
+        Decision("33342583", "full-text", "include", by="ana", at="2026-11-26"),
+        Decision("ks0003", "title-abstract", "include", by="ana", at="2026-11-26"),  # a duplicate
+    ]
+    log = [entry("first", ["33342583"])]
+    review = prepare_review(
+        protocol, settings(tmp_path), stages(articles, log, people=people, dedup=doi_duplicates)
+    )
+    effective = {(d.record_id, d.stage): d for d in review.decisions}
+    assert effective[("33342583", "title-abstract")].outcome == "exclude"
+    assert effective[("33342583", "title-abstract")].by == "ana"
+    assert effective[("33342583", "full-text")].outcome == "include"
+    assert effective[("ks0013", "title-abstract")].by == "rules"
+    assert [d.record_id for d in review.orphan_decisions] == ["ks0003"]
+    assert ("ks0003", "title-abstract") not in effective
+
+
+def test_records_nlm_deleted_are_removed_before_screening(
+    protocol: Protocol, articles: dict[str, bytes], tmp_path: Path
+) -> None:
+    def read_file(path: Path, database: str | None) -> ImportResult:
+        return ImportResult((), deleted_pmids=("33847897",))
+
+    log = [entry("first", ["33847897", "34091497"])]
+    review = prepare_review(
+        protocol, settings(tmp_path), stages(articles, log, read_file=read_file)
+    )
+    assert [(r.record_id, r.reason) for r in review.removals] == [("33847897", DELETED_BY_NLM)]
+    assert [d.record_id for d in review.decisions] == ["34091497"]
+
+
+def test_pmids_efetch_never_returned_are_not_looked_for(
+    protocol: Protocol, articles: dict[str, bytes], tmp_path: Path
+) -> None:
+    log = [entry("first", ["33342583", "99999999"], unavailable=("99999999",))]
+    review = prepare_review(protocol, settings(tmp_path), stages(articles, log))
+    assert "99999999" not in {r.id for r in review.records}
+
+
+def test_a_retrieved_pmid_without_stored_xml_is_an_error(
+    protocol: Protocol, articles: dict[str, bytes], tmp_path: Path
+) -> None:
+    log = [entry("first", ["33342583", "12345678"])]
+    with pytest.raises(CacheError, match=r"search 'first'.*1 of its PMIDs \(first: 12345678\)"):
+        prepare_review(protocol, settings(tmp_path), stages(articles, log))
+
+
+def test_run_writes_the_report_into_the_chosen_folder(
+    protocol: Protocol, articles: dict[str, bytes], tmp_path: Path
+) -> None:
+    written: list[tuple[PreparedReview, Path]] = []
+    out = tmp_path / "out"
+    run_settings = dataclasses.replace(settings(tmp_path), out_dir=out)
+    result = run(protocol, run_settings, stages(articles, [entry("first", [])], written=written))
+    assert result.out_dir == out and result.files == (out / "report.md",)
+    assert written == [(result.review, out)]
+    assert RunSettings().report_dir(protocol) == Path("reports") / "tiny"
+
+
+def test_clashing_ids_are_renamed_the_same_way_every_time() -> None:
+    pubmed = Record("33342583", Source("PubMed", search="first", position=1))
+    medline = Record("33342583", Source("Embase", file="embase.nbib", position=1))
+    again = Record("33342583", Source("Embase", file="embase.nbib", position=2))
+    renamed = unique_ids([pubmed, medline, again])
+    assert [r.id for r in renamed] == ["33342583", "Embase:33342583", "embase.nbib:2"]
+    assert unique_ids([pubmed, medline]) == renamed[:2]
+
+
+# --- where the PubMed answers come from --------------------------------------------------------
+
+
+def write_snapshot(directory: Path, built_for: Protocol, **changes: object) -> None:
+    directory.mkdir(parents=True)
+    data: dict[str, object] = {
+        "protocol": built_for.name,
+        "date": "2026-11-26",
+        "description": "Built for tests.",
+        "queries": {s.name: s.query for s in built_for.searches},
+    }
+    data.update(changes)
+    (directory / SNAPSHOT_MANIFEST).write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_without_flags_the_bundled_snapshot_is_replayed_offline(
+    protocol: Protocol, tmp_path: Path
+) -> None:
+    example = tmp_path / "example"
+    write_snapshot(example, protocol)
+    plan = plan_search(protocol, RunSettings(example_dir=example))
+    assert plan.cache_dir == example and plan.mode == "offline"
+    assert plan.snapshot is not None and plan.snapshot.date == "2026-11-26"
+    assert plan.provenance.startswith("bundled example snapshot dated 2026-11-26")
+    assert "not a live PubMed search" in plan.provenance
+
+
+@pytest.mark.parametrize(
+    ("run_settings", "mode"),
+    [
+        (RunSettings(live=True), "cached"),
+        (RunSettings(live=True, mode="refresh"), "refresh"),
+        (RunSettings(mode="offline", live=False, example_dir=Path("nowhere")), "offline"),
+    ],
+)
+def test_live_runs_and_other_protocols_use_the_working_cache(
+    protocol: Protocol, tmp_path: Path, run_settings: RunSettings, mode: str
+) -> None:
+    example = tmp_path / "example"
+    write_snapshot(example, protocol)
+    if run_settings.example_dir != Path("nowhere"):
+        run_settings = dataclasses.replace(run_settings, example_dir=example)
+    plan = plan_search(protocol, run_settings)
+    assert (plan.cache_dir, plan.mode, plan.snapshot) == (Path("cache"), mode, None)
+    assert "live" in plan.provenance or "replayed" in plan.provenance
+
+
+def test_a_snapshot_built_for_another_protocol_is_not_used(
+    protocol: Protocol, tmp_path: Path
+) -> None:
+    example = tmp_path / "example"
+    write_snapshot(example, protocol, protocol="other")
+    plan = plan_search(protocol, RunSettings(example_dir=example))
+    assert plan.snapshot is None and plan.cache_dir == Path("cache")
+
+
+def test_an_edited_search_cannot_be_answered_from_the_snapshot(
+    protocol: Protocol, tmp_path: Path
+) -> None:
+    example = tmp_path / "example"
+    write_snapshot(example, protocol, queries={"first": "kratom[tiab]", "second": "old"})
+    with pytest.raises(OfflineMiss, match=r"search 'second'.*--live"):
+        plan_search(protocol, RunSettings(example_dir=example))
+
+
+def test_the_snapshot_is_never_refreshed(protocol: Protocol, tmp_path: Path) -> None:
+    example = tmp_path / "example"
+    write_snapshot(example, protocol)
+    with pytest.raises(CacheError, match="never changed"):
+        plan_search(protocol, RunSettings(cache_dir=example, mode="refresh", live=True))
+    plan = plan_search(protocol, RunSettings(cache_dir=example))
+    assert plan.snapshot is not None and plan.mode == "offline"
+
+
+def test_a_damaged_manifest_says_how_to_restore_it(protocol: Protocol, tmp_path: Path) -> None:
+    example = tmp_path / "example"
+    example.mkdir()
+    (example / SNAPSHOT_MANIFEST).write_text("{", encoding="utf-8")
+    with pytest.raises(CacheError, match="restore it from git"):
+        plan_search(protocol, RunSettings(example_dir=example))
+
+
+def test_a_working_cache_keeps_the_mode_asked_for(protocol: Protocol, tmp_path: Path) -> None:
+    plan = plan_search(protocol, RunSettings(cache_dir=tmp_path, mode="offline"))
+    assert (plan.cache_dir, plan.mode, plan.snapshot) == (tmp_path, "offline", None)
