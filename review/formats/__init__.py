@@ -110,9 +110,11 @@ def sniff(head: str) -> str | None:
 READERS: dict[str, tuple[str, str]] = {
     "csv": ("review.formats.table", "read_csv"),
     "pubmed-xml": ("review.formats.pubmed_xml", "read_pubmed_xml"),
+    "ris": ("review.formats.ris", "read_ris"),
 }
 WRITERS: dict[str, tuple[str, str]] = {
     "csv": ("review.formats.table", "write_csv"),
+    "ris": ("review.formats.ris", "write_ris"),
 }
 
 

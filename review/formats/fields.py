@@ -22,9 +22,9 @@ __all__ = [
     "split_list",
 ]
 
+# "Przyklenk K.Kloner R. A.": several names run together by an export; not one person.
+RUN_TOGETHER = re.compile(r"[A-Z]\.[A-Z][a-z]")
 YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|2[01]\d\d)(?!\d)")
-# "KE", "K.", "R. A.", "K.E.", "J-P": what MEDLINE's AU and many exports put after the family name.
-INITIALS = re.compile(r"^(?:[A-Z]\.?(?:[- ]?[A-Z]\.?){0,3})$")
 # A labelled paragraph as `Record.abstract_text` writes it: "METHODS: text".
 ABSTRACT_LABEL = re.compile(r"^([A-Z][A-Z0-9 ,/&()'-]{0,60}[A-Z)]): (.*)$", re.DOTALL)
 
@@ -33,6 +33,21 @@ def parse_year(text: str) -> int | None:
     """The first plausible year in a date as sources write it ("1998 Dec-1999 Jan" → 1998)."""
     match = YEAR.search(text)
     return int(match.group(1)) if match else None
+
+
+def is_initials(text: str) -> bool:
+    """ "KE", "K.", "R. A.", "K.E.", "J-P", "Н. А.": what MEDLINE's AU and many exports
+    put after the family name; a spelled-out name ("Li", "Kirsten E") is not."""
+    letters = re.sub(r"[\s.\-]", "", text)
+    if not (1 <= len(letters) <= 4 and letters.isalpha() and letters.isupper()):
+        return False
+    tokens = [t for t in re.split(r"[\s.\-]+", text) if t]
+    return len(tokens) == 1 or all(len(t) == 1 for t in tokens)
+
+
+def compact(initials: list[str]) -> str:
+    """ "K. E." → "KE"."""
+    return re.sub(r"[\s.\-]", "", "".join(initials))
 
 
 def initials_of(given: str) -> str:
@@ -44,8 +59,10 @@ def parse_person(name: str) -> Author:
     """One name as RIS, CSV and BibTeX exports write it.
 
     "Family, Given" (the RIS and BibTeX convention) and MEDLINE's "Family KE" are
-    people; "K E Family" too. A name with no comma in neither of those shapes is
-    kept whole as a collective (group) name, so nothing is lost and nothing guessed.
+    people; "K E Family" too. A given name that is only initials ("Q. J.") is
+    kept as initials ("QJ"), the way PubMed keeps them. A name with no comma in
+    neither of those shapes, or several names run together, is kept whole as a
+    collective (group) name, so nothing is lost and nothing guessed.
     """
     name = " ".join(name.split())
     if not name:
@@ -55,15 +72,18 @@ def parse_person(name: str) -> Author:
         family, given = family.strip(), given.strip()
         if not family:
             return Author(collective=name)
+        if is_initials(given):
+            return Author(family=family, initials=compact([given]))
         return Author(family=family, given=given, initials=initials_of(given))
     words = name.split(" ")
-    if len(words) >= 2:
-        trailing = " ".join(words[1:])
-        if INITIALS.match(trailing):
-            return Author(family=words[0], initials=initials_of(trailing))
-        leading = " ".join(words[:-1])
-        if INITIALS.match(leading):
-            return Author(family=words[-1], given=leading, initials=initials_of(leading))
+    if RUN_TOGETHER.search(name):
+        return Author(collective=name)
+    for cut in range(1, len(words)):
+        if is_initials(" ".join(words[cut:])):
+            return Author(family=" ".join(words[:cut]), initials=compact(words[cut:]))
+    for cut in range(len(words) - 1, 0, -1):
+        if is_initials(" ".join(words[:cut])):
+            return Author(family=" ".join(words[cut:]), initials=compact(words[:cut]))
     return Author(collective=name)
 
 

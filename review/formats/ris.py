@@ -1,0 +1,321 @@
+"""RIS import and export, as Embase, Ovid, Scopus, Web of Science and Zotero write it.
+
+Each entry's tags are read by rispy. rispy cannot say on which line an entry
+starts and silently merges an entry that lacks its "ER" line into the next, so
+this module cuts the file into entries itself (tracking line numbers, accepting
+"TY - " with one space as some exporters write it) and hands each entry to rispy.
+
+The exporters disagree on tags; this is how they are read:
+
+    title        TI, T1 (BT for whole books)
+    abstract     AB, N2 (Embase and Ovid put the abstract in N2)
+    authors      AU, A1 ("Family, Given", Ovid's "Family K.E."); A2-A4 are editors
+    year         PY, Y1, DA (first four-digit year); pub_date keeps DA or Y1 as written
+    journal      JF, JO, T2 (Scopus, Web of Science, Zotero), then BT
+    abbreviation JA, J2, J1
+    pages        SP and EP joined by "-"
+    DOI          DO (Ovid's "https://dx.doi.org/..." prefix dropped)
+    ISBN         SN when it is an ISBN; an ISSN stays in extra as "SN"
+    database     DB, DP (Zotero); used for the source unless one is given
+    id           ID; else "<file stem>:<position>"
+    pub types    M3 (Scopus and Embase "Article", "Review")
+
+Any other tag (AN, N1, AD, U2, C2, ...) is kept in `Record.extra` under its tag and
+written back out unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import rispy
+
+from review.formats.fields import format_person, parse_person, parse_year
+from review.formats.textfile import display_name, file_stem, read_text
+from review.records import AbstractSection, ImportProblem, ImportResult, Record, Source
+
+__all__ = ["iter_ris", "read_ris", "write_ris"]
+
+TAG_LINE = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|\s*)$")
+ALL_TAGS = {
+    a + b: a + b
+    for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+}
+# Tags that may repeat, each line one value; any other tag's extra lines continue it.
+LIST_TAGS = [
+    "AU", "A1", "A2", "A3", "A4", "KW", "UR", "N1", "LA", "DB", "DP", "SN", "M3",
+    "L1", "L2", "L3", "L4", "AD",
+]  # fmt: skip
+TYPE_TO_ENTRY = {
+    "JOUR": "article",
+    "EJOUR": "article",
+    "ABST": "article",
+    "BOOK": "book",
+    "EBOOK": "book",
+    "CHAP": "inbook",
+    "ECHAP": "inbook",
+    "CONF": "inproceedings",
+    "CPAPER": "inproceedings",
+    "THES": "phdthesis",
+    "RPRT": "techreport",
+    "GEN": "misc",
+}
+ENTRY_TO_TYPE = {
+    "article": "JOUR",
+    "book": "BOOK",
+    "inbook": "CHAP",
+    "incollection": "CHAP",
+    "inproceedings": "CPAPER",
+    "phdthesis": "THES",
+    "mastersthesis": "THES",
+    "techreport": "RPRT",
+    "misc": "GEN",
+}
+# The one key where an unusual TY (e.g. "ELEC") waits to be written back out.
+TYPE_KEY = "TY"
+HANDLED = {
+    "TY", "ID", "TI", "T1", "BT", "AB", "N2", "AU", "A1", "PY", "Y1", "DA", "JF", "JO", "T2",
+    "JA", "J2", "J1", "VL", "IS", "SP", "EP", "DO", "SN", "DB", "DP", "UR", "KW", "LA", "M3",
+}  # fmt: skip
+DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+ISBN = re.compile(r"^(?:97[89][- ]?)?(?:\d[- ]?){9}[\dXx]$")
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    line: int  # where its TY line is
+    text: str  # the entry's lines, tag lines normalised to "XX  - value"
+
+
+def read_ris(path: Path, *, database: str | None = None) -> ImportResult:
+    """Every entry of a RIS file; entries rispy cannot read become problems."""
+    decoded = read_text(path)
+    records: list[Record] = []
+    problems = list(decoded.problems)
+    for item in iter_ris(decoded.text, database=database, file=display_name(path)):
+        if isinstance(item, Record):
+            records.append(item)
+        else:
+            problems.append(item)
+    return ImportResult(tuple(records), tuple(sorted(problems, key=lambda p: p.position)))
+
+
+def iter_ris(text: str, *, database: str | None, file: str) -> Iterator[Record | ImportProblem]:
+    position = 0
+    for item in split_entries(text, file):
+        if isinstance(item, ImportProblem):
+            yield item
+            continue
+        position += 1
+        try:
+            (tags,) = rispy.loads(
+                item.text,
+                mapping=ALL_TAGS,
+                list_tags=LIST_TAGS,
+                delimiter_tags_mapping={},
+                enforce_list_tags=False,
+            )
+        except (ValueError, TypeError, KeyError) as exc:
+            yield ImportProblem(file, item.line, f"entry cannot be read ({exc}); skipped")
+            continue
+        yield record_from_tags(tags, file=file, position=position, database=database)
+
+
+def split_entries(text: str, file: str) -> Iterator[RawEntry | ImportProblem]:
+    """Entries from TY to ER with their first line; stray text and missing ERs reported."""
+    lines: list[str] = []
+    start = 0
+    stray_reported = False
+    for number, raw_line in enumerate(text.splitlines(), start=1):
+        match = TAG_LINE.match(raw_line)
+        tag = match.group(1) if match else ""
+        line = f"{tag}  - {match.group(2) or ''}".rstrip() if match else raw_line
+        if tag == "TY":
+            if lines:
+                yield ImportProblem(
+                    file, start, f"entry has no ER line; it was ended at line {number - 1}"
+                )
+                yield RawEntry(start, "\n".join([*lines, "ER  - "]))
+            lines, start, stray_reported = [line], number, False
+        elif tag == "ER" and lines:
+            yield RawEntry(start, "\n".join([*lines, "ER  - "]))
+            lines = []
+        elif lines:
+            lines.append(line)
+        elif raw_line.strip() and not is_entry_number(raw_line) and not stray_reported:
+            stray_reported = True
+            yield ImportProblem(
+                file, number, "text outside any entry (no 'TY  - ' line before it); ignored"
+            )
+    if lines:
+        yield ImportProblem(file, start, "entry has no ER line; it was ended at the end of file")
+        yield RawEntry(start, "\n".join([*lines, "ER  - "]))
+
+
+def is_entry_number(line: str) -> bool:
+    # rispy and Reference Manager write "1." before each entry.
+    return re.fullmatch(r"\s*\d+\.\s*", line) is not None
+
+
+def as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [str(value).strip()] if str(value).strip() else []
+
+
+def first(tags: dict[str, Any], *names: str) -> str:
+    for name in names:
+        values = as_list(tags.get(name))
+        if values:
+            return values[0]
+    return ""
+
+
+def record_from_tags(
+    tags: dict[str, Any], *, file: str, position: int, database: str | None
+) -> Record:
+    ris_type = first(tags, "TY").upper()
+    entry_type = TYPE_TO_ENTRY.get(ris_type, "misc")
+    serials = as_list(tags.get("SN"))
+    isbns = [s for s in serials if ISBN.match(s) and not is_issn(s)]
+    extra: list[tuple[str, str]] = []
+    if ris_type and ENTRY_TO_TYPE.get(entry_type) != ris_type:
+        extra.append((TYPE_KEY, ris_type))
+    for tag, value in tags.items():
+        if tag not in HANDLED:
+            extra.extend((tag, v) for v in as_list(value))
+    extra.extend(("SN", s) for s in serials if s not in isbns)
+    extra.extend(("UR", u) for u in as_list(tags.get("UR"))[1:])
+    named_databases = [(tag, v) for tag in ("DB", "DP") for v in as_list(tags.get(tag))]
+    extra.extend(named_databases[1:])
+    title = first(tags, "TI", "T1") or (first(tags, "BT") if entry_type == "book" else "")
+    journal = first(tags, "JF", "JO", "T2") or (first(tags, "BT") if entry_type != "book" else "")
+    start_page, end_page = first(tags, "SP"), first(tags, "EP")
+    abstract = first(tags, "AB", "N2")
+    named = named_databases[0][1] if named_databases else ""
+    if database and named and named != database:
+        extra.append(named_databases[0])
+    source_database = database or named or file_stem(Path(file))
+    pmid = pubmed_accession(tags)
+    if pmid:
+        extra.remove(("AN", pmid))
+    return Record(
+        id=first(tags, "ID") or f"{file_stem(Path(file))}:{position}",
+        source=Source(database=source_database, file=file, position=position),
+        title=title,
+        abstract=(AbstractSection(abstract),) if abstract else (),
+        authors=tuple(
+            parse_person(a) for a in [*as_list(tags.get("AU")), *as_list(tags.get("A1"))]
+        ),
+        journal=journal,
+        journal_abbrev=first(tags, "JA", "J2", "J1"),
+        volume=first(tags, "VL"),
+        issue=first(tags, "IS"),
+        pages=f"{start_page}-{end_page}" if start_page and end_page else start_page or end_page,
+        year=parse_year(first(tags, "PY") or first(tags, "Y1") or first(tags, "DA")),
+        pub_date=first(tags, "DA", "Y1"),
+        pmid=pmid,
+        doi=DOI_PREFIX.sub("", first(tags, "DO")),
+        isbn=isbns[0] if isbns else "",
+        url=first(tags, "UR"),
+        entry_type=entry_type,
+        publication_types=tuple(as_list(tags.get("M3"))),
+        keywords=tuple(as_list(tags.get("KW"))),
+        languages=tuple(as_list(tags.get("LA"))),
+        extra=tuple(extra),
+    )
+
+
+def pubmed_accession(tags: dict[str, Any]) -> str:
+    """AN is the PMID in records from PubMed or (Ovid) MEDLINE, another ID elsewhere."""
+    accession = first(tags, "AN")
+    databases = " ".join(as_list(tags.get("DB")) + as_list(tags.get("DP"))).lower()
+    if accession.isdigit() and ("pubmed" in databases or "medline" in databases):
+        return accession
+    return ""
+
+
+def is_issn(serial: str) -> bool:
+    return re.fullmatch(r"\d{4}-?\d{3}[\dXx]", serial) is not None
+
+
+class _Writer(rispy.RisWriter):  # type: ignore[misc]
+    """rispy's writer without the "1." line it puts before each entry."""
+
+    DEFAULT_IGNORE: ClassVar[list[str]] = []
+
+    def set_header(self, count: int) -> str:
+        return ""
+
+
+def tags_of(record: Record) -> dict[str, Any]:
+    extra: dict[str, list[str]] = {}
+    for key, value in record.extra:
+        if TAG_LINE.match(f"{key}  - x") and key not in {"TY", "ER"}:
+            extra.setdefault(key, []).append(value)
+    ris_type = dict(record.extra).get(TYPE_KEY) or ENTRY_TO_TYPE.get(record.entry_type, "GEN")
+    start, _, end = (
+        record.pages.partition("-")
+        if record.pages.count("-") == 1
+        else (
+            record.pages,
+            "",
+            "",
+        )
+    )
+    journal_tag = "T2" if record.entry_type != "book" else "BT"
+    tags: dict[str, Any] = {
+        "TY": ris_type,
+        "ID": record.id,
+        "TI": record.title,
+        "AU": [format_person(a) for a in record.authors],
+        "PY": "" if record.year is None else str(record.year),
+        "DA": record.pub_date,
+        journal_tag: record.journal,
+        "J2": record.journal_abbrev,
+        "VL": record.volume,
+        "IS": record.issue,
+        "SP": start,
+        "EP": end,
+        "AB": " ".join(record.abstract_text.split("\n")),
+        "DO": record.doi,
+        "SN": [*([record.isbn] if record.isbn else []), *extra.pop("SN", [])],
+        "UR": [*([record.url] if record.url else []), *extra.pop("UR", [])],
+        "KW": list(record.keywords),
+        "LA": list(record.languages),
+        "M3": list(record.publication_types),
+        "DB": [record.source.database, *extra.pop("DB", [])],
+    }
+    if record.pmid and "AN" not in extra:
+        extra["AN"] = [record.pmid]
+    tags.update(extra)
+    # rispy's writer looks tags up by lower-case name, and the type by its own key.
+    return {WRITE_NAMES[tag]: value for tag, value in tags.items() if value}
+
+
+WRITE_NAMES = {tag: tag.lower() for tag in ALL_TAGS} | {"TY": "type_of_reference"}
+
+
+def write_ris(records: Iterable[Record], path: Path) -> int:
+    """Write records as RIS (UTF-8); returns how many were written."""
+    entries = [tags_of(record) for record in records]
+    names = {name: tag for tag, name in WRITE_NAMES.items()}
+    list_tags = sorted(
+        {names[name] for entry in entries for name, v in entry.items() if isinstance(v, list)}
+    )
+    text = rispy.dumps(
+        entries,
+        implementation=_Writer,
+        mapping=WRITE_NAMES,
+        list_tags=list_tags,
+        delimiter_tags_mapping={},
+    )
+    path.write_text(text, encoding="utf-8")
+    return len(entries)
