@@ -571,13 +571,13 @@ class _Collector:
             if result.count <= ESEARCH_WINDOW:
                 self.take(result, f"{start}–{end}")
             elif start == end:
-                self.by_pmids(start, 1, MAX_PMID, result.count)
+                self.by_pmids(start, 1, MAX_PMID, result)
             else:
                 self.by_dates(start, end, result.count)
 
-    def by_pmids(self, day: date, low: int, high: int, count: int) -> None:
+    def by_pmids(self, day: date, low: int, high: int, over: EsearchResult) -> None:
         when = _format_date(day)
-        for first, last in _split_numbers(low, high, count):
+        for first, last in _split_by_sample(low, high, over.count, over.pmids):
             term = f"({self.term}) AND {first}:{last}[uid]"
             result = self.search(term, when, when)
             if result.count <= ESEARCH_WINDOW:
@@ -585,7 +585,25 @@ class _Collector:
             elif first == last:  # pragma: no cover - one PMID cannot exceed the window
                 raise IncompleteRetrieval(f"PMID {first} alone counts {result.count} hits.")
             else:
-                self.by_pmids(day, first, last, result.count)
+                self.by_pmids(day, first, last, result)
+
+
+def _split_by_sample(
+    low: int, high: int, count: int, sample: Sequence[str]
+) -> list[tuple[int, int]]:
+    """Cut a PMID range where the over-window answer's own PMIDs say the hits lie.
+
+    The 9,999 PMIDs of that answer are a sample of the hits: cutting at its quantiles
+    balances the parts far better than halving 1–99,999,999. The parts always cover the
+    whole range, so a biased sample costs requests, never PMIDs.
+    """
+    inside = sorted({int(p) for p in sample if p.isdigit() and low < int(p) <= high})
+    parts = _parts(count)
+    cuts = sorted({inside[len(inside) * i // parts] for i in range(1, parts)} if inside else set())
+    if not cuts:
+        return _split_numbers(low, high, count)
+    edges = [low, *cuts, high + 1]
+    return [(edges[i], edges[i + 1] - 1) for i in range(len(edges) - 1)]
 
 
 def _parts(count: int) -> int:
