@@ -17,20 +17,24 @@ from __future__ import annotations
 import argparse
 import filecmp
 import json
+import re
 import shutil
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO / "scripts"), str(REPO)]
+sys.path[:0] = [str(REPO / "scripts"), str(REPO / "tests"), str(REPO)]
 
 import example_corpus as corpus  # noqa: E402
 
+from review.entrez import EutilsSettings  # noqa: E402
 from review.formats import write_records  # noqa: E402
 from review.protocol import Protocol, load_protocol  # noqa: E402
+from review.search import SearchLogEntry, search_protocol  # noqa: E402
 
 PROTOCOL = REPO / "queries" / "kratom.toml"
 EXAMPLE_DIR = REPO / "cache" / "example"
@@ -38,12 +42,8 @@ SOURCES_DIR = REPO / "queries" / "sources"
 # The day the sample's citation metadata was collected (its SOURCES.md); the fake
 # server answers with this date, so the search log says when the corpus was fixed.
 SNAPSHOT_DATE = "2026-11-26"
-SNAPSHOT_TIME = f"{SNAPSHOT_DATE}T12:00:00+00:00"
-DESCRIPTION = (
-    "The snapshot holds 20 real PubMed records cut from NLM update file pubmed21n1298 and "
-    "stand-in PubMed records built from the citation metadata of the kratom-sample rows "
-    "that have a PMID; each search's results are its query evaluated on that small corpus."
-)
+SNAPSHOT_HTTP_DATE = "Thu, 26 Nov 2026 12:00:00 GMT"  # HTTP Date header of every answer
+FALLBACK_YEAR = 2000  # for an article without a publication year (none in the corpus)
 
 
 def source_file_name(database: str) -> str:
@@ -99,6 +99,17 @@ def write_imports(
     return written
 
 
+def describe(articles: Mapping[str, bytes], stand_ins: Mapping[str, Any], found: set[str]) -> str:
+    real = [p for p in articles if p not in stand_ins]
+    return (
+        f"Its corpus: {len(real)} real PubMed records cut from NLM update file pubmed21n1298 "
+        f"and {len(stand_ins)} stand-ins built from the citation metadata of kratom-sample "
+        "rows with a PMID; each search returns what its own query matches in that corpus "
+        f"({sum(1 for p in real if p in found)} real records and "
+        f"{sum(1 for p in stand_ins if p in found)} stand-ins in all)."
+    )
+
+
 def manifest(
     protocol: Protocol,
     results: Mapping[str, tuple[str, ...]],
@@ -109,7 +120,7 @@ def manifest(
     return {
         "protocol": protocol.name,
         "date": SNAPSHOT_DATE,
-        "description": DESCRIPTION,
+        "description": describe(articles, stand_ins, found),
         "queries": {s.name: s.query for s in protocol.searches},
         "results": {name: list(pmids) for name, pmids in results.items()},
         "corpus": {
@@ -132,9 +143,9 @@ def write_readme(
         "`review run queries/kratom.toml` replays it without network and every report says so",
         "at the top; `review run queries/kratom.toml --live` searches PubMed instead.",
         "",
-        DESCRIPTION,
+        data["description"],
         "",
-        "Corpus: real records (byte for byte from `../shared/data/pubmed/`):",
+        "Real records (byte for byte from `../shared/data/pubmed/`):",
         f"{', '.join(data['corpus']['real_pmids'])}.",
         "Stand-ins (PMID: kratom-sample row; each carries a GeneralNote naming the row and URL):",
         ", ".join(f"{p}: {r}" for p, r in data["corpus"]["stand_in_rows"].items()) + ".",
@@ -150,6 +161,8 @@ def write_readme(
         lines.append(f"- `{name}`: {len(pmids)} — {', '.join(pmids) or 'none'}")
     lines += [
         "",
+        "The fake server echoes each query as its QueryTranslation, so the report shows the",
+        "query itself there, not PubMed's translation.",
         "The `cbt` search finds nothing here: its opioid arm is a MeSH term, and only four",
         "stand-ins carry MeSH (the rows whose source showed MeSH terms); a live search differs.",
         "Corpus records no search found are not in the snapshot (a real cache holds only",
@@ -164,18 +177,71 @@ def write_readme(
     (directory / "README.md").write_text("\n".join(lines), encoding="utf-8")
 
 
-def build(shared: Path, example_dir: Path, sources_dir: Path) -> None:
-    from snapshot_search import record_snapshot  # the fake server lives under tests/
+def hit_day(article: bytes) -> date:
+    """The day esearch's date limits see: the article's publication year (Jan 1)."""
+    match = re.search(rb"<PubDate>\s*(?:<Year>|<MedlineDate>)(\d{4})", article)
+    return date(int(match.group(1)) if match else FALLBACK_YEAR, 1, 1)
 
+
+def record_snapshot(
+    protocol: Protocol,
+    articles: Mapping[str, bytes],
+    results: Mapping[str, tuple[str, ...]],
+    cache_dir: Path,
+) -> tuple[SearchLogEntry, ...]:
+    """Run the real search code against the fake E-utilities server into `cache_dir`."""
+    from eutils_server import Corpus, EutilsServer, Hit  # tests/eutils_server.py
+
+    corpus = Corpus(articles=dict(articles))
+    for search in protocol.searches:
+        hits = [Hit(int(pmid), hit_day(articles[pmid])) for pmid in results[search.name]]
+        corpus.add_search(search.query, hits)
+    with EutilsServer(corpus) as server:
+        # Every answer carries the snapshot's date, so the cache and the search log
+        # say when the corpus was fixed, whatever day the snapshot is rebuilt.
+        handler: Any = server._httpd.RequestHandlerClass
+        handler.date_time_string = lambda self, timestamp=None: SNAPSHOT_HTTP_DATE
+        # No email and no API key: nothing that identifies anyone goes into the snapshot.
+        settings = EutilsSettings(base_url=server.url, email="", api_key="")
+        return search_protocol(protocol, cache_dir=cache_dir, settings=settings, mode="refresh")
+
+
+def check_protocol_sources(protocol: Protocol, sources: Sequence[tuple[str, str, int]]) -> None:
+    """The protocol's [[sources]] must list exactly the files written, with their databases."""
+    listed = [
+        (s.path.relative_to(PROTOCOL.parent).as_posix(), s.database) for s in protocol.sources
+    ]
+    written = [(file, database) for file, database, _ in sources]
+    if listed != written:
+        block = "".join(f'[[sources]]\nfile = "{f}"\ndatabase = "{d}"\n\n' for f, d in written)
+        raise SystemExit(f"{PROTOCOL}: list these other sources, in this order:\n\n{block}")
+
+
+def check_no_secrets(cache_dir: Path) -> None:
+    for path in cache_dir.iterdir():
+        data = path.read_bytes()
+        # As a parameter in a key or URL, or as a name in the stored JSON parameter lists
+        # (the schema's own comments mention the words, so bare words are not enough).
+        for marker in (b"api_key=", b'"api_key"', b"email=", b'"email"'):
+            if marker in data:
+                raise SystemExit(f"{path}: holds {marker.decode()!r}; the snapshot must not")
+
+
+def build(shared: Path, example_dir: Path, sources_dir: Path) -> None:
     protocol = load_protocol(PROTOCOL)
     articles, rows, stand_ins = build_corpus(shared)
     results = search_results(protocol, articles)
     in_pubmed = {pmid for pmids in results.values() for pmid in pmids}
     sources = write_imports(rows, in_pubmed, stand_ins, sources_dir)
+    check_protocol_sources(protocol, sources)
     if example_dir.exists():
         shutil.rmtree(example_dir)
     example_dir.mkdir(parents=True)
-    record_snapshot(protocol, articles, results, example_dir, SNAPSHOT_TIME)
+    log = record_snapshot(protocol, articles, results, example_dir)
+    for entry in log:
+        if entry.pmids != results[entry.name]:
+            raise SystemExit(f"search {entry.name!r}: the server answered other PMIDs")
+    check_no_secrets(example_dir)
     data = manifest(protocol, results, articles, stand_ins)
     text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     (example_dir / "snapshot.json").write_text(text, encoding="utf-8")
