@@ -1,0 +1,103 @@
+"""The PRISMA 2020 report: HTML, Markdown, JSON, the flow diagram, the reading list, exports.
+
+`write_report(report_input, out_dir)` derives everything once (`build_report`),
+renders every file in memory, and only then writes them, so a report that
+cannot be built (e.g. PRISMA arithmetic that does not add up) leaves the
+folder as it was. The files:
+
+    report.html         self-contained page: flow diagram linked to its records,
+                        searches (PRISMA-S), included / excluded / awaiting records
+    report.md           the same content as Markdown
+    report.json         everything report.html shows, as data (docs/report-json-schema.md)
+    prisma.svg          the flow diagram on its own; numbers link into report.html
+    records-per-year.svg
+    reading-list.md, reading-list.html
+    included.<fmt>, screened.<fmt>   one per format in the protocol's [exports]
+    reading-list.bib, reading-list.ris   when [exports] names those formats
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from review.errors import ReportError
+from review.formats import write_records
+from review.prisma import Removal
+from review.records import Record
+from review.report.html import report_html
+from review.report.json_report import report_json
+from review.report.markdown import report_markdown
+from review.report.model import OtherSource, Report, ReportInput, build_report
+from review.report.reading_list import (
+    reading_list_html,
+    reading_list_markdown,
+    reading_list_record_ids,
+)
+from review.report.svg import prisma_svg, year_chart_svg
+
+__all__ = [
+    "OtherSource",
+    "Removal",
+    "Report",
+    "ReportInput",
+    "build_report",
+    "write_report",
+]
+
+# Reference-manager formats a student can import the reading list from.
+READING_LIST_FORMATS = ("bib", "ris")
+
+
+def write_report(report_input: ReportInput, out_dir: Path) -> tuple[Path, ...]:
+    """Write every report file into `out_dir` (created if needed); returns their paths."""
+    report = build_report(report_input)
+    exports = _exports(report, report_input)
+    export_names = list(exports)
+    files = [
+        "report.html",
+        "report.md",
+        "report.json",
+        "prisma.svg",
+        "records-per-year.svg",
+        "reading-list.html",
+        "reading-list.md",
+        *export_names,
+    ]
+    reading_exports = [name for name in export_names if name.startswith("reading-list.")]
+    texts = {
+        "report.html": report_html(report, files),
+        "report.md": report_markdown(report, files),
+        "report.json": report_json(report, files),
+        "prisma.svg": prisma_svg(report, link_prefix="report.html#box-"),
+        "records-per-year.svg": year_chart_svg(report),
+        "reading-list.html": reading_list_html(report, reading_exports),
+        "reading-list.md": reading_list_markdown(report, reading_exports),
+    }
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in texts.items():
+            (out_dir / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(
+            f"{out_dir}: cannot write the report ({exc.strerror or exc}); "
+            "choose another folder or free some space."
+        ) from None
+    for name, records in exports.items():
+        write_records(records, out_dir / name)
+    return tuple(out_dir / name for name in files)
+
+
+def _exports(report: Report, report_input: ReportInput) -> dict[str, tuple[Record, ...]]:
+    """File name -> records, for the included, screened and reading-list exports."""
+    canonical = {r.id: r for r in report_input.dedup.canonical}
+    included = tuple(canonical[i] for i in report.included_records)
+    screened = tuple(canonical[i] for i in report.screened_records)
+    reading = tuple(canonical[i] for i in reading_list_record_ids(report))
+    exports: dict[str, tuple[Record, ...]] = {}
+    for fmt in report_input.protocol.exports.formats:
+        exports[f"included.{fmt}"] = included
+        exports[f"screened.{fmt}"] = screened
+    for fmt in report_input.protocol.exports.formats:
+        if fmt in READING_LIST_FORMATS:
+            exports[f"reading-list.{fmt}"] = reading
+    return exports

@@ -1,0 +1,29 @@
+"""report.html: one self-contained page (inline CSS and SVG, no scripts, no network)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import Markup
+
+from review.report.model import Report
+from review.report.svg import prisma_svg, year_chart_svg
+from review.report.templating import environment
+
+__all__ = ["report_html"]
+
+
+def report_html(report: Report, files: Sequence[str] = ()) -> str:
+    """The HTML report; its flow diagram links each number to the records behind it."""
+    # The SVGs come from ElementTree, which escapes every text and attribute, so
+    # they are safe to place in the page as markup.
+    return (
+        environment(html=True)
+        .get_template("report.html.j2")
+        .render(
+            report=report,
+            files=files,
+            prisma_svg=Markup(prisma_svg(report, link_prefix="#box-")),
+            year_svg=Markup(year_chart_svg(report)),
+        )
+    )

@@ -1,0 +1,168 @@
+"""report.json: everything the HTML report shows, as data (schema: docs/report-json-schema.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from review.report.model import STATUSES, RecordView, Report
+
+__all__ = ["SCHEMA_VERSION", "report_data", "report_json"]
+
+SCHEMA_VERSION = 1
+
+
+def report_json(report: Report, files: Sequence[str] = ()) -> str:
+    """The report as indented JSON text; `files` names the other files written beside it."""
+    return json.dumps(report_data(report, files), indent=2, ensure_ascii=False) + "\n"
+
+
+def report_data(report: Report, files: Sequence[str] = ()) -> dict[str, Any]:
+    report.counts.check()
+    protocol = report.protocol
+    counts = report.counts
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "review": {
+            "name": protocol.name,
+            "title": protocol.title,
+            "question": protocol.question,
+            "protocol_file": protocol.path.name,
+        },
+        "snapshot": report.snapshot,
+        "generated_at": report.generated_at,
+        "tool_version": report.tool_version,
+        "searches": [
+            {
+                "name": s.name,
+                "database": s.database,
+                "query": s.query,
+                "translation": s.translation,
+                "limits": s.limits,
+                "date": s.searched_at,
+                "count": s.count,
+                "retrieved": s.retrieved,
+                "replayed": s.replayed,
+                "warnings": list(s.warnings),
+            }
+            for s in report.searches
+        ],
+        "other_sources": [
+            {
+                "database": s.database,
+                "file": s.file,
+                "records": s.records,
+                "exported_on": s.exported_on,
+                "problems": s.problems,
+                "note": s.note,
+            }
+            for s in report.sources
+        ],
+        "deduplication": {
+            "software": report.dedup.software,
+            "links_by_rule": dict(report.dedup.by_rule),
+            "links_by_people": report.dedup.by_people,
+            "undecided_pairs": report.dedup.undecided_pairs,
+            "related_links": report.dedup.related,
+            "links": [
+                {
+                    "record_id": link.record_id,
+                    "canonical_id": link.canonical_id,
+                    "rule": link.rule,
+                    "score": link.score,
+                    "by": link.by,
+                    "detail": link.detail,
+                }
+                for _, link in report.duplicate_links
+            ],
+        },
+        "prisma": {
+            "identified": dict(counts.identified),
+            "identified_total": counts.identified_total,
+            "duplicates_removed": counts.duplicates_removed,
+            "removed_other": dict(counts.removed_other),
+            "removed_other_total": counts.removed_other_total,
+            "records_screened": counts.records_screened,
+            "records_excluded": counts.records_excluded_total,
+            "records_excluded_by_reason": dict(counts.records_excluded),
+            "records_excluded_by_rules": counts.records_excluded_by_rules,
+            "awaiting_screening": counts.awaiting_screening,
+            "reports_sought": counts.reports_sought,
+            "reports_not_retrieved": counts.reports_not_retrieved,
+            "reports_assessed": counts.reports_assessed,
+            "reports_excluded": counts.reports_excluded_total,
+            "reports_excluded_by_reason": dict(counts.reports_excluded),
+            "awaiting_assessment": counts.awaiting_assessment,
+            "studies_included": counts.studies_included,
+        },
+        "boxes": [
+            {
+                "key": box.key,
+                "label": box.label,
+                "count": box.count,
+                "record_ids": [r.id for r in box.records],
+            }
+            for box in report.boxes
+        ],
+        "reasons": dict(protocol.criteria.reason_codes()),
+        "included": [r.id for r in report.included],
+        "excluded": [
+            {
+                "record_id": e.record.id,
+                "stage": e.stage,
+                "reason": e.reason,
+                "reason_text": e.reason_text,
+                "by": e.by,
+                "matched": list(e.matched),
+                "unmatched": list(e.unmatched),
+                "note": e.note,
+            }
+            for e in report.excluded
+        ],
+        "awaiting": [
+            {
+                "record_id": a.record.id,
+                "stage": a.stage,
+                "matched": list(a.matched),
+                "unmatched": list(a.unmatched),
+                "note": a.note,
+            }
+            for a in report.awaiting
+        ],
+        "removed_before_screening": [
+            {"record_id": view.id, "reason": reason} for view, reason in report.removals
+        ],
+        "years": [{"year": bar.year, **dict(bar.counts)} for bar in report.years],
+        "year_statuses": dict(STATUSES),
+        "reading_list": [
+            {
+                "key": group.key,
+                "title": group.title,
+                "entries": [
+                    {"record_id": e.record.id, "provisional": e.provisional} for e in group.entries
+                ],
+            }
+            for group in report.reading_list
+        ],
+        "records": {record_id: _record(view) for record_id, view in report.records.items()},
+        "files": list(files),
+    }
+
+
+def _record(view: RecordView) -> dict[str, Any]:
+    return {
+        "title": view.title,
+        "authors": list(view.authors),
+        "year": view.year,
+        "journal": view.journal,
+        "pmid": view.pmid,
+        "doi": view.doi,
+        "pmcid": view.pmcid,
+        "database": view.database,
+        "file": view.file,
+        "search": view.search,
+        "pubmed_url": view.pubmed_url,
+        "doi_url": view.doi_url,
+        "pmc_url": view.pmc_url,
+    }

@@ -1,0 +1,15 @@
+"""report.md: the report as Markdown, for a review's repository or a thesis appendix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from review.report.model import Report
+from review.report.templating import environment
+
+__all__ = ["report_markdown"]
+
+
+def report_markdown(report: Report, files: Sequence[str] = ()) -> str:
+    report.counts.check()
+    return environment(html=False).get_template("report.md.j2").render(report=report, files=files)

@@ -1,0 +1,528 @@
+"""What a report is built from (`ReportInput`) and what every writer shows (`Report`).
+
+`build_report` derives everything once: the PRISMA flow, the search section,
+the lists of included, excluded and awaiting records, the year chart's bars
+and the reading list. The writers (Markdown, HTML, JSON, SVG) only lay out a
+`Report`, so they cannot disagree about a number.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from review.dedup import DedupResult, DuplicateLink
+from review.errors import ReportError
+from review.prisma import Box, PrismaCounts, PrismaFlow, Removal, derive_prisma
+from review.protocol import Protocol
+from review.records import Record
+from review.screen import Decision
+from review.search import SearchLogEntry
+
+__all__ = [
+    "STATUSES",
+    "Awaiting",
+    "BoxView",
+    "DedupMethod",
+    "Excluded",
+    "OtherSource",
+    "ReadingEntry",
+    "ReadingGroup",
+    "RecordView",
+    "Report",
+    "ReportInput",
+    "SearchView",
+    "SourceView",
+    "Status",
+    "YearBar",
+    "box_label",
+    "build_report",
+    "statuses",
+]
+
+Status = Literal[
+    "included", "excluded-screening", "excluded-full-text", "not-retrieved", "awaiting"
+]
+STATUSES: tuple[tuple[Status, str], ...] = (
+    ("included", "Included"),
+    ("excluded-screening", "Excluded at title/abstract"),
+    ("excluded-full-text", "Excluded at full text"),
+    ("not-retrieved", "Full text not retrieved"),
+    ("awaiting", "Awaiting a decision"),
+)
+OTHER_SOURCES_GROUP = "other-sources"
+
+
+@dataclass(frozen=True, slots=True)
+class OtherSource:
+    """An export file from another database; its records carry `Source.file == file`."""
+
+    database: str
+    file: str
+    exported_on: str = ""  # the date the export was made, when the file or protocol says
+    problems: int = 0  # entries that could not be read (ImportResult.problems)
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportInput:
+    """Everything a report is made of; the pipeline builds one and calls `write_report`.
+
+    `decisions` are the effective ones (at most one per record and stage).
+    `snapshot` says, when set, that the searches were answered from a stored
+    snapshot rather than a live PubMed search (e.g. "bundled example snapshot
+    taken 2026-11-26"); every report prints it at the top.
+    """
+
+    protocol: Protocol
+    searches: tuple[SearchLogEntry, ...]
+    dedup: DedupResult
+    decisions: tuple[Decision, ...]
+    generated_at: str  # ISO 8601 UTC
+    tool_version: str
+    dedup_software: str  # e.g. "review 0.1.0 (review.dedup)"
+    other_sources: tuple[OtherSource, ...] = ()
+    removals: tuple[Removal, ...] = ()
+    snapshot: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    """The fields of one record that a report shows, with its links."""
+
+    id: str
+    title: str
+    authors: tuple[str, ...]
+    year: int | None
+    journal: str
+    pmid: str
+    doi: str
+    pmcid: str
+    database: str
+    file: str
+    search: str
+
+    @property
+    def pubmed_url(self) -> str:
+        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def pmc_url(self) -> str:
+        return f"https://pmc.ncbi.nlm.nih.gov/articles/{self.pmcid}/" if self.pmcid else ""
+
+    @property
+    def short_authors(self) -> str:
+        """Up to three authors, then "et al."; what a reading list prints."""
+        if len(self.authors) > 3:
+            return ", ".join(self.authors[:3]) + " et al."
+        return ", ".join(self.authors)
+
+    @property
+    def year_text(self) -> str:
+        return str(self.year) if self.year is not None else "n.d."
+
+
+@dataclass(frozen=True, slots=True)
+class SearchView:
+    """One search as run, with what PRISMA-S items 8, 9, 13 and 15 ask for."""
+
+    name: str
+    database: str
+    query: str
+    translation: str
+    limits: str
+    searched_at: str
+    count: int
+    retrieved: int
+    replayed: bool
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceView:
+    database: str
+    file: str
+    records: int
+    exported_on: str
+    problems: int
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class DedupMethod:
+    """How duplicates were found: the software, and how many links each rule made."""
+
+    software: str
+    by_rule: tuple[tuple[str, int], ...]
+    by_people: int
+    undecided_pairs: int
+    related: int
+
+
+@dataclass(frozen=True, slots=True)
+class BoxView:
+    """A diagram box with its label and the records behind its number."""
+
+    key: str
+    label: str
+    records: tuple[RecordView, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.records)
+
+
+@dataclass(frozen=True, slots=True)
+class Excluded:
+    record: RecordView
+    stage: str
+    reason: str
+    reason_text: str
+    by: str
+    matched: tuple[str, ...]
+    unmatched: tuple[str, ...]
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Awaiting:
+    record: RecordView
+    stage: str  # the stage whose decision is awaited
+    matched: tuple[str, ...]
+    unmatched: tuple[str, ...]
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class YearBar:
+    year: int | None
+    counts: tuple[tuple[Status, int], ...]
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.counts)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingEntry:
+    """A reading-list entry; `provisional` when its full text is still to be assessed."""
+
+    record: RecordView
+    provisional: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingGroup:
+    key: str
+    title: str
+    entries: tuple[ReadingEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    protocol: Protocol
+    snapshot: str | None
+    generated_at: str
+    tool_version: str
+    searches: tuple[SearchView, ...]
+    sources: tuple[SourceView, ...]
+    dedup: DedupMethod
+    flow: PrismaFlow
+    counts: PrismaCounts
+    boxes: tuple[BoxView, ...]  # in the diagram's reading order
+    duplicate_links: tuple[tuple[RecordView, DuplicateLink], ...]
+    removals: tuple[tuple[RecordView, str], ...]
+    included: tuple[RecordView, ...]
+    excluded: tuple[Excluded, ...]
+    awaiting: tuple[Awaiting, ...]
+    years: tuple[YearBar, ...]
+    reading_list: tuple[ReadingGroup, ...]
+    records: dict[str, RecordView]  # every identified record, canonical ones gap-filled
+
+    @property
+    def included_records(self) -> tuple[str, ...]:
+        return self.flow.included.record_ids
+
+    @property
+    def screened_records(self) -> tuple[str, ...]:
+        return self.flow.screened.record_ids
+
+    def reason_text(self, code: str) -> str:
+        return self.protocol.criteria.reason_text(code)
+
+
+def build_report(report_input: ReportInput) -> Report:
+    """Derive everything every writer shows; raises ReportError on inconsistent input."""
+    dedup = report_input.dedup
+    flow = derive_prisma(dedup.records, dedup.links, report_input.decisions, report_input.removals)
+    views = _record_views(dedup)
+    decisions: dict[tuple[str, str], Decision] = {
+        (d.record_id, d.stage): d for d in report_input.decisions
+    }
+    protocol = report_input.protocol
+    return Report(
+        protocol=protocol,
+        snapshot=report_input.snapshot,
+        generated_at=report_input.generated_at,
+        tool_version=report_input.tool_version,
+        searches=_searches(protocol, report_input.searches),
+        sources=_sources(report_input.other_sources, dedup.records),
+        dedup=_dedup_method(report_input.dedup_software, dedup),
+        flow=flow,
+        counts=flow.counts(),
+        boxes=tuple(
+            BoxView(box.key, box_label(box, protocol), tuple(views[i] for i in box.record_ids))
+            for box in flow.boxes()
+        ),
+        duplicate_links=tuple((views[link.record_id], link) for link in dedup.links),
+        removals=tuple((views[i], box.name) for box in flow.removed_other for i in box.record_ids),
+        included=_by_year(views[i] for i in flow.included.record_ids),
+        excluded=_excluded(flow, decisions, views, protocol),
+        awaiting=_awaiting(flow, decisions, views),
+        years=_year_bars(flow, views),
+        reading_list=_reading_list(flow, dedup, report_input.searches, protocol, views),
+        records=views,
+    )
+
+
+def box_label(box: Box, protocol: Protocol) -> str:
+    """The words a box or line shows before its "(n = …)"."""
+    fixed = {
+        "duplicates": "Duplicate records removed",
+        "screened": "Records screened",
+        "records-excluded-by-rules": "of these, excluded by automated rules",
+        "awaiting-screening": "Records awaiting a title/abstract decision",
+        "sought": "Reports sought for retrieval",
+        "not-retrieved": "Reports not retrieved",
+        "assessed": "Reports assessed for eligibility",
+        "awaiting-assessment": "Reports awaiting a full-text decision",
+        "included": "Studies included in review",
+    }
+    if box.key in fixed:
+        return fixed[box.key]
+    group = box.key.split(".", 1)[0]
+    if group in ("records-excluded", "reports-excluded"):
+        return protocol.criteria.reason_text(box.name)
+    return box.name
+
+
+def _record_views(dedup: DedupResult) -> dict[str, RecordView]:
+    canonical = {r.id: r for r in dedup.canonical}
+    expected = {r.id for r in dedup.records} - {link.record_id for link in dedup.links}
+    if set(canonical) != expected:
+        odd = sorted(set(canonical) ^ expected)
+        raise ReportError(
+            f"The deduplication result's canonical records do not match its links "
+            f"(first mismatch: {odd[0]}); re-run deduplication."
+        )
+    return {r.id: _view(canonical.get(r.id, r)) for r in dedup.records}
+
+
+def _view(record: Record) -> RecordView:
+    return RecordView(
+        id=record.id,
+        title=record.title,
+        authors=tuple(a.display for a in record.authors if a.display),
+        year=record.year,
+        journal=record.journal or record.journal_abbrev,
+        pmid=record.pmid,
+        doi=record.doi,
+        pmcid=record.pmcid,
+        database=record.source.database,
+        file=record.source.file,
+        search=record.source.search,
+    )
+
+
+def _searches(protocol: Protocol, log: Sequence[SearchLogEntry]) -> tuple[SearchView, ...]:
+    by_name = {entry.name: entry for entry in log}
+    views = []
+    for search in protocol.searches:
+        entry = by_name.get(search.name)
+        if entry is None:
+            raise ReportError(
+                f"Search {search.name!r} of {protocol.path} has no search-log entry; "
+                "run it before writing the report."
+            )
+        views.append(
+            SearchView(
+                name=entry.name,
+                database=entry.database,
+                query=entry.query,
+                translation=entry.query_translation,
+                limits=_limits(entry),
+                searched_at=entry.searched_at,
+                count=entry.count,
+                retrieved=entry.retrieved,
+                replayed=entry.replayed,
+                warnings=entry.warnings,
+            )
+        )
+    return tuple(views)
+
+
+def _limits(entry: SearchLogEntry) -> str:
+    names = {"pdat": "publication date", "edat": "Entrez date", "mdat": "modification date"}
+    if not (entry.mindate or entry.maxdate):
+        return "none"
+    kind = names.get(entry.datetype, entry.datetype)
+    return f"{kind} {entry.mindate or '…'} to {entry.maxdate or '…'}"
+
+
+def _sources(others: Sequence[OtherSource], records: Sequence[Record]) -> tuple[SourceView, ...]:
+    per_file = Counter(r.source.file for r in records)
+    return tuple(
+        SourceView(o.database, o.file, per_file[o.file], o.exported_on, o.problems, o.note)
+        for o in others
+    )
+
+
+def _dedup_method(software: str, dedup: DedupResult) -> DedupMethod:
+    rules = Counter(link.rule for link in dedup.links if link.by == "rules")
+    return DedupMethod(
+        software=software,
+        by_rule=tuple(sorted(rules.items(), key=lambda item: (-item[1], item[0]))),
+        by_people=sum(1 for link in dedup.links if link.by != "rules"),
+        undecided_pairs=len(dedup.undecided),
+        related=len(dedup.related),
+    )
+
+
+def _by_year(views: Iterable[RecordView]) -> tuple[RecordView, ...]:
+    """Newest first; records without a year last; then by title, then ID."""
+    return tuple(
+        sorted(
+            views,
+            key=lambda v: (v.year is None, -(v.year or 0), v.title.casefold(), v.id),
+        )
+    )
+
+
+def _excluded(
+    flow: PrismaFlow,
+    decisions: dict[tuple[str, str], Decision],
+    views: dict[str, RecordView],
+    protocol: Protocol,
+) -> tuple[Excluded, ...]:
+    result = []
+    for stage, boxes in (
+        ("title-abstract", flow.records_excluded),
+        ("full-text", flow.reports_excluded),
+    ):
+        for box in boxes:
+            for record_id in box.record_ids:
+                d = decisions[(record_id, stage)]
+                result.append(
+                    Excluded(
+                        views[record_id],
+                        stage,
+                        box.name,
+                        protocol.criteria.reason_text(box.name),
+                        d.by,
+                        d.matched,
+                        d.unmatched,
+                        d.note,
+                    )
+                )
+    return tuple(result)
+
+
+def _awaiting(
+    flow: PrismaFlow, decisions: dict[tuple[str, str], Decision], views: dict[str, RecordView]
+) -> tuple[Awaiting, ...]:
+    result = []
+    for stage, box in (
+        ("title-abstract", flow.awaiting_screening),
+        ("full-text", flow.awaiting_assessment),
+    ):
+        for record_id in box.record_ids:
+            d = decisions.get((record_id, stage))
+            result.append(
+                Awaiting(
+                    views[record_id],
+                    stage,
+                    d.matched if d else (),
+                    d.unmatched if d else (),
+                    d.note if d else "",
+                )
+            )
+    return tuple(result)
+
+
+def statuses(flow: PrismaFlow) -> dict[str, Status]:
+    """Each screened record's furthest outcome, as the year chart splits them."""
+    status: dict[str, Status] = {}
+    groups: tuple[tuple[Status, tuple[str, ...]], ...] = (
+        ("excluded-screening", tuple(i for b in flow.records_excluded for i in b.record_ids)),
+        ("excluded-full-text", tuple(i for b in flow.reports_excluded for i in b.record_ids)),
+        ("not-retrieved", flow.not_retrieved.record_ids),
+        ("awaiting", flow.awaiting_screening.record_ids + flow.awaiting_assessment.record_ids),
+        ("included", flow.included.record_ids),
+    )
+    for name, ids in groups:
+        for record_id in ids:
+            status[record_id] = name
+    return status
+
+
+def _year_bars(flow: PrismaFlow, views: dict[str, RecordView]) -> tuple[YearBar, ...]:
+    per_year: dict[int | None, Counter[Status]] = {}
+    for record_id, status in statuses(flow).items():
+        per_year.setdefault(views[record_id].year, Counter())[status] += 1
+    years = sorted(per_year, key=lambda y: (y is None, y or 0))
+    return tuple(
+        YearBar(year, tuple((s, per_year[year][s]) for s, _ in STATUSES)) for year in years
+    )
+
+
+def _reading_list(
+    flow: PrismaFlow,
+    dedup: DedupResult,
+    log: Sequence[SearchLogEntry],
+    protocol: Protocol,
+    views: dict[str, RecordView],
+) -> tuple[ReadingGroup, ...]:
+    """Included records under the first protocol search that found them, newest first.
+
+    Records that passed title/abstract screening and still wait for a
+    full-text decision are listed too, marked provisional: rules never decide
+    at full text, so without them a fresh run's reading list would be empty.
+
+    A record's cluster (it and its duplicates) may hold several PMIDs; any of
+    them in a search's PMIDs puts it in that search's group. Records no PubMed
+    search returned go under "Found in other sources".
+    """
+    pmids_of: dict[str, set[str]] = {}
+    for record in dedup.records:
+        pmids_of.setdefault(record.id, set()).add(views[record.id].pmid)
+    for link in dedup.links:
+        pmids_of.setdefault(link.canonical_id, set()).update(pmids_of.get(link.record_id, ()))
+    search_pmids = [(e.name, set(e.pmids)) for e in log]
+    order = [s.name for s in protocol.searches]
+    search_pmids.sort(key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+    groups: dict[str, list[RecordView]] = {name: [] for name, _ in search_pmids}
+    groups[OTHER_SOURCES_GROUP] = []
+    provisional = set(flow.awaiting_assessment.record_ids)
+    for record_id in flow.included.record_ids + flow.awaiting_assessment.record_ids:
+        pmids = pmids_of.get(record_id, set()) - {""}
+        group = next((name for name, found in search_pmids if pmids & found), OTHER_SOURCES_GROUP)
+        groups[group].append(views[record_id])
+    return tuple(
+        ReadingGroup(
+            key,
+            f"Search “{key}”" if key != OTHER_SOURCES_GROUP else "Found in other sources",
+            tuple(
+                ReadingEntry(v, v.id in provisional)
+                # Final inclusions first, then the provisional ones; each newest first.
+                for v in sorted(_by_year(members), key=lambda v: v.id in provisional)
+            ),
+        )
+        for key, members in groups.items()
+        if members
+    )
