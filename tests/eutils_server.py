@@ -73,6 +73,8 @@ FAULTS = (
     "invalid",
     "field_not_found",
 )
+# Not a fault: answers normally, so a fault can be aimed at a later request.
+PASS = "pass"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +193,7 @@ class EutilsServer:
     def inject(self, *faults: str, utility: str | None = None) -> None:
         """Answer the next matching requests with these faults, in order."""
         for fault in faults:
-            if fault not in FAULTS:
+            if fault not in (*FAULTS, PASS):
                 raise ValueError(f"unknown fault {fault!r}")
             with self._lock:
                 self._faults.append((fault, utility))
@@ -320,7 +322,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, b"unknown utility", "text/plain")
             return
         fault = server.next_fault(utility)
-        if fault is None or fault == "timeout":
+        if fault in (None, PASS, "timeout"):
             if fault == "timeout":
                 time.sleep(server.slow_seconds)
             body = server.esearch(params) if utility == "esearch" else server.efetch(params)
