@@ -1,0 +1,140 @@
+"""The README's main command on the bundled example: a full report, offline, said so.
+
+Each test copies what a fresh clone has (queries/kratom.toml, queries/sources/,
+cache/example/) into its own folder and runs there, so a developer's own screening
+decisions or cache never change the result, and nothing is written into the repo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from review.cli import main
+from review.entrez import EutilsSettings
+from review.errors import RetriesExhausted
+from review.pipeline import RunSettings, prepare_review, run
+from review.protocol import load_protocol
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "cache" / "example"
+REPORT_FILES = (
+    "report.html",
+    "report.md",
+    "report.json",
+    "prisma.svg",
+    "reading-list.md",
+    "reading-list.html",
+)
+
+
+@pytest.fixture
+def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder laid out like a fresh clone, as the working directory."""
+    (tmp_path / "queries").mkdir()
+    shutil.copy(REPO / "queries" / "kratom.toml", tmp_path / "queries")
+    shutil.copytree(REPO / "queries" / "sources", tmp_path / "queries" / "sources")
+    shutil.copytree(EXAMPLE, tmp_path / "cache" / "example")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every attempt to open a connection is recorded and refused."""
+    attempts: list[object] = []
+
+    def refuse(self: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    return attempts
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_the_main_command_gives_the_full_report_offline(
+    clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = digest(clone / "cache" / "example")
+    assert main(["run", "queries/kratom.toml", "--quiet"]) == 0
+
+    assert no_network == []
+    out = clone / "reports" / "kratom"
+    for name in REPORT_FILES:
+        assert (out / name).is_file(), name
+    exports = {p.suffix for p in out.iterdir()}
+    assert {".ris", ".bib", ".csv"} <= exports
+    # The snapshot is replayed from a copy: not a byte of it changes, nothing is added.
+    assert digest(clone / "cache" / "example") == before
+    assert "bundled example snapshot dated 2026-11-26" in capsys.readouterr().err
+
+
+def test_the_report_says_at_the_top_it_comes_from_the_snapshot(
+    clone: Path, no_network: list[object]
+) -> None:
+    assert main(["run", "queries/kratom.toml", "--quiet"]) == 0
+    out = clone / "reports" / "kratom"
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    top = markdown[: markdown.find("\n## ")] if "\n## " in markdown else markdown[:2000]
+    assert "bundled example snapshot dated 2026-11-26" in top
+    assert "not a live PubMed search" in top
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "bundled example snapshot dated 2026-11-26" in html[: html.find("PRISMA")]
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert "bundled example snapshot dated 2026-11-26" in json.dumps(report)
+
+
+def test_the_searches_replay_the_snapshot_and_every_source_joins(
+    clone: Path, no_network: list[object]
+) -> None:
+    protocol = load_protocol("queries/kratom.toml")
+    manifest = json.loads((clone / "cache" / "example" / "snapshot.json").read_text("utf-8"))
+    review = prepare_review(protocol, RunSettings())
+
+    assert review.plan.snapshot is not None and review.plan.mode == "offline"
+    assert {e.name: list(e.pmids) for e in review.search_log} == manifest["results"]
+    assert all(e.replayed for e in review.search_log)
+    databases = {r.source.database for r in review.records}
+    assert databases == {"PubMed", *(s.database for s in protocol.sources)}
+    pubmed = [r for r in review.records if r.source.database == "PubMed"]
+    assert len(pubmed) == len({p for pmids in manifest["results"].values() for p in pmids})
+    # The sample holds real cross-source duplicates; some link to the PubMed records.
+    by_id = {r.id: r for r in review.records}
+    assert any(by_id[link.canonical_id].source.database == "PubMed" for link in review.dedup.links)
+    assert review.problems == ()
+    assert no_network == []
+
+
+def test_a_live_run_without_network_fails_and_never_falls_back(
+    clone: Path, no_network: list[object]
+) -> None:
+    protocol = load_protocol("queries/kratom.toml")
+    settings = RunSettings(
+        live=True,
+        cache_dir=clone / "live-cache",
+        eutils=EutilsSettings(base_url="http://127.0.0.1:9/", max_retries=0),
+    )
+    with pytest.raises(RetriesExhausted, match="search 'mitragynine'"):
+        run(protocol, settings)
+    assert no_network  # it did try PubMed
+    assert not (clone / "reports").exists()
+
+
+def test_rebuilding_the_snapshot_gives_the_committed_bytes(shared_dir: Path) -> None:
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        import build_example
+    finally:
+        sys.path.remove(str(REPO / "scripts"))
+    assert build_example.main(["--check", "--shared", str(shared_dir)]) == 0
