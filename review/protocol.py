@@ -122,13 +122,19 @@ class Criteria:
         return dict(self.reasons).get(code) or _BUILTIN_REASON_TEXTS.get(code, code)
 
     def reason_codes(self) -> tuple[tuple[str, str], ...]:
-        """Every reason code a record can be excluded with, and its text, in a stable order."""
+        """The reason codes of the criteria in use and the protocol's own, with their texts."""
+        active = [
+            (self.years_reason, self.years != YearRange()),
+            (self.language_reason, bool(self.languages)),
+            (
+                self.publication_type_reason,
+                bool(self.include_publication_types or self.exclude_publication_types),
+            ),
+            (self.species_reason, self.species != "any"),
+            (self.retracted_reason, self.exclude_retracted),
+        ]
         codes = [
-            self.years_reason,
-            self.language_reason,
-            self.publication_type_reason,
-            self.species_reason,
-            self.retracted_reason,
+            *(code for code, used in active if used),
             *(c.reason for c in self.concepts),
             *(code for code, _ in self.reasons),
         ]

@@ -437,10 +437,21 @@ def full_text_counts(effective: Iterable[Decision]) -> FullTextCounts:
 # --- explaining ----------------------------------------------------------------------
 
 
-def explain(record: Record, criteria: Criteria, human_decisions: Iterable[Decision] = ()) -> str:
-    """What the rules found for one record, what people decided, and what stands."""
+def explain(
+    record: Record,
+    criteria: Criteria,
+    human_decisions: Iterable[Decision] = (),
+    final: Iterable[Decision] | None = None,
+) -> str:
+    """What the rules found for one record, what people decided, and what stands.
+
+    `human_decisions` are every person's decisions to list; `final` the people's
+    final word per stage (`DecisionStore.final_decisions`, which settles two
+    reviewers' conflicts), by default the latest of `human_decisions`.
+    """
     rule = screen_record(record, criteria)
     people = [d for d in human_decisions if d.record_id == record.id]
+    settled = people if final is None else [d for d in final if d.record_id == record.id]
     lines = [f"{record.id}: {record.title or '(no title)'}"]
     lines.append(f"Rules ({rule.stage}): {_outcome_text(rule, criteria)}")
     lines.extend(f"  matched:     {e}" for e in rule.matched)
@@ -452,10 +463,11 @@ def explain(record: Record, criteria: Criteria, human_decisions: Iterable[Decisi
         lines.append(f"People ({d.stage}): {d.by} at {d.at}: {_outcome_text(d, criteria)}{note}")
     for stage in STAGES:
         rules_here = [rule] if stage == rule.stage else []
-        final = effective_decisions(rules_here, [d for d in people if d.stage == stage])
-        if final:
-            d = final[0]
-            lines.append(f"Stands ({stage}): {_outcome_text(d, criteria)} (by {d.by})")
+        stands = effective_decisions(rules_here, [d for d in settled if d.stage == stage])
+        if stands:
+            d = stands[0]
+            note = f" — {d.note}" if d.note and d.by == "conflict" else ""
+            lines.append(f"Stands ({stage}): {_outcome_text(d, criteria)} (by {d.by}){note}")
     return "\n".join(lines)
 
 

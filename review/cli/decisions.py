@@ -1,0 +1,134 @@
+"""`review decisions ACTION PROTOCOL`: export, import, conflicts, kappa, resolve."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from review.cli.screen import add_record_options, reviewer_name, screening_input
+from review.decisions import OUTCOMES, DecisionStore, decisions_path
+from review.errors import DecisionError
+from review.protocol import Protocol, load_protocol
+from review.screen import Decision
+
+__all__ = ["register"]
+
+STAGE_CHOICES = ("title-abstract", "full-text")
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "decisions",
+        help="export/import screening decisions as CSV; two reviewers' conflicts and kappa",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    export = actions.add_parser("export", help="write every current decision to a CSV file")
+    _protocol_argument(export)
+    export.add_argument("file", type=Path, metavar="CSV")
+    export.set_defaults(handler=handle_export)
+
+    imported = actions.add_parser(
+        "import",
+        help="add decisions from a CSV file; any bad line refuses the whole file",
+    )
+    _protocol_argument(imported)
+    imported.add_argument("file", type=Path, metavar="CSV")
+    add_record_options(imported)
+    imported.set_defaults(handler=handle_import)
+
+    conflicts = actions.add_parser("conflicts", help="list records the reviewers disagree on")
+    _protocol_argument(conflicts)
+    conflicts.add_argument("--stage", choices=STAGE_CHOICES)
+    conflicts.set_defaults(handler=handle_conflicts)
+
+    kappa = actions.add_parser("kappa", help="Cohen's kappa between two reviewers")
+    _protocol_argument(kappa)
+    kappa.add_argument("first", metavar="REVIEWER")
+    kappa.add_argument("second", metavar="REVIEWER")
+    kappa.add_argument("--stage", choices=STAGE_CHOICES, default="title-abstract")
+    kappa.set_defaults(handler=handle_kappa)
+
+    resolve = actions.add_parser("resolve", help="record how a conflict was settled")
+    _protocol_argument(resolve)
+    resolve.add_argument("record_id", metavar="ID")
+    resolve.add_argument("outcome", choices=OUTCOMES)
+    resolve.add_argument("--reason", default="", help="reason code, for an exclusion")
+    resolve.add_argument("--note", default="", help="how it was settled")
+    resolve.add_argument("--stage", choices=STAGE_CHOICES, default="title-abstract")
+    resolve.add_argument("--reviewer", help="who settled it (env REVIEW_REVIEWER)")
+    resolve.set_defaults(handler=handle_resolve)
+
+
+def _protocol_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("protocol", type=Path, help="the protocol file, e.g. queries/kratom.toml")
+
+
+def _existing_store(protocol: Protocol) -> DecisionStore:
+    path = decisions_path(protocol)
+    if not path.is_file():
+        raise DecisionError(f"{path}: no decisions yet; screen with `review screen` first.")
+    return DecisionStore.for_protocol(protocol)
+
+
+def handle_export(options: argparse.Namespace) -> int:
+    with _existing_store(load_protocol(options.protocol)) as store:
+        count = store.export_csv(options.file)
+    print(f"Wrote {count} decisions to {options.file}")
+    return 0
+
+
+def handle_import(options: argparse.Namespace) -> int:
+    protocol = load_protocol(options.protocol)
+    known = {r.id for r in screening_input(protocol, options).records}
+    with DecisionStore.for_protocol(protocol) as store:
+        count = store.import_csv(options.file, known)
+    print(f"Imported {count} new decisions from {options.file} into {decisions_path(protocol)}")
+    return 0
+
+
+def handle_conflicts(options: argparse.Namespace) -> int:
+    with _existing_store(load_protocol(options.protocol)) as store:
+        conflicts = store.conflicts(options.stage)
+    for conflict in conflicts:
+        answers = "; ".join(
+            f"{d.by}: {d.outcome}{f' ({d.reason})' if d.reason else ''}" for d in conflict.decisions
+        )
+        print(f"{conflict.record_id}\t{conflict.stage}\t{answers}")
+    print(f"{len(conflicts)} unresolved conflict(s)")
+    return 0
+
+
+def handle_kappa(options: argparse.Namespace) -> int:
+    with _existing_store(load_protocol(options.protocol)) as store:
+        agreement = store.agreement(options.first, options.second, options.stage)
+    kappa = (
+        "undefined (both gave one answer only)"
+        if agreement.kappa is None
+        else (f"{agreement.kappa:.3f}")
+    )
+    print(
+        f"{agreement.first} and {agreement.second}, {agreement.stage}: "
+        f"{agreement.records} records both decided; observed agreement "
+        f"{agreement.observed:.3f}, expected by chance {agreement.expected:.3f}; "
+        f"Cohen's kappa {kappa}"
+    )
+    return 0
+
+
+def handle_resolve(options: argparse.Namespace) -> int:
+    reviewer = reviewer_name(options.reviewer)
+    with _existing_store(load_protocol(options.protocol)) as store:
+        stored = store.resolve(
+            Decision(
+                options.record_id,
+                options.stage,
+                options.outcome,
+                options.reason,
+                reviewer,
+                note=options.note,
+            )
+        )
+    print(f"Resolved {stored.record_id} ({stored.stage}): {stored.outcome} by {stored.by}")
+    return 0

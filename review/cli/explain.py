@@ -1,0 +1,46 @@
+"""`review explain PROTOCOL ID`: why a record stands where it does, rules and people."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from review.cli.screen import add_record_options, screening_input
+from review.decisions import DecisionStore, decisions_path
+from review.errors import InputError
+from review.protocol import load_protocol
+from review.screen import Decision, explain
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "explain",
+        help="show what the rules matched for one record and what people decided",
+    )
+    parser.add_argument("protocol", type=Path, help="the protocol file, e.g. queries/kratom.toml")
+    parser.add_argument("record_id", metavar="ID", help="the record's ID (the PMID for PubMed)")
+    add_record_options(parser)
+    parser.set_defaults(handler=handle)
+
+
+def handle(options: argparse.Namespace) -> int:
+    protocol = load_protocol(options.protocol)
+    found = screening_input(protocol, options)
+    matches = [r for r in found.records if r.id == options.record_id]
+    if not matches:
+        raise InputError(
+            f"no record {options.record_id!r} among the {len(found.records)} records screened; "
+            "check the ID (PubMed records use the PMID)."
+        )
+    people: tuple[Decision, ...] = ()
+    final: tuple[Decision, ...] = ()
+    # Reading must not create a decisions file where nobody has screened yet.
+    if decisions_path(protocol).is_file():
+        with DecisionStore.for_protocol(protocol) as store:
+            people = store.current() + store.current(kind="resolution")
+            final = store.final_decisions()
+    print(explain(matches[0], protocol.criteria, people, final))
+    return 0

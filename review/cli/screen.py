@@ -1,0 +1,152 @@
+"""`review screen PROTOCOL`: screen records one key at a time; every decision is saved at once.
+
+Records come from the pipeline (search cache, the protocol's sources,
+deduplicated), or, with `--records FILE...`, from those files alone. The
+helpers here (`add_record_options`, `screening_input`, `reviewer_name`) are
+shared by `review explain` and `review decisions`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from review.decisions import DecisionStore
+from review.errors import InputError
+from review.protocol import Protocol, load_protocol
+from review.records import Record
+from review.screen import Decision, Stage, screen_records
+from review.screener import TerminalKeys, console_for_terminal, run_screener, screening_queue
+
+__all__ = [
+    "REVIEWER_ENV",
+    "ScreeningInput",
+    "add_record_options",
+    "register",
+    "reviewer_name",
+    "screening_input",
+]
+
+REVIEWER_ENV = "REVIEW_REVIEWER"
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningInput:
+    records: tuple[Record, ...]
+    rule_decisions: tuple[Decision, ...]
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "screen",
+        help="screen records in the terminal (include, exclude with a reason, unsure)",
+        description="Show each record the rules left to people, with its matched terms "
+        "highlighted, and store each key press as a decision at once, in "
+        "<protocol dir>/<name>.decisions.sqlite. Keys: i include, e exclude (then a "
+        "reason), u unsure, s skip, z undo, q quit; at the full-text stage n not "
+        "retrieved. Quitting or a crash loses nothing; the next session resumes.",
+    )
+    parser.add_argument("protocol", type=Path, help="the protocol file, e.g. queries/kratom.toml")
+    parser.add_argument(
+        "--reviewer", help=f"your name, stored with every decision (env {REVIEWER_ENV})"
+    )
+    parser.add_argument(
+        "--stage",
+        choices=("title-abstract", "full-text"),
+        default="title-abstract",
+        help="title-abstract (default) or full-text: the records included at title/abstract",
+    )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="title/abstract: also records the rules settled (to check them)",
+    )
+    add_record_options(parser)
+    parser.set_defaults(handler=handle)
+
+
+def add_record_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--records",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="screen the records of these files (any format review reads) instead of "
+        "the pipeline's deduplicated records",
+    )
+    parser.add_argument(
+        "--offline", action="store_true", help="pipeline: answer only from the cache"
+    )
+    parser.add_argument("--cache", type=Path, metavar="DIR", help="pipeline: cache folder")
+
+
+def handle(options: argparse.Namespace) -> int:
+    reviewer = reviewer_name(options.reviewer)
+    protocol = load_protocol(options.protocol)
+    found = screening_input(protocol, options)
+    stage: Stage = options.stage
+    with DecisionStore.for_protocol(protocol) as store:
+        queue = screening_queue(
+            found.records, found.rule_decisions, store, reviewer, stage, everything=options.all
+        )
+        if not queue:
+            print(f"Nothing left for {reviewer} to screen at {stage}; decisions: {store.path}")
+            return 0
+        with TerminalKeys() as keys:
+            run_screener(
+                queue,
+                found.rule_decisions,
+                protocol.criteria,
+                store,
+                reviewer,
+                stage,
+                keys,
+                console_for_terminal(),
+                found.records,
+            )
+    return 0
+
+
+def reviewer_name(given: str | None) -> str:
+    name = (given or os.environ.get(REVIEWER_ENV, "")).strip()
+    if not name or name in ("rules", "conflict"):
+        raise InputError(
+            f"no reviewer name; give --reviewer NAME or set {REVIEWER_ENV}, "
+            "so every decision says who made it ('rules' and 'conflict' are reserved)."
+        )
+    return name
+
+
+def screening_input(protocol: Protocol, options: argparse.Namespace) -> ScreeningInput:
+    """The records to screen and the rules' decisions on them."""
+    if options.records:
+        records = _read_files(options.records)
+        return ScreeningInput(records, screen_records(records, protocol.criteria))
+    from review.pipeline import RunSettings, prepare_review
+
+    settings = RunSettings(mode="offline" if options.offline else "cached", cache_dir=options.cache)
+    review = prepare_review(protocol, settings)
+    screened = {d.record_id for d in review.rule_decisions}
+    records = tuple(r for r in review.dedup.canonical if r.id in screened)
+    return ScreeningInput(records, review.rule_decisions)
+
+
+def _read_files(paths: list[Path]) -> tuple[Record, ...]:
+    from review.formats import read_records
+
+    records: list[Record] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        for record in read_records(path).records:
+            if record.id in seen:
+                raise InputError(
+                    f"{path}: record ID {record.id!r} is also in {seen[record.id]}; "
+                    "decisions are kept by ID, so give each record once (run the pipeline "
+                    "to deduplicate)."
+                )
+            seen[record.id] = path
+            records.append(record)
+    return tuple(records)

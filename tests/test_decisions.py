@@ -1,0 +1,237 @@
+"""Durable human decisions: storage, undo, two reviewers, kappa, CSV round trip."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from review.decisions import DecisionStore, cohens_kappa, decisions_path
+from review.errors import DecisionError
+from review.protocol import load_protocol
+from review.screen import Decision, Stage
+
+REPO = Path(__file__).resolve().parent.parent
+CODES = ("not-kratom", "animal-only")
+IDS = {"1", "2", "3", "4", "5"}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[DecisionStore]:
+    with DecisionStore(tmp_path / "review.decisions.sqlite", CODES) as opened:
+        yield opened
+
+
+def decide(
+    store: DecisionStore,
+    record_id: str,
+    outcome: str,
+    by: str = "ann",
+    reason: str = "",
+    stage: Stage = "title-abstract",
+) -> Decision:
+    return store.add(Decision(record_id, stage, outcome, reason, by))  # type: ignore[arg-type]
+
+
+def test_decisions_live_beside_the_protocol_not_in_cache() -> None:
+    protocol = load_protocol(REPO / "queries" / "kratom.toml")
+    path = decisions_path(protocol)
+    assert path == REPO / "queries" / "kratom.decisions.sqlite"
+    assert "cache" not in path.parts
+
+
+def test_a_decision_is_stored_at_once_and_read_by_another_connection(
+    store: DecisionStore,
+) -> None:
+    stored = decide(store, "1", "exclude", reason="not-kratom")
+    assert stored.at  # the time is set when stored
+    other = sqlite3.connect(store.path)
+    rows = other.execute("SELECT record_id, outcome, reason, reviewer FROM decisions").fetchall()
+    assert rows == [("1", "exclude", "not-kratom", "ann")]
+    assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    other.close()
+
+
+@pytest.mark.parametrize(
+    ("decision", "problem"),
+    [
+        (Decision("1", "title-abstract", "exclude", by="ann"), "an exclusion needs a reason code"),
+        (
+            Decision("1", "title-abstract", "exclude", "typo", "ann"),
+            "reason 'typo' is not one of the protocol's codes",
+        ),
+        (Decision("1", "title-abstract", "include", by="rules"), "give the reviewer's name"),
+        (
+            Decision("1", "title-abstract", "not-retrieved", by="ann"),
+            "not-retrieved is a full-text outcome",
+        ),
+        (
+            Decision("1", "title-abstract", "include", "not-kratom", "ann"),
+            "belongs only to an exclusion",
+        ),
+    ],
+)
+def test_invalid_decisions_are_refused_and_nothing_is_stored(
+    store: DecisionStore, decision: Decision, problem: str
+) -> None:
+    with pytest.raises(DecisionError, match=problem):
+        store.add(decision)
+    assert store.current() == ()
+
+
+def test_latest_decision_counts_and_undo_brings_back_the_one_before(
+    store: DecisionStore,
+) -> None:
+    decide(store, "1", "include")
+    decide(store, "1", "exclude", reason="not-kratom")
+    decide(store, "2", "include")
+    assert [(d.record_id, d.outcome) for d in store.current(reviewer="ann")] == [
+        ("1", "exclude"),
+        ("2", "include"),
+    ]
+    undone = store.undo_last("ann", "title-abstract")
+    assert undone is not None and undone.record_id == "2"
+    store.undo_last("ann", "title-abstract")
+    assert [(d.record_id, d.outcome) for d in store.current()] == [("1", "include")]
+    store.undo_last("ann", "title-abstract")
+    assert store.undo_last("ann", "title-abstract") is None
+    # Undo keeps history: every row is still in the file, marked undone.
+    count = store._db.execute("SELECT count(*) FROM decisions").fetchone()[0]
+    assert count == 3
+
+
+def test_two_reviewers_conflicts_and_resolution(store: DecisionStore) -> None:
+    decide(store, "1", "include", "ann")
+    decide(store, "1", "include", "bob")
+    decide(store, "2", "include", "ann")
+    decide(store, "2", "exclude", "bob", "not-kratom")
+    decide(store, "3", "exclude", "ann", "not-kratom")
+    decide(store, "3", "exclude", "bob", "animal-only")  # same outcome, other reason
+    conflicts = store.conflicts("title-abstract")
+    assert [c.record_id for c in conflicts] == ["2", "3"]
+    assert {d.by for d in conflicts[0].decisions} == {"ann", "bob"}
+    final = {d.record_id: d for d in store.final_decisions("title-abstract")}
+    assert final["1"].outcome == "include"
+    assert final["2"].outcome == "needs-human"
+    assert final["2"].note == "ann: include; bob: exclude (not-kratom)"
+    store.resolve(Decision("2", "title-abstract", "exclude", "not-kratom", "cara", note="agreed"))
+    assert [c.record_id for c in store.conflicts()] == ["3"]
+    resolved = {d.record_id: d for d in store.final_decisions()}["2"]
+    assert (resolved.outcome, resolved.by, resolved.note) == ("exclude", "cara", "agreed")
+    assert store.reviewers() == ("ann", "bob")
+
+
+def test_cohens_kappa_on_a_hand_checked_table() -> None:
+    # 10 records: both include 3, both exclude 4, ann include/bob exclude 2, the reverse 1.
+    pairs = (
+        [("include", "include")] * 3
+        + [("exclude", "exclude")] * 4
+        + [("include", "exclude")] * 2
+        + [("exclude", "include")]
+    )
+    # observed = 7/10 = 0.7; ann includes 5/10, bob 4/10;
+    # expected = 0.5*0.4 + 0.5*0.6 = 0.5; kappa = (0.7-0.5)/(1-0.5) = 0.4.
+    observed, expected, kappa = cohens_kappa(pairs)
+    assert observed == pytest.approx(0.7)
+    assert expected == pytest.approx(0.5)
+    assert kappa == pytest.approx(0.4)
+    assert cohens_kappa([("include", "include")] * 4) == (1.0, 1.0, None)
+
+
+def test_agreement_between_reviewers_in_the_store(store: DecisionStore) -> None:
+    for rid, (a, b) in enumerate(
+        [("include", "include")] * 3
+        + [("exclude", "exclude")] * 4
+        + [("include", "exclude")] * 2
+        + [("exclude", "include")]
+    ):
+        decide(store, f"r{rid}", a, "ann", "not-kratom" if a == "exclude" else "")
+        decide(store, f"r{rid}", b, "bob", "not-kratom" if b == "exclude" else "")
+    decide(store, "only-ann", "include", "ann")
+    agreement = store.agreement("ann", "bob", "title-abstract")
+    assert agreement.records == 10
+    assert agreement.kappa == pytest.approx(0.4)
+    with pytest.raises(DecisionError, match="no full-text decisions on the same records"):
+        store.agreement("ann", "bob", "full-text")
+
+
+def test_csv_round_trip(store: DecisionStore, tmp_path: Path) -> None:
+    decide(store, "1", "include", "ann")
+    decide(store, "2", "exclude", "ann", "not-kratom")
+    decide(store, "2", "not-retrieved", "ann", stage="full-text")
+    store.resolve(Decision("3", "title-abstract", "include", by="cara", note='says "yes", ok'))
+    exported = tmp_path / "decisions.csv"
+    assert store.export_csv(exported) == 4
+    with DecisionStore(tmp_path / "copy.sqlite", CODES) as copy:
+        assert copy.import_csv(exported, IDS) == 4
+        assert copy.current() == store.current()
+        assert copy.current(kind="resolution") == store.current(kind="resolution")
+        assert copy.import_csv(exported, IDS) == 1  # only the resolution is added again
+        assert len(copy.current()) == 3
+
+
+def write_rows(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["record_id", "stage", "outcome", "reason", "reviewer", "at", "note"])
+        writer.writerows(rows)
+    return path
+
+
+def test_import_refuses_unknown_ids_and_invalid_values_with_line_numbers(
+    store: DecisionStore, tmp_path: Path
+) -> None:
+    decide(store, "1", "include", "ann")
+    bad = write_rows(
+        tmp_path / "bad.csv",
+        [
+            ["2", "title-abstract", "exclude", "not-kratom", "bob", "", ""],  # line 2: fine
+            ["99", "title-abstract", "include", "", "bob", "", ""],  # line 3: unknown ID
+            ["3", "title-abstract", "maybe", "", "bob", "", ""],  # line 4: bad outcome
+            ["4", "title-abstract", "exclude", "", "bob", "", ""],  # line 5: no reason
+            ["5", "abstract", "include", "", "bob", "", ""],  # line 6: bad stage
+            ["5", "title-abstract", "include", "", "bob", "yesterday", ""],  # line 7: bad time
+        ],
+    )
+    with pytest.raises(DecisionError) as info:
+        store.import_csv(bad, IDS)
+    message = str(info.value)
+    assert "line 3: unknown record ID '99'" in message
+    assert "line 4: outcome 'maybe' is not one of" in message
+    assert "line 5: an exclusion needs a reason code" in message
+    assert "line 6: stage 'abstract' is not one of" in message
+    assert "line 7: at 'yesterday' is not an ISO 8601 time" in message
+    assert "line 2" not in message
+    assert "nothing was imported" in message
+    assert "\n" not in message
+    assert [(d.record_id, d.by) for d in store.current()] == [("1", "ann")]
+
+
+def test_import_skips_undecided_rows_and_names_missing_columns(
+    store: DecisionStore, tmp_path: Path
+) -> None:
+    sheet = write_rows(
+        tmp_path / "sheet.csv",
+        [
+            ["1", "", "", "", "bob", "", ""],
+            ["2", "", "include", "", "bob", "", "looks relevant"],
+        ],
+    )
+    assert store.import_csv(sheet, IDS) == 1
+    assert [(d.record_id, d.stage, d.note) for d in store.current()] == [
+        ("2", "title-abstract", "looks relevant")
+    ]
+    headless = tmp_path / "headless.csv"
+    headless.write_text("id,decision\n1,include\n", encoding="utf-8")
+    with pytest.raises(DecisionError, match="line 1: missing column"):
+        store.import_csv(headless, IDS)
+
+
+def test_a_file_that_is_not_a_database_is_a_decision_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.sqlite"
+    path.write_text("not a database, but a reviewer's notes\n" * 100, encoding="utf-8")
+    with pytest.raises(DecisionError, match="cannot open the decisions database"):
+        DecisionStore(path)

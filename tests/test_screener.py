@@ -1,0 +1,285 @@
+"""The terminal screener: driven through its key source, and once through a real terminal."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import select
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from review.decisions import DecisionStore
+from review.errors import DecisionError
+from review.protocol import Concept, Criteria, load_protocol
+from review.records import AbstractSection, Author, MeshHeading, Record, Source
+from review.screen import screen_records
+from review.screener import ScriptedKeys, run_screener, screening_queue
+
+REPO = Path(__file__).resolve().parent.parent
+TOPIC = Concept("kratom", "not-kratom", ("kratom", "mitragyn*"), ("title", "abstract"))
+# rules_include false: the rules leave every record below to people.
+CRITERIA = Criteria(
+    concepts=(TOPIC,),
+    reasons=(("not-kratom", "Not about kratom"),),
+    rules_include=False,
+    exclude_retracted=False,
+)
+
+
+def record(rid: str, title: str, text: str = "") -> Record:
+    return Record(
+        id=rid,
+        source=Source("PubMed"),
+        title=title,
+        abstract=(AbstractSection(text),) if text else (),
+        authors=(Author("Grundmann", "Oliver", "O"), Author("Smith", "Kirsten E", "KE")),
+        journal="Drug and alcohol dependence",
+        year=2017,
+        pmid=rid,
+        mesh=(MeshHeading("Humans"),),
+    )
+
+
+# Titles in the style of real kratom records.
+RECORDS = [
+    record("28476432", "Internet survey of kratom use, motives and withdrawal"),
+    record("31040193", "Kratom use and mental health: a systematic review"),
+    record("32156632", "Mitragynine pharmacokinetics in humans"),
+    record("33342583", "Management of Kratom Withdrawal With Gabapentin"),
+]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[DecisionStore]:
+    with DecisionStore(tmp_path / "t.decisions.sqlite", ["not-kratom"]) as opened:
+        yield opened
+
+
+def session(
+    store: DecisionStore,
+    keys: str,
+    reviewer: str = "ann",
+    stage: str = "title-abstract",
+    records: tuple[Record, ...] = (),
+) -> tuple[str, list[Record]]:
+    rules = screen_records(RECORDS, CRITERIA)
+    queue = screening_queue(RECORDS, rules, store, reviewer, stage)  # type: ignore[arg-type]
+    out = io.StringIO()
+    console = Console(file=out, width=100, force_terminal=False, color_system=None)
+    run_screener(
+        queue,
+        rules,
+        CRITERIA,
+        store,
+        reviewer,
+        stage,  # type: ignore[arg-type]
+        ScriptedKeys(keys),
+        console,
+        records,
+    )
+    return out.getvalue(), queue
+
+
+def outcomes(store: DecisionStore) -> list[tuple[str, str, str]]:
+    return [(d.record_id, d.outcome, d.reason) for d in store.current()]
+
+
+def test_keys_include_exclude_with_reason_unsure_skip_and_quit(store: DecisionStore) -> None:
+    text, queue = session(store, "ie1sq")
+    assert len(queue) == 4
+    assert outcomes(store) == [("28476432", "include", ""), ("31040193", "exclude", "not-kratom")]
+    assert "Saved: 28476432 include." in text
+    assert "[1] not-kratom: Not about kratom" in text
+    assert "Skipped 32156632; it comes back next session." in text
+    assert "record 1 of 4 · 0 decided this session · 4 to go" in text
+    assert "record 3 of 4 · 2 decided this session · 2 to go" in text
+    assert "Grundmann O, Smith KE · Drug and alcohol dependence · 2017 · PMID 28476432" in text
+    assert "2 decided this session, 2 left for ann at title-abstract" in text
+
+
+def test_resume_shows_only_undecided_records_and_skipped_ones_come_back(
+    store: DecisionStore,
+) -> None:
+    session(store, "iesu")  # s and u are no reasons; the keys run out, so e is cancelled
+    assert outcomes(store) == [("28476432", "include", "")]
+    _, queue = session(store, "q")
+    assert [r.id for r in queue] == ["31040193", "32156632", "33342583"]
+
+
+def test_undo_goes_back_and_redecides(store: DecisionStore) -> None:
+    text, _ = session(store, "iuzzie1q")
+    assert "Undone: 31040193 needs-human." in text
+    assert "Undone: 28476432 include." in text
+    assert outcomes(store) == [("28476432", "include", ""), ("31040193", "exclude", "not-kratom")]
+    # Undo in a new session takes back the last stored decision and shows its record again.
+    text, _ = session(store, "zi", records=tuple(RECORDS))
+    assert "Undone: 31040193 exclude." in text
+    assert outcomes(store) == [("28476432", "include", ""), ("31040193", "include", "")]
+    text, _ = session(store, "z")  # without the records the undone one cannot be shown
+    assert "31040193 is not among the records screened now." in text
+
+
+def test_cancelled_exclusion_and_unknown_keys_store_nothing(store: DecisionStore) -> None:
+    text, _ = session(store, "e9qxq")
+    assert "Key '9' is not a reason" in text
+    assert "Exclusion cancelled." in text
+    assert "Key 'x' does nothing here." in text
+    assert outcomes(store) == []
+
+
+def test_two_reviewers_each_see_their_own_queue(store: DecisionStore) -> None:
+    session(store, "ii", reviewer="ann")
+    _, queue = session(store, "e1", reviewer="bob")
+    assert len(queue) == 4
+    assert [c.record_id for c in store.conflicts()] == ["28476432"]
+
+
+def test_no_reviewer_is_refused(store: DecisionStore) -> None:
+    with pytest.raises(DecisionError, match="no reviewer name"):
+        session(store, "i", reviewer="")
+
+
+def test_full_text_stage_screens_title_abstract_inclusions(store: DecisionStore) -> None:
+    session(store, "ie1iu")
+    text, queue = session(store, "nq", stage="full-text")
+    assert [r.id for r in queue] == ["28476432", "32156632"]
+    assert "[n] not retrieved" in text
+    assert [(d.record_id, d.outcome) for d in store.current("full-text")] == [
+        ("28476432", "not-retrieved")
+    ]
+
+
+def test_matched_terms_are_highlighted(store: DecisionStore) -> None:
+    rules = screen_records(RECORDS, CRITERIA)
+    out = io.StringIO()
+    console = Console(file=out, width=100, force_terminal=True, color_system="standard")
+    run_screener(
+        RECORDS[:1], rules, CRITERIA, store, "ann", "title-abstract", ScriptedKeys("q"), console
+    )
+    styled = out.getvalue()
+    # "kratom" carries a background colour; the words around it do not.
+    assert re.search(r"\x1b\[[0-9;]*4[0-7][0-9;]*mkratom\x1b\[0m", styled)
+    assert not re.search(r"\x1b\[[0-9;]*4[0-7][0-9;]*mInternet", styled)
+
+
+# --- through a real pseudo-terminal --------------------------------------------------
+
+FIXTURES = REPO / "tests" / "fixtures" / "screening"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+class Terminal:
+    """`review screen` in a child process whose terminal is a pseudo-terminal."""
+
+    def __init__(self, args: list[str], cwd: Path) -> None:
+        import pty
+
+        self.master, slave = pty.openpty()
+        env = {**os.environ, "COLUMNS": "100", "LINES": "60", "TERM": "xterm"}
+        env.pop("REVIEW_REVIEWER", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "review", *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+        )
+        os.close(slave)
+        self.seen = ""
+
+    def expect(self, text: str, wait: float = 60.0) -> None:
+        """Read output until `text` appears; a hang fails the test instead of blocking it."""
+        while text not in self.seen:
+            ready, _, _ = select.select([self.master], [], [], wait)
+            if not ready:
+                pytest.fail(f"no {text!r} from the screener; it printed:\n{self.seen[-2000:]}")
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                pytest.fail(f"the screener ended before {text!r}; it printed:\n{self.seen[-2000:]}")
+            self.seen += ANSI.sub("", chunk.decode("utf-8", "replace"))
+
+    def press(self, key: str) -> None:
+        os.write(self.master, key.encode())
+
+    def close(self) -> int:
+        code = self.process.wait(timeout=60)
+        os.close(self.master)
+        return code
+
+
+@pytest.fixture
+def review_folder(tmp_path: Path) -> Path:
+    (tmp_path / "kratom.toml").write_text(
+        (REPO / "queries" / "kratom.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    return tmp_path
+
+
+SCREEN = [
+    "screen",
+    "kratom.toml",
+    "--reviewer",
+    "ann",
+    "--all",
+    "--records",
+    str(FIXTURES / "kratom_records_from_pubmed21n1298.xml"),
+]
+
+
+def stored(folder: Path) -> list[tuple[str, str, str]]:
+    db = sqlite3.connect(folder / "kratom.decisions.sqlite")
+    rows = db.execute("SELECT record_id, outcome, reason FROM decisions ORDER BY id").fetchall()
+    db.close()
+    return rows
+
+
+def test_screen_command_in_a_real_terminal(review_folder: Path) -> None:
+    pytest.importorskip("review.formats.pubmed_xml")
+    terminal = Terminal(SCREEN, review_folder)
+    terminal.expect("record 1 of 4")
+    terminal.press("i")
+    terminal.expect("Saved: 33342583 include.")
+    terminal.press("e")
+    terminal.expect("Exclude because:")
+    reasons = load_protocol(review_folder / "kratom.toml").criteria.reason_codes()
+    key = "123456789"[[code for code, _ in reasons].index("not-kratom")]
+    terminal.press(key)
+    terminal.expect("Saved: 33847849 exclude (not-kratom).")
+    terminal.press("q")
+    terminal.expect("2 decided this session, 2 left for ann")
+    assert terminal.close() == 0
+    assert stored(review_folder) == [
+        ("33342583", "include", ""),
+        ("33847849", "exclude", "not-kratom"),
+    ]
+
+
+def test_kill_9_during_screening_loses_no_saved_decision(review_folder: Path) -> None:
+    pytest.importorskip("review.formats.pubmed_xml")
+    terminal = Terminal(SCREEN, review_folder)
+    terminal.expect("record 1 of 4")
+    terminal.press("i")
+    terminal.expect("Saved: 33342583 include.")
+    terminal.press("u")
+    terminal.expect("Saved: 33847849 unsure.")
+    os.killpg(terminal.process.pid, signal.SIGKILL)
+    assert terminal.close() == -signal.SIGKILL
+    assert stored(review_folder) == [("33342583", "include", ""), ("33847849", "needs-human", "")]
+    # The next session resumes with the two records not yet decided.
+    again = Terminal(SCREEN, review_folder)
+    again.expect("record 1 of 2")
+    again.press("q")
+    assert again.close() == 0
