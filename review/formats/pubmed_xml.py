@@ -1,0 +1,603 @@
+"""PubMed XML: efetch responses and NLM baseline/update files, read as a stream.
+
+One pass with lxml's `iterparse`, stopping only at the record elements
+(`PubmedArticle`, `PubmedBookArticle`, `DeleteCitation`); each record's subtree
+is read by walking its direct children once, then cleared together with the
+siblings before it, so memory stays flat however large the file is.
+
+Safety: the parser never loads or fetches a DTD or any external entity
+(`load_dtd=False`, `no_network=True`) and does not expand entities at all
+(`resolve_entities=False`), so a hostile internal subset ("billion laughs")
+cannot blow up; an unexpanded reference is kept as its literal "&name;" text.
+
+Where values come from:
+- DOI: `PubmedData/ArticleIdList/ArticleId[@IdType="doi"]`, else
+  `Article/ELocationID[@EIdType="doi"]`. Never from `ReferenceList`, whose
+  ArticleIdLists name the works the article cites.
+- PMCID: `PubmedData/ArticleIdList/ArticleId[@IdType="pmc"]`.
+- Year: `PubDate/Year`, else the first year in `PubDate/MedlineDate`
+  ("1998 Dec-1999 Jan" gives 1998); `pub_date` keeps the date as written.
+- Relations: `CommentsCorrections` of every kind except "Cites" (old DTDs listed
+  an article's references there; newer ones use `ReferenceList`, which is not a
+  relation between records either).
+- Authors with `ValidYN="N"` (spelling variants NLM keeps for searching) are left
+  out; investigators are not authors and are left out too.
+- Books (`PubmedBookArticle`): a chapter has an `ArticleTitle` and becomes
+  `entry_type="inbook"` with the book's title in `journal` (the container, as
+  for an article); a whole book becomes `entry_type="book"`. Editors, the
+  publisher and the NCBI Bookshelf accession go to `extra`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import sys
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, cast
+
+from lxml import etree
+
+from review.errors import InputError
+from review.records import (
+    AbstractSection,
+    Author,
+    ImportProblem,
+    ImportResult,
+    MeshHeading,
+    MeshQualifier,
+    Record,
+    Relation,
+    Source,
+)
+
+__all__ = [
+    "ByteStream",
+    "Deletion",
+    "iter_pubmed_xml",
+    "normalise_doi",
+    "normalise_orcid",
+    "normalise_pmcid",
+    "pub_date_year",
+    "read_pubmed_xml",
+    "squeeze",
+]
+
+RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
+# Author's own children that make up a name; Identifier also holds the ORCID.
+AUTHOR_TAGS = ("Author", "LastName", "ForeName", "Initials", "CollectiveName", "Identifier")
+ROOT_TAGS = frozenset({"PubmedArticleSet", "PubmedBookArticleSet"})
+GZIP_MAGIC = b"\x1f\x8b"
+
+# The first four digits standing alone: "2021 Apr-Jun 01" -> 2021, "Winter 1998" -> 1998.
+YEAR = re.compile(r"(?<![0-9])([12][0-9]{3})(?![0-9])")
+XML_SPACE = " \t\n\r"
+XML_SPACES = re.compile("[ \t\n\r]+")
+ORCID = re.compile(r"([0-9]{4})-?([0-9]{4})-?([0-9]{4})-?([0-9]{3}[0-9X])")
+DOI = re.compile(r"10\.[0-9]{3,}(?:\.[0-9]+)*/\S+")
+PMCID = re.compile(r"(?:PMC)?([0-9]+)", re.IGNORECASE)
+
+
+class ByteStream(Protocol):
+    """What the parser reads from: an open binary file, a GzipFile, a response body."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """A DeleteCitation entry: NLM withdrew this PMID; drop any record you hold for it."""
+
+    pmid: str
+
+
+class MalformedRecord(Exception):
+    """A record element that cannot become a Record; reported, never raised to callers."""
+
+    def __init__(self, message: str, pmid: str = "") -> None:
+        super().__init__(message)
+        self.pmid = pmid
+
+
+# --- normalisers -------------------------------------------------------------
+
+
+def squeeze(text: str) -> str:
+    """Runs of XML whitespace (space, tab, newline) as one space, none at either end.
+
+    Pretty-printed files wrap titles and MeSH terms over lines. Other spaces, such
+    as a no-break space, are text and are kept.
+    """
+    # Most text has nothing to collapse; checking first is several times faster.
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text:
+        text = XML_SPACES.sub(" ", text)
+    return text.strip(XML_SPACE)
+
+
+def pub_date_year(text: str) -> int | None:
+    """The first year in a PubMed date as written: "1998 Dec-1999 Jan" -> 1998."""
+    match = YEAR.search(text)
+    return int(match.group(1)) if match else None
+
+
+def normalise_orcid(text: str) -> str:
+    """The bare "0000-0002-1825-0097" form of an ORCID iD, or "" if there is none.
+
+    PubMed writes ORCIDs bare, as http(s)://orcid.org/ URLs and without hyphens.
+    Some are a digit short; those cannot be repaired and give "".
+    """
+    match = ORCID.search(text.upper().replace(" ", ""))
+    return "-".join(match.groups()) if match else ""
+
+
+def normalise_doi(text: str) -> str:
+    """The DOI itself ("10.1101/gr.5823007") from a bare DOI, "doi:" or a doi.org URL."""
+    match = DOI.search(text.strip())
+    return match.group(0) if match else ""
+
+
+def normalise_pmcid(text: str) -> str:
+    """ "PMC1800922" from "PMC1800922", "pmc1800922" or "1800922"; "" otherwise."""
+    match = PMCID.fullmatch(text.strip())
+    return f"PMC{match.group(1)}" if match else ""
+
+
+# --- reading -----------------------------------------------------------------
+
+
+def read_pubmed_xml(path: Path, *, database: str = "PubMed") -> ImportResult:
+    """Every record, problem and deleted PMID of one PubMed XML file, plain or gzip."""
+    records: list[Record] = []
+    problems: list[ImportProblem] = []
+    deleted: list[str] = []
+    try:
+        with path.open("rb") as raw:
+            compressed = raw.read(2) == GZIP_MAGIC
+            raw.seek(0)
+            stream: ByteStream = gzip.GzipFile(fileobj=raw) if compressed else raw
+            for item in iter_pubmed_xml(stream, database=database, file=path.name):
+                if isinstance(item, Record):
+                    records.append(item)
+                elif isinstance(item, Deletion):
+                    deleted.append(item.pmid)
+                else:
+                    problems.append(item)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a file; name the file to import") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return ImportResult(tuple(records), tuple(problems), tuple(deleted))
+
+
+def iter_pubmed_xml(
+    stream: ByteStream, *, database: str = "PubMed", file: str = "", search: str = ""
+) -> Iterator[Record | ImportProblem | Deletion]:
+    """Records, problems and deletions in document order, in constant memory.
+
+    A record that cannot be read becomes an ImportProblem naming its PMID (when
+    it has one) and its 1-based position; reading goes on with the next one. A
+    document that breaks off gives a last ImportProblem; what came before is kept.
+    """
+    events = etree.iterparse(
+        stream,
+        events=("end",),
+        tag=RECORD_TAGS,
+        load_dtd=False,
+        no_network=True,
+        resolve_entities=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    position = 0
+    try:
+        for _event, element in events:
+            if element.tag == "DeleteCitation":
+                for pmid in element.iterchildren("PMID"):
+                    yield Deletion(_text(pmid))
+            else:
+                position += 1
+                yield _record_or_problem(element, Source(database, file, search, position))
+            _release(element)
+    except etree.XMLSyntaxError as error:
+        yield ImportProblem(
+            file,
+            position + 1,
+            f"the XML breaks off or is malformed at line {error.lineno} ({error.msg}); "
+            f"the {position} records before it were kept; fetch or download the file again",
+        )
+        return
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        yield ImportProblem(
+            file,
+            position + 1,
+            f"the compressed data ends early or is damaged ({error}); "
+            f"the {position} records before it were kept; download the file again",
+        )
+        return
+    root = events.root
+    if root is not None and root.tag not in ROOT_TAGS:
+        yield ImportProblem(
+            file,
+            0,
+            f"not PubMed XML: the document is <{root.tag}>, not <PubmedArticleSet>; "
+            "fetch it again with db=pubmed and retmode=xml",
+        )
+
+
+def _release(element: etree._Element) -> None:
+    """Free a record's subtree and the already-read siblings that still hang before it."""
+    element.clear()
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+def _record_or_problem(element: etree._Element, source: Source) -> Record | ImportProblem:
+    try:
+        if element.tag == "PubmedArticle":
+            return _article(element, source)
+        return _book(element, source)
+    except MalformedRecord as problem:
+        return ImportProblem(source.file, source.position, str(problem), problem.pmid)
+
+
+# --- text helpers --------------------------------------------------------------
+
+
+def _text(element: etree._Element | None) -> str:
+    """An element's text with inline markup (<i>, <sup>, MathML) dropped, spaces collapsed."""
+    if element is None:
+        return ""
+    # lxml returns str for str-built trees; its stubs also allow bytes.
+    text = "".join(cast(Iterator[str], element.itertext())) if len(element) else element.text
+    return squeeze(text) if text else ""
+
+
+def _leaf(element: etree._Element) -> str:
+    """The text of an element that holds no markup (a name, a number, a code)."""
+    text = element.text
+    return squeeze(text) if text else ""
+
+
+def _children(element: etree._Element | None) -> dict[str, etree._Element]:
+    """A container's children by tag; for tags that occur once (Journal, PubDate, ...)."""
+    if element is None:
+        return {}
+    return {child.tag: child for child in element}
+
+
+def _intern(text: str) -> str:
+    # Journals, languages, MeSH terms and types repeat across records: share one copy.
+    return sys.intern(text)
+
+
+# --- PubmedArticle ---------------------------------------------------------------
+
+
+def _article(element: etree._Element, source: Source) -> Record:
+    citation = element.find("MedlineCitation")
+    pmid = _text(citation.find("PMID")) if citation is not None else ""
+    if citation is None:
+        raise MalformedRecord("PubmedArticle has no MedlineCitation; record skipped")
+    if not pmid:
+        raise MalformedRecord("PubmedArticle has no PMID; record skipped")
+    article = None
+    mesh: tuple[MeshHeading, ...] = ()
+    keywords: list[str] = []
+    relations: tuple[Relation, ...] = ()
+    journal_ta = ""
+    for child in citation:
+        tag = child.tag
+        if tag == "Article":
+            article = child
+        elif tag == "MeshHeadingList":
+            mesh = _mesh(child)
+        elif tag == "KeywordList":
+            keywords.extend(_text(keyword) for keyword in child)
+        elif tag == "CommentsCorrectionsList":
+            relations = _relations(child)
+        elif tag == "MedlineJournalInfo":
+            journal_ta = _text(child.find("MedlineTA"))
+    if article is None:
+        raise MalformedRecord(f"PMID {pmid}: PubmedArticle has no Article; record skipped", pmid)
+
+    fields = _ArticleFields()
+    fields.read(article)
+    doi, pmcid = _article_ids(element.find("PubmedData"))
+    return Record(
+        id=pmid,
+        source=source,
+        title=fields.title,
+        abstract=fields.abstract,
+        authors=fields.authors,
+        journal=fields.journal,
+        journal_abbrev=fields.journal_abbrev or _intern(journal_ta),
+        volume=fields.volume,
+        issue=fields.issue,
+        pages=fields.pages,
+        year=fields.year,
+        pub_date=fields.pub_date,
+        pmid=pmid,
+        doi=doi or fields.elocation_doi,
+        pmcid=pmcid,
+        publication_types=fields.publication_types,
+        mesh=mesh,
+        keywords=tuple(keyword for keyword in keywords if keyword),
+        languages=fields.languages,
+        relations=relations,
+        extra=fields.extra,
+    )
+
+
+class _ArticleFields:
+    """What one MedlineCitation/Article holds, read in one pass over its children."""
+
+    def __init__(self) -> None:
+        self.title = ""
+        self.vernacular_title = ""
+        self.abstract: tuple[AbstractSection, ...] = ()
+        self.authors: tuple[Author, ...] = ()
+        self.journal = ""
+        self.journal_abbrev = ""
+        self.volume = ""
+        self.issue = ""
+        self.pages = ""
+        self.year: int | None = None
+        self.pub_date = ""
+        self.elocation_doi = ""
+        self.publication_types: tuple[str, ...] = ()
+        self.languages: tuple[str, ...] = ()
+        self.extra: tuple[tuple[str, str], ...] = ()
+
+    def read(self, article: etree._Element) -> None:
+        languages: list[str] = []
+        start_page = end_page = ""
+        for child in article:
+            tag = child.tag
+            if tag == "Journal":
+                self._journal(child)
+            elif tag == "ArticleTitle":
+                self.title = _text(child)
+            elif tag == "VernacularTitle":
+                self.vernacular_title = _text(child)
+            elif tag == "Pagination":
+                parts = _children(child)
+                self.pages = _text(parts.get("MedlinePgn"))
+                start_page = _text(parts.get("StartPage"))
+                end_page = _text(parts.get("EndPage"))
+            elif tag == "ELocationID":
+                if not self.elocation_doi and child.get("EIdType") == "doi":
+                    self.elocation_doi = normalise_doi(_text(child))
+            elif tag == "Abstract":
+                self.abstract = _abstract(child)
+            elif tag == "AuthorList":
+                if child.get("Type", "authors") == "authors":
+                    self.authors = _authors(child)
+            elif tag == "Language":
+                languages.append(_intern(_text(child)))
+            elif tag == "PublicationTypeList":
+                self.publication_types = tuple(_intern(_text(kind)) for kind in child)
+        if not self.pages and start_page:
+            self.pages = f"{start_page}-{end_page}" if end_page else start_page
+        if not self.title:
+            self.title = self.vernacular_title
+        self.languages = tuple(languages)
+
+    def _journal(self, journal: etree._Element) -> None:
+        issns: list[tuple[str, str]] = []
+        for child in journal:
+            tag = child.tag
+            if tag == "Title":
+                self.journal = _intern(_text(child))
+            elif tag == "ISOAbbreviation":
+                self.journal_abbrev = _intern(_text(child))
+            elif tag == "ISSN":
+                issns.append(("issn", _text(child)))
+            elif tag == "JournalIssue":
+                parts = _children(child)
+                self.volume = _text(parts.get("Volume"))
+                self.issue = _text(parts.get("Issue"))
+                self.pub_date, self.year = _pub_date(parts.get("PubDate"))
+        self.extra = tuple(issns)
+
+
+def _pub_date(element: etree._Element | None) -> tuple[str, int | None]:
+    """The date as written ("2007 Mar", "1998 Dec-1999 Jan") and its year."""
+    if element is None:
+        return "", None
+    parts = _children(element)
+    medline_date = parts.get("MedlineDate")
+    if medline_date is not None:
+        written = _text(medline_date)
+        return written, pub_date_year(written)
+    pieces = [_text(parts.get(name)) for name in ("Year", "Season", "Month", "Day")]
+    written = " ".join(piece for piece in pieces if piece)
+    return written, pub_date_year(pieces[0])
+
+
+def _abstract(element: etree._Element) -> tuple[AbstractSection, ...]:
+    sections = []
+    for part in element.iterchildren("AbstractText"):
+        text = _text(part)
+        label = part.get("Label", "")
+        if text or label:
+            category = part.get("NlmCategory", "")
+            sections.append(AbstractSection(text, _intern(label), _intern(category)))
+    return tuple(sections)
+
+
+def _authors(element: etree._Element) -> tuple[Author, ...]:
+    # One C-level walk over the name elements only: affiliations, which outnumber
+    # names, are never turned into Python objects.
+    authors: list[Author] = []
+    family = given = initials = collective = orcid = ""
+    valid = False
+    for part in element.iter(AUTHOR_TAGS):
+        tag = part.tag
+        if tag == "Author":
+            if valid and (family or given or collective):
+                authors.append(Author(family, given, initials, collective, orcid))
+            family = given = initials = collective = orcid = ""
+            valid = part.get("ValidYN") != "N"
+        elif tag == "LastName":
+            family = _leaf(part)
+        elif tag == "ForeName":
+            given = _leaf(part)
+        elif tag == "Initials":
+            initials = _leaf(part)
+        elif tag == "CollectiveName":
+            collective = _text(part)
+        elif tag == "Identifier" and not orcid and part.get("Source") == "ORCID":
+            orcid = normalise_orcid(_leaf(part))
+    if valid and (family or given or collective):
+        authors.append(Author(family, given, initials, collective, orcid))
+    return tuple(authors)
+
+
+def _mesh(element: etree._Element) -> tuple[MeshHeading, ...]:
+    headings = []
+    for heading in element.iterchildren("MeshHeading"):
+        descriptor = heading.find("DescriptorName")
+        if descriptor is None:
+            continue
+        qualifiers = tuple(
+            MeshQualifier(_intern(_text(qualifier)), qualifier.get("MajorTopicYN") == "Y")
+            for qualifier in heading.iterchildren("QualifierName")
+        )
+        headings.append(
+            MeshHeading(
+                _intern(_text(descriptor)),
+                descriptor.get("MajorTopicYN") == "Y",
+                qualifiers,
+                descriptor.get("UI", ""),
+            )
+        )
+    return tuple(headings)
+
+
+def _relations(element: etree._Element) -> tuple[Relation, ...]:
+    relations = []
+    for link in element.iterchildren("CommentsCorrections"):
+        kind = link.get("RefType", "")
+        if kind == "Cites":
+            continue
+        parts = _children(link)
+        relations.append(
+            Relation(_intern(kind), _text(parts.get("PMID")), _text(parts.get("RefSource")))
+        )
+    return tuple(relations)
+
+
+def _article_ids(element: etree._Element | None) -> tuple[str, str]:
+    """DOI and PMCID from the record's own ArticleIdList (not from its ReferenceList)."""
+    doi = pmcid = ""
+    id_list = element.find("ArticleIdList") if element is not None else None
+    if id_list is None:
+        return doi, pmcid
+    for article_id in id_list:
+        kind = article_id.get("IdType")
+        if kind == "doi" and not doi:
+            doi = normalise_doi(_text(article_id))
+        elif kind == "pmc" and not pmcid:
+            pmcid = normalise_pmcid(_text(article_id))
+    return doi, pmcid
+
+
+# --- PubmedBookArticle -------------------------------------------------------------
+
+
+def _book(element: etree._Element, source: Source) -> Record:
+    document = element.find("BookDocument")
+    if document is None:
+        raise MalformedRecord("PubmedBookArticle has no BookDocument; record skipped")
+    parts = _children(document)
+    pmid = _text(parts.get("PMID"))
+    if not pmid:
+        raise MalformedRecord("PubmedBookArticle has no PMID; record skipped")
+    book_element = parts.get("Book")
+    book = _children(book_element)
+    book_title = _text(book.get("BookTitle"))
+    chapter_title = _text(parts.get("ArticleTitle"))
+    pub_date, year = _pub_date(book.get("PubDate"))
+    authors: tuple[Author, ...] = ()
+    editors: tuple[Author, ...] = ()
+    for author_list in _both(document, book_element, "AuthorList"):
+        people = _authors(author_list)
+        if author_list.get("Type", "authors") == "editors":
+            editors = editors or people
+        else:
+            authors = authors or people
+    doi, pmcid = _article_ids(element.find("PubmedBookData"))
+    if not doi:
+        doi = _elocation_doi(_both(document, book_element, "ELocationID"))
+    publisher = _children(book.get("Publisher"))
+    extra = [("editor", editor.display) for editor in editors]
+    extra += [
+        (key, value)
+        for key, value in (
+            ("publisher", _text(publisher.get("PublisherName"))),
+            ("publisher_location", _text(publisher.get("PublisherLocation"))),
+            ("bookaccession", _book_accession(parts.get("ArticleIdList"))),
+        )
+        if value
+    ]
+    return Record(
+        id=pmid,
+        source=source,
+        title=chapter_title or book_title,
+        abstract=_abstract(parts["Abstract"]) if "Abstract" in parts else (),
+        authors=authors,
+        journal=_intern(book_title) if chapter_title else "",
+        volume=_text(book.get("Volume")),
+        pages=_text(_children(parts.get("Pagination")).get("MedlinePgn")),
+        year=year,
+        pub_date=pub_date,
+        pmid=pmid,
+        doi=doi,
+        pmcid=pmcid,
+        isbn=_text(book.get("Isbn")),
+        entry_type="inbook" if chapter_title else "book",
+        publication_types=tuple(
+            _intern(_text(kind)) for kind in document.iterchildren("PublicationType")
+        ),
+        keywords=tuple(
+            keyword
+            for keyword_list in document.iterchildren("KeywordList")
+            for keyword in (_text(item) for item in keyword_list)
+            if keyword
+        ),
+        languages=tuple(_intern(_text(lang)) for lang in document.iterchildren("Language")),
+        is_book=True,
+        extra=tuple(extra),
+    )
+
+
+def _both(document: etree._Element, book: etree._Element | None, tag: str) -> list[etree._Element]:
+    """The chapter's own `tag` children first, then the book's."""
+    found = list(document.iterchildren(tag))
+    if book is not None:
+        found.extend(book.iterchildren(tag))
+    return found
+
+
+def _elocation_doi(locations: list[etree._Element]) -> str:
+    for location in locations:
+        if location.get("EIdType") == "doi":
+            return normalise_doi(_text(location))
+    return ""
+
+
+def _book_accession(id_list: etree._Element | None) -> str:
+    if id_list is None:
+        return ""
+    for article_id in id_list:
+        if article_id.get("IdType") == "bookaccession":
+            return _text(article_id)
+    return ""
