@@ -111,10 +111,14 @@ READERS: dict[str, tuple[str, str]] = {
     "csv": ("review.formats.table", "read_csv"),
     "pubmed-xml": ("review.formats.pubmed_xml", "read_pubmed_xml"),
     "ris": ("review.formats.ris", "read_ris"),
+    "medline": ("review.formats.medline", "read_medline"),
+    "jsonl": ("review.formats.jsonl", "read_jsonl"),
 }
 WRITERS: dict[str, tuple[str, str]] = {
     "csv": ("review.formats.table", "write_csv"),
     "ris": ("review.formats.ris", "write_ris"),
+    "medline": ("review.formats.medline", "write_medline"),
+    "jsonl": ("review.formats.jsonl", "write_jsonl"),
 }
 
 

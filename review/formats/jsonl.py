@@ -1,0 +1,184 @@
+"""JSON Lines: every field of every record, one JSON object a line, lossless.
+
+The object's keys are `Record`'s field names; nested values (source, authors,
+abstract sections, MeSH headings, relations) are objects with their own field
+names, and `extra` is a list of [name, value] pairs. A missing key takes the
+field's default, so hand-written files need only "id" and "source".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from review.formats.textfile import display_name, read_text
+from review.records import (
+    AbstractSection,
+    Author,
+    ImportProblem,
+    ImportResult,
+    MeshHeading,
+    MeshQualifier,
+    Record,
+    Relation,
+    Source,
+)
+
+__all__ = ["iter_jsonl", "read_jsonl", "record_from_json", "record_to_json", "write_jsonl"]
+
+T = TypeVar("T")
+
+
+class EntryError(ValueError):
+    """One line's object does not describe a record."""
+
+
+def record_to_json(record: Record) -> dict[str, Any]:
+    """The record as plain JSON values: objects, lists, text, numbers, booleans, null."""
+    data: dict[str, Any] = as_json(dataclasses.asdict(record))
+    return data
+
+
+def as_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: as_json(item) for key, item in value.items()}
+    if isinstance(value, tuple | list):
+        return [as_json(item) for item in value]
+    return value
+
+
+def write_jsonl(records: Iterable[Record], path: Path) -> int:
+    """Write records as JSON Lines (UTF-8); returns how many were written."""
+    count = 0
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        for record in records:
+            out.write(json.dumps(record_to_json(record), ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def read_jsonl(path: Path, *, database: str | None = None) -> ImportResult:
+    """Records from JSON Lines; `database`, when given, replaces each record's own."""
+    decoded = read_text(path)
+    records: list[Record] = []
+    problems = list(decoded.problems)
+    for item in iter_jsonl(decoded.text, file=display_name(path)):
+        if isinstance(item, ImportProblem):
+            problems.append(item)
+        elif database is not None:
+            records.append(
+                dataclasses.replace(
+                    item, source=dataclasses.replace(item.source, database=database)
+                )
+            )
+        else:
+            records.append(item)
+    return ImportResult(tuple(records), tuple(sorted(problems, key=lambda p: p.position)))
+
+
+def iter_jsonl(text: str, *, file: str) -> Iterator[Record | ImportProblem]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield ImportProblem(file, number, f"not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        try:
+            yield record_from_json(data)
+        except EntryError as exc:
+            record_id = data.get("id", "") if isinstance(data, dict) else ""
+            yield ImportProblem(file, number, str(exc), record_id=str(record_id))
+
+
+def record_from_json(data: Any) -> Record:
+    """A record from the object `record_to_json` makes; EntryError says what is wrong."""
+    if not isinstance(data, dict):
+        raise EntryError("line is not a JSON object")
+    if not isinstance(data.get("id"), str) or not data["id"]:
+        raise EntryError("record has no 'id' text")
+    values = dict(data)
+    values["source"] = build(Source, required(values, "source"), "source")
+    for name, kind in NESTED_LISTS.items():
+        values[name] = tuple(build(kind, item, name) for item in as_list(values.get(name), name))
+    for name in TEXT_LISTS:
+        values[name] = tuple(check_text(item, name) for item in as_list(values.get(name), name))
+    values["extra"] = tuple(pair_of(item) for item in as_list(values.get("extra"), "extra"))
+    return build(Record, values, "record")
+
+
+NESTED_LISTS: dict[str, Callable[..., Any]] = {
+    "abstract": AbstractSection,
+    "authors": Author,
+    "mesh": MeshHeading,
+    "relations": Relation,
+}
+TEXT_LISTS = ("publication_types", "keywords", "languages")
+
+
+def required(values: dict[str, Any], name: str) -> Any:
+    if name not in values:
+        raise EntryError(f"record has no '{name}'")
+    return values[name]
+
+
+def as_list(value: Any, name: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise EntryError(f"'{name}' must be a list")
+    return value
+
+
+def check_text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise EntryError(f"'{name}' must hold text")
+    return value
+
+
+def pair_of(value: Any) -> tuple[str, str]:
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
+        raise EntryError("each 'extra' item must be [name, value]")
+    return value[0], value[1]
+
+
+def build(kind: Callable[..., T], value: Any, name: str) -> T:
+    if not isinstance(value, dict):
+        raise EntryError(f"'{name}' must be an object")
+    if kind is MeshHeading:
+        value = dict(value)
+        value["qualifiers"] = tuple(
+            build(MeshQualifier, q, "qualifiers") for q in as_list(value.get("qualifiers"), name)
+        )
+    fields = {f.name: f for f in dataclasses.fields(kind)}  # type: ignore[arg-type]
+    unknown = sorted(set(value) - set(fields))
+    if unknown:
+        raise EntryError(f"'{name}' has unknown keys: {', '.join(unknown)}")
+    for key, item in value.items():
+        check_type(key, item, fields[key].type)
+    try:
+        return kind(**value)
+    except TypeError as exc:
+        raise EntryError(f"'{name}' cannot be built ({exc})") from None
+
+
+def check_type(key: str, value: Any, annotation: Any) -> None:
+    # Annotations are strings (from __future__ import annotations); only the plain
+    # scalar ones need checking here, the nested ones were built above.
+    scalar_types: dict[str, tuple[type, ...]] = {
+        "str": (str,),
+        "int": (int,),
+        "bool": (bool,),
+        "int | None": (int, type(None)),
+    }
+    expected = scalar_types.get(str(annotation))
+    if expected is None:
+        return
+    if isinstance(value, bool) and annotation != "bool":
+        raise EntryError(f"'{key}' must be {annotation}, not {type(value).__name__}")
+    if not isinstance(value, expected):
+        raise EntryError(f"'{key}' must be {annotation}, not {type(value).__name__}")
