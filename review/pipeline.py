@@ -12,10 +12,13 @@ decisions the report counts.
 Where the PubMed answers come from (`SearchPlan`) is decided once, before any
 request, and travels into the report:
 
-* the bundled example snapshot (`cache/example/`), replayed without network,
-  when the protocol is the one it was built for and no live run was asked for;
-* otherwise the cache folder (`--cache`, default `cache/`), searched live,
-  replayed (`--offline`) or refreshed (`--refresh`).
+* `--cache DIR`: that folder, searched live where it lacks an answer, replayed
+  (`--offline`) or refreshed (`--refresh`); a bundled snapshot is only replayed;
+* otherwise the working cache `cache/` once it holds a run of every search of
+  the protocol, or when PubMed is asked for (`--live`, `--refresh`);
+* otherwise the bundled example snapshot (`cache/example/`) when it was built
+  for this protocol, replayed without network; the report says so at the top;
+* otherwise `cache/`, searched live.
 
 A live run never falls back to the snapshot when PubMed cannot be reached: it
 fails and says how to use the snapshot instead, so a report can never claim a
@@ -57,6 +60,7 @@ __all__ = [
     "Snapshot",
     "Stages",
     "default_stages",
+    "holds_every_search",
     "plan_search",
     "prepare_review",
     "pubmed_article_set",
@@ -81,14 +85,14 @@ DELETED_BY_NLM = "Deleted from PubMed by NLM"
 class RunSettings:
     """Everything about one run that is not in the protocol.
 
-    `cache_dir` None means: the bundled example snapshot when it was built for
-    this protocol and no live search was asked for (`live`, mode "refresh");
-    otherwise `cache/`. `generated_at` "" means now; tests fix it.
+    `cache_dir` None lets `plan_search` choose between `default_cache_dir` and
+    the bundled snapshot in `example_dir`. `generated_at` "" means now; tests fix it.
     """
 
     mode: Mode = "cached"
     live: bool = False  # PubMed asked for explicitly (--live)
     cache_dir: Path | None = None
+    default_cache_dir: Path = DEFAULT_CACHE_DIR
     example_dir: Path = EXAMPLE_DIR
     eutils: EutilsSettings = field(default_factory=EutilsSettings)
     out_dir: Path | None = None  # default reports/<protocol name>/
@@ -232,11 +236,27 @@ def plan_search(protocol: Protocol, settings: RunSettings) -> SearchPlan:
                 "changed; search PubMed into another folder with --cache DIR."
             )
         return _snapshot_plan(protocol, settings.cache_dir, snapshot)
-    if not settings.live and settings.mode != "refresh":
+    working = settings.default_cache_dir
+    if (
+        not settings.live
+        and settings.mode != "refresh"
+        and not holds_every_search(protocol, working)
+    ):
         snapshot = read_snapshot(settings.example_dir)
         if snapshot is not None and snapshot.protocol == protocol.name:
             return _snapshot_plan(protocol, settings.example_dir, snapshot)
-    return SearchPlan(DEFAULT_CACHE_DIR, settings.mode)
+    return SearchPlan(working, settings.mode)
+
+
+def holds_every_search(protocol: Protocol, cache_dir: Path) -> bool:
+    """Whether a working cache has run every search of the protocol, as written now."""
+    from review.cache import CACHE_FILE, Cache
+    from review.search import search_key
+
+    if not (cache_dir / CACHE_FILE).is_file():
+        return False  # Cache.open would create one
+    with Cache.open(cache_dir) as cache:
+        return all(cache.latest_search_run(search_key(s)) for s in protocol.searches)
 
 
 def _snapshot_plan(protocol: Protocol, directory: Path, snapshot: Snapshot) -> SearchPlan:

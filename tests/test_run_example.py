@@ -7,11 +7,13 @@ decisions or cache never change the result, and nothing is written into the repo
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
 import socket
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ import pytest
 from review.cli import main
 from review.entrez import EutilsSettings
 from review.errors import RetriesExhausted
-from review.pipeline import RunSettings, prepare_review, run
+from review.pipeline import RunSettings, holds_every_search, plan_search, prepare_review, run
 from review.protocol import load_protocol
 
 REPO = Path(__file__).resolve().parent.parent
@@ -138,3 +140,53 @@ def test_rebuilding_the_snapshot_gives_the_committed_bytes(shared_dir: Path) -> 
     finally:
         sys.path.remove(str(REPO / "scripts"))
     assert build_example.main(["--check", "--shared", str(shared_dir)]) == 0
+
+
+def test_once_the_working_cache_holds_every_search_it_is_used(
+    clone: Path, no_network: list[object]
+) -> None:
+    # A working cache with a run of every search: here, the snapshot's database copied.
+    (clone / "cache" / "search.sqlite3").write_bytes((EXAMPLE / "search.sqlite3").read_bytes())
+    protocol = load_protocol("queries/kratom.toml")
+    plan = plan_search(protocol, RunSettings())
+    assert (plan.cache_dir, plan.mode, plan.snapshot) == (Path("cache"), "cached", None)
+    review = prepare_review(protocol, RunSettings())
+    assert all(e.replayed for e in review.search_log) and no_network == []
+
+
+def test_a_working_cache_missing_a_search_leaves_the_snapshot_in_charge(
+    clone: Path, no_network: list[object]
+) -> None:
+    protocol = load_protocol("queries/kratom.toml")
+    edited = dataclasses.replace(
+        protocol, searches=(dataclasses.replace(protocol.searches[0], query="kratom"),)
+    )
+    (clone / "cache" / "search.sqlite3").write_bytes((EXAMPLE / "search.sqlite3").read_bytes())
+    assert not holds_every_search(edited, Path("cache"))
+    assert plan_search(protocol, RunSettings()).snapshot is None
+    (clone / "cache" / "search.sqlite3").unlink()
+    assert plan_search(protocol, RunSettings()).snapshot is not None
+
+
+def test_the_cli_names_the_snapshot_when_pubmed_cannot_be_reached(
+    clone: Path,
+    no_network: list[object],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import review.cli.run
+
+    monkeypatch.setattr(review.cli.run, "EutilsSettings", partial(EutilsSettings, max_retries=0))
+    argv = [
+        "run",
+        "queries/kratom.toml",
+        "--live",
+        "--quiet",
+        "--eutils-url",
+        "http://127.0.0.1:9/",
+    ]
+    assert main(argv) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("Error: search 'mitragynine': ")
+    assert "bundled example snapshot (cache/example, dated 2026-11-26) can be replayed" in error
+    assert not (clone / "reports").exists()

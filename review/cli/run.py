@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from review.entrez import DEFAULT_BASE_URL, EutilsSettings
-from review.pipeline import RunResult, RunSettings, run
-from review.protocol import load_protocol
+from review.errors import RetriesExhausted
+from review.pipeline import RunResult, RunSettings, read_snapshot, run
+from review.protocol import Protocol, load_protocol
 from review.search import Mode, ProgressCallback
 
 __all__ = ["register"]
@@ -88,11 +89,27 @@ def handle(options: argparse.Namespace) -> int:
             extra_files=tuple(options.files),
             progress=progress,
         )
-        result = run(protocol, settings)
+        try:
+            result = run(protocol, settings)
+        except RetriesExhausted as exc:
+            if not settings.live:
+                raise
+            raise RetriesExhausted(f"{exc}{_snapshot_hint(protocol, settings)}") from None
     _warn(result)
     if not options.quiet:
         _summary(result)
     return 0
+
+
+def _snapshot_hint(protocol: Protocol, settings: RunSettings) -> str:
+    """Say that a bundled snapshot exists when PubMed (or the cache) could not answer."""
+    snapshot = read_snapshot(settings.example_dir)
+    if snapshot is None or snapshot.protocol != protocol.name:
+        return ""
+    return (
+        f" The bundled example snapshot ({settings.example_dir}, dated {snapshot.date}) "
+        "can be replayed instead: run without --live, --refresh and --cache."
+    )
 
 
 def _warn(result: RunResult) -> None:
