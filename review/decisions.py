@@ -375,7 +375,7 @@ class DecisionStore:
             reason=get["reason"],
             by=get["reviewer"],
             at=get["at"] or now(),
-            note=get["note"],
+            note=row.get("note") or "",  # a note is kept exactly as written
         )
         if get["at"] and not _is_iso_time(get["at"]):
             return None, "decision", f"at {get['at']!r} is not an ISO 8601 time"

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from review.decisions import DecisionStore, cohens_kappa, decisions_path
 from review.errors import DecisionError
@@ -173,6 +176,23 @@ def test_csv_round_trip(store: DecisionStore, tmp_path: Path) -> None:
         assert len(copy.current()) == 3
 
 
+NOTES = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=40)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(sorted(IDS)), NOTES), min_size=1, max_size=5))
+def test_any_note_survives_the_csv_round_trip(rows: list[tuple[str, str]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        with DecisionStore(tmp / "a.sqlite", CODES) as first:
+            for record_id, note in rows:
+                first.add(Decision(record_id, "title-abstract", "include", by="ann", note=note))
+            first.export_csv(tmp / "a.csv")
+            with DecisionStore(tmp / "b.sqlite", CODES) as second:
+                second.import_csv(tmp / "a.csv", IDS)
+                assert second.current() == first.current()
+
+
 def write_rows(path: Path, rows: list[list[str]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -235,3 +255,72 @@ def test_a_file_that_is_not_a_database_is_a_decision_error(tmp_path: Path) -> No
     path.write_text("not a database, but a reviewer's notes\n" * 100, encoding="utf-8")
     with pytest.raises(DecisionError, match="cannot open the decisions database"):
         DecisionStore(path)
+
+
+# --- the `review decisions` and `review explain` commands ----------------------------
+
+FIXTURE_RECORDS = REPO / "tests" / "fixtures" / "screening" / "cohen2006_adhd_slice.csv"
+
+
+@pytest.fixture
+def adhd_protocol(tmp_path: Path) -> Path:
+    source = REPO / "queries" / "cohen2006" / "ADHD.toml"
+    path = tmp_path / "ADHD.toml"
+    path.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+def run_cli(*args: str) -> int:
+    from review import cli
+
+    return cli.main(list(args))
+
+
+def test_decisions_commands_round_trip_conflicts_kappa_resolve(
+    adhd_protocol: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = write_rows(
+        tmp_path / "sheet.csv",
+        [
+            ["17", "", "include", "", "ann", "", ""],
+            ["17", "", "include", "", "bob", "", ""],
+            ["28", "", "include", "", "ann", "", ""],
+            ["28", "", "exclude", "not-included-design", "bob", "", ""],
+        ],
+    )
+    records = ["--records", str(FIXTURE_RECORDS)]
+    assert run_cli("decisions", "import", str(adhd_protocol), str(sheet), *records) == 0
+    assert "Imported 4 new decisions" in capsys.readouterr().out
+    assert run_cli("decisions", "conflicts", str(adhd_protocol)) == 0
+    out = capsys.readouterr().out
+    assert "28\ttitle-abstract\tann: include; bob: exclude (not-included-design)" in out
+    assert "1 unresolved conflict(s)" in out
+    assert run_cli("decisions", "kappa", str(adhd_protocol), "ann", "bob") == 0
+    assert "2 records both decided; observed agreement 0.500" in capsys.readouterr().out
+    assert (
+        run_cli("decisions", "resolve", str(adhd_protocol), "28", "include", "--reviewer", "cara")
+        == 0
+    )
+    assert "Resolved 28 (title-abstract): include by cara" in capsys.readouterr().out
+    assert run_cli("explain", str(adhd_protocol), "28", *records) == 0
+    out = capsys.readouterr().out
+    assert "People (title-abstract): bob at" in out
+    assert "Stands (title-abstract): include (by cara)" in out
+    exported = tmp_path / "out.csv"
+    assert run_cli("decisions", "export", str(adhd_protocol), str(exported)) == 0
+    assert len(exported.read_text(encoding="utf-8").splitlines()) == 6  # header, 4, resolution
+
+
+def test_decisions_command_errors_are_one_line(
+    adhd_protocol: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli("decisions", "conflicts", str(adhd_protocol)) == 1
+    assert "no decisions yet; screen with `review screen` first." in capsys.readouterr().err
+    assert not (adhd_protocol.parent / "cohen2006-ADHD.decisions.sqlite").exists()
+    sheet = write_rows(tmp_path / "s.csv", [["nope", "", "include", "", "ann", "", ""]])
+    records = ["--records", str(FIXTURE_RECORDS)]
+    assert run_cli("decisions", "import", str(adhd_protocol), str(sheet), *records) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and "line 2: unknown record ID 'nope'" in err
+    assert run_cli("explain", str(adhd_protocol), "99999", *records) == 1
+    assert "no record '99999' among the 13 records screened" in capsys.readouterr().err
