@@ -363,3 +363,43 @@ def test_explain_shows_evidence_people_and_what_stands() -> None:
     alone = explain(DROSOPHILA, KRATOM)
     assert "People: no decision yet" in alone
     assert "Stands (title-abstract): exclude — animal-only: Animal-only study (by rules)" in alone
+
+
+# --- whole shared sets ---------------------------------------------------------------
+
+
+@pytest.mark.shared
+def test_cbt_records_are_not_kratom_and_only_excluded_with_an_abstract(shared_dir: Path) -> None:
+    pubmed_xml = pytest.importorskip("review.formats.pubmed_xml")
+    path = shared_dir / "data" / "pubmed" / "cbt_substance_use_records_from_pubmed21n1298.xml"
+    records = pubmed_xml.read_pubmed_xml(path).records
+    assert len(records) == 16
+    for rec in records:
+        decision = screen_record(rec, KRATOM)
+        assert decision.outcome in ("exclude", "needs-human")
+        if decision.outcome == "exclude" and decision.reason == "not-kratom":
+            assert rec.abstract_text
+        if decision.outcome == "needs-human":
+            assert not rec.abstract_text or not rec.mesh or rec.year is None
+
+
+@pytest.mark.shared
+def test_adhd_set_rule_exclusions_against_reviewers(shared_dir: Path) -> None:
+    from review.formats import read_records
+
+    criteria = load_protocol(REPO / "queries" / "cohen2006" / "ADHD.toml").criteria
+    result = read_records(shared_dir / "data" / "screening" / "cohen2006" / "ADHD.csv.gz")
+    excluded_but_kept = []
+    excluded = 0
+    for rec in result.records:
+        as_mesh = dataclasses.replace(rec, mesh=mesh(*rec.keywords), keywords=())
+        decision = screen_record(as_mesh, criteria)
+        labels = dict(rec.extra)
+        excluded += decision.outcome == "exclude"
+        if decision.outcome == "exclude" and labels["label_abstract_screening"] == "1":
+            excluded_but_kept.append((rec.id, labels["label_included"]))
+        assert decision.outcome != "include"  # rules_include = false
+    # Measured: 343 of 851 excluded; reviewers kept two of them at title/abstract
+    # (an ibuprofen trial, an olanzapine/risperidone diabetes study), included none.
+    assert excluded == 343
+    assert excluded_but_kept == [("77", "0"), ("410", "0")]
