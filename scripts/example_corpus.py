@@ -32,7 +32,7 @@ from lxml import etree
 
 from review.records import Author, MeshHeading, MeshQualifier, Record, Source
 
-SAMPLE_URL_NOTE = "kratom-sample"
+SAMPLE_NAME = "kratom-sample"
 
 # Databases the other-source rows are grouped into, in the order PRISMA lists them.
 OTHER_DATABASES = (
@@ -111,7 +111,7 @@ def row_authors(row: Mapping[str, Any]) -> tuple[Author, ...]:
 
 
 def row_provenance(row: Mapping[str, Any]) -> str:
-    return f"{SAMPLE_URL_NOTE} row {row['record_id']}: {row['source_kind']}, {row['source_url']}"
+    return f"{SAMPLE_NAME} row {row['record_id']}: {row['source_kind']}, {row['source_url']}"
 
 
 def _pages(row: Mapping[str, Any]) -> str:
@@ -259,12 +259,12 @@ def words(text: str) -> list[str]:
 
 def index_article(article: bytes) -> Indexed:
     root = etree.fromstring(article)
+    # .//AbstractText also finds the AbstractText of OtherAbstract, as [tiab] does.
     text = [
-        "".join(node.itertext())
-        for path in (".//ArticleTitle", ".//AbstractText", ".//OtherAbstract//AbstractText")
+        "".join(str(t) for t in node.itertext())
+        for path in (".//ArticleTitle", ".//AbstractText", ".//Keyword")
         for node in root.iterfind(path)
     ]
-    text += ["".join(k.itertext()) for k in root.iterfind(".//Keyword")]
     flat: list[str] = []
     for chunk in text:
         flat.extend(words(chunk))

@@ -15,6 +15,7 @@ import socket
 import sys
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -190,3 +191,69 @@ def test_the_cli_names_the_snapshot_when_pubmed_cannot_be_reached(
     assert error.startswith("Error: search 'mitragynine': ")
     assert "bundled example snapshot (cache/example, dated 2026-11-26) can be replayed" in error
     assert not (clone / "reports").exists()
+
+
+# --- how the snapshot's search results were decided ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def example_corpus() -> object:
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        import example_corpus
+    finally:
+        sys.path.remove(str(REPO / "scripts"))
+    return example_corpus
+
+
+def indexed(corpus: Any, title: str, keywords: str = "", mesh: str = "") -> Any:
+    words = [*corpus.words(title), "", *corpus.words(keywords)]
+    return corpus.Indexed(tuple(words), tuple(m.lower() for m in mesh.split(";") if m), ())
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("kratom[Title/Abstract]", True),
+        ("mitragyn*[Title/Abstract]", True),  # truncation
+        ('"kratom withdrawal"[Title/Abstract]', True),  # a phrase in the title
+        ('"withdrawal kratom"[Title/Abstract]', False),
+        ('"withdrawal gabapentin"[Title/Abstract]', False),  # never across two fields
+        ("kratom[Title/Abstract] AND cbt[Title/Abstract]", False),
+        # Left to right, as PubMed does: (kratom OR cbt) AND x, not kratom OR (cbt AND x).
+        ("kratom[Title/Abstract] OR cbt[Title/Abstract] AND x[Title/Abstract]", False),
+        ("kratom[Title/Abstract] NOT gabapentin[Title/Abstract]", False),
+        ("(cbt[Title/Abstract] AND x[tiab]) OR gabapentin[tiab]", True),
+        ('"Mitragyna"[MeSH Terms]', True),
+        ('"Substance-Related Disorders"[MeSH Terms]', False),  # no tree explosion
+    ],
+)
+def test_queries_are_read_as_pubmed_reads_them(
+    example_corpus: Any, query: str, expected: bool
+) -> None:
+    article = indexed(
+        example_corpus, "Kratom withdrawal and mitragynine", "gabapentin", "Mitragyna"
+    )
+    assert example_corpus.evaluate_query(query, article) is expected
+
+
+def test_a_field_the_example_cannot_evaluate_is_refused(example_corpus: Any) -> None:
+    with pytest.raises(ValueError, match=r"\[author\]"):
+        example_corpus.evaluate_query("smith[Author]", indexed(example_corpus, "x"))
+
+
+@pytest.mark.parametrize(
+    ("name", "family", "given", "initials"),
+    [
+        ("Samuel Obeng", "Obeng", "Samuel", "S"),
+        ("Garcia-Romeu, Albert", "Garcia-Romeu", "Albert", "A"),
+        ("Müller CP", "Müller", "", "CP"),
+        ("Oliver Grundmann et al.", "Grundmann", "Oliver", "O"),
+        ("Robert B. Raffa (Editor)", "Raffa", "Robert B.", "RB"),
+    ],
+)
+def test_sample_author_names_are_read_in_every_style(
+    example_corpus: Any, name: str, family: str, given: str, initials: str
+) -> None:
+    author = example_corpus.parse_author(name)
+    assert (author.family, author.given, author.initials) == (family, given, initials)
