@@ -100,6 +100,7 @@ def report_data(report: Report, files: Sequence[str] = ()) -> dict[str, Any]:
             {
                 "key": box.key,
                 "label": box.label,
+                "heading": box.heading,
                 "count": box.count,
                 "record_ids": [r.id for r in box.records],
             }

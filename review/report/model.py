@@ -37,6 +37,7 @@ __all__ = [
     "SourceView",
     "Status",
     "YearBar",
+    "box_heading",
     "box_label",
     "build_report",
     "statuses",
@@ -170,7 +171,8 @@ class BoxView:
     """A diagram box with its label and the records behind its number."""
 
     key: str
-    label: str
+    label: str  # the words in the diagram
+    heading: str  # the words above its list of records, which stand alone
     records: tuple[RecordView, ...]
 
     @property
@@ -277,7 +279,12 @@ def build_report(report_input: ReportInput) -> Report:
         flow=flow,
         counts=flow.counts(),
         boxes=tuple(
-            BoxView(box.key, box_label(box, protocol), tuple(views[i] for i in box.record_ids))
+            BoxView(
+                box.key,
+                box_label(box, protocol),
+                box_heading(box, protocol),
+                tuple(views[i] for i in box.record_ids),
+            )
             for box in flow.boxes()
         ),
         duplicate_links=tuple((views[link.record_id], link) for link in dedup.links),
@@ -310,6 +317,21 @@ def box_label(box: Box, protocol: Protocol) -> str:
     if group in ("records-excluded", "reports-excluded"):
         return protocol.criteria.reason_text(box.name)
     return box.name
+
+
+def box_heading(box: Box, protocol: Protocol) -> str:
+    """A box's label made to stand alone, e.g. "Records identified from PubMed"."""
+    if box.key == "records-excluded-by-rules":
+        return "Records excluded by automated rules"
+    prefixes = {
+        "identified": "Records identified from ",
+        "removed": "Records removed before screening: ",
+        "records-excluded": "Records excluded at title/abstract: ",
+        "reports-excluded": "Reports excluded at full text: ",
+    }
+    group, _, rest = box.key.partition(".")
+    label = box_label(box, protocol)
+    return prefixes[group] + label if rest and group in prefixes else label
 
 
 def _record_views(dedup: DedupResult) -> dict[str, RecordView]:

@@ -1,0 +1,299 @@
+"""The report files: golden Markdown and JSON, the SVGs' numbers, escaping, errors.
+
+The golden files in tests/fixtures/report/ are rewritten only when
+REVIEW_UPDATE_GOLDEN=1 is set; read the diff before committing them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+import lxml.html
+import pytest
+from report_example import example_input
+
+from review.errors import ReportError
+from review.formats import read_records
+from review.report import build_report, write_report
+from review.report.html import report_html
+from review.report.json_report import report_data, report_json
+from review.report.markdown import report_markdown
+from review.report.model import STATUSES, Report, statuses
+from review.report.svg import prisma_svg, text_width
+from review.screen import Decision
+
+GOLDEN = Path(__file__).parent / "fixtures" / "report"
+REPO = Path(__file__).resolve().parent.parent
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    write_report(example_input(), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    return build_report(example_input())
+
+
+@pytest.mark.parametrize("name", ["report.md", "report.json", "reading-list.md"])
+def test_golden_files(written: Path, name: str) -> None:
+    actual = (written / name).read_text(encoding="utf-8")
+    golden = GOLDEN / name
+    if os.environ.get("REVIEW_UPDATE_GOLDEN") == "1":
+        golden.write_text(actual, encoding="utf-8")
+    assert actual == golden.read_text(encoding="utf-8"), (
+        f"{name} differs from {golden}; if the change is intended, rerun with "
+        "REVIEW_UPDATE_GOLDEN=1 and read the diff"
+    )
+
+
+def test_write_report_writes_every_file_it_names(written: Path) -> None:
+    files = write_report(example_input(), written)
+    assert [p.name for p in files] == [
+        "report.html",
+        "report.md",
+        "report.json",
+        "prisma.svg",
+        "records-per-year.svg",
+        "reading-list.html",
+        "reading-list.md",
+        "included.ris",
+        "screened.ris",
+        "included.csv",
+        "screened.csv",
+        "reading-list.ris",
+    ]
+    assert all(p.stat().st_size > 0 for p in files)
+    listed = json.loads((written / "report.json").read_text(encoding="utf-8"))["files"]
+    assert listed == [p.name for p in files]
+
+
+def test_exports_hold_the_included_and_the_screened_records(written: Path) -> None:
+    included = read_records(written / "included.csv").records
+    screened = read_records(written / "screened.ris").records
+    assert sorted(r.title for r in included) == sorted(
+        r.title for r in example_input().dedup.canonical if r.id in {"1001", "1002", "1004"}
+    )
+    assert len(screened) == 11
+    # The reading list adds the two reports still awaiting a full-text decision.
+    assert len(read_records(written / "reading-list.ris").records) == 5
+
+
+def _svg_counts(svg_text: str) -> dict[str, int]:
+    root = ET.fromstring(svg_text)
+    return {
+        element.get("data-box", ""): int(element.get("data-count", "-1"))
+        for element in root.iter(f"{SVG}text")
+        if element.get("data-box")
+    }
+
+
+def test_every_number_in_the_diagram_is_the_derived_count(written: Path, report: Report) -> None:
+    drawn = _svg_counts((written / "prisma.svg").read_text(encoding="utf-8"))
+    flow = report.flow
+    totals = {
+        "removed": report.counts.removed_other_total,
+        "records-excluded": report.counts.records_excluded_total,
+        "reports-excluded": report.counts.reports_excluded_total,
+    }
+    for key, count in drawn.items():
+        expected = totals[key] if key in totals else flow.box(key).count
+        assert count == expected, key
+    # Every box and line of the flow is drawn, each with its number in its text.
+    assert set(drawn) == {box.key for box in flow.boxes()} | set(totals)
+    root = ET.fromstring((written / "prisma.svg").read_text(encoding="utf-8"))
+    for element in root.iter(f"{SVG}text"):
+        if element.get("data-box"):
+            assert f"(n = {element.get('data-count')})" in (element.text or "")
+
+
+def test_the_standalone_diagram_links_into_the_html_report(written: Path) -> None:
+    root = ET.fromstring((written / "prisma.svg").read_text(encoding="utf-8"))
+    hrefs = {a.get("href") for a in root.iter(f"{SVG}a")}
+    assert "report.html#box-duplicates" in hrefs
+    html = lxml.html.fromstring((written / "report.html").read_text(encoding="utf-8"))
+    for href in hrefs:
+        assert href is not None
+        anchor = href.removeprefix("report.html#")
+        assert html.get_element_by_id(anchor) is not None, anchor
+
+
+def test_each_box_list_in_the_html_holds_the_records_it_counts(
+    written: Path, report: Report
+) -> None:
+    html = lxml.html.fromstring((written / "report.html").read_text(encoding="utf-8"))
+    for box in report.flow.boxes():
+        section = html.get_element_by_id(f"box-{box.key}")
+        ids = [code.text for code in section.xpath(".//code[@class='id']")]
+        assert ids == list(box.record_ids), box.key
+
+
+def test_boxes_are_wide_enough_for_their_text(written: Path) -> None:
+    root = ET.fromstring((written / "prisma.svg").read_text(encoding="utf-8"))
+    for group in root.iter(f"{SVG}g"):
+        rect = group.find(f"{SVG}rect")
+        assert rect is not None
+        right = float(rect.get("x", "0")) + float(rect.get("width", "0"))
+        for text in group.iter(f"{SVG}text"):
+            bold = text.get("font-weight") == "bold"
+            end = float(text.get("x", "0")) + text_width(text.text or "", bold=bold)
+            assert end <= right, text.text
+
+
+def test_year_chart_adds_up_to_the_screened_records(written: Path, report: Report) -> None:
+    root = ET.fromstring((written / "records-per-year.svg").read_text(encoding="utf-8"))
+    drawn: Counter[str] = Counter()
+    for rect in root.iter(f"{SVG}rect"):
+        if rect.get("data-status"):
+            drawn[rect.get("data-status", "")] += int(rect.get("data-count", "0"))
+    expected = Counter(statuses(report.flow).values())
+    assert drawn == expected
+    assert sum(drawn.values()) == report.counts.records_screened
+    assert {s for s, _ in STATUSES} >= set(drawn)
+
+
+def test_a_diagram_that_does_not_add_up_is_not_drawn(report: Report) -> None:
+    broken = dataclasses.replace(
+        report, counts=dataclasses.replace(report.counts, studies_included=99)
+    )
+    for render in (prisma_svg, report_json, report_markdown, report_html):
+        with pytest.raises(ReportError, match="does not add up"):
+            render(broken)
+
+
+def test_inconsistent_input_writes_nothing(tmp_path: Path) -> None:
+    bad = dataclasses.replace(
+        example_input(),
+        decisions=(*example_input().decisions, Decision("embase:1", "title-abstract", "include")),
+    )
+    with pytest.raises(ReportError, match="duplicate"):
+        write_report(bad, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_search_without_a_log_entry_is_a_report_error() -> None:
+    report_input = example_input()
+    with pytest.raises(ReportError, match="no search-log entry"):
+        build_report(dataclasses.replace(report_input, searches=report_input.searches[:1]))
+
+
+def test_canonical_records_must_match_the_links() -> None:
+    report_input = example_input()
+    dedup = dataclasses.replace(report_input.dedup, canonical=report_input.dedup.canonical[1:])
+    with pytest.raises(ReportError, match="canonical records do not match"):
+        build_report(dataclasses.replace(report_input, dedup=dedup))
+
+
+def test_record_text_is_escaped_in_html(written: Path) -> None:
+    text = (written / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in text
+    assert "Kratom &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; withdrawal" in text
+    page = lxml.html.fromstring(text)
+    assert not page.xpath("//script")
+    titles = [td.text_content() for td in page.xpath("//tr[@class='included-study']/td[3]")]
+    assert "Kratom <script>alert('x')</script> & withdrawal *symptoms*" in titles
+
+
+def test_record_text_is_escaped_in_markdown_and_reading_list(written: Path) -> None:
+    for name in ("report.md", "reading-list.md"):
+        text = (written / name).read_text(encoding="utf-8")
+        assert "<script>" not in text
+        assert r"Kratom \<script\>alert('x')\</script\> & withdrawal \*symptoms\*" in text
+    html = (written / "reading-list.html").read_text(encoding="utf-8")
+    assert "<script" not in html
+
+
+def test_the_html_needs_no_network(written: Path) -> None:
+    for name in ("report.html", "reading-list.html"):
+        page = lxml.html.fromstring((written / name).read_text(encoding="utf-8"))
+        assert not page.xpath("//script | //link | //img | //iframe | //object | //*[@src]")
+        css = " ".join(style.text_content() for style in page.xpath("//style"))
+        assert "@import" not in css
+        assert "url(" not in css
+    svg = (written / "prisma.svg").read_text(encoding="utf-8")
+    assert set(re.findall(r"url\(([^)]*)\)", svg)) == {"#arrow"}
+
+
+def test_snapshot_is_stated_at_the_top_of_every_report(written: Path) -> None:
+    snapshot = "bundled example snapshot taken 2026-11-26"
+    md = (written / "report.md").read_text(encoding="utf-8").splitlines()
+    assert snapshot in "\n".join(md[:4])
+    assert snapshot in (written / "reading-list.md").read_text(encoding="utf-8")[:400]
+    page = lxml.html.fromstring((written / "report.html").read_text(encoding="utf-8"))
+    header = page.xpath("//header")[0].text_content()
+    assert snapshot in header
+    assert json.loads((written / "report.json").read_text(encoding="utf-8"))["snapshot"] == snapshot
+
+
+def test_a_live_run_says_so_instead(tmp_path: Path) -> None:
+    write_report(example_input(snapshot=None), tmp_path)
+    assert "Searches run against PubMed" in (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["snapshot"] is None
+
+
+def test_json_prisma_numbers_match_the_flow(report: Report) -> None:
+    data = report_data(report)
+    prisma = data["prisma"]
+    assert prisma["identified"] == {"PubMed": 10, "Embase": 4}
+    assert (
+        prisma["identified_total"] - prisma["duplicates_removed"] - prisma["removed_other_total"]
+        == prisma["records_screened"]
+    )
+    assert prisma["studies_included"] == len(data["included"]) == 3
+    boxes = {box["key"]: box for box in data["boxes"]}
+    assert boxes["duplicates"]["record_ids"] == ["embase:1", "embase:2"]
+    assert set(data["records"]) == {r.id for r in example_input().dedup.records}
+    assert [s["name"] for s in data["searches"]] == ["kratom", "withdrawal"]
+    assert set(data["searches"][0]) >= {
+        "name",
+        "query",
+        "translation",
+        "count",
+        "retrieved",
+        "date",
+    }
+
+
+def test_json_schema_document_names_every_key(report: Report) -> None:
+    doc = (REPO / "docs" / "report-json-schema.md").read_text(encoding="utf-8")
+    data = report_data(report)
+    keys = set(data) | set(data["prisma"]) | set(data["searches"][0]) | set(data["boxes"][0])
+    keys |= set(data["excluded"][0]) | set(data["deduplication"]) | set(data["other_sources"][0])
+    keys |= set(next(iter(data["records"].values()))) | set(data["reading_list"][0])
+    missing = sorted(k for k in keys if f"`{k}`" not in doc)
+    assert not missing, f"docs/report-json-schema.md does not describe {missing}"
+
+
+def test_reading_list_groups_by_first_search_newest_first(report: Report) -> None:
+    groups = {g.key: [(e.record.id, e.provisional) for e in g.entries] for g in report.reading_list}
+    assert groups == {
+        # 1001 was found by both searches; it goes under the first in protocol order.
+        "kratom": [("1001", False), ("1004", False), ("1002", False)],
+        "withdrawal": [("1008", True)],
+        "other-sources": [("embase:3", True)],
+    }
+
+
+def test_reading_list_links(written: Path) -> None:
+    html = lxml.html.fromstring((written / "reading-list.html").read_text(encoding="utf-8"))
+    hrefs = [a.get("href") for a in html.xpath("//a")]
+    assert "https://pmc.ncbi.nlm.nih.gov/articles/PMC1001/" in hrefs
+    assert "https://doi.org/10.1000/kw.1" in hrefs
+    assert "https://pubmed.ncbi.nlm.nih.gov/1001/" in hrefs
+    assert "reading-list.ris" in hrefs
+
+
+def test_canonical_record_fields_fill_the_report(report: Report) -> None:
+    # embase:1 is a duplicate of 1001; the report shows 1001 as dedup filled it.
+    assert report.records["1001"].pmcid == "PMC1001"
+    assert [v.id for v, link in report.duplicate_links] == ["embase:1", "embase:2"]
