@@ -1,0 +1,392 @@
+"""Running a protocol's searches end to end against the local E-utilities server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from eutils_fixtures import API_KEY, EMAIL, make_client
+from eutils_server import EutilsServer, Hit, make_corpus, real_articles, spread_hits
+from lxml import etree
+
+from review import search as search_module
+from review.cache import CACHE_FILE, Cache
+from review.cli import main
+from review.entrez import EutilsClient, EutilsSettings
+from review.errors import OfflineMiss, QueryError, RetriesExhausted
+from review.protocol import Protocol, Search, load_protocol
+from review.search import (
+    SearchLogEntry,
+    article_set_xml,
+    iter_article_set,
+    run_searches,
+    search_log,
+    search_protocol,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+KRATOM = REPO / "queries" / "kratom.toml"
+
+
+def test_public_names_are_listed() -> None:
+    assert all(hasattr(search_module, name) for name in search_module.__all__)
+
+
+@pytest.fixture(scope="module")
+def protocol() -> Protocol:
+    return load_protocol(KRATOM)
+
+
+def _kratom_corpus(protocol: Protocol, big: bool = False) -> tuple[dict[str, list[Hit]], list[str]]:
+    """Hits for each search of the first review, as the local PubMed will count them.
+
+    `big` gives the first search more hits than esearch's window; the other tests use
+    fewer so that the suite stays fast.
+    """
+    real = sorted(real_articles(), key=int)
+    mitragynine, dependence, cbt = (s.query for s in protocol.searches)
+    many = 10_400 if big else 1_200
+    hits = {
+        mitragynine: spread_hits(many, 30_000_000, date(1990, 1, 1), date(2024, 12, 31)),
+        dependence: [
+            *spread_hits(600, 30_005_000, date(2005, 1, 1), date(2024, 12, 31), seed=3),
+            *(Hit(int(p), date(2001, 6, 1)) for p in real),
+        ],
+        cbt: spread_hits(40, 36_000_000, date(2015, 1, 1), date(2024, 12, 31), seed=4),
+    }
+    return hits, real
+
+
+@pytest.fixture
+def server(protocol: Protocol) -> Iterator[EutilsServer]:
+    hits, _real = _kratom_corpus(protocol)
+    with EutilsServer(make_corpus(list(hits.items())), slow_seconds=1.0) as running:
+        yield running
+
+
+@pytest.fixture
+def big_server(protocol: Protocol) -> Iterator[EutilsServer]:
+    hits, _real = _kratom_corpus(protocol, big=True)
+    with EutilsServer(make_corpus(list(hits.items())), slow_seconds=1.0) as running:
+        yield running
+
+
+def _run(
+    protocol: Protocol | tuple[Search, ...],
+    cache_dir: Path,
+    client: EutilsClient | None,
+    mode: search_module.Mode = "cached",
+) -> tuple[SearchLogEntry, ...]:
+    searches = protocol.searches if isinstance(protocol, Protocol) else protocol
+    with Cache.open(cache_dir) as cache:
+        return run_searches(searches, cache, mode=mode, client=client)
+
+
+def _cache_bytes(folder: Path) -> bytes:
+    return b"".join(path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file())
+
+
+def test_kratom_searches_retrieve_every_pmid_despite_faults(
+    protocol: Protocol, big_server: EutilsServer, tmp_path: Path
+) -> None:
+    server = big_server
+    server.inject("503", "pass", "backend_failed", "truncated", utility="esearch")
+    server.inject("pass", "429", "reset", "html", "empty", "timeout", utility="efetch")
+    client = make_client(server, batch_size=1000)
+    entries = _run(protocol, tmp_path, client)
+    assert server.pending_faults() == 0
+    hits, _real = _kratom_corpus(protocol, big=True)
+    for entry, search in zip(entries, protocol.searches, strict=True):
+        assert entry.name == search.name
+        assert entry.query == search.query
+        assert entry.count == len(hits[search.query])
+        assert set(entry.pmids) == {str(h.pmid) for h in hits[search.query]}
+        assert entry.retrieved == entry.count
+        assert entry.unavailable == ()
+        assert not entry.replayed
+        assert entry.searched_at.endswith("+00:00")
+    assert entries[0].count > 9999  # the first search needed the date split
+    assert server.count("esearch") > 4
+    assert entries[2].mindate == "1990"
+    assert entries[2].query_translation.endswith("AND 1990:3000[pdat]")
+    with Cache.open(tmp_path) as cache:
+        everything = [p for e in entries for p in e.pmids]
+        assert cache.stored_pmids(everything) == set(everything)
+        assert search_log(cache) == tuple(replace(e, replayed=False) for e in entries)
+
+
+def test_offline_replay_is_identical_and_sends_nothing(
+    protocol: Protocol, server: EutilsServer, tmp_path: Path
+) -> None:
+    live = _run(protocol, tmp_path, make_client(server, batch_size=2000))
+    server.requests.clear()
+    # Offline builds no client at all; a URL that cannot answer proves nothing was sent.
+    nowhere = EutilsSettings(base_url="http://127.0.0.1:9/")
+    replayed = search_protocol(protocol, cache_dir=tmp_path, settings=nowhere, mode="offline")
+    assert server.requests == []
+    assert all(entry.replayed for entry in replayed)
+    assert tuple(replace(e, replayed=False) for e in replayed) == live
+    with Cache.open(tmp_path) as cache:
+        document = article_set_xml(cache, replayed[1].pmids)
+    root = etree.fromstring(document)
+    assert root.tag == "PubmedArticleSet"
+    pmids = [a.findtext("MedlineCitation/PMID") or a.findtext("BookDocument/PMID") for a in root]
+    assert pmids == list(replayed[1].pmids)
+
+
+def test_a_copied_cache_folder_replays_elsewhere(
+    protocol: Protocol, server: EutilsServer, tmp_path: Path
+) -> None:
+    live = _run(protocol, tmp_path / "a", make_client(server, batch_size=2000))
+    (tmp_path / "a").rename(tmp_path / "b")
+    replayed = _run(protocol, tmp_path / "b", None, mode="offline")
+    assert [e.pmids for e in replayed] == [e.pmids for e in live]
+
+
+def test_the_api_key_and_email_are_in_no_byte_of_the_cache(
+    protocol: Protocol, server: EutilsServer, tmp_path: Path
+) -> None:
+    server.inject("429", utility="efetch")
+    _run(protocol, tmp_path, make_client(server, batch_size=2000))
+    assert any(r.params.get("api_key") == API_KEY for r in server.requests)  # it was sent
+    stored = _cache_bytes(tmp_path)
+    assert len(stored) > 500_000
+    for secret in (API_KEY, EMAIL):
+        for form in (secret.encode(), secret.encode("utf-16-le"), secret.replace("@", "%40")):
+            assert (form if isinstance(form, bytes) else form.encode()) not in stored
+
+
+def test_a_rerun_reuses_the_cache_without_any_request(
+    protocol: Protocol, server: EutilsServer, tmp_path: Path
+) -> None:
+    first = _run(protocol, tmp_path, make_client(server, batch_size=2000))
+    server.requests.clear()
+    again = _run(protocol, tmp_path, make_client(server, batch_size=2000))
+    assert server.requests == []
+    assert [e.pmids for e in again] == [e.pmids for e in first]
+    assert all(e.replayed for e in again)
+
+
+def test_refresh_searches_again_and_fetches_only_new_pmids(
+    protocol: Protocol, server: EutilsServer, tmp_path: Path
+) -> None:
+    cbt = protocol.searches[2]
+    first = _run((cbt,), tmp_path, make_client(server))
+    new = [Hit(37_000_000 + n, date(2025, 3, 1)) for n in range(5)]
+    server.corpus.add_search(cbt.query, [*server.corpus.searches[cbt.query], *new])
+    server.requests.clear()
+    cached = _run((cbt,), tmp_path, make_client(server))
+    assert cached[0].pmids == first[0].pmids  # without --refresh the stored search answers
+    assert server.requests == []
+    refreshed = _run((cbt,), tmp_path, make_client(server), mode="refresh")
+    assert refreshed[0].count == first[0].count + 5
+    assert not refreshed[0].replayed
+    assert sorted(server.fetched_ids()) == sorted(str(h.pmid) for h in new)
+    with Cache.open(tmp_path) as cache:
+        assert len(search_log(cache)) == 2  # both live runs are in the log
+
+
+def test_offline_without_a_stored_search_names_the_search(
+    protocol: Protocol, tmp_path: Path
+) -> None:
+    with pytest.raises(OfflineMiss, match=r"^search 'mitragynine': the cache .* has no run"):
+        _run(protocol, tmp_path, None, mode="offline")
+
+
+def test_offline_with_articles_missing_names_the_search(
+    protocol: Protocol, server: EutilsServer, tmp_path: Path
+) -> None:
+    cbt = protocol.searches[2]
+    entries = _run((cbt,), tmp_path, make_client(server))
+    with Cache.open(tmp_path) as cache, cache._transaction():  # lose one article
+        cache._db.execute("DELETE FROM articles WHERE pmid = ?", (entries[0].pmids[3],))
+    with pytest.raises(OfflineMiss, match=r"^search 'cbt': 1 of its 40 articles are not"):
+        _run((cbt,), tmp_path, None, mode="offline")
+
+
+def test_pmids_efetch_does_not_return_are_asked_twice_then_reported(
+    protocol: Protocol, server: EutilsServer, tmp_path: Path
+) -> None:
+    cbt = protocol.searches[2]
+    gone = [str(h.pmid) for h in server.corpus.searches[cbt.query][:2]]
+    server.corpus.withheld.update(gone)
+    entries = _run((cbt,), tmp_path, make_client(server, batch_size=15))
+    assert set(entries[0].unavailable) == set(gone)
+    assert server.fetched_ids().count(gone[0]) == 2
+    assert entries[0].retrieved == 40  # esearch found them; the log says which lack a record
+    replay = _run((cbt,), tmp_path, None, mode="offline")  # and offline accepts that
+    assert replay[0].unavailable == entries[0].unavailable
+    with Cache.open(tmp_path) as cache:
+        text = b"".join(iter_article_set(cache, entries[0].pmids))
+    assert len(etree.fromstring(text)) == 38
+
+
+def test_a_query_error_names_the_search_and_is_not_retried(
+    protocol: Protocol, server: EutilsServer, tmp_path: Path
+) -> None:
+    server.inject("invalid", utility="esearch")
+    with pytest.raises(QueryError) as caught:
+        _run(protocol, tmp_path, make_client(server))
+    message = str(caught.value)
+    assert message.startswith("search 'mitragynine': NCBI rejected the request: Invalid db")
+    assert message.endswith("Fix the query in the protocol.")
+    assert server.count("esearch") == 1
+
+
+def test_exhausted_retries_keep_what_was_fetched(
+    protocol: Protocol, server: EutilsServer, tmp_path: Path
+) -> None:
+    cbt = protocol.searches[2]
+    server.inject("pass", "500", "500", "500", utility="efetch")
+    with pytest.raises(RetriesExhausted, match=r"^search 'cbt': efetch failed 3 times"):
+        _run((cbt,), tmp_path, make_client(server, batch_size=10, max_retries=2))
+    with Cache.open(tmp_path) as cache:
+        assert cache.article_count() == 10
+    server.requests.clear()
+    entries = _run((cbt,), tmp_path, make_client(server, batch_size=10))
+    assert server.count("esearch") == 0  # the search itself was already logged
+    assert len(server.fetched_ids()) == 30
+    assert entries[0].retrieved == 40
+
+
+def test_no_hits_is_logged_with_its_warnings(server: EutilsServer, tmp_path: Path) -> None:
+    entries = _run((Search("nothing", "abcXYZ"),), tmp_path, make_client(server))
+    assert entries[0].count == 0
+    assert entries[0].pmids == ()
+    assert entries[0].warnings == ("Phrase not found: abcXYZ", "No items found.")
+
+
+# --- kill -9 and resume ----------------------------------------------------------------
+
+KILL_PROTOCOL = """
+schema_version = 1
+name = "killed"
+title = "A run killed half-way"
+question = "Does a killed run resume?"
+
+[[searches]]
+name = "many"
+query = "many records"
+"""
+
+
+def test_a_run_killed_half_way_resumes_without_refetching(tmp_path: Path) -> None:
+    corpus = make_corpus(
+        [("many records", spread_hits(3000, 32_000_000, date(2020, 1, 1), date(2021, 1, 1)))]
+    )
+    protocol_file = tmp_path / "killed.toml"
+    protocol_file.write_text(KILL_PROTOCOL, encoding="utf-8")
+    cache_dir = tmp_path / "cache"
+    with EutilsServer(corpus) as server:
+        server.efetch_delay = 0.1
+        command = [sys.executable, "-m", "review", "search", str(protocol_file), "--quiet"]
+        command += ["--eutils-url", server.url, "--cache", str(cache_dir), "--batch-size", "100"]
+        env = {**os.environ, "NCBI_API_KEY": API_KEY}
+        with (tmp_path / "stderr.txt").open("wb") as stderr:
+            child = subprocess.Popen(command, env=env, stderr=stderr)
+        stored = _wait_for_articles(cache_dir / CACHE_FILE, at_least=300, child=child)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+        assert child.returncode == -signal.SIGKILL
+
+        db = sqlite3.connect(cache_dir / CACHE_FILE)
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        before = {row[0] for row in db.execute("SELECT pmid FROM articles")}
+        db.close()
+        assert stored <= len(before) < 3000
+
+        server.requests.clear()
+        server.efetch_delay = 0
+        entries = _run(load_protocol(protocol_file), cache_dir, make_client(server))
+        assert entries[0].retrieved == 3000
+        fetched = server.fetched_ids()
+        assert server.count("esearch") == 0
+        assert not set(fetched) & before  # nothing stored before the kill is fetched again
+        assert set(fetched) | before == set(entries[0].pmids)
+    assert API_KEY.encode() not in _cache_bytes(cache_dir)
+
+
+def _wait_for_articles(path: Path, *, at_least: int, child: subprocess.Popen[bytes]) -> int:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise AssertionError(f"the run ended early with code {child.returncode}")
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+            count = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+            db.close()
+        except sqlite3.OperationalError:
+            count = 0  # not created yet
+        if count >= at_least:
+            return count
+        time.sleep(0.05)
+    raise AssertionError("the run stored nothing in 60 s")
+
+
+# --- the command ------------------------------------------------------------------------
+
+
+def test_review_search_then_offline_gives_the_same_pmids(
+    protocol: Protocol, big_server: EutilsServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = big_server
+    server.inject("502", utility="esearch")
+    cache = str(tmp_path / "cache")
+    common = ["search", str(KRATOM), "--cache", cache, "--json", "--quiet"]
+    live = ["--eutils-url", server.url, "--api-key", API_KEY, "--batch-size", "3000"]
+    assert main([*common, *live]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    hits, _real = _kratom_corpus(protocol, big=True)
+    assert [(p["name"], p["count"], p["retrieved"]) for p in printed] == [
+        (s.name, len(hits[s.query]), len(hits[s.query])) for s in protocol.searches
+    ]
+    assert printed[0]["query"] == protocol.searches[0].query
+    assert printed[0]["query_translation"] == protocol.searches[0].query
+    with Cache.open(cache) as opened:
+        live_log = search_log(opened)
+    sent = len(server.requests)
+    assert main([*common, "--offline"]) == 0
+    assert len(server.requests) == sent
+    replayed = json.loads(capsys.readouterr().out)
+    assert [(p["count"], p["retrieved"]) for p in replayed] == [
+        (p["count"], p["retrieved"]) for p in printed
+    ]
+    with Cache.open(cache) as opened:
+        assert search_log(opened) == live_log  # a replay adds no run to the log
+        entries = _run(protocol, Path(cache), None, mode="offline")
+    assert [e.pmids for e in entries] == [e.pmids for e in live_log]
+
+
+def test_review_search_offline_miss_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["search", str(KRATOM), "--cache", str(tmp_path), "--offline", "--quiet"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: search 'mitragynine': the cache ")
+    assert err.count("\n") == 1
+
+
+def test_review_search_prints_warnings_and_a_summary(
+    server: EutilsServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    protocol_file = tmp_path / "p.toml"
+    protocol_file.write_text(KILL_PROTOCOL.replace('"many records"', '"abcXYZ"'), encoding="utf-8")
+    code = main(
+        ["search", str(protocol_file), "--cache", str(tmp_path / "c"), "--eutils-url",
+         server.url, "--api-key", API_KEY]
+    )  # fmt: skip
+    assert code == 0
+    out, err = capsys.readouterr()
+    assert "Warning: search 'many': Phrase not found: abcXYZ" in err
+    assert out.startswith("many: Count 0, retrieved 0 (searched ")
