@@ -38,6 +38,7 @@ __all__ = [
     "screen_record",
     "screen_records",
     "term_pattern",
+    "terms_pattern",
     "title_abstract_counts",
 ]
 
@@ -75,9 +76,19 @@ def term_pattern(term: str) -> re.Pattern[str]:
     none), so "cognitive behavio*" finds "cognitive-behavioural" and
     "7-OH-mitragynine" finds "7-OH mitragynine".
     """
+    return re.compile(rf"(?<!\w){_term_body(term)}(?!\w)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1024)
+def terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of the terms, as one regex; the longest alternative is tried first."""
+    bodies = sorted((_term_body(t) for t in terms), key=len, reverse=True)
+    return re.compile(rf"(?<!\w)(?:{'|'.join(bodies)})(?!\w)", re.IGNORECASE)
+
+
+def _term_body(term: str) -> str:
     words = [w for w in _SEPARATOR.split(term.strip()) if w]
-    body = r"[\s\-]*".join(re.escape(w).replace(r"\*", r"\w*") for w in words)
-    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+    return r"[\s\-]*".join(re.escape(w).replace(r"\*", r"\w*") for w in words)
 
 
 def _field_values(record: Record, field: SearchField) -> tuple[str, ...]:
@@ -111,12 +122,12 @@ def _concept_hits(record: Record, concept: Concept) -> list[str]:
     return hits
 
 
-def _first_hit(values: Sequence[str], terms: Sequence[str]) -> str:
+def _first_hit(values: Sequence[str], terms: tuple[str, ...]) -> str:
+    pattern = terms_pattern(terms)
     for value in values:
-        for term in terms:
-            match = term_pattern(term).search(value)
-            if match:
-                return match.group(0)
+        match = pattern.search(value)
+        if match:
+            return match.group(0)
     return ""
 
 
@@ -126,12 +137,11 @@ def match_spans(text: str, criteria: Criteria, field: SearchField) -> list[tuple
     for concept in criteria.concepts:
         if field not in concept.fields:
             continue
-        for term in concept.terms:
-            spans.extend(
-                (m.start(), m.end(), concept.name)
-                for m in term_pattern(term).finditer(text)
-                if m.end() > m.start()
-            )
+        spans.extend(
+            (m.start(), m.end(), concept.name)
+            for m in terms_pattern(concept.terms).finditer(text)
+            if m.end() > m.start()
+        )
     return sorted(spans)
 
 
