@@ -1,0 +1,116 @@
+"""Open report.html in headless Chromium and check what a reader actually sees.
+
+A copy of the report gets a small script appended that measures, after
+layout, every numbered line of the flow diagram and every included study, and
+lists the resources the page loaded; Chromium's --dump-dom hands the result
+back. Skipped when Chromium is not installed (Debian: `apt-get install chromium`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import pytest
+from report_example import example_input
+
+from review.report import build_report, write_report
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="needs headless Chromium (Debian package 'chromium'), which is not installed",
+)
+
+MEASURE = """
+<script>
+(function () {
+  function shown(el) {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none";
+  }
+  const boxes = Array.from(document.querySelectorAll("#flow text[data-box]")).map((t) => {
+    const outline = t.closest("g.prisma-box").querySelector("rect").getBoundingClientRect();
+    const r = t.getBoundingClientRect();
+    return {key: t.dataset.box, count: Number(t.dataset.count), text: t.textContent,
+            shown: shown(t),
+            inside: r.left >= outline.left && r.right <= outline.right + 0.5 &&
+                    r.top >= outline.top && r.bottom <= outline.bottom + 0.5};
+  });
+  const studies = Array.from(document.querySelectorAll("tr.included-study")).map(
+    (tr) => ({text: tr.textContent, shown: shown(tr)}));
+  const out = document.createElement("pre");
+  out.id = "measured";
+  out.textContent = JSON.stringify({
+    boxes: boxes, studies: studies,
+    resources: performance.getEntriesByType("resource").map((e) => e.name),
+  });
+  document.body.appendChild(out);
+})();
+</script>
+"""
+
+
+def _dump_dom(page: Path, profile: Path) -> str:
+    assert CHROMIUM is not None
+    result = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--window-size=1100,900",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("browser")
+    write_report(example_input(), out / "report")
+    html = (out / "report" / "report.html").read_text(encoding="utf-8")
+    probe = out / "report" / "probe.html"
+    probe.write_text(html.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    dom = lxml.html.fromstring(_dump_dom(probe, out / "profile"))
+    data: dict[str, Any] = json.loads(dom.get_element_by_id("measured").text_content())
+    return data
+
+
+def test_every_prisma_number_is_visible_inside_its_box(measured: dict[str, Any]) -> None:
+    flow = build_report(example_input()).flow
+    drawn = {box["key"]: box for box in measured["boxes"]}
+    for box in flow.boxes():
+        line = drawn[box.key]
+        assert line["shown"], box.key
+        assert line["inside"], f"{line['text']!r} overflows its box"
+        assert line["count"] == box.count
+        assert f"(n = {box.count})" in line["text"]
+
+
+def test_included_studies_are_visible(measured: dict[str, Any]) -> None:
+    studies = measured["studies"]
+    assert len(studies) == 3
+    assert all(study["shown"] for study in studies)
+    assert any("Kratom <script>alert('x')</script>" in study["text"] for study in studies)
+
+
+def test_the_page_loads_nothing_from_outside(measured: dict[str, Any]) -> None:
+    assert measured["resources"] == []
