@@ -23,6 +23,7 @@ from review.records import Author
 
 __all__ = [
     "author_families",
+    "citation_in_journal",
     "doi",
     "first_page",
     "issue",
@@ -229,20 +230,22 @@ _ROMAN = {
 }
 
 
-def title_numbers(normal_title: str) -> tuple[str, ...]:
-    """The numbers in a normalised title, sorted; "part ii" and "part 2" both give ("2",).
+def title_numbers(normal_title: str) -> str:
+    """The digits of a normalised title's numbers in order; "part ii" and "part 2" give "2".
 
     Two titles that differ only in these are usually parts of a series or
-    different years of a report, so they are never the same paper.
+    different years of a report, so they are never the same paper. The digits
+    are joined, so a space that one database put inside a name ("Mecp2 1lox",
+    "Mecp21lox") does not matter.
     """
     words = normal_title.split()
-    romans = [
-        str(_ROMAN[word])
-        for before, word in zip(["", *words], words, strict=False)
-        if word in _ROMAN and before in {"part", "phase", "type", "study", "series", "grade"}
-    ]
-    digits = [d.lstrip("0") or "0" for d in re.findall(r"\d+", normal_title)]
-    return tuple(sorted((*digits, *romans)))
+    found = []
+    for before, word in zip(["", *words], words, strict=False):
+        if word in _ROMAN and before in {"part", "phase", "type", "study", "series", "grade"}:
+            found.append(str(_ROMAN[word]))
+        else:
+            found += [d.lstrip("0") or "0" for d in re.findall(r"\d+", word)]
+    return "".join(found)
 
 
 # --------------------------------------------------------------------------- identifiers
@@ -258,7 +261,7 @@ def doi(value: str) -> str:
     """
     if not value:
         return ""
-    match = _DOI.search(unquote(value).lower())
+    match = _DOI.search(html.unescape(unquote(value)).lower())
     if not match:
         return ""
     found = match.group(0)
@@ -293,19 +296,28 @@ def _undate(part: str) -> str:
     return _MONTHS.get(part[:3].lower(), part) if part[:3].isalpha() and len(part) <= 4 else part
 
 
+_ROMAN_PAGE = re.compile(r"^[ivxlc]+$")
+
+
 def page_range(value: str) -> tuple[str, str]:
     """(first, last) page, lower case, leading zeros gone; "139-54" -> ("139", "154").
 
     Spreadsheet damage is undone: "01-Oct" -> ("1", "10"), "Oct-17" -> ("10", "17").
+    What cannot be a page gives ("", ""): a month ("December"), a date
+    ("20100529/0604"), a note ("var.pagings").
     """
     value = value.strip().replace("–", "-").replace("—", "-")
-    if not value:
+    if not value or "/" in value:
         return "", ""
     parts = [p.strip() for p in re.split(r"-+", value, maxsplit=1)]
     first = _undate(parts[0]).lower().lstrip("0")
     last = _undate(parts[1]).lower().lstrip("0") if len(parts) > 1 else ""
     first = re.sub(r"[^a-z0-9.]", "", first)
     last = re.sub(r"[^a-z0-9.]", "", last)
+    if not re.search(r"\d", first) and not _ROMAN_PAGE.match(first):
+        return "", ""
+    if len(re.sub(r"\D", "", first)) > 6:
+        return "", ""
     if first.isdigit() and last.isdigit() and len(last) < len(first):
         last = first[: len(first) - len(last)] + last
     return first, last
@@ -316,19 +328,33 @@ def first_page(value: str) -> str:
 
 
 def volume(value: str) -> str:
-    """The volume's leading number ("24 Suppl 1" -> "24"), or its text when it has none."""
+    """The volume's number ("24 Suppl 1" -> "24", "vol. 7" -> "7"), or "" when unusable.
+
+    When a journal's subtitle spilled into the field the volume is the number
+    at its end ("Sechenova / Rossiiskaia akademiia nauk. 95" -> "95"); other
+    text ("Ph.D.", "(Jul)") and a lone "1)", the remnant of "(Supplement 1)",
+    give "".
+    """
     value = value.strip().lower()
-    match = re.match(r"\D*?0*(\d+)", value)
-    return match.group(1) if match else _NON_ALNUM.sub("", value)
+    match = re.match(r"(?:vol(?:ume)?\.?\s*|v\.\s*)?0*(\d+)(.*)$", value)
+    if match:
+        return "" if match.group(2).startswith(")") else match.group(1)
+    # The journal's subtitle spilled into the field: "Sechenova / ... nauk. 95".
+    tail = re.search(r"[a-z][.:]\s*0*(\d+)$", value)
+    return tail.group(1) if tail else ""
 
 
 def issue(value: str) -> str:
-    """An issue number; "01-Feb" (a spreadsheet's "1-2") -> "1-2", "4" -> "4"."""
+    """An issue number; "01-Feb" (a spreadsheet's "1-2") -> "1-2", "4" -> "4".
+
+    Only numbers and number ranges count; "Suppl 2", "pp S434-S435" and
+    "var.pagings" say nothing comparable and give "".
+    """
     value = value.strip()
-    if not value:
+    parts = [_undate(p.strip()).lstrip("0") or "0" for p in re.split(r"[-/]", value)]
+    if not value or not all(p.isdigit() for p in parts):
         return ""
-    parts = [(_undate(p.strip()).lower().lstrip("0") or "0") for p in re.split(r"[-/]", value)]
-    return "-".join(_NON_ALNUM.sub("", p) for p in parts if p)
+    return "-".join(parts)
 
 
 # --------------------------------------------------------------------------- journals
@@ -338,10 +364,32 @@ _JOURNAL_STOP = frozenset({"of", "the", "and", "in", "for", "on", "de", "la", "l
 _JOURNAL_TAIL = re.compile(r"(?:\.\s*\d|\.\s*conference\b|\s\(\d|\s\d{4}\b).*$", re.IGNORECASE)
 
 
+_EMBASE_CITATION = re.compile(
+    r"\.\s*(\d+)?\s*\(([^)]*)\)\s*\([^)]*\)\s*\(pp\s*([^)]*)\)", re.IGNORECASE
+)
+
+
+def citation_in_journal(value: str) -> tuple[str, str, str]:
+    """(volume, issue, pages) from a journal field that carries the citation.
+
+    Embase writes "Behavioral Neuroscience.124 (2) ()(pp 211-224) 2010.Date of
+    Publication: April 2010" and leaves the volume, issue and pages fields empty.
+    """
+    match = _EMBASE_CITATION.search(value)
+    if not match:
+        return "", "", ""
+    return match.group(1) or "", match.group(2).strip(), match.group(3).strip()
+
+
 def journal(value: str) -> str:
-    """A journal name as words without stop words: "J. of the Am. Coll." -> "j am coll"."""
-    value = _JOURNAL_TAIL.sub("", value.replace("&", " and "))
+    """A journal name as words without stop words: "J. of the Am. Coll." -> "j am coll".
+
+    Hyphens join ("Neuro-Psychopharmacology" is one word, as its abbreviation
+    is) and what follows " : " is a subtitle ("Epilepsy and behavior : E&B").
+    """
+    value = _JOURNAL_TAIL.sub("", value.replace("&", " and ")).split(" : ")[0]
     value = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", value)  # "BMJ (Clinical research ed.)"
+    value = re.sub(r"(?<=\w)-(?=\w)", "", value)
     return " ".join(w for w in text(value).split() if w not in _JOURNAL_STOP)
 
 
@@ -367,8 +415,13 @@ def journals_match(a: str, b: str) -> bool:
     if a == b:
         return bool(a)
     words_a, words_b = a.split(), b.split()
-    if not words_a or len(words_a) != len(words_b):
-        return False
+    if len(words_a) != len(words_b):
+        # "nippon rinsho" names "nippon rinsho japanese journal clinical medicine":
+        # a name of at least two words may stand for the start of a longer one.
+        short, full = sorted((words_a, words_b), key=len)
+        if len(short) < 2 or len("".join(short)) < 10:
+            return False
+        words_a, words_b = short, full[: len(short)]
     for x, y in zip(words_a, words_b, strict=True):
         short, full = (x, y) if len(x) <= len(y) else (y, x)
         if not _abbreviates(short, full):
