@@ -18,14 +18,14 @@ import lxml.html
 import pytest
 from report_example import example_input
 
-from review.errors import ReportError
+from review.errors import InputError, ReportError
 from review.formats import read_records
 from review.report import build_report, write_report
 from review.report.html import report_html
 from review.report.json_report import report_data, report_json
 from review.report.markdown import report_markdown
 from review.report.model import STATUSES, Report, statuses
-from review.report.svg import prisma_svg, text_width
+from review.report.svg import _wrap, prisma_svg, text_width
 from review.screen import Decision
 
 GOLDEN = Path(__file__).parent / "fixtures" / "report"
@@ -297,3 +297,29 @@ def test_canonical_record_fields_fill_the_report(report: Report) -> None:
     # embase:1 is a duplicate of 1001; the report shows 1001 as dedup filled it.
     assert report.records["1001"].pmcid == "PMC1001"
     assert [v.id for v, link in report.duplicate_links] == ["embase:1", "embase:2"]
+
+
+def test_a_failed_export_leaves_the_previous_report_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    write_report(example_input(), out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def fail(records: object, path: Path) -> int:
+        raise InputError(f"{path}: cannot be written (disk full)")
+
+    monkeypatch.setattr("review.report.write_records", fail)
+    changed = dataclasses.replace(example_input(), generated_at="2027-01-01T00:00:00Z")
+    with pytest.raises(ReportError, match=r"out/included\.ris: cannot be written .*Nothing in"):
+        write_report(changed, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder left
+
+
+def test_a_count_is_never_split_across_lines() -> None:
+    text = "Records awaiting a title/abstract decision (n = 210)"
+    for width in range(150, 400, 7):
+        lines = _wrap(text, width, bold=True)
+        assert lines[-1].endswith("(n = 210)")
+        assert all("(n =" not in line or line.endswith("(n = 210)") for line in lines)

@@ -1,9 +1,10 @@
 """The PRISMA 2020 report: HTML, Markdown, JSON, the flow diagram, the reading list, exports.
 
 `write_report(report_input, out_dir)` derives everything once (`build_report`),
-renders every file in memory, and only then writes them, so a report that
-cannot be built (e.g. PRISMA arithmetic that does not add up) leaves the
-folder as it was. The files:
+renders every file in memory, writes them into a staging folder and only then
+moves them into place, so a report that cannot be built (e.g. PRISMA
+arithmetic that does not add up, or an export that fails) leaves the folder as
+it was. The files:
 
     report.html         self-contained page: flow diagram linked to its records,
                         searches (PRISMA-S), included / excluded / awaiting records
@@ -18,9 +19,11 @@ folder as it was. The files:
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
-from review.errors import ReportError
+from review.errors import ReportError, ReviewError
 from review.formats import write_records
 from review.prisma import Removal
 from review.records import Record
@@ -73,18 +76,45 @@ def write_report(report_input: ReportInput, out_dir: Path) -> tuple[Path, ...]:
         "reading-list.html": reading_list_html(report, reading_exports),
         "reading-list.md": reading_list_markdown(report, reading_exports),
     }
+    _write_all(out_dir, texts, exports)
+    return tuple(out_dir / name for name in files)
+
+
+def _write_all(
+    out_dir: Path, texts: dict[str, str], exports: dict[str, tuple[Record, ...]]
+) -> None:
+    """Write into a staging folder beside `out_dir`, then move the files in.
+
+    A failure part-way (a full disk, an export format with no writer) leaves
+    the previous report intact instead of half replaced.
+    """
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    except OSError as exc:
+        raise ReportError(
+            f"{out_dir}: cannot create the report folder ({exc.strerror or exc}); "
+            "choose another folder with --out."
+        ) from None
+    try:
         for name, text in texts.items():
-            (out_dir / name).write_text(text, encoding="utf-8")
+            (staging / name).write_text(text, encoding="utf-8")
+        for name, records in exports.items():
+            try:
+                write_records(records, staging / name)
+            except ReviewError as exc:
+                message = str(exc).replace(str(staging), str(out_dir))
+                raise ReportError(f"{message} Nothing in {out_dir} was changed.") from None
+        out_dir.mkdir(exist_ok=True)
+        for name in (*texts, *exports):
+            (staging / name).replace(out_dir / name)
     except OSError as exc:
         raise ReportError(
             f"{out_dir}: cannot write the report ({exc.strerror or exc}); "
-            "choose another folder or free some space."
+            "free some space or choose another folder with --out."
         ) from None
-    for name, records in exports.items():
-        write_records(records, out_dir / name)
-    return tuple(out_dir / name for name in files)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _exports(report: Report, report_input: ReportInput) -> dict[str, tuple[Record, ...]]:

@@ -57,9 +57,13 @@ def text_width(text: str, size: float = FONT_SIZE, bold: bool = False) -> float:
 
 
 def _wrap(text: str, width: float, bold: bool = False) -> list[str]:
+    """Words in lines no wider than `width`; "(n = 12)" is never split."""
+    words = text.split()
+    if len(words) >= 3 and words[-3] == "(n" and words[-2] == "=":
+        words[-3:] = [" ".join(words[-3:])]
     lines: list[str] = []
     current = ""
-    for word in text.split():
+    for word in words:
         candidate = f"{current} {word}".strip()
         if current and text_width(candidate, bold=bold) > width:
             lines.append(current)
