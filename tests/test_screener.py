@@ -176,6 +176,15 @@ FIXTURES = REPO / "tests" / "fixtures" / "screening"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 
+def _own_terminal() -> None:
+    """In the child: a new session whose controlling terminal is the pty (so ^C is SIGINT)."""
+    import fcntl
+    import termios
+
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 class Terminal:
     """`review screen` in a child process whose terminal is a pseudo-terminal."""
 
@@ -192,7 +201,7 @@ class Terminal:
             stderr=slave,
             cwd=cwd,
             env=env,
-            start_new_session=True,
+            preexec_fn=_own_terminal,
         )
         os.close(slave)
         self.seen = ""
@@ -215,7 +224,11 @@ class Terminal:
         os.write(self.master, key.encode())
 
     def close(self) -> int:
+        import termios
+
         code = self.process.wait(timeout=60)
+        # Line mode again (cbreak undone)? The pty's settings are readable from its master.
+        self.canonical = bool(termios.tcgetattr(self.master)[3] & termios.ICANON)
         os.close(self.master)
         return code
 
@@ -277,9 +290,23 @@ def test_kill_9_during_screening_loses_no_saved_decision(review_folder: Path) ->
     terminal.expect("Saved: 33847849 unsure.")
     os.killpg(terminal.process.pid, signal.SIGKILL)
     assert terminal.close() == -signal.SIGKILL
+    assert not terminal.canonical  # nothing can restore a terminal after kill -9
     assert stored(review_folder) == [("33342583", "include", ""), ("33847849", "needs-human", "")]
     # The next session resumes with the two records not yet decided.
     again = Terminal(SCREEN, review_folder)
     again.expect("record 1 of 2")
     again.press("q")
     assert again.close() == 0
+
+
+def test_ctrl_c_keeps_what_was_saved_and_restores_the_terminal(review_folder: Path) -> None:
+    pytest.importorskip("review.formats.pubmed_xml")
+    terminal = Terminal(SCREEN, review_folder)
+    terminal.expect("record 1 of 4")
+    terminal.press("i")
+    terminal.expect("Saved: 33342583 include.")
+    terminal.press("\x03")  # Ctrl-C: the terminal sends SIGINT to the screener
+    terminal.expect("Interrupted; everything already stored is kept.")
+    assert terminal.close() == 130
+    assert terminal.canonical
+    assert stored(review_folder) == [("33342583", "include", "")]
