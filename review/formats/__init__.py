@@ -113,12 +113,14 @@ READERS: dict[str, tuple[str, str]] = {
     "ris": ("review.formats.ris", "read_ris"),
     "medline": ("review.formats.medline", "read_medline"),
     "jsonl": ("review.formats.jsonl", "read_jsonl"),
+    "bibtex": ("review.formats.bibtex", "read_bibtex"),
 }
 WRITERS: dict[str, tuple[str, str]] = {
     "csv": ("review.formats.table", "write_csv"),
     "ris": ("review.formats.ris", "write_ris"),
     "medline": ("review.formats.medline", "write_medline"),
     "jsonl": ("review.formats.jsonl", "write_jsonl"),
+    "bibtex": ("review.formats.bibtex", "write_bibtex"),
 }
 
 

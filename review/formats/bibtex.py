@@ -1,0 +1,284 @@
+"""BibTeX import and export, with bibtexparser 2.
+
+bibtexparser splits the file into blocks (each knows its first line, and an
+entry it cannot parse becomes a failed block that we report), resolves @string
+macros, splits author lists on "and" and decodes LaTeX ({\\"u} → ü). Names are
+split here: "{World Health Organization}" in braces is a group, "Family, Given"
+and "Given von Family" are people as BibTeX reads them, and MEDLINE's
+"Family KE" (common in exports) keeps its initials.
+
+    title, abstract, doi, isbn, url, volume → the same field
+    author → authors          year → year          date (biblatex) → pub_date
+    journal, journaltitle, booktitle → journal
+    shortjournal, Journal-ISO (Web of Science), abbrev_source_title (Scopus) → abbreviation
+    number, issue → issue     pages "1--9" → "1-9"
+    keywords, author_keywords (Scopus) → keywords (split on ; or ,)
+    document_type (Scopus) → publication types
+    language → languages      pmid, pmcid → the same field
+    database, source (Scopus) → the source's database, unless one is given
+Any other field (month, issn, publisher, note, ...) stays in `Record.extra`.
+The export writes LaTeX escapes for characters BibTeX treats specially, and for
+non-ASCII letters, so that any BibTeX tool can read the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from bibtexparser import middlewares
+from bibtexparser.entrypoint import parse_string, write_string
+from bibtexparser.library import Library
+from bibtexparser.middlewares.names import parse_single_name_into_parts
+from bibtexparser.model import DuplicateBlockKeyBlock, Entry, Field, ParsingFailedBlock
+from pylatexenc.latex2text import LatexNodes2Text  # type: ignore[import-untyped]
+from pylatexenc.latexencode import unicode_to_latex  # type: ignore[import-untyped]
+
+from review.formats.fields import compact, format_person, initials_of, is_initials, parse_year
+from review.formats.fields import parse_person as parse_medline_style_person
+from review.formats.textfile import display_name, file_stem, read_text
+from review.records import AbstractSection, Author, ImportProblem, ImportResult, Record, Source
+
+__all__ = ["iter_bibtex", "read_bibtex", "write_bibtex"]
+
+HANDLED = {
+    "title", "abstract", "doi", "isbn", "url", "volume", "author", "year", "date", "journal",
+    "journaltitle", "booktitle", "shortjournal", "number", "issue", "pages", "keywords",
+    "language", "pmid", "pmcid", "database", "journal-iso", "document_type", "author_keywords",
+    "source", "abbrev_source_title",
+}  # fmt: skip
+CONTAINER_IS_BOOKTITLE = {"inproceedings", "inbook", "incollection", "conference"}
+# Fields whose text is not LaTeX: "%" and "&" in a URL are meant literally.
+VERBATIM = {"url", "doi", "file", "eprint", "pmid", "pmcid", "isbn", "issn"}
+KEY_UNSAFE = re.compile(r"[\s,{}()=#%\"'\\~]")
+
+
+def read_bibtex(path: Path, *, database: str | None = None) -> ImportResult:
+    """Every entry of a BibTeX file; entries bibtexparser cannot parse become problems."""
+    decoded = read_text(path)
+    records: list[Record] = []
+    problems = list(decoded.problems)
+    for item in iter_bibtex(decoded.text, database=database, file=display_name(path)):
+        if isinstance(item, Record):
+            records.append(item)
+        else:
+            problems.append(item)
+    return ImportResult(tuple(records), tuple(sorted(problems, key=lambda p: p.position)))
+
+
+def iter_bibtex(text: str, *, database: str | None, file: str) -> Iterator[Record | ImportProblem]:
+    # LaTeX is decoded field by field below, so that URLs and DOIs stay verbatim.
+    library = parse_string(text, append_middleware=[middlewares.SeparateCoAuthors()])
+    decoder = LatexNodes2Text()
+    stem = file_stem(Path(file))
+    position = 0
+    for block in library.blocks:
+        line = (block.start_line or 0) + 1
+        if isinstance(block, DuplicateBlockKeyBlock):
+            position += 1
+            entry = block.ignore_error_block
+            new_id = f"{stem}:{position}"
+            yield ImportProblem(
+                file, line, f"duplicate key '{block.key}'; entry kept as '{new_id}'", block.key
+            )
+            if isinstance(entry, Entry):
+                yield record_from_entry(entry, decoder, file, position, database, new_id)
+        elif isinstance(block, ParsingFailedBlock):
+            position += 1
+            reason = getattr(block.error, "abort_reason", "") or str(block.error)
+            message = " ".join(reason.split())
+            yield ImportProblem(file, line, f"entry cannot be read: {message}; skipped")
+        elif isinstance(block, Entry):
+            position += 1
+            yield record_from_entry(block, decoder, file, position, database, block.key)
+
+
+def text_field(fields: dict[str, str], *names: str) -> str:
+    for name in names:
+        value = fields.get(name, "")
+        if value:
+            return value
+    return ""
+
+
+def record_from_entry(
+    entry: Entry,
+    decoder: Any,
+    file: str,
+    position: int,
+    database: str | None,
+    record_id: str,
+) -> Record:
+    entry_type = entry.entry_type.lower()
+    fields = {
+        field.key.lower(): field_text(field, decoder)
+        for field in entry.fields
+        if isinstance(field.value, str)
+    }
+    authors_field = entry.fields_dict.get("author") or entry.fields_dict.get("Author")
+    names = authors_field.value if authors_field is not None else []
+    if isinstance(names, str):
+        names = [names]
+    extra = [
+        (field.key, fields[field.key.lower()])
+        for field in entry.fields
+        if field.key.lower() not in HANDLED and fields.get(field.key.lower())
+    ]
+    abstract = text_field(fields, "abstract")
+    return Record(
+        id=record_id or f"{file_stem(Path(file))}:{position}",
+        source=Source(
+            database=database or text_field(fields, "database", "source") or file_stem(Path(file)),
+            file=file,
+            position=position,
+        ),
+        title=text_field(fields, "title"),
+        abstract=(AbstractSection(abstract),) if abstract else (),
+        authors=tuple(parse_bibtex_name(name, decoder) for name in names if name.strip()),
+        journal=text_field(fields, "journal", "journaltitle", "booktitle"),
+        journal_abbrev=text_field(fields, "shortjournal", "journal-iso", "abbrev_source_title"),
+        volume=text_field(fields, "volume"),
+        issue=text_field(fields, "number", "issue"),
+        # LaTeX decoding has already turned "--" into an en dash.
+        pages=re.sub(r"\s*(?:-{1,3}|–|—)\s*", "-", text_field(fields, "pages")),
+        year=parse_year(text_field(fields, "year") or text_field(fields, "date")),
+        pub_date=text_field(fields, "date"),
+        pmid=text_field(fields, "pmid"),
+        doi=text_field(fields, "doi"),
+        pmcid=text_field(fields, "pmcid"),
+        isbn=text_field(fields, "isbn"),
+        url=text_field(fields, "url"),
+        entry_type=entry_type,
+        publication_types=split_keywords(text_field(fields, "document_type")),
+        keywords=split_keywords(text_field(fields, "keywords", "author_keywords")),
+        languages=tuple(
+            part.strip() for part in re.split(r",| and ", text_field(fields, "language")) if part
+        ),
+        extra=tuple(extra),
+    )
+
+
+def field_text(field: Field, decoder: Any) -> str:
+    value = str(field.value)
+    if field.key.lower() in VERBATIM:
+        return " ".join(value.split())
+    return decode(value, decoder)
+
+
+def split_keywords(text: str) -> tuple[str, ...]:
+    separator = ";" if ";" in text else ","
+    return tuple(part.strip() for part in text.split(separator) if part.strip())
+
+
+def parse_bibtex_name(name: str, decoder: Any) -> Author:
+    """One name of an author list, still LaTeX-encoded."""
+    name = " ".join(name.split())
+    if name.startswith("{") and name.endswith("}") and is_one_group(name):
+        return Author(collective=decode(name[1:-1], decoder))
+    if "," not in name:
+        # "Smith KE" as MEDLINE writes it is common in exported .bib files.
+        medline_style = parse_medline_style_person(decode(name, decoder))
+        if medline_style.initials and not medline_style.given and not medline_style.collective:
+            return medline_style
+    parts = parse_single_name_into_parts(name, strict=False)
+    family = decode(" ".join([*parts.von, *parts.last]), decoder)
+    if parts.jr:
+        family = f"{family}, {decode(' '.join(parts.jr), decoder)}"
+    given = decode(" ".join(parts.first), decoder)
+    if not given:
+        return Author(family=family)
+    if is_initials(given):
+        return Author(family=family, initials=compact([given]))
+    return Author(family=family, given=given, initials=initials_of(given))
+
+
+def is_one_group(text: str) -> bool:
+    """True for "{A B}", false for "{A} and {B}" (braces closing before the end)."""
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0 and index < len(text) - 1:
+            return False
+    return depth == 0
+
+
+def decode(text: str, decoder: Any) -> str:
+    return " ".join(str(decoder.latex_to_text(text)).split())
+
+
+def encode(text: str) -> str:
+    return str(unicode_to_latex(text, non_ascii_only=False, unknown_char_policy="keep"))
+
+
+def bibtex_name(author: Author) -> str:
+    if author.collective:
+        return "{" + encode(author.collective) + "}"
+    return encode(format_person(author))
+
+
+def entry_key(record: Record, used: set[str]) -> str:
+    key = KEY_UNSAFE.sub("_", record.id) or f"record{len(used) + 1}"
+    candidate, suffix = key, 1
+    while candidate in used:
+        suffix += 1
+        candidate = f"{key}_{suffix}"
+    used.add(candidate)
+    return candidate
+
+
+def fields_of(record: Record) -> list[tuple[str, str]]:
+    container = "booktitle" if record.entry_type in CONTAINER_IS_BOOKTITLE else "journal"
+    pages = record.pages
+    if pages.count("-") == 1:
+        pages = pages.replace("-", "--")
+    plain = [
+        ("title", record.title),
+        ("year", "" if record.year is None else str(record.year)),
+        ("date", record.pub_date),
+        (container, record.journal),
+        ("shortjournal", record.journal_abbrev),
+        ("volume", record.volume),
+        ("number", record.issue),
+        ("pages", pages),
+        ("abstract", " ".join(record.abstract_text.split("\n"))),
+        ("doi", record.doi),
+        ("pmid", record.pmid),
+        ("pmcid", record.pmcid),
+        ("isbn", record.isbn),
+        ("url", record.url),
+        ("keywords", "; ".join(record.keywords)),
+        ("document_type", "; ".join(record.publication_types)),
+        ("language", ", ".join(record.languages)),
+        ("database", record.source.database),
+    ]
+    written = {name for name, _ in plain}
+    plain.extend(
+        (name, value)
+        for name, value in record.extra
+        if name.lower() not in HANDLED and name.lower() not in written and is_field_name(name)
+    )
+    fields = [
+        (name, value if name in VERBATIM else encode(value)) for name, value in plain if value
+    ]
+    if record.authors:
+        fields.insert(0, ("author", " and ".join(bibtex_name(a) for a in record.authors)))
+    return fields
+
+
+def is_field_name(name: str) -> bool:
+    return re.fullmatch(r"[A-Za-z][A-Za-z0-9_:-]*", name) is not None
+
+
+def write_bibtex(records: Iterable[Record], path: Path) -> int:
+    """Write records as BibTeX (ASCII with LaTeX escapes); returns how many were written."""
+    library = Library()
+    used: set[str] = set()
+    count = 0
+    for record in records:
+        fields = [Field(name, value) for name, value in fields_of(record)]
+        library.add(Entry(record.entry_type or "misc", entry_key(record, used), fields))
+        count += 1
+    path.write_text(write_string(library), encoding="utf-8")
+    return count
