@@ -20,6 +20,7 @@ from report_example import example_input
 
 from review.errors import InputError, ReportError
 from review.formats import read_records
+from review.records import Record
 from review.report import build_report, write_report
 from review.report.html import report_html
 from review.report.json_report import report_data, report_json
@@ -323,3 +324,27 @@ def test_a_count_is_never_split_across_lines() -> None:
         lines = _wrap(text, width, bold=True)
         assert lines[-1].endswith("(n = 210)")
         assert all("(n =" not in line or line.endswith("(n = 210)") for line in lines)
+
+
+def _with_year(record_id: str, year: int | None) -> Report:
+    report_input = example_input()
+    dedup = report_input.dedup
+
+    def change(records: tuple[Record, ...]) -> tuple[Record, ...]:
+        return tuple(dataclasses.replace(r, year=year) if r.id == record_id else r for r in records)
+
+    dedup = dataclasses.replace(
+        dedup, records=change(dedup.records), canonical=change(dedup.canonical)
+    )
+    return build_report(dataclasses.replace(report_input, dedup=dedup))
+
+
+def test_years_without_records_show_as_empty_bars() -> None:
+    years = [bar.year for bar in _with_year("1005", 2005).years]
+    assert years == [*range(2005, 2025), None]
+    assert all(bar.total == 0 for bar in _with_year("1005", 2005).years if bar.year == 2010)
+
+
+def test_a_typo_year_does_not_stretch_the_chart_over_centuries() -> None:
+    years = [bar.year for bar in _with_year("1005", 1066).years]
+    assert years == [1066, 2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024, None]

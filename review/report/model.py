@@ -54,6 +54,8 @@ STATUSES: tuple[tuple[Status, str], ...] = (
     ("awaiting", "Awaiting a decision"),
 )
 OTHER_SOURCES_GROUP = "other-sources"
+# Beyond this many years (a typo such as 1066 among 2020s) the chart shows only years with records.
+MAX_YEAR_SPAN = 150
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,9 +499,14 @@ def _year_bars(flow: PrismaFlow, views: dict[str, RecordView]) -> tuple[YearBar,
     per_year: dict[int | None, Counter[Status]] = {}
     for record_id, status in statuses(flow).items():
         per_year.setdefault(views[record_id].year, Counter())[status] += 1
-    years = sorted(per_year, key=lambda y: (y is None, y or 0))
+    known = [y for y in per_year if y is not None]
+    first, last = (min(known), max(known)) if known else (0, -1)
+    # Every year in the range, so that empty years show as gaps rather than vanish.
+    dated = range(first, last + 1) if last - first <= MAX_YEAR_SPAN else sorted(known)
+    years: list[int | None] = [*dated, *([None] if None in per_year else [])]
     return tuple(
-        YearBar(year, tuple((s, per_year[year][s]) for s, _ in STATUSES)) for year in years
+        YearBar(year, tuple((s, per_year.get(year, Counter())[s]) for s, _ in STATUSES))
+        for year in years
     )
 
 

@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from review.report.model import STATUSES, Report, Status
+from review.report.model import STATUSES, Report, Status, YearBar
 
 __all__ = ["prisma_svg", "text_width", "year_chart_svg"]
 
@@ -351,9 +351,11 @@ def year_chart_svg(report: Report) -> str:
     peak = max((bar.total for bar in bars), default=0)
     step = _tick_step(peak)
     top = step * -(-peak // step) if peak else 1
-    plot_h, bar_w, gap = 220.0, 16.0, 6.0
-    left, legend_h, bottom_h = 44.0, 44.0, 46.0
-    width = max(left + len(bars) * (bar_w + gap) + MARGIN, 520.0)
+    # Slots shrink as years grow in number, so a long span stays printable.
+    slot = min(22.0, max(5.0, 660.0 / max(len(bars), 1)))
+    every = next(k for k in (1, 2, 5, 10, 20, 50, 100) if k * slot >= 13)
+    plot_h, left, legend_h, bottom_h = 220.0, 52.0, 44.0, 46.0
+    width = max(left + (len(bars) + 1) * slot + MARGIN, 560.0)
     height = MARGIN + legend_h + plot_h + bottom_h
     svg = _svg_root(width, height, "Screened records per publication year, by decision")
     base = MARGIN + legend_h + plot_h
@@ -375,27 +377,38 @@ def year_chart_svg(report: Report) -> str:
             svg, "line", x1=_n(left), x2=_n(width - MARGIN), y1=_n(y), y2=_n(y), stroke="#ddd"
         )
         _text(svg, left - 6, y + 4, str(value), size=11, anchor="end")
+    axis_x, axis_y = MARGIN + 4, base - plot_h / 2
+    axis = _text(svg, axis_x, axis_y, "Records", size=11, anchor="middle")
+    axis.set("transform", f"rotate(-90 {_n(axis_x)} {_n(axis_y)})")
     for n, bar in enumerate(bars):
-        x = left + gap / 2 + n * (bar_w + gap)
-        y = base
-        label = bar.year if bar.year is not None else "n.d."
-        for status, count in bar.counts:
-            if not count:
-                continue
-            h = plot_h * count / top
-            y -= h
-            rect = ET.SubElement(
-                svg, "rect", x=_n(x), y=_n(y), width=_n(bar_w), height=_n(h), fill=COLOURS[status],
-                attrib={"data-year": str(label), "data-status": status, "data-count": str(count)},
-            )  # fmt: skip
-            ET.SubElement(rect, "title").text = f"{label}: {count} {dict(STATUSES)[status].lower()}"
-        cx, cy = x + bar_w / 2, base + 8
-        tick = _text(svg, cx, cy, str(label), size=10, anchor="end")
-        tick.set("transform", f"rotate(-60 {_n(cx)} {_n(cy)})")
+        # Records without a year stand one slot apart from the dated ones.
+        x = left + (n + (bar.year is None)) * slot + slot * 0.125
+        _bar(svg, bar, x, slot * 0.75, base, plot_h / top)
+        if bar.year is None or bar.year % every == 0:
+            label = str(bar.year) if bar.year is not None else "n.d."
+            cx, cy = x + slot * 0.375, base + 8
+            tick = _text(svg, cx, cy, label, size=10, anchor="end")
+            tick.set("transform", f"rotate(-60 {_n(cx)} {_n(cy)})")
     ET.SubElement(
         svg, "line", x1=_n(left), x2=_n(width - MARGIN), y1=_n(base), y2=_n(base), stroke="#333"
     )
     return _serialise(svg)
+
+
+def _bar(svg: ET.Element, bar: YearBar, x: float, width: float, base: float, scale: float) -> None:
+    label = str(bar.year) if bar.year is not None else "n.d."
+    y = base
+    for status, count in bar.counts:
+        if not count:
+            continue
+        height = count * scale
+        y -= height
+        rect = ET.SubElement(
+            svg, "rect", x=_n(x), y=_n(y), width=_n(width), height=_n(height),
+            fill=COLOURS[status],
+            attrib={"data-year": label, "data-status": status, "data-count": str(count)},
+        )  # fmt: skip
+        ET.SubElement(rect, "title").text = f"{label}: {count} {dict(STATUSES)[status].lower()}"
 
 
 def _tick_step(peak: int) -> int:
