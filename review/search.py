@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from review import __version__
-from review.cache import Cache
+from review.cache import CACHE_FILE, Cache
 from review.entrez import (
     EsearchResult,
     EutilsClient,
@@ -88,6 +88,12 @@ def search_protocol(
 ) -> tuple[SearchLogEntry, ...]:
     """Run every search of the protocol against PubMed (or the cache) and log it."""
     settings = settings or EutilsSettings()
+    if mode == "offline" and not (Path(cache_dir) / CACHE_FILE).is_file():
+        first = protocol.searches[0].name
+        raise OfflineMiss(
+            f"search {first!r}: there is no cache in {cache_dir}; run `review search` "
+            "without --offline first (or point --cache at a copied cache folder)."
+        )
     with Cache.open(cache_dir) as cache:
         if mode == "offline":  # no session at all: nothing can be sent
             return run_searches(protocol.searches, cache, mode=mode, progress=progress)
@@ -235,7 +241,8 @@ def _fetch_batch(client: EutilsClient, cache: Cache, batch: Sequence[str]) -> li
 
 
 def _check_offline_articles(cache: Cache, entry: SearchLogEntry) -> None:
-    expected = [p for p in entry.pmids if p not in set(entry.unavailable)]
+    unavailable = set(entry.unavailable)
+    expected = [p for p in entry.pmids if p not in unavailable]
     stored = cache.stored_pmids(expected)
     absent = [p for p in expected if p not in stored]
     if absent:

@@ -383,3 +383,36 @@ def make_corpus(searches: Sequence[tuple[str, list[Hit]]] = ()) -> Corpus:
     for term, hits in searches:
         corpus.add_search(term, hits)
     return corpus
+
+
+def _serve_protocol() -> None:
+    """`python tests/eutils_server.py PROTOCOL [HITS...]`: serve a protocol's searches by hand.
+
+    Each search gets the given number of hits (default 12,000 for the first, 300 for the
+    rest), one fault of each transient kind is queued, and the URL is printed.
+    """
+    import sys
+
+    from review.protocol import load_protocol
+
+    protocol = load_protocol(sys.argv[1])
+    counts = [int(n) for n in sys.argv[2:]] or [12_000] + [300] * (len(protocol.searches) - 1)
+    corpus = make_corpus()
+    for number, (search, count) in enumerate(zip(protocol.searches, counts, strict=False)):
+        first = 30_000_000 + number * 1_000_000
+        corpus.add_search(
+            search.query, spread_hits(count, first, date(1990, 1, 1), date(2024, 12, 31))
+        )
+    server = EutilsServer(corpus, slow_seconds=200.0)
+    server.inject("503", "backend_failed", "truncated", utility="esearch")
+    server.inject("429", "reset", "html", "empty", "unable_to_obtain_query", utility="efetch")
+    with server:
+        print(server.url, flush=True)
+        try:
+            threading.Event().wait()  # until Ctrl-C
+        except KeyboardInterrupt:
+            print(f"{len(server.requests)} requests served")
+
+
+if __name__ == "__main__":
+    _serve_protocol()

@@ -10,6 +10,8 @@ from urllib.parse import parse_qs
 import pytest
 from eutils_fixtures import API_KEY, EMAIL, FakeClock, make_client
 from eutils_server import FAULTS, EutilsServer, Hit, make_corpus, spread_hits
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from review import entrez
@@ -421,3 +423,59 @@ def test_hits_outside_the_split_range_fail_loudly(server: EutilsServer) -> None:
         IncompleteRetrieval, match="collected 10000 distinct PMIDs but PubMed counts 10001"
     ):
         collect_pmids(make_client(server), "ancient")
+
+
+# --- the splitting arithmetic (properties) -----------------------------------------------
+
+
+def _covers_exactly(parts: list[tuple[int, int]], low: int, high: int) -> bool:
+    expected = low
+    for first, last in parts:
+        if first != expected or last < first:
+            return False
+        expected = last + 1
+    return expected == high + 1
+
+
+@given(st.integers(0, 10**6), st.integers(0, 10**6), st.integers(10_000, 10**7))
+def test_number_split_covers_the_range_without_overlap(low: int, width: int, count: int) -> None:
+    parts = entrez._split_numbers(low, low + width, count)
+    assert _covers_exactly(parts, low, low + width)
+    assert len(parts) >= min(2, width + 1)
+
+
+@given(
+    st.integers(1, 10**6),
+    st.integers(1, 10**6),
+    st.integers(10_000, 10**6),
+    st.lists(st.integers(0, 3 * 10**6), max_size=300),
+)
+def test_sample_split_covers_the_range_without_overlap(
+    low: int, width: int, count: int, sample: list[int]
+) -> None:
+    parts = entrez._split_by_sample(low, low + width, count, [str(n) for n in sample])
+    assert _covers_exactly(parts, low, low + width)
+    assert len(parts) >= min(2, width + 1)
+
+
+@given(
+    st.dates(date(1700, 1, 1), date(2100, 1, 1)), st.integers(0, 60_000), st.integers(10_000, 10**6)
+)
+def test_date_split_covers_the_range_newest_first(start: date, days: int, count: int) -> None:
+    end = date.fromordinal(start.toordinal() + days)
+    parts = entrez._split_range(start, end, count)[::-1]
+    as_numbers = [(a.toordinal(), b.toordinal()) for a, b in parts]
+    assert _covers_exactly(as_numbers, start.toordinal(), end.toordinal())
+
+
+@pytest.mark.parametrize(
+    ("text", "end", "expected"),
+    [
+        ("2019", False, date(2019, 1, 1)),
+        ("2019", True, date(2019, 12, 31)),
+        ("2020/02", True, date(2020, 2, 29)),
+        ("2020/02/03", True, date(2020, 2, 3)),
+    ],
+)
+def test_protocol_dates_cover_whole_periods(text: str, end: bool, expected: date) -> None:
+    assert entrez._parse_date(text, end=end) == expected

@@ -370,11 +370,13 @@ def test_review_search_then_offline_gives_the_same_pmids(
 def test_review_search_offline_miss_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["search", str(KRATOM), "--cache", str(tmp_path), "--offline", "--quiet"])
+    folder = tmp_path / "never-made"
+    code = main(["search", str(KRATOM), "--cache", str(folder), "--offline", "--quiet"])
     assert code == 1
     err = capsys.readouterr().err
-    assert err.startswith("Error: search 'mitragynine': the cache ")
+    assert err.startswith(f"Error: search 'mitragynine': there is no cache in {folder}; ")
     assert err.count("\n") == 1
+    assert not folder.exists()  # offline creates nothing
 
 
 def test_review_search_prints_warnings_and_a_summary(
