@@ -392,3 +392,34 @@ def test_review_search_prints_warnings_and_a_summary(
     out, err = capsys.readouterr()
     assert "Warning: search 'many': Phrase not found: abcXYZ" in err
     assert out.startswith("many: Count 0, retrieved 0 (searched ")
+
+
+@pytest.mark.shared
+def test_real_kratom_records_survive_the_cache_and_parse(shared_dir: Path, tmp_path: Path) -> None:
+    import io
+
+    from review.formats.pubmed_xml import iter_pubmed_xml
+    from review.records import Record
+
+    source = shared_dir / "data" / "pubmed" / "kratom_records_from_pubmed21n1298.xml"
+    parser = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False)
+    originals = {
+        a.findtext("MedlineCitation/PMID") or "": a
+        for a in etree.parse(str(source), parser).getroot()
+    }
+    corpus = make_corpus()
+    corpus.articles.update({p: etree.tostring(a) for p, a in originals.items()})
+    corpus.add_search("kratom", [Hit(int(p), date(2021, 5, 1)) for p in originals])
+    with EutilsServer(corpus) as server:
+        entries = _run((Search("kratom", "kratom"),), tmp_path, make_client(server))
+    assert sorted(entries[0].pmids) == sorted(originals)
+    with Cache.open(tmp_path) as cache:
+        document = article_set_xml(cache, entries[0].pmids)
+    stored = etree.fromstring(document)
+    for article in stored:
+        pmid = article.findtext("MedlineCitation/PMID") or ""
+        assert etree.tostring(article, method="c14n") == etree.tostring(
+            originals[pmid], method="c14n"
+        )
+    records = [r for r in iter_pubmed_xml(io.BytesIO(document)) if isinstance(r, Record)]
+    assert len(records) == len(originals) == 4
