@@ -140,3 +140,22 @@ def test_export_and_import_keep_every_field_bibtex_holds(tmp_path: Path) -> None
     result = read_records(path)
     assert result.problems == ()
     assert result.records == (record,)
+
+
+def test_repeated_field_keeps_the_first_value_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "twice.bib"
+    path.write_text(
+        "@article{k,\n  title = {A},\n  issn = {1},\n  issn = {2}\n}\n", encoding="utf-8"
+    )
+    result = read_records(path)
+    assert [(r.id, r.extra) for r in result.records] == [("k", (("issn", "1"),))]
+    assert result.problems == (
+        ImportProblem("twice.bib", 1, "field issn given twice; the first value is kept", "k"),
+    )
+
+
+def test_repeated_extras_share_one_field_on_export(tmp_path: Path) -> None:
+    record = Record(id="k", source=Source("Embase"), extra=(("SN", "1"), ("SN", "2")))
+    path = tmp_path / "out.bib"
+    write_records([record], path)
+    assert read_records(path).records[0].extra == (("SN", "1; 2"),)

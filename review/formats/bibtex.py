@@ -32,7 +32,14 @@ from bibtexparser import middlewares
 from bibtexparser.entrypoint import parse_string, write_string
 from bibtexparser.library import Library
 from bibtexparser.middlewares.names import parse_single_name_into_parts
-from bibtexparser.model import DuplicateBlockKeyBlock, Entry, Field, ParsingFailedBlock
+from bibtexparser.model import (
+    Block,
+    DuplicateBlockKeyBlock,
+    DuplicateFieldKeyBlock,
+    Entry,
+    Field,
+    ParsingFailedBlock,
+)
 from pylatexenc.latex2text import LatexNodes2Text  # type: ignore[import-untyped]
 from pylatexenc.latexencode import unicode_to_latex  # type: ignore[import-untyped]
 
@@ -85,6 +92,18 @@ def iter_bibtex(text: str, *, database: str | None, file: str) -> Iterator[Recor
             )
             if isinstance(entry, Entry):
                 yield record_from_entry(entry, decoder, file, position, database, new_id)
+        elif isinstance(block, DuplicateFieldKeyBlock) and isinstance(
+            block.ignore_error_block, Entry
+        ):
+            position += 1
+            entry = block.ignore_error_block
+            fields = ", ".join(sorted(block.duplicate_keys))
+            yield ImportProblem(
+                file, line, f"field {fields} given twice; the first value is kept", entry.key
+            )
+            yield record_from_entry(
+                first_of_each_field(entry, library), decoder, file, position, database, entry.key
+            )
         elif isinstance(block, ParsingFailedBlock):
             position += 1
             reason = getattr(block.error, "abort_reason", "") or str(block.error)
@@ -93,6 +112,22 @@ def iter_bibtex(text: str, *, database: str | None, file: str) -> Iterator[Recor
         elif isinstance(block, Entry):
             position += 1
             yield record_from_entry(block, decoder, file, position, database, block.key)
+
+
+def first_of_each_field(entry: Entry, library: Library) -> Entry:
+    """The entry bibtexparser set aside, with one value a field, as the parser would give it."""
+    seen: set[str] = set()
+    fields = []
+    for field in entry.fields:
+        if field.key.lower() not in seen:
+            seen.add(field.key.lower())
+            fields.append(field)
+    block: Block = Entry(entry.entry_type, entry.key, fields, entry.start_line, entry.raw)
+    for middleware in (middlewares.RemoveEnclosingMiddleware(), middlewares.SeparateCoAuthors()):
+        transformed = middleware.transform_block(block, library)
+        if isinstance(transformed, Block):
+            block = transformed
+    return block if isinstance(block, Entry) else entry
 
 
 def text_field(fields: dict[str, str], *names: str) -> str:
@@ -253,12 +288,12 @@ def fields_of(record: Record) -> list[tuple[str, str]]:
         ("language", ", ".join(record.languages)),
         ("database", record.source.database),
     ]
-    written = {name for name, _ in plain}
-    plain.extend(
-        (name, value)
-        for name, value in record.extra
-        if name.lower() not in HANDLED and name.lower() not in written and is_field_name(name)
-    )
+    # BibTeX allows each field once: repeated extras (two ISSNs) share one field.
+    repeated: dict[str, list[str]] = {}
+    for name, value in record.extra:
+        if name.lower() not in HANDLED and is_field_name(name):
+            repeated.setdefault(name, []).append(value)
+    plain.extend((name, "; ".join(values)) for name, values in repeated.items())
     fields = [
         (name, value if name in VERBATIM else encode(value)) for name, value in plain if value
     ]

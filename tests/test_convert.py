@@ -1,0 +1,135 @@
+"""`review convert`: the library function and the command, run in-process."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from review.cli import main
+from review.convert import convert
+from review.errors import InputError
+from review.formats import read_records
+
+
+@pytest.fixture
+def formats_dir(fixtures_dir: Path) -> Path:
+    return fixtures_dir / "formats"
+
+
+def test_several_inputs_keep_their_sources(formats_dir: Path, tmp_path: Path) -> None:
+    inputs = [
+        formats_dir / "ovid_medline.ris",
+        formats_dir / "scopus.bib",
+        formats_dir / "medline_pubmed_result2.txt",
+        formats_dir / "cohen_adhd_sample.csv",
+    ]
+    output = tmp_path / "all.jsonl"
+    result = convert(inputs, output)
+    assert result.written == 2 + 2 + 4 + 4
+    assert result.problems == ()
+    records = read_records(output).records
+    assert [(r.source.database, r.source.file) for r in records[::2]] == [
+        ("Ovid MEDLINE(R) ALL", "ovid_medline.ris"),
+        ("Scopus", "scopus.bib"),
+        ("PubMed", "medline_pubmed_result2.txt"),
+        ("PubMed", "medline_pubmed_result2.txt"),
+        ("cohen_adhd_sample", "cohen_adhd_sample.csv"),
+        ("cohen_adhd_sample", "cohen_adhd_sample.csv"),
+    ]
+
+
+@pytest.mark.parametrize("suffix", [".ris", ".bib", ".csv", ".nbib", ".jsonl"])
+def test_every_output_format_keeps_the_database(
+    formats_dir: Path, tmp_path: Path, suffix: str
+) -> None:
+    output = tmp_path / f"out{suffix}"
+    convert([formats_dir / "scopus.ris", formats_dir / "embase.ris"], output)
+    back = read_records(output).records
+    expected = ["Scopus", "Scopus", "Embase"]
+    if suffix == ".nbib":
+        expected = ["PubMed"] * 3  # MEDLINE has no tag for the database
+    assert [r.source.database for r in back] == expected
+    assert [r.title[:20] for r in back] == [
+        "Metabolism of a Krat",
+        "Oxidative Metabolism",
+        "Correlations of krat",
+    ]
+
+
+def test_database_option_names_the_source(formats_dir: Path, tmp_path: Path) -> None:
+    output = tmp_path / "out.jsonl"
+    convert([formats_dir / "web_of_science.ris"], output, database="Web of Science")
+    assert read_records(output).records[0].source.database == "Web of Science"
+
+
+def test_command_prints_summary_and_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "export.ris"
+    source.write_text(
+        "TY  - JOUR\nTI  - A\nER  - \nTY  - JOUR\nTI  - B\nTI  - B again\n  wrapped\nER  - \n"
+        "TY  - JOUR\nTI  - C\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "out.csv"
+    assert main(["convert", str(source), "-o", str(output)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == f"2 records written to {output}; 2 problems\n"
+    assert captured.err.splitlines() == [
+        "export.ris:4: entry cannot be read (sequence item 0: expected str instance, list "
+        "found); skipped",
+        "export.ris:9: entry has no ER line; it was ended at the end of file",
+    ]
+
+
+def test_command_errors_are_one_line(
+    formats_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.ris"
+    assert main(["convert", str(missing), "-o", str(tmp_path / "out.ris")]) == 1
+    assert capsys.readouterr().err == f"Error: {missing}: no such file; check the path\n"
+
+    wrong = tmp_path / "out.txt"
+    assert main(["convert", str(formats_dir / "zotero.ris"), "-o", str(wrong)]) == 1
+    assert capsys.readouterr().err == (
+        f"Error: {wrong}: cannot tell which format to write; end the name with one of "
+        ".ris, .bib, .csv, .nbib, .jsonl\n"
+    )
+    assert not wrong.exists()
+
+    unknown = tmp_path / "notes"
+    unknown.write_text("just some words\n", encoding="utf-8")
+    assert main(["convert", str(unknown), "-o", str(tmp_path / "out.ris")]) == 1
+    assert capsys.readouterr().err == (
+        f"Error: {unknown}: cannot tell its format; give it one of the extensions "
+        ".bib, .bibtex, .csv, .jsonl, .medline, .nbib, .ris, .xml\n"
+    )
+
+
+def test_output_that_is_an_input_is_refused(formats_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "zotero.ris"
+    shutil.copy(formats_dir / "zotero.ris", path)
+    with pytest.raises(InputError, match=r"zotero\.ris: is also an input; write the output"):
+        convert([path], path)
+    assert path.read_bytes() == (formats_dir / "zotero.ris").read_bytes()
+
+
+def test_format_is_sniffed_when_the_extension_says_nothing(
+    formats_dir: Path, tmp_path: Path
+) -> None:
+    renamed = {
+        "medline_pubmed_result1.txt": "pubmed-export",
+        "zotero.ris": "zotero.txt",
+        "zotero.bib": "zotero-bib.txt",
+        "cohen_adhd_sample.csv": "cohen.txt",
+    }
+    for original, name in renamed.items():
+        shutil.copy(formats_dir / original, tmp_path / name)
+        assert read_records(tmp_path / name).records == tuple(
+            r for r in read_records(tmp_path / name).records
+        )
+        assert len(read_records(tmp_path / name).records) == len(
+            read_records(formats_dir / original).records
+        )
