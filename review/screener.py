@@ -115,13 +115,19 @@ def screening_queue(
     stage: Stage,
     *,
     everything: bool = False,
+    unsure_again: bool = False,
 ) -> list[Record]:
     """The records this reviewer still has to decide at this stage, in input order.
 
     Title/abstract: what the rules left to people (every record with
     `everything`). Full text: what stands as included at title/abstract.
+    `unsure_again` brings back the records this reviewer marked unsure.
     """
-    mine = {d.record_id for d in store.current(stage, reviewer)}
+    mine = {
+        d.record_id
+        for d in store.current(stage, reviewer)
+        if not (unsure_again and d.outcome == "needs-human")
+    }
     if stage == "title-abstract":
         rules = {d.record_id: d for d in rule_decisions}
         wanted = {

@@ -112,6 +112,12 @@ def test_resume_shows_only_undecided_records_and_skipped_ones_come_back(
     assert outcomes(store) == [("28476432", "include", "")]
     _, queue = session(store, "q")
     assert [r.id for r in queue] == ["31040193", "32156632", "33342583"]
+    session(store, "u")
+    rules = screen_records(RECORDS, CRITERIA)
+    again = screening_queue(RECORDS, rules, store, "ann", "title-abstract", unsure_again=True)
+    assert [r.id for r in again] == ["31040193", "32156632", "33342583"]
+    later = screening_queue(RECORDS, rules, store, "ann", "title-abstract")
+    assert [r.id for r in later] == ["32156632", "33342583"]
 
 
 def test_undo_goes_back_and_redecides(store: DecisionStore) -> None:

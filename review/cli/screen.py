@@ -64,6 +64,9 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="title/abstract: also records the rules settled (to check them)",
     )
+    parser.add_argument(
+        "--unsure", action="store_true", help="show again the records you marked unsure"
+    )
     add_record_options(parser)
     parser.set_defaults(handler=handle)
 
@@ -90,7 +93,13 @@ def handle(options: argparse.Namespace) -> int:
     stage: Stage = options.stage
     with DecisionStore.for_protocol(protocol) as store:
         queue = screening_queue(
-            found.records, found.rule_decisions, store, reviewer, stage, everything=options.all
+            found.records,
+            found.rule_decisions,
+            store,
+            reviewer,
+            stage,
+            everything=options.all,
+            unsure_again=options.unsure,
         )
         if not queue:
             print(f"Nothing left for {reviewer} to screen at {stage}; decisions: {store.path}")
