@@ -403,3 +403,58 @@ def test_adhd_set_rule_exclusions_against_reviewers(shared_dir: Path) -> None:
     # (an ibuprofen trial, an olanzapine/risperidone diabetes study), included none.
     assert excluded == 343
     assert excluded_but_kept == [("77", "0"), ("410", "0")]
+
+
+# --- the criteria keys this stage added to the protocol ------------------------------
+
+PROTOCOL = """
+schema_version = 1
+name = "t"
+title = "T"
+question = "Q?"
+[[searches]]
+name = "a"
+query = "kratom[tiab]"
+[criteria]
+species = "humans"
+rules_include = false
+[criteria.reason_codes]
+species = "not-human"
+[[criteria.concepts]]
+name = "design"
+reason = "wrong-design"
+terms = ["random*"]
+when_absent = "needs-human"
+"""
+
+
+def test_protocol_reads_reason_codes_when_absent_and_rules_include() -> None:
+    from review.protocol import parse_protocol
+
+    criteria = parse_protocol(PROTOCOL, Path("p.toml")).criteria
+    assert criteria.species_reason == "not-human"
+    assert criteria.rules_include is False
+    assert criteria.concepts[0].when_absent == "needs-human"
+    # Only the criteria in use offer their codes (retraction is on by default).
+    assert [code for code, _ in criteria.reason_codes()] == [
+        "not-human",
+        "retracted",
+        "wrong-design",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('when_absent = "needs-human"', 'when_absent = "maybe"'), "'maybe' is not one of"),
+        (('species = "not-human"', 'colour = "x"'), "criteria.reason_codes.colour: unknown key"),
+        (('species = "not-human"', 'species = "not human"'), "expected a code of letters"),
+        (("rules_include = false", 'rules_include = "no"'), "expected true or false"),
+    ],
+)
+def test_protocol_mistakes_in_the_new_keys(change: tuple[str, str], message: str) -> None:
+    from review.errors import ProtocolError
+    from review.protocol import parse_protocol
+
+    with pytest.raises(ProtocolError, match=message):
+        parse_protocol(PROTOCOL.replace(*change), Path("p.toml"))
