@@ -285,6 +285,9 @@ def classify_response(
 
 
 def _is_transient_error(message: str) -> bool:
+    # An <ERROR> text we do not recognise is treated as a query error: retrying a
+    # deterministic refusal only delays the message, while a transient one that slips
+    # through costs one re-run, which resumes from the cache.
     lowered = message.lower()
     if any(marker in lowered for marker in _DETERMINISTIC_ERRORS):
         return False
@@ -404,11 +407,13 @@ class EutilsClient:
         session: requests.Session,
         rate_limiter: RateLimiter,
         retry: RetryPolicy | None = None,
+        on_retry: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.session = session
         self.rate_limiter = rate_limiter
         self.retry = retry or RetryPolicy.from_settings(settings)
+        self.on_retry = on_retry  # told, in one line, why and how long a retry waits
         self.requests_sent = 0
 
     def fetch(self, request: EutilsRequest, read: Callable[[_Answer], T]) -> T:
@@ -420,7 +425,13 @@ class EutilsClient:
             except TransientFailure as failure:
                 last = failure.reason
                 if attempt < self.retry.max_retries:
-                    self.retry.sleep(self.retry.delay(attempt, failure.retry_after))
+                    delay = self.retry.delay(attempt, failure.retry_after)
+                    if self.on_retry is not None:
+                        self.on_retry(
+                            f"{request.utility} got {failure.reason}; retry "
+                            f"{attempt + 1} of {self.retry.max_retries} in {delay:.1f} s"
+                        )
+                    self.retry.sleep(delay)
         raise RetriesExhausted(
             f"{request.utility} failed {self.retry.max_retries + 1} times, last with "
             f"{last}; what was already fetched is kept, so run the command again later."
@@ -439,7 +450,11 @@ class EutilsClient:
             body = response.content
         except (TimeoutError, requests.Timeout):
             raise TransientFailure("a timeout") from None
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        except (
+            requests.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,  # the body broke off
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
             raise TransientFailure(f"a connection error ({type(exc).__name__})") from None
         headers = dict(response.headers)
         root = classify_response(request.utility, response.status_code, headers, body)

@@ -85,8 +85,13 @@ def search_protocol(
     mode: Mode = "cached",
     progress: ProgressCallback | None = None,
     rate_limiter: RateLimiter | None = None,
+    on_retry: Callable[[str], None] | None = None,
 ) -> tuple[SearchLogEntry, ...]:
-    """Run every search of the protocol against PubMed (or the cache) and log it."""
+    """Run every search of the protocol against PubMed (or the cache) and log it.
+
+    Share one `rate_limiter` between calls made by the same process; `on_retry` hears,
+    in one line each, about transient failures being retried.
+    """
     settings = settings or EutilsSettings()
     if mode == "offline" and not (Path(cache_dir) / CACHE_FILE).is_file():
         first = protocol.searches[0].name
@@ -99,7 +104,7 @@ def search_protocol(
             return run_searches(protocol.searches, cache, mode=mode, progress=progress)
         limiter = rate_limiter or RateLimiter(settings.requests_per_second)
         with new_session() as session:
-            client = EutilsClient(settings, session, limiter)
+            client = EutilsClient(settings, session, limiter, on_retry=on_retry)
             return run_searches(
                 protocol.searches, cache, mode=mode, client=client, progress=progress
             )

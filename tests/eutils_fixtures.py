@@ -33,6 +33,7 @@ def make_client(
     *,
     clock: FakeClock | None = None,
     retry_sleeps: list[float] | None = None,
+    notices: list[str] | None = None,
     **settings: object,
 ) -> EutilsClient:
     """A client for the local server: fake clock, no real sleeping, secrets set."""
@@ -49,4 +50,5 @@ def make_client(
     limiter = RateLimiter(config.requests_per_second, clock=clock, sleep=clock.sleep)
     sleeps = retry_sleeps if retry_sleeps is not None else []
     retry = RetryPolicy.from_settings(config, sleep=sleeps.append, rand=lambda: 0.5)
-    return EutilsClient(config, requests.Session(), limiter, retry)
+    on_retry = notices.append if notices is not None else None
+    return EutilsClient(config, requests.Session(), limiter, retry, on_retry=on_retry)

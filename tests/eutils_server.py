@@ -63,6 +63,7 @@ FAULTS = (
     "503",
     "reset",
     "close",
+    "cut_body",
     "timeout",
     "backend_failed",
     "unable_to_obtain_query",
@@ -341,6 +342,17 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             self.close_connection = True
             self.connection.close()
+            return
+        if fault == "cut_body":  # headers promise the whole answer; half of it arrives
+            good = server.esearch(params) if utility == "esearch" else server.efetch(params)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml; charset=UTF-8")
+            self.send_header("Content-Length", str(len(good)))
+            self.end_headers()
+            self.wfile.write(good[: len(good) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
             return
         if fault == "429":
             body = b'{"error":"API rate limit exceeded","count":"11"}'

@@ -335,6 +335,17 @@ def test_query_errors_are_not_retried(server: EutilsServer, fault: str, message:
     assert server.count("esearch") == 1
 
 
+def test_each_retry_is_announced_in_one_line(server: EutilsServer) -> None:
+    notices: list[str] = []
+    client = make_client(server, notices=notices)
+    server.inject("503", "unable_to_obtain_query", utility="esearch")
+    client.esearch("small")
+    assert notices == [
+        "esearch got HTTP 503; retry 1 of 5 in 0.4 s",
+        "esearch got <ERROR>Unable to obtain query #1</ERROR>; retry 2 of 5 in 0.8 s",
+    ]
+
+
 def test_retries_are_bounded(server: EutilsServer) -> None:
     sleeps: list[float] = []
     client = make_client(server, max_retries=3, retry_sleeps=sleeps)

@@ -78,7 +78,12 @@ def run(options: argparse.Namespace) -> int:
     mode: Mode = "offline" if options.offline else "refresh" if options.refresh else "cached"
     with _progress(quiet=options.quiet) as progress:
         entries = search_protocol(
-            protocol, cache_dir=options.cache, settings=settings, mode=mode, progress=progress
+            protocol,
+            cache_dir=options.cache,
+            settings=settings,
+            mode=mode,
+            progress=progress,
+            on_retry=None if options.quiet else _notice,
         )
     for entry in entries:
         for warning in entry.warnings:
@@ -96,6 +101,10 @@ def run(options: argparse.Namespace) -> int:
             origin = "from the cache" if entry.replayed else f"searched {entry.searched_at}"
             print(f"{entry.name}: Count {entry.count}, retrieved {entry.retrieved} ({origin})")
     return 0
+
+
+def _notice(message: str) -> None:
+    print(f"Note: {message}", file=sys.stderr)
 
 
 def _as_json(entry: SearchLogEntry) -> dict[str, Any]:
