@@ -18,7 +18,14 @@ from review.decisions import DecisionStore
 from review.errors import InputError
 from review.protocol import Protocol, load_protocol
 from review.records import Record
-from review.screen import Decision, Stage, screen_records
+from review.screen import (
+    Decision,
+    Stage,
+    effective_decisions,
+    full_text_counts,
+    screen_records,
+    title_abstract_counts,
+)
 from review.screener import TerminalKeys, console_for_terminal, run_screener, screening_queue
 
 __all__ = [
@@ -103,20 +110,44 @@ def handle(options: argparse.Namespace) -> int:
         )
         if not queue:
             print(f"Nothing left for {reviewer} to screen at {stage}; decisions: {store.path}")
-            return 0
-        with TerminalKeys() as keys:
-            run_screener(
-                queue,
-                found.rule_decisions,
-                protocol.criteria,
-                store,
-                reviewer,
-                stage,
-                keys,
-                console_for_terminal(),
-                found.records,
-            )
+        else:
+            _screen(protocol, found, store, reviewer, stage, queue)
+        print(stage_summary(effective_decisions(found.rule_decisions, store.final_decisions())))
     return 0
+
+
+def _screen(
+    protocol: Protocol,
+    found: ScreeningInput,
+    store: DecisionStore,
+    reviewer: str,
+    stage: Stage,
+    queue: list[Record],
+) -> None:
+    with TerminalKeys() as keys:
+        run_screener(
+            queue,
+            found.rule_decisions,
+            protocol.criteria,
+            store,
+            reviewer,
+            stage,
+            keys,
+            console_for_terminal(),
+            found.records,
+        )
+
+
+def stage_summary(effective: tuple[Decision, ...]) -> str:
+    """Where the review stands, both stages, in PRISMA's terms."""
+    ta = title_abstract_counts(effective)
+    ft = full_text_counts(effective)
+    return (
+        f"Title/abstract: {ta.screened} records: {ta.included} included, {ta.excluded} "
+        f"excluded, {ta.needs_human} for people to decide.\n"
+        f"Full text: {ft.sought} sought, {ft.not_retrieved} not retrieved, {ft.assessed} "
+        f"assessed: {ft.included} included, {ft.excluded} excluded, {ft.awaiting} awaiting."
+    )
 
 
 def reviewer_name(given: str | None) -> str:
