@@ -50,6 +50,7 @@ __all__ = [
     "RateLimiter",
     "RetryPolicy",
     "TransientFailure",
+    "batches",
     "build_request",
     "classify_response",
     "collect_pmids",
@@ -346,7 +347,7 @@ def parse_esearch(
     for element in (*root.iterfind("ErrorList/*"), *root.iterfind("WarningList/*")):
         text = " ".join((element.text or "").split())
         if element.tag == "FieldNotFound":
-            raise QueryError(f"PubMed does not know the field {text!r}; fix the field tag.")
+            raise QueryError(f"PubMed does not know the field in {text!r} (FieldNotFound).")
         label = _WARNING_LABELS.get(element.tag)
         warnings.append(f"{label}: {text}" if label else text or element.tag)
     return EsearchResult(

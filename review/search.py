@@ -126,7 +126,9 @@ def run_searches(
         try:
             entries.append(_run_one(search, cache, mode, client, progress))
         except SearchError as exc:
-            hint = " Fix the query in the protocol." if isinstance(exc, QueryError) else ""
+            hint = ""
+            if isinstance(exc, QueryError):
+                hint = " Check the query in the protocol and --eutils-url."
             raise type(exc)(f"search {search.name!r}: {exc}{hint}") from None
     return tuple(entries)
 

@@ -200,7 +200,7 @@ def test_no_hits_is_a_valid_search_with_warnings() -> None:
 def test_field_not_found_is_a_query_error() -> None:
     body = (FIXTURES / "esearch8.xml").read_bytes().replace(b"PhraseNotFound", b"FieldNotFound")
     root = classify_response("esearch", 200, {}, body)
-    with pytest.raises(QueryError, match="field 'abcXYZ'"):
+    with pytest.raises(QueryError, match="field in 'abcXYZ'"):
         parse_esearch(root, build_request(SETTINGS, "esearch", {}), body, "")
 
 
@@ -324,7 +324,7 @@ def test_each_transient_fault_is_retried_for_efetch(server: EutilsServer, fault:
     [
         ("400", "HTTP 400"),
         ("invalid", "Invalid db name specified: fleegle"),
-        ("field_not_found", "does not know the field 'xyz'"),
+        ("field_not_found", "does not know the field in 'xyz'"),
     ],
 )
 def test_query_errors_are_not_retried(server: EutilsServer, fault: str, message: str) -> None:

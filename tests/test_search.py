@@ -239,7 +239,7 @@ def test_a_query_error_names_the_search_and_is_not_retried(
         _run(protocol, tmp_path, make_client(server))
     message = str(caught.value)
     assert message.startswith("search 'mitragynine': NCBI rejected the request: Invalid db")
-    assert message.endswith("Fix the query in the protocol.")
+    assert message.endswith("Check the query in the protocol and --eutils-url.")
     assert server.count("esearch") == 1
 
 
