@@ -45,7 +45,7 @@ not-kratom = "Not about kratom or its alkaloids"
 wrong-outcome = "No withdrawal or dependence outcome"
 
 [exports]
-formats = ["ris", "csv"]
+formats = ["ris", "bib", "csv"]
 """
 
 

@@ -70,9 +70,12 @@ def test_write_report_writes_every_file_it_names(written: Path) -> None:
         "reading-list.md",
         "included.ris",
         "screened.ris",
+        "included.bib",
+        "screened.bib",
         "included.csv",
         "screened.csv",
         "reading-list.ris",
+        "reading-list.bib",
     ]
     assert all(p.stat().st_size > 0 for p in files)
     listed = json.loads((written / "report.json").read_text(encoding="utf-8"))["files"]
@@ -86,8 +89,10 @@ def test_exports_hold_the_included_and_the_screened_records(written: Path) -> No
         r.title for r in example_input().dedup.canonical if r.id in {"1001", "1002", "1004"}
     )
     assert len(screened) == 11
+    assert len(read_records(written / "included.bib").records) == 3
     # The reading list adds the two reports still awaiting a full-text decision.
-    assert len(read_records(written / "reading-list.ris").records) == 5
+    for name in ("reading-list.ris", "reading-list.bib"):
+        assert len(read_records(written / name).records) == 5
 
 
 def _svg_counts(svg_text: str) -> dict[str, int]:
