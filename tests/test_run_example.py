@@ -83,6 +83,18 @@ def test_the_main_command_gives_the_full_report_offline(
     assert "bundled example snapshot dated 2026-11-26" in capsys.readouterr().err
 
 
+def test_files_on_the_command_line_join_as_further_sources(
+    clone: Path, no_network: list[object], fixtures_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = fixtures_dir / "pipeline" / "sample_rows.csv"
+    assert main(["run", "--out", "out", "queries/kratom.toml", str(extra)]) == 0
+    printed = capsys.readouterr().out
+    assert "Report: out/report.html" in printed
+    report = json.loads((clone / "out" / "report.json").read_text(encoding="utf-8"))
+    assert "sample_rows.csv" in json.dumps(report)
+    assert not (clone / "reports").exists()
+
+
 def test_the_report_says_at_the_top_it_comes_from_the_snapshot(
     clone: Path, no_network: list[object]
 ) -> None:
@@ -93,7 +105,8 @@ def test_the_report_says_at_the_top_it_comes_from_the_snapshot(
     assert "bundled example snapshot dated 2026-11-26" in top
     assert "not a live PubMed search" in top
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "bundled example snapshot dated 2026-11-26" in html[: html.find("PRISMA")]
+    body = html[html.index("<body") :]
+    assert "bundled example snapshot dated 2026-11-26" in body[: body.index("<h2")]
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert "bundled example snapshot dated 2026-11-26" in json.dumps(report)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,7 +39,8 @@ def register(subparsers: Any) -> None:
         type=Path,
         nargs="*",
         metavar="FILE",
-        help="more records to join (RIS, BibTeX, CSV, MEDLINE, PubMed XML exports)",
+        help="more records to join (RIS, BibTeX, CSV, MEDLINE, PubMed XML exports); "
+        "give them right after PROTOCOL, options before or after both",
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
@@ -132,14 +134,14 @@ def _warn(result: RunResult) -> None:
 
 def _summary(result: RunResult) -> None:
     review = result.review
-    outcomes: dict[str, int] = {}
-    for decision in review.decisions:
-        if decision.stage == "title-abstract":
-            outcomes[decision.outcome] = outcomes.get(decision.outcome, 0) + 1
+    outcomes = Counter(d.outcome for d in review.decisions if d.stage == "title-abstract")
+    pubmed = sum(1 for r in review.records if r.source.database == "PubMed")
+    removed = f", {len(review.removals)} removed for other reasons" if review.removals else ""
     print(
-        f"{len(review.records)} records identified, {len(review.dedup.links)} duplicates, "
-        f"{len(review.dedup.canonical) - len(review.removals)} screened: "
-        + ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+        f"{len(review.records)} records identified ({pubmed} from PubMed), "
+        f"{len(review.dedup.links)} duplicates removed{removed}, "
+        f"{sum(outcomes.values())} screened at title/abstract: {outcomes['include']} included, "
+        f"{outcomes['exclude']} excluded, {outcomes['needs-human']} awaiting a person."
     )
     print(f"Report: {result.out_dir / 'report.html'}")
 
