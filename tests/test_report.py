@@ -353,3 +353,11 @@ def test_years_without_records_show_as_empty_bars() -> None:
 def test_a_typo_year_does_not_stretch_the_chart_over_centuries() -> None:
     years = [bar.year for bar in _with_year("1005", 1066).years]
     assert years == [1066, 2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024, None]
+
+
+def test_every_link_inside_the_html_has_a_target(written: Path) -> None:
+    page = lxml.html.fromstring((written / "report.html").read_text(encoding="utf-8"))
+    ids = set(page.xpath("//@id"))
+    internal = {href[1:] for href in page.xpath("//@href") if href.startswith("#")}
+    assert internal, "the report should link within itself"
+    assert internal <= ids, sorted(internal - ids)
