@@ -266,7 +266,6 @@ def stored(folder: Path) -> list[tuple[str, str, str]]:
 
 
 def test_screen_command_in_a_real_terminal(review_folder: Path) -> None:
-    pytest.importorskip("review.formats.pubmed_xml")
     terminal = Terminal(SCREEN, review_folder)
     terminal.expect("record 1 of 4")
     terminal.press("i")
@@ -290,7 +289,6 @@ def test_screen_command_in_a_real_terminal(review_folder: Path) -> None:
 
 
 def test_kill_9_during_screening_loses_no_saved_decision(review_folder: Path) -> None:
-    pytest.importorskip("review.formats.pubmed_xml")
     terminal = Terminal(SCREEN, review_folder)
     terminal.expect("record 1 of 4")
     terminal.press("i")
@@ -309,7 +307,6 @@ def test_kill_9_during_screening_loses_no_saved_decision(review_folder: Path) ->
 
 
 def test_ctrl_c_keeps_what_was_saved_and_restores_the_terminal(review_folder: Path) -> None:
-    pytest.importorskip("review.formats.pubmed_xml")
     terminal = Terminal(SCREEN, review_folder)
     terminal.expect("record 1 of 4")
     terminal.press("i")
