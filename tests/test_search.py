@@ -316,6 +316,27 @@ def test_a_run_killed_half_way_resumes_without_refetching(tmp_path: Path) -> Non
     assert API_KEY.encode() not in _cache_bytes(cache_dir)
 
 
+def test_two_runs_on_one_cache_at_once_both_finish_intact(tmp_path: Path) -> None:
+    corpus = make_corpus(
+        [("many records", spread_hits(1500, 33_000_000, date(2020, 1, 1), date(2021, 1, 1)))]
+    )
+    protocol_file = tmp_path / "twice.toml"
+    protocol_file.write_text(KILL_PROTOCOL, encoding="utf-8")
+    cache_dir = tmp_path / "cache"
+    with EutilsServer(corpus) as server:
+        server.efetch_delay = 0.02
+        command = [sys.executable, "-m", "review", "search", str(protocol_file), "--quiet"]
+        command += ["--eutils-url", server.url, "--cache", str(cache_dir), "--batch-size", "100"]
+        env = {**os.environ, "NCBI_API_KEY": API_KEY}
+        runs = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) for _ in range(2)]
+        assert [run.wait(timeout=120) for run in runs] == [0, 0]
+    db = sqlite3.connect(cache_dir / CACHE_FILE)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1500
+    assert db.execute("SELECT count(*) FROM search_runs").fetchone()[0] in (1, 2)
+    db.close()
+
+
 def _wait_for_articles(path: Path, *, at_least: int, child: subprocess.Popen[bytes]) -> int:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
