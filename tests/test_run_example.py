@@ -13,6 +13,7 @@ import json
 import shutil
 import socket
 import sys
+from collections import Counter
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,12 @@ from typing import Any
 import pytest
 
 from review.cli import main
+from review.decisions import DecisionStore
 from review.entrez import EutilsSettings
 from review.errors import RetriesExhausted
 from review.pipeline import RunSettings, holds_every_search, plan_search, prepare_review, run
 from review.protocol import load_protocol
+from review.screen import Decision
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "cache" / "example"
@@ -32,8 +35,16 @@ REPORT_FILES = (
     "report.md",
     "report.json",
     "prisma.svg",
+    "records-per-year.svg",
     "reading-list.md",
     "reading-list.html",
+    "reading-list.ris",
+    "reading-list.bib",
+    *(
+        f"{group}.{suffix}"
+        for group in ("included", "screened")
+        for suffix in ("ris", "bib", "csv")
+    ),
 )
 
 
@@ -76,11 +87,37 @@ def test_the_main_command_gives_the_full_report_offline(
     out = clone / "reports" / "kratom"
     for name in REPORT_FILES:
         assert (out / name).is_file(), name
-    exports = {p.suffix for p in out.iterdir()}
-    assert {".ris", ".bib", ".csv"} <= exports
+    # The report counts what the pipeline found, box by box.
+    prisma = json.loads((out / "report.json").read_text(encoding="utf-8"))["prisma"]
+    review = prepare_review(load_protocol("queries/kratom.toml"), RunSettings())
+    assert prisma["identified"] == dict(Counter(r.source.database for r in review.records))
+    assert prisma["duplicates_removed"] == len(review.dedup.links) > 0
+    assert prisma["records_screened"] == len(review.dedup.canonical) == len(review.decisions)
     # The snapshot is replayed from a copy: not a byte of it changes, nothing is added.
     assert digest(clone / "cache" / "example") == before
     assert "bundled example snapshot dated 2026-11-26" in capsys.readouterr().err
+
+
+def test_people_decide_what_rules_cannot_and_the_reading_list_follows(
+    clone: Path, no_network: list[object]
+) -> None:
+    protocol = load_protocol("queries/kratom.toml")
+    first = prepare_review(protocol, RunSettings())
+    sought = [d.record_id for d in first.decisions if d.outcome == "include"]
+    waiting = next(d.record_id for d in first.decisions if d.outcome == "needs-human")
+    with DecisionStore.for_protocol(protocol) as store:
+        for record_id in sought:
+            store.add(Decision(record_id, "full-text", "include", by="ana"))
+        store.add(Decision(waiting, "title-abstract", "exclude", "not-kratom", by="ana"))
+
+    result = run(protocol, RunSettings())
+    report = json.loads((result.out_dir / "report.json").read_text(encoding="utf-8"))
+    assert report["prisma"]["studies_included"] == len(sought) > 0
+    assert report["prisma"]["records_excluded_by_reason"]["not-kratom"] >= 1
+    listed = [e["record_id"] for group in report["reading_list"] for e in group["entries"]]
+    assert sorted(listed) == sorted(sought)
+    decided = {(d.record_id, d.stage): d.by for d in result.review.decisions}
+    assert decided[(waiting, "title-abstract")] == "ana"
 
 
 def test_files_on_the_command_line_join_as_further_sources(
