@@ -161,6 +161,16 @@ _HUMANS = ("humans", "D006801")
 _ANIMALS = ("animals", "D000818")
 _RETRACTED_TYPE = "retracted publication"
 _RETRACTION_NOTICE_TYPE = "retraction of publication"
+# How publishers' own records (RIS, BibTeX exports) mark retractions in the title:
+# Elsevier's "RETRACTED: ...", "RETRACTED ARTICLE: ...", and notices titled
+# "Retraction: ...", "Retraction notice to ...", "Notice of retraction: ...".
+_RETRACTED_TITLE = re.compile(r"^\W*retracted(\s+article)?\s*[:\]]", re.IGNORECASE)
+_RETRACTION_NOTICE_TITLE = re.compile(
+    r"^\W*(retraction\s*:|retraction\s+(notice|note)\b|notice\s+of\s+retraction\b)",
+    re.IGNORECASE,
+)
+# MEDLINE's code for an undetermined language says nothing about the language.
+_UNKNOWN_LANGUAGES = {"und", ""}
 # Names that other databases' exports use for MEDLINE's language codes.
 _LANGUAGE_CODES = {
     "english": "eng",
@@ -199,6 +209,12 @@ def _retraction(record: Record, criteria: Criteria) -> _Check | None:
             "fail",
             "retracted: a retraction notice (Retraction of Publication)",
             _retracted(criteria),
+        )
+    if _RETRACTED_TITLE.match(record.title):
+        return _Check("fail", "retracted: the title says RETRACTED", _retracted(criteria))
+    if _RETRACTION_NOTICE_TITLE.match(record.title):
+        return _Check(
+            "fail", "retracted: the title says it is a retraction notice", _retracted(criteria)
         )
     for relation in record.relations:
         if relation.kind.lower() == "retractionin":
@@ -266,7 +282,7 @@ def _languages(record: Record, criteria: Criteria) -> _Check | None:
     codes = [
         _LANGUAGE_CODES.get(lang.strip().lower(), lang.strip().lower()) for lang in record.languages
     ]
-    codes = [c for c in codes if c]
+    codes = [c for c in codes if c not in _UNKNOWN_LANGUAGES]
     if not codes:
         return _Check("unknown", "language: the record gives none")
     shown = ", ".join(codes)

@@ -136,6 +136,10 @@ def test_humans_species_needs_the_humans_heading_to_include() -> None:
             {"publication_types": ("Published Erratum", "Retraction of Publication")},
             "retracted: a retraction notice",
         ),
+        ({"title": "RETRACTED: Kratom and mood"}, "retracted: the title says RETRACTED"),
+        ({"title": "Retracted article: Kratom and mood"}, "retracted: the title says RETRACTED"),
+        ({"title": "Retraction notice to: Kratom and mood"}, "retracted: the title says it is"),
+        ({"title": "Retraction: Kratom and mood"}, "retracted: the title says it is"),
     ],
 )
 def test_retracted_publications_and_retraction_notices_are_excluded(
@@ -146,6 +150,14 @@ def test_retracted_publications_and_retraction_notices_are_excluded(
     assert any(e.startswith(evidence) for e in decision.unmatched)
     kept = screen_record(record(**fields), Criteria(exclude_retracted=False))
     assert kept.outcome == "include"
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Retraction of the tongue in sleep apnoea", "Gingival retraction cords", "Retracted nipple"],
+)
+def test_retraction_as_a_medical_word_is_not_a_retraction(title: str) -> None:
+    assert screen_record(record(title=title), Criteria()).outcome == "include"
 
 
 def test_publication_types_exclude_and_include_lists() -> None:
@@ -168,6 +180,8 @@ def test_years_and_languages_exclude_only_when_known() -> None:
     assert (german.outcome, german.reason) == ("exclude", "language")
     assert screen_record(record(year=2000, languages=("English",)), criteria).outcome == "include"
     assert screen_record(record(year=2000, languages=("ger", "eng")), criteria).outcome == "include"
+    undetermined = screen_record(record(year=2000, languages=("und",)), criteria)
+    assert undetermined.outcome == "needs-human"
     unknown = screen_record(record(), criteria)
     assert unknown.outcome == "needs-human"
     assert "year: unknown (review covers 1990–2020)" in unknown.unmatched
