@@ -27,6 +27,7 @@ into one cluster is refused.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
@@ -100,6 +101,7 @@ class Prepared:
     id: str
     title: str
     title_key: str  # the title without spaces, for blocking
+    translated: str  # "Original title [Translated title]": the part in brackets
     numbers: str
     notice: str
     about: str  # for a notice, the title of what it is about
@@ -115,6 +117,9 @@ class Prepared:
     abstract: str  # the first 300 normalised characters
 
 
+_TRANSLATED = re.compile(r"^.{20,}?\s*\[([^\[\]]{20,})\]\s*\.?\s*$", re.DOTALL)
+
+
 def prepare(record: Record, position: int = 0) -> Prepared:
     normal_title = normalise.title(record.title)
     notice = normalise.notice_kind(record.title)
@@ -122,6 +127,7 @@ def prepare(record: Record, position: int = 0) -> Prepared:
     if not (volume and issue and pages):
         cited = normalise.citation_in_journal(record.journal)
         volume, issue, pages = volume or cited[0], issue or cited[1], pages or cited[2]
+    translated = _TRANSLATED.search(record.title)
     first_page = normalise.first_page(pages)
     if record.year is not None and first_page == str(record.year):
         first_page = ""  # the year, put where the pages belong
@@ -130,6 +136,7 @@ def prepare(record: Record, position: int = 0) -> Prepared:
         id=record.id,
         title=normal_title,
         title_key=normal_title.replace(" ", ""),
+        translated=normalise.title(translated.group(1)) if translated else "",
         numbers=normalise.title_numbers(normal_title),
         notice=notice,
         about=normalise.strip_notice_prefix(record.title) if notice else "",
@@ -157,6 +164,10 @@ class Verdict:
     rule: str
     score: float = 0.0
     detail: str = ""
+    # Records that contradict each other in two places (or are a notice and an
+    # article, or have different PMIDs) may not end up in one cluster through
+    # a third record either.
+    conflict: bool = False
 
 
 def _similarity(a: str, b: str) -> float:
@@ -204,6 +215,11 @@ def _title_similarity(a: Prepared, b: Prepared) -> float:
     follows the colon) scores 0.9: close enough with an identifier, not alone.
     """
     score = _similarity(a.title, b.title)
+    if (a.translated or b.translated) and score < 0.9:
+        # One database gives "Original [Translation]", another one of the two.
+        for x, y in ((a.translated, b.title), (a.title, b.translated)):
+            for part in (x[: len(y)], x[-len(y) :]) if x and y else ():
+                score = max(score, _similarity(part, y))
     short, full = sorted((a.title, b.title), key=len)
     if score < 0.97 and len(short) >= 50 and full.startswith(short):
         return 0.97
@@ -224,9 +240,9 @@ def _page_slip(a: Prepared, b: Prepared, title: float, checks: Mapping[str, bool
     """Different first pages can be a slip only for one long, identical title.
 
     Companion papers by the same authors in the same issue ("2-(N'-alkylidene...)"
-    and "2-(N'-aralkylidene...)") differ in a few letters and in their pages.
+    and "2-(N'-aralkylidene...)") differ in a letter or two and in their pages.
     """
-    return title >= 0.995 and len(a.title) >= 40 and checks["issue"] is not False
+    return a.title == b.title and len(a.title) >= 40 and checks["issue"] is not False
 
 
 def _dropped_digits(a: str, b: str) -> bool:
@@ -241,20 +257,33 @@ def _dropped_digits(a: str, b: str) -> bool:
 
 
 def _place_conflict(a: Prepared, b: Prepared) -> bool:
-    """Different volumes, first pages or years (more than one apart)."""
-    years = a.year is not None and b.year is not None and abs(a.year - b.year) > 1
-    return years or _same(a.volume, b.volume) is False or _same(a.first_page, b.first_page) is False
+    """Two of: different journals, volumes, first pages, years (more than one apart).
+
+    One difference is a slip of the pen; two are a different place.
+    """
+    differences = (
+        a.year is not None and b.year is not None and abs(a.year - b.year) > 1,
+        _same(a.volume, b.volume) is False,
+        _same(a.first_page, b.first_page) is False,
+        _journal_same(a.journal, b.journal) is False,
+    )
+    return sum(differences) >= 2
 
 
 def compare(a: Prepared, b: Prepared) -> Verdict:
     """Whether two records are one paper, and which rule says so."""
     if a.notice != b.notice:
-        return Verdict("distinct", "notice vs article")
+        return Verdict("distinct", "notice vs article", conflict=True)
     if a.pmid and b.pmid and a.pmid != b.pmid:
-        return Verdict("distinct", "different PMIDs")
-    if a.numbers != b.numbers and a.title and b.title and not _truncation_explains(a, b):
-        if not _dropped_digits(a.numbers, b.numbers):
-            return Verdict("distinct", "title numbers differ")
+        return Verdict("distinct", "different PMIDs", conflict=True)
+    if (
+        a.numbers != b.numbers
+        and a.title
+        and b.title
+        and not _truncation_explains(a, b)
+        and not _dropped_digits(a.numbers, b.numbers)
+    ):
+        return Verdict("distinct", "title numbers differ")
     title = _title_similarity(a, b) if a.title and b.title else None
     for name, x, y in (
         ("PMID", a.pmid, b.pmid),
@@ -326,6 +355,17 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
             and checks["page"]
         ):
             return Verdict("duplicate", "title variant, same volume and page", score, detail)
+    # Versions of one paper (working paper, conference paper, article) share a
+    # long title and the authors, often a year apart, with nothing else known.
+    if (
+        not contradictions
+        and checks["journal"] is not False
+        and title >= 0.97
+        and len(a.title) >= 50
+        and authors is not None
+        and authors >= 0.9
+    ):
+        return Verdict("duplicate", "same long title and authors", score, detail)
     # Same title, authors, journal and year and the volume or first page: one
     # slip in the volume, page or DOI (supplements are numbered in many ways,
     # e-locators replace pages) does not make two papers.
@@ -360,7 +400,8 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
         )
     if title >= 0.9 and len(support) >= 2 and len(contradictions) <= 1:
         return Verdict("undecided", "close but not certain", score, detail)
-    return Verdict("distinct", "not enough agreement", score, detail)
+    conflict = len(contradictions) >= 2
+    return Verdict("distinct", "not enough agreement", score, detail, conflict)
 
 
 # --------------------------------------------------------------------------- blocking
@@ -523,6 +564,8 @@ def deduplicate(
         if verdict.outcome == "duplicate":
             strength = 1 if verdict.rule.startswith("same") else 2
             edges.append((strength, -verdict.score, i, j, verdict, "rules"))
+        elif verdict.conflict:
+            rejected.append((i, j))
         elif verdict.outcome == "undecided":
             undecided.append(
                 CandidatePair(

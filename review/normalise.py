@@ -156,11 +156,19 @@ def _plain(value: str) -> str:
     return _TAG.sub(" ", _INLINE_TAG.sub("", html.unescape(value))).strip().lstrip("[")
 
 
+# "<title>; author response" and "<title>: reply" are replies to the article.
+_REPLY_SUFFIX = re.compile(
+    r"(?:[;:.]|\s-)\s*(?:(?:the\s+)?authors?'?\s+)?(?:reply|response|replies)\s*\.?\s*$",
+    re.IGNORECASE,
+)
+
+
 def notice_kind(value: str) -> str:
-    """ "erratum", "retraction", "comment", "reply" ... when a title announces a notice, else ""."""
-    match = _NOTICE.match(_plain(value))
+    """The kind of notice a title announces ("erratum", "retraction", "reply", ...), or ""."""
+    plain = _plain(value)
+    match = _NOTICE.match(plain)
     if not match or not match.lastgroup:
-        return ""
+        return "reply" if _REPLY_SUFFIX.search(plain) else ""
     return _NOTICE_PATTERNS[int(match.lastgroup[1:])][1]
 
 
@@ -213,6 +221,8 @@ def title(value: str) -> str:
     matches. A leading "RETRACTED:" mark and trailing notes ("[Review] [57 refs]",
     "[Erratum appears in ...]") go too.
     """
+    if value.startswith("#NAME?"):
+        return ""  # a spreadsheet's error in place of the title
     return _RETRACTED_MARK.sub("", text(_drop_title_notes(_english_title(value))))
 
 
@@ -418,10 +428,10 @@ def journals_match(a: str, b: str) -> bool:
     if len(words_a) != len(words_b):
         # "nippon rinsho" names "nippon rinsho japanese journal clinical medicine":
         # a name of at least two words may stand for the start of a longer one.
-        short, full = sorted((words_a, words_b), key=len)
-        if len(short) < 2 or len("".join(short)) < 10:
+        fewer, more = sorted((words_a, words_b), key=len)
+        if len(fewer) < 2 or len("".join(fewer)) < 10:
             return False
-        words_a, words_b = short, full[: len(short)]
+        words_a, words_b = fewer, more[: len(fewer)]
     for x, y in zip(words_a, words_b, strict=True):
         short, full = (x, y) if len(x) <= len(y) else (y, x)
         if not _abbreviates(short, full):
