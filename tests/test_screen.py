@@ -474,3 +474,45 @@ def test_protocol_mistakes_in_the_new_keys(change: tuple[str, str], message: str
 
     with pytest.raises(ProtocolError, match=message):
         parse_protocol(PROTOCOL.replace(*change), Path("p.toml"))
+
+
+WORDS = st.sampled_from(
+    ["kratom", "Mitragynine", "withdrawal", "mood", "in vitro", "HPLC", "rats", "the", "of", "-"]
+)
+TEXT = st.lists(WORDS | st.text(max_size=8), max_size=12).map(" ".join)
+
+
+@given(
+    title=TEXT,
+    text=TEXT,
+    headings=st.lists(st.sampled_from(["Humans", "Animals", "Mitragyna", "Rats", "Mood"])),
+    languages=st.lists(st.sampled_from(["eng", "ger", "und", "English"]), max_size=2),
+    year=st.none() | st.integers(1900, 2100),
+    types=st.lists(st.sampled_from(["Letter", "Comment", "Retracted Publication", "Review"])),
+)
+def test_every_exclusion_names_a_protocol_reason_and_its_evidence(
+    title: str,
+    text: str,
+    headings: list[str],
+    languages: list[str],
+    year: int | None,
+    types: list[str],
+) -> None:
+    rec = record(
+        title=title,
+        abstract=abstract(text) if text else (),
+        mesh=mesh(*headings),
+        languages=tuple(languages),
+        year=year,
+        publication_types=tuple(types),
+    )
+    decision = screen_record(rec, KRATOM)
+    if decision.outcome == "exclude":
+        assert decision.reason in dict(KRATOM.reason_codes())
+        assert decision.unmatched
+    else:
+        assert decision.reason == ""
+    if decision.outcome == "include":
+        assert not decision.unmatched
+    if "Humans" in headings and decision.reason == "animal-only":
+        pytest.fail("a record with MeSH Humans was excluded as animal-only")
