@@ -27,26 +27,38 @@ into one cluster is refused.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Literal
 
 from rapidfuzz.distance import Indel
 
 from review import normalise
-from review.records import Record
+from review.errors import InputError
+from review.formats import read_records
+from review.formats.table import neutralise, row_of
+from review.records import ImportProblem, Record, Source
 
 __all__ = [
     "CandidatePair",
     "DedupResult",
+    "DedupRun",
     "DuplicateLink",
+    "PairDecisions",
     "RelatedLink",
     "Verdict",
     "compare",
+    "dedup_files",
     "deduplicate",
     "prepare",
+    "read_pair_decisions",
+    "write_deduplicated",
+    "write_log",
+    "write_undecided",
 ]
 
 
@@ -650,3 +662,205 @@ def _related(prepared: Sequence[Prepared], records: Sequence[Record]) -> list[Re
                 if (pair[1], pair[0]) not in found:
                     found[pair] = kind
     return [RelatedLink(a, b, kind) for (a, b), kind in found.items()]
+
+
+# --------------------------------------------------------------------------- files
+# The edges: reading a person's pair decisions and writing what deduplication
+# found. `deduplicate` above stays pure; these only translate to and from CSV.
+
+DECISION_COLUMNS = ("first_id", "second_id", "decision", "reviewer", "note")
+UNDECIDED_COLUMNS = (*DECISION_COLUMNS, "score", "detail", "first_title", "second_title")
+LOG_COLUMNS = ("record_id", "linked_id", "link", "rule", "score", "by", "detail")
+
+
+@dataclass(frozen=True, slots=True)
+class PairDecisions:
+    """A person's accept/reject decisions on pairs of record IDs, from a CSV file."""
+
+    decisions: Mapping[frozenset[str], bool]
+    reviewers: Mapping[frozenset[str], str]
+
+
+def read_pair_decisions(path: Path, known_ids: Collection[str] = ()) -> PairDecisions:
+    """Read first_id, second_id, decision (accept|reject), reviewer, note; any bad line fails.
+
+    A whole file is refused for one bad line because a silently skipped
+    "reject" would let the rules merge what a person kept apart.
+    """
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: is not UTF-8 text; save it as UTF-8 CSV") from None
+    if not rows:
+        raise InputError(f"{path}:1: empty; expected the header {','.join(DECISION_COLUMNS)}")
+    header = [name.strip().lower() for name in rows[0]]
+    missing = [name for name in DECISION_COLUMNS[:3] if name not in header]
+    if missing:
+        raise InputError(f"{path}:1: missing column(s) {', '.join(missing)}")
+    column = {name: header.index(name) for name in DECISION_COLUMNS if name in header}
+    decisions: dict[frozenset[str], bool] = {}
+    reviewers: dict[frozenset[str], str] = {}
+    known = set(known_ids)
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = {name: row[i].strip() if i < len(row) else "" for name, i in column.items()}
+        first, second, decision = cells["first_id"], cells["second_id"], cells["decision"].lower()
+        where = f"{path}:{line}"
+        if not decision:
+            continue  # an undecided pair the person has not got to yet
+        if decision not in {"accept", "reject"}:
+            raise InputError(f"{where}: decision {decision!r} must be accept or reject")
+        if not first or not second or first == second:
+            raise InputError(f"{where}: needs two different record IDs in first_id and second_id")
+        for record_id in (first, second):
+            if known and record_id not in known:
+                raise InputError(f"{where}: record {record_id!r} is not in the inputs")
+        pair = frozenset((first, second))
+        accepted = decision == "accept"
+        if decisions.get(pair, accepted) != accepted:
+            raise InputError(f"{where}: {first} and {second} were both accepted and rejected")
+        decisions[pair] = accepted
+        reviewers[pair] = cells.get("reviewer", "") or "person"
+    return PairDecisions(decisions, reviewers)
+
+
+def _merged_ids(result: DedupResult) -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = defaultdict(list)
+    for link in result.links:
+        merged[link.canonical_id].append(link.record_id)
+    return merged
+
+
+def write_deduplicated(result: DedupResult, path: Path) -> int:
+    """One row per surviving record: ID, merged_ids (';'-joined), then the usual fields."""
+    merged = _merged_ids(result)
+    rows = []
+    for record in result.canonical:
+        fields_ = row_of(record)
+        fields_.pop("id")
+        rows.append({"ID": record.id, "merged_ids": ";".join(merged.get(record.id, [])), **fields_})
+    columns = [
+        "ID",
+        "merged_ids",
+        *(name for name in row_of(Record("", Source(""))) if name != "id"),
+    ]
+    return _write_csv(path, columns, rows)
+
+
+def write_undecided(result: DedupResult, path: Path) -> int:
+    """The pairs for a person, in the pair-decisions format with `decision` left empty."""
+    titles = {record.id: record.title for record in result.records}
+    rows = [
+        {
+            "first_id": pair.first_id,
+            "second_id": pair.second_id,
+            "decision": "",
+            "reviewer": "",
+            "note": "",
+            "score": f"{pair.score:.3f}",
+            "detail": pair.detail,
+            "first_title": titles.get(pair.first_id, ""),
+            "second_title": titles.get(pair.second_id, ""),
+        }
+        for pair in result.undecided
+    ]
+    return _write_csv(path, list(UNDECIDED_COLUMNS), rows)
+
+
+def write_log(result: DedupResult, path: Path) -> int:
+    """Every duplicate link with the rule, score and fields that made it; related links too."""
+    rows = [
+        {
+            "record_id": link.record_id,
+            "linked_id": link.canonical_id,
+            "link": "duplicate of",
+            "rule": link.rule,
+            "score": f"{link.score:.3f}",
+            "by": link.by,
+            "detail": link.detail,
+        }
+        for link in result.links
+    ]
+    rows += [
+        {
+            "record_id": related.record_id,
+            "linked_id": related.related_id,
+            "link": f"{related.kind} related to",
+            "rule": "notice title names the article" if related.kind else "",
+            "score": "",
+            "by": "rules",
+            "detail": "",
+        }
+        for related in result.related
+    ]
+    return _write_csv(path, list(LOG_COLUMNS), rows)
+
+
+def _write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> int:
+    try:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({name: neutralise(value) for name, value in row.items()})
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
+    return len(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class DedupRun:
+    """What `dedup_files` read and wrote, for the command to report."""
+
+    result: DedupResult
+    problems: tuple[ImportProblem, ...]
+
+    @property
+    def summary(self) -> str:
+        r = self.result
+        return (
+            f"{len(r.records)} records -> {len(r.canonical)} after removing "
+            f"{len(r.links)} duplicates; {len(r.related)} related notices linked; "
+            f"{len(r.undecided)} pairs left for a person to decide"
+        )
+
+
+def dedup_files(
+    inputs: Sequence[Path],
+    output: Path,
+    *,
+    pair_decisions: Path | None = None,
+    undecided: Path | None = None,
+    log: Path | None = None,
+) -> DedupRun:
+    """Read every input, deduplicate them together and write OUT (and the optional files)."""
+    records: list[Record] = []
+    problems: list[ImportProblem] = []
+    for path in inputs:
+        imported = read_records(path)
+        records += imported.records
+        problems += imported.problems
+    seen: dict[str, str] = {}
+    for record in records:
+        if record.id in seen:
+            raise InputError(
+                f"{record.source.file or record.id}: record ID {record.id!r} appears twice "
+                f"(also in {seen[record.id]}); IDs must be unique across the inputs"
+            )
+        seen[record.id] = record.source.file
+    decided = (
+        read_pair_decisions(pair_decisions, seen.keys())
+        if pair_decisions
+        else PairDecisions({}, {})
+    )
+    result = deduplicate(records, pair_decisions=decided.decisions, reviewers=decided.reviewers)
+    write_deduplicated(result, output)
+    if undecided:
+        write_undecided(result, undecided)
+    if log:
+        write_log(result, log)
+    return DedupRun(result, tuple(problems))

@@ -19,7 +19,15 @@ from review.errors import ReviewError
 __all__ = ["main"]
 
 # Order is the order `review --help` lists them in: the pipeline's order.
-COMMAND_MODULES: tuple[str, ...] = ("search", "convert", "screen", "explain", "decisions", "run")
+COMMAND_MODULES: tuple[str, ...] = (
+    "search",
+    "convert",
+    "dedup",
+    "screen",
+    "explain",
+    "decisions",
+    "run",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
