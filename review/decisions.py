@@ -393,7 +393,12 @@ def _read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
                     f"{path}: line 1: missing column(s) {', '.join(missing)}; "
                     f"expected {', '.join(CSV_COLUMNS)}; nothing was imported."
                 )
-            return [(reader.line_num, row) for row in reader]
+            rows = []
+            ended = reader.line_num  # a quoted cell may span lines: name the row's first
+            for row in reader:
+                rows.append((ended + 1, row))
+                ended = reader.line_num
+            return rows
     except FileNotFoundError:
         raise DecisionError(f"{path}: no such file; check the path.") from None
     except UnicodeDecodeError as exc:

@@ -214,6 +214,8 @@ def test_import_refuses_unknown_ids_and_invalid_values_with_line_numbers(
             ["4", "title-abstract", "exclude", "", "bob", "", ""],  # line 5: no reason
             ["5", "abstract", "include", "", "bob", "", ""],  # line 6: bad stage
             ["5", "title-abstract", "include", "", "bob", "yesterday", ""],  # line 7: bad time
+            ["5", "title-abstract", "include", "", "bob", "", "two\nlines"],  # lines 8-9: fine
+            ["98", "title-abstract", "include", "", "bob", "", ""],  # line 10: unknown ID
         ],
     )
     with pytest.raises(DecisionError) as info:
@@ -224,6 +226,7 @@ def test_import_refuses_unknown_ids_and_invalid_values_with_line_numbers(
     assert "line 5: an exclusion needs a reason code" in message
     assert "line 6: stage 'abstract' is not one of" in message
     assert "line 7: at 'yesterday' is not an ISO 8601 time" in message
+    assert "line 10: unknown record ID '98'" in message
     assert "line 2" not in message
     assert "nothing was imported" in message
     assert "\n" not in message
