@@ -318,7 +318,7 @@ def test_a_run_killed_half_way_resumes_without_refetching(tmp_path: Path) -> Non
 
 def test_two_runs_on_one_cache_at_once_both_finish_intact(tmp_path: Path) -> None:
     corpus = make_corpus(
-        [("many records", spread_hits(1500, 33_000_000, date(2020, 1, 1), date(2021, 1, 1)))]
+        [("many records", spread_hits(800, 33_000_000, date(2020, 1, 1), date(2021, 1, 1)))]
     )
     protocol_file = tmp_path / "twice.toml"
     protocol_file.write_text(KILL_PROTOCOL, encoding="utf-8")
@@ -332,7 +332,7 @@ def test_two_runs_on_one_cache_at_once_both_finish_intact(tmp_path: Path) -> Non
         assert [run.wait(timeout=120) for run in runs] == [0, 0]
     db = sqlite3.connect(cache_dir / CACHE_FILE)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1500
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 800
     assert db.execute("SELECT count(*) FROM search_runs").fetchone()[0] in (1, 2)
     db.close()
 
