@@ -175,6 +175,8 @@ class Imported:
     path: Path
     database: str  # as the protocol names it, or "" when the file names its own
     result: ImportResult
+    exported_on: str = ""  # from the protocol's [[sources]]
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +285,8 @@ def prepare_review(
     found = stages.search(protocol, plan, settings)
     pubmed = pubmed_records(found, stages.read_pubmed)
     imports = [
-        Imported(s.path, s.database, stages.read_file(s.path, s.database)) for s in protocol.sources
+        Imported(s.path, s.database, stages.read_file(s.path, s.database), s.exported_on, s.note)
+        for s in protocol.sources
     ]
     imports += [Imported(path, "", stages.read_file(path, None)) for path in settings.extra_files]
     records = unique_ids([*pubmed.records, *(r for i in imports for r in i.result.records)])
@@ -488,7 +491,9 @@ def write_review_report(
             OtherSource(
                 database=i.database or _database_of(i.result),
                 file=i.path.name,
+                exported_on=i.exported_on,
                 problems=len(i.result.problems),
+                note=i.note,
             )
             for i in review.imports
         ),

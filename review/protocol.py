@@ -8,6 +8,7 @@ one) and what was expected, so a reviewer can fix it without reading Python.
 
 from __future__ import annotations
 
+import datetime
 import re
 import tomllib
 from collections.abc import Mapping
@@ -47,6 +48,7 @@ SEARCH_FIELDS: tuple[SearchField, ...] = (
     "publication_types",
 )
 _DATE = re.compile(r"^\d{4}(/\d{2}(/\d{2})?)?$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -68,6 +70,8 @@ class ImportSource:
 
     path: Path
     database: str
+    exported_on: str = ""  # YYYY-MM-DD the export or collection was made (PRISMA-S item 9)
+    note: str = ""  # how the file was made, for the report's sources section
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,11 +382,27 @@ class _Reader:
             prefix = f"sources[{n}]."
             if not isinstance(item, dict):
                 raise self.fail(f"sources[{n}]", "expected a [[sources]] table.")
-            self.table(item, f"sources[{n}]", {"file", "database"})
+            self.table(item, f"sources[{n}]", {"file", "database", "exported_on", "note"})
             file = Path(self.get(item, "file", str, prefix=prefix))
             resolved = file if file.is_absolute() else self.path.parent / file
-            result.append(ImportSource(resolved, self.get(item, "database", str, prefix=prefix)))
+            result.append(
+                ImportSource(
+                    resolved,
+                    self.get(item, "database", str, prefix=prefix),
+                    self.day(item, "exported_on", prefix=prefix),
+                    self.get(item, "note", str, "", prefix=prefix).strip(),
+                )
+            )
         return tuple(result)
+
+    def day(self, data: Mapping[str, Any], key: str, *, prefix: str = "") -> str:
+        """A calendar day written as a TOML date (2026-11-26) or as that text; "" if absent."""
+        value = data.get(key, "")
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return value.isoformat()
+        if isinstance(value, str) and (not value or _DAY.match(value)):
+            return value
+        raise self.fail(f"{prefix}{key}", f"{value!r} is not a day written YYYY-MM-DD.")
 
     def criteria(self, data: Mapping[str, Any]) -> Criteria:
         self.table(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from review.dedup import DedupResult, DuplicateLink
-from review.errors import CacheError, OfflineMiss
+from review.errors import CacheError, OfflineMiss, ProtocolError
 from review.formats import read_records
 from review.pipeline import (
     DELETED_BY_NLM,
@@ -27,6 +27,7 @@ from review.pipeline import (
     read_pubmed_document,
     run,
     unique_ids,
+    write_review_report,
 )
 from review.protocol import Criteria, Protocol, load_protocol
 from review.records import ImportResult, Record, Source
@@ -52,6 +53,8 @@ query = "mitragynine[tiab]"
 [[sources]]
 file = "rows.csv"
 database = "Other websites"
+exported_on = 2026-11-26
+note = "four kratom-sample rows"
 """
 
 
@@ -361,3 +364,42 @@ def test_a_damaged_manifest_says_how_to_restore_it(protocol: Protocol, tmp_path:
 def test_a_working_cache_keeps_the_mode_asked_for(protocol: Protocol, tmp_path: Path) -> None:
     plan = plan_search(protocol, RunSettings(cache_dir=tmp_path, mode="offline"))
     assert (plan.cache_dir, plan.mode, plan.snapshot) == (tmp_path, "offline", None)
+
+
+def test_the_report_names_each_source_with_its_date_and_note(
+    protocol: Protocol, articles: dict[str, bytes], tmp_path: Path
+) -> None:
+    log = [entry("first", ["33342583"]), entry("second", ["33847897"])]
+    real = dataclasses.replace(stages(articles, log), write_report=write_review_report)
+    run_settings = dataclasses.replace(
+        settings(tmp_path), out_dir=tmp_path / "out", generated_at="2026-11-26T13:00:00+00:00"
+    )
+    result = run(protocol, run_settings, real)
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["other_sources"] == [
+        {
+            "database": "Other websites",
+            "file": "rows.csv",
+            "records": 4,
+            "exported_on": "2026-11-26",
+            "problems": 0,
+            "note": "four kratom-sample rows",
+        }
+    ]
+    assert report["generated_at"] == "2026-11-26T13:00:00+00:00"
+    assert report["snapshot"] is None  # searched "live" (here: by the fake search stage)
+    assert tmp_path / "out" / "report.html" in result.files
+
+
+@pytest.mark.parametrize("written", ['"2026-11-26"', "2026-11-26"])
+def test_a_source_date_may_be_a_toml_date_or_text(tmp_path: Path, written: str) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text(PROTOCOL_TOML.replace("2026-11-26", written), encoding="utf-8")
+    assert load_protocol(path).sources[0].exported_on == "2026-11-26"
+
+
+def test_a_source_date_that_is_not_a_day_names_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text(PROTOCOL_TOML.replace("2026-11-26", '"26/11/2026"'), encoding="utf-8")
+    with pytest.raises(ProtocolError, match=r"p.toml:\d+: sources\[0\].exported_on: '26/11/2026'"):
+        load_protocol(path)
