@@ -165,8 +165,11 @@ def _run_one(
         _check_offline_articles(cache, entry)
         return entry
     assert client is not None
+    # A cached re-run does not ask again for PMIDs PubMed already failed to return twice;
+    # --refresh does.
     skip = set(entry.unavailable) if mode == "cached" else set()
-    unavailable = fetch_articles(client, cache, entry, skip=skip, progress=progress)
+    missing = skip | set(fetch_articles(client, cache, entry, skip=skip, progress=progress))
+    unavailable = tuple(p for p in entry.pmids if p in missing)
     if unavailable != entry.unavailable:
         entry = replace(entry, unavailable=unavailable)
         cache.update_search_run(run_id, _entry_to_json(replace(entry, replayed=False)))

@@ -226,6 +226,13 @@ def test_pmids_efetch_does_not_return_are_asked_twice_then_reported(
     assert entries[0].retrieved == 40  # esearch found them; the log says which lack a record
     replay = _run((cbt,), tmp_path, None, mode="offline")  # and offline accepts that
     assert replay[0].unavailable == entries[0].unavailable
+    server.requests.clear()
+    cached = _run((cbt,), tmp_path, make_client(server, batch_size=15))
+    assert server.requests == []  # a cached re-run does not ask a third time
+    assert cached[0].unavailable == entries[0].unavailable
+    refreshed = _run((cbt,), tmp_path, make_client(server, batch_size=15), mode="refresh")
+    assert sorted(server.fetched_ids()) == sorted(gone * 2)  # --refresh does, twice
+    assert refreshed[0].unavailable == entries[0].unavailable
     with Cache.open(tmp_path) as cache:
         text = b"".join(iter_article_set(cache, entries[0].pmids))
     assert len(etree.fromstring(text)) == 38
