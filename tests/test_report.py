@@ -239,12 +239,17 @@ def test_snapshot_is_stated_at_the_top_of_every_report(written: Path) -> None:
     header = page.xpath("//header")[0].text_content()
     assert snapshot in header
     assert json.loads((written / "report.json").read_text(encoding="utf-8"))["snapshot"] == snapshot
+    for drawing in ("prisma.svg", "records-per-year.svg"):
+        root = ET.fromstring((written / drawing).read_text(encoding="utf-8"))
+        note = " ".join(t.text or "" for t in root.iter(f"{SVG}text") if t.get("class"))
+        assert note == f"Searches from a stored snapshot: {snapshot}", drawing
 
 
 def test_a_live_run_says_so_instead(tmp_path: Path) -> None:
     write_report(example_input(snapshot=None), tmp_path)
     assert "Searches run against PubMed" in (tmp_path / "report.md").read_text(encoding="utf-8")
     assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["snapshot"] is None
+    assert "snapshot" not in (tmp_path / "prisma.svg").read_text(encoding="utf-8")
 
 
 def test_json_prisma_numbers_match_the_flow(report: Report) -> None:

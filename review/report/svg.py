@@ -56,7 +56,7 @@ def text_width(text: str, size: float = FONT_SIZE, bold: bool = False) -> float:
     return units * size / 1000 * (1.08 if bold else 1.0)
 
 
-def _wrap(text: str, width: float, bold: bool = False) -> list[str]:
+def _wrap(text: str, width: float, bold: bool = False, size: float = FONT_SIZE) -> list[str]:
     """Words in lines no wider than `width`; "(n = 12)" is never split."""
     words = text.split()
     if len(words) >= 3 and words[-3] == "(n" and words[-2] == "=":
@@ -65,7 +65,7 @@ def _wrap(text: str, width: float, bold: bool = False) -> list[str]:
     current = ""
     for word in words:
         candidate = f"{current} {word}".strip()
-        if current and text_width(candidate, bold=bold) > width:
+        if current and text_width(candidate, size, bold) > width:
             lines.append(current)
             current = word
         else:
@@ -297,7 +297,8 @@ def prisma_svg(report: Report, link_prefix: str | None = "#box-") -> str:
         label = _text(svg, cx, cy, phase, bold=True, anchor="middle")
         label.set("transform", f"rotate(-90 {_n(cx)} {_n(cy)})")
 
-    height = y - ROW_GAP + MARGIN
+    y = _snapshot_note(svg, report, left_x, y - ROW_GAP + 8, width - left_x - MARGIN)
+    height = y + MARGIN
     svg.set("height", _n(height))
     svg.set("viewBox", f"0 0 {_n(width)} {_n(height)}")
     return _serialise(svg)
@@ -356,8 +357,7 @@ def year_chart_svg(report: Report) -> str:
     every = next(k for k in (1, 2, 5, 10, 20, 50, 100) if k * slot >= 13)
     plot_h, left, legend_h, bottom_h = 220.0, 52.0, 44.0, 46.0
     width = max(left + (len(bars) + 1) * slot + MARGIN, 560.0)
-    height = MARGIN + legend_h + plot_h + bottom_h
-    svg = _svg_root(width, height, "Screened records per publication year, by decision")
+    svg = _svg_root(width, 0, "Screened records per publication year, by decision")
     base = MARGIN + legend_h + plot_h
 
     legend_x, legend_y = left, float(MARGIN)
@@ -392,6 +392,10 @@ def year_chart_svg(report: Report) -> str:
     ET.SubElement(
         svg, "line", x1=_n(left), x2=_n(width - MARGIN), y1=_n(base), y2=_n(base), stroke="#333"
     )
+    bottom = _snapshot_note(svg, report, MARGIN, base + bottom_h - 6, width - 2 * MARGIN)
+    height = bottom + MARGIN
+    svg.set("height", _n(height))
+    svg.set("viewBox", f"0 0 {_n(width)} {_n(height)}")
     return _serialise(svg)
 
 
@@ -409,6 +413,16 @@ def _bar(svg: ET.Element, bar: YearBar, x: float, width: float, base: float, sca
             attrib={"data-year": label, "data-status": status, "data-count": str(count)},
         )  # fmt: skip
         ET.SubElement(rect, "title").text = f"{label}: {count} {dict(STATUSES)[status].lower()}"
+
+
+def _snapshot_note(svg: ET.Element, report: Report, x: float, y: float, width: float) -> float:
+    """Say under a drawing that its searches came from a snapshot; returns the new bottom."""
+    if not report.snapshot:
+        return y
+    for line in _wrap(f"Searches from a stored snapshot: {report.snapshot}", width, size=11):
+        y += 14
+        _text(svg, x, y, line, size=11).set("class", "snapshot-note")
+    return y
 
 
 def _tick_step(peak: int) -> int:

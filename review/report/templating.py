@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -41,9 +40,8 @@ def plural(count: int, one: str, many: str = "") -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
-@cache
 def environment(html: bool) -> Environment:
-    """One environment per kind; templates are read once per process."""
+    """A fresh environment (no state shared between reports): HTML autoescaped, or Markdown."""
     env = Environment(
         loader=PackageLoader("review.report", "templates"),
         autoescape=select_autoescape(default=True) if html else False,
