@@ -32,12 +32,12 @@ import io
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from review.dedup import DedupResult
+from review.dedup import DedupResult, PairDecisions
 from review.entrez import EutilsSettings
 from review.errors import CacheError, InputError, OfflineMiss
 from review.prisma import Removal
@@ -51,6 +51,7 @@ __all__ = [
     "DELETED_BY_NLM",
     "EXAMPLE_DIR",
     "SNAPSHOT_MANIFEST",
+    "UNDECIDED_PAIRS",
     "Imported",
     "PreparedReview",
     "RunResult",
@@ -61,6 +62,7 @@ __all__ = [
     "Stages",
     "default_stages",
     "holds_every_search",
+    "pair_decisions_path",
     "plan_search",
     "prepare_review",
     "pubmed_article_set",
@@ -70,6 +72,7 @@ __all__ = [
     "run",
     "search_pubmed",
     "stored_human_decisions",
+    "stored_pair_decisions",
     "unique_ids",
     "write_review_report",
 ]
@@ -79,6 +82,7 @@ EXAMPLE_DIR = DEFAULT_CACHE_DIR / "example"
 # The file that makes a cache folder a bundled snapshot rather than a working cache.
 SNAPSHOT_MANIFEST = "snapshot.json"
 DELETED_BY_NLM = "Deleted from PubMed by NLM"
+UNDECIDED_PAIRS = "undecided-pairs.csv"  # written beside the report when there are any
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,7 @@ class RunSettings:
     example_dir: Path = EXAMPLE_DIR
     eutils: EutilsSettings = field(default_factory=EutilsSettings)
     out_dir: Path | None = None  # default reports/<protocol name>/
+    pair_decisions: Path | None = None  # default <protocol dir>/<name>.pair-decisions.csv
     extra_files: tuple[Path, ...] = ()
     progress: ProgressCallback | None = None
     generated_at: str = ""
@@ -147,7 +152,8 @@ class SearchOutput:
 SearchStage = Callable[[Protocol, SearchPlan, RunSettings], SearchOutput]
 ReadPubmed = Callable[[bytes, str], ImportResult]  # (PubmedArticleSet document, search name)
 ReadFile = Callable[[Path, "str | None"], ImportResult]
-Deduplicate = Callable[[Sequence[Record]], DedupResult]
+Deduplicate = Callable[[Sequence[Record], PairDecisions], DedupResult]
+PairDecisionsReader = Callable[[Protocol, RunSettings, Collection[str]], PairDecisions]
 ScreenRules = Callable[[Sequence[Record], Criteria], tuple[Decision, ...]]
 HumanDecisions = Callable[[Protocol], tuple[Decision, ...]]
 Combine = Callable[[Iterable[Decision], Iterable[Decision]], tuple[Decision, ...]]
@@ -161,6 +167,7 @@ class Stages:
     search: SearchStage
     read_pubmed: ReadPubmed
     read_file: ReadFile
+    pair_decisions: PairDecisionsReader
     deduplicate: Deduplicate
     screen: ScreenRules
     human_decisions: HumanDecisions
@@ -292,7 +299,9 @@ def prepare_review(
     records = unique_ids([*pubmed.records, *(r for i in imports for r in i.result.records)])
     problems = (*pubmed.problems, *(p for i in imports for p in i.result.problems))
 
-    dedup = stages.deduplicate(records)
+    dedup = stages.deduplicate(
+        records, stages.pair_decisions(protocol, settings, {r.id for r in records})
+    )
     deleted = {pmid for i in imports for pmid in i.result.deleted_pmids}
     removals = tuple(Removal(r.id, DELETED_BY_NLM) for r in dedup.canonical if r.pmid in deleted)
     removed = {r.record_id for r in removals}
@@ -403,7 +412,10 @@ def default_stages() -> Stages:
         search=search_pubmed,
         read_pubmed=read_pubmed_document,
         read_file=lambda path, database: read_records(path, database=database),
-        deduplicate=lambda records: deduplicate(records),
+        pair_decisions=stored_pair_decisions,
+        deduplicate=lambda records, people: deduplicate(
+            records, pair_decisions=people.decisions, reviewers=people.reviewers
+        ),
         screen=lambda records, criteria: screen_records(records, criteria),
         human_decisions=stored_human_decisions,
         combine=effective_decisions,
@@ -460,6 +472,23 @@ def read_pubmed_document(document: bytes, search: str) -> ImportResult:
     return ImportResult(tuple(records), tuple(problems))
 
 
+def pair_decisions_path(protocol: Protocol) -> Path:
+    """Where a person's duplicate-pair decisions live: beside the protocol, like screening's."""
+    return protocol.path.parent / f"{protocol.name}.pair-decisions.csv"
+
+
+def stored_pair_decisions(
+    protocol: Protocol, settings: RunSettings, known_ids: Collection[str]
+) -> PairDecisions:
+    """The pairs a person accepted or rejected; none when nobody has decided any yet."""
+    from review.dedup import read_pair_decisions
+
+    path = settings.pair_decisions or pair_decisions_path(protocol)
+    if settings.pair_decisions is None and not path.is_file():
+        return PairDecisions({}, {})
+    return read_pair_decisions(path, known_ids)
+
+
 def stored_human_decisions(protocol: Protocol) -> tuple[Decision, ...]:
     """People's final decisions, or none when nobody has screened this review yet."""
     from review.decisions import DecisionStore, decisions_path
@@ -476,6 +505,7 @@ def write_review_report(
 ) -> tuple[Path, ...]:
     """Hand everything the report counts to the report writers."""
     from review import __version__
+    from review.dedup import write_undecided
     from review.report import write_report
     from review.report.model import OtherSource, ReportInput
 
@@ -500,7 +530,14 @@ def write_review_report(
         removals=review.removals,
         snapshot=review.plan.provenance if review.plan.snapshot is not None else None,
     )
-    return tuple(write_report(report_input, out_dir))
+    files = write_report(report_input, out_dir)
+    if not review.dedup.undecided:
+        return tuple(files)
+    # Pairs too close to call, as a CSV a person fills in and saves as the protocol's
+    # pair-decisions file; the next run applies it.
+    undecided = out_dir / UNDECIDED_PAIRS
+    write_undecided(review.dedup, undecided)
+    return (*files, undecided)
 
 
 def _database_of(result: ImportResult) -> str:

@@ -10,22 +10,25 @@ from pathlib import Path
 
 import pytest
 
-from review.dedup import DedupResult, DuplicateLink
-from review.errors import CacheError, OfflineMiss, ProtocolError
+from review.dedup import CandidatePair, DedupResult, DuplicateLink, PairDecisions, deduplicate
+from review.errors import CacheError, InputError, OfflineMiss, ProtocolError
 from review.formats import read_records
 from review.pipeline import (
     DELETED_BY_NLM,
     SNAPSHOT_MANIFEST,
+    UNDECIDED_PAIRS,
     PreparedReview,
     RunSettings,
     SearchOutput,
     SearchPlan,
     Stages,
+    pair_decisions_path,
     plan_search,
     prepare_review,
     pubmed_article_set,
     read_pubmed_document,
     run,
+    stored_pair_decisions,
     unique_ids,
     write_review_report,
 )
@@ -104,11 +107,11 @@ def fake_search(log: Sequence[SearchLogEntry], articles: dict[str, bytes]) -> ob
     return search
 
 
-def no_duplicates(records: Sequence[Record]) -> DedupResult:
+def no_duplicates(records: Sequence[Record], people: PairDecisions) -> DedupResult:
     return DedupResult(tuple(records), tuple(records), ())
 
 
-def doi_duplicates(records: Sequence[Record]) -> DedupResult:
+def doi_duplicates(records: Sequence[Record], people: PairDecisions) -> DedupResult:
     """Link records sharing a DOI (case-insensitive) to the first one: enough to test joins."""
     first: dict[str, str] = {}
     links = []
@@ -146,6 +149,7 @@ def stages(
         search=fake_search(log, articles),  # type: ignore[arg-type]
         read_pubmed=read_pubmed_document,
         read_file=read_file or (lambda path, db: read_records(path, database=db)),  # type: ignore[arg-type]
+        pair_decisions=stored_pair_decisions,
         deduplicate=dedup,  # type: ignore[arg-type]
         screen=include_all,
         human_decisions=lambda protocol: tuple(people),
@@ -403,3 +407,49 @@ def test_a_source_date_that_is_not_a_day_names_the_key(tmp_path: Path) -> None:
     path.write_text(PROTOCOL_TOML.replace("2026-11-26", '"26/11/2026"'), encoding="utf-8")
     with pytest.raises(ProtocolError, match=r"p.toml:\d+: sources\[0\].exported_on: '26/11/2026'"):
         load_protocol(path)
+
+
+def real_dedup(records: Sequence[Record], people: PairDecisions) -> DedupResult:
+    return deduplicate(records, pair_decisions=people.decisions, reviewers=people.reviewers)
+
+
+def test_a_person_can_keep_apart_what_the_rules_would_merge(
+    protocol: Protocol, articles: dict[str, bytes], tmp_path: Path
+) -> None:
+    log = [entry("first", [])]
+    merged = prepare_review(protocol, settings(tmp_path), stages(articles, log, dedup=real_dedup))
+    assert [(x.record_id, x.canonical_id) for x in merged.dedup.links] == [("ks0003", "ks0002")]
+
+    pair_decisions_path(protocol).write_text(
+        "first_id,second_id,decision,reviewer,note\nks0002,ks0003,reject,ana,\n", encoding="utf-8"
+    )
+    apart = prepare_review(protocol, settings(tmp_path), stages(articles, log, dedup=real_dedup))
+    assert apart.dedup.links == ()
+    assert {"ks0002", "ks0003"} <= {d.record_id for d in apart.decisions}
+
+
+def test_a_pair_decisions_file_asked_for_must_exist(
+    protocol: Protocol, articles: dict[str, bytes], tmp_path: Path
+) -> None:
+    missing = dataclasses.replace(settings(tmp_path), pair_decisions=tmp_path / "nope.csv")
+    with pytest.raises(InputError, match=r"nope\.csv"):
+        prepare_review(protocol, missing, stages(articles, [entry("first", [])]))
+
+
+def test_pairs_too_close_to_call_are_written_for_a_person(
+    protocol: Protocol, articles: dict[str, bytes], tmp_path: Path
+) -> None:
+    def undecided(records: Sequence[Record], people: PairDecisions) -> DedupResult:
+        pair = CandidatePair("ks0002", "ks0013", 0.9, "close but not certain")
+        return DedupResult(tuple(records), tuple(records), (), undecided=(pair,))
+
+    log = [entry("first", ["33342583"]), entry("second", [])]
+    real = dataclasses.replace(
+        stages(articles, log, dedup=undecided), write_report=write_review_report
+    )
+    out = tmp_path / "out"
+    result = run(protocol, dataclasses.replace(settings(tmp_path), out_dir=out), real)
+    assert result.files[-1] == out / UNDECIDED_PAIRS
+    lines = (out / UNDECIDED_PAIRS).read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("first_id,second_id,decision,reviewer,note")
+    assert lines[1].startswith("ks0002,ks0013,,")

@@ -87,6 +87,8 @@ def test_the_main_command_gives_the_full_report_offline(
     out = clone / "reports" / "kratom"
     for name in REPORT_FILES:
         assert (out / name).is_file(), name
+    # Pairs too close to call wait for a person beside the report.
+    assert (out / "undecided-pairs.csv").read_text(encoding="utf-8").startswith("first_id,")
     # The report counts what the pipeline found, box by box.
     prisma = json.loads((out / "report.json").read_text(encoding="utf-8"))["prisma"]
     review = prepare_review(load_protocol("queries/kratom.toml"), RunSettings())

@@ -16,7 +16,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from review.entrez import DEFAULT_BASE_URL, EutilsSettings
 from review.errors import RetriesExhausted
-from review.pipeline import RunResult, RunSettings, read_snapshot, run
+from review.pipeline import (
+    UNDECIDED_PAIRS,
+    RunResult,
+    RunSettings,
+    pair_decisions_path,
+    read_snapshot,
+    run,
+)
 from review.protocol import Protocol, load_protocol
 from review.search import Mode, ProgressCallback
 
@@ -69,6 +76,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--out", type=Path, metavar="DIR", help="report folder (default reports/<name>/)"
     )
+    parser.add_argument(
+        "--pair-decisions",
+        type=Path,
+        metavar="CSV",
+        help="a person's accept/reject decisions on duplicate pairs "
+        "(default <protocol dir>/<name>.pair-decisions.csv when it exists)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     parser.set_defaults(handler=handle)
 
@@ -89,6 +103,7 @@ def handle(options: argparse.Namespace) -> int:
             eutils=eutils,
             out_dir=options.out,
             extra_files=tuple(options.files),
+            pair_decisions=options.pair_decisions,
             progress=progress,
         )
         try:
@@ -124,6 +139,13 @@ def _warn(result: RunResult) -> None:
     for problem in review.problems:
         where = f"{problem.file}:{problem.position}" if problem.file else f"#{problem.position}"
         print(f"Warning: {where}: {problem.message} (left out)", file=sys.stderr)
+    if review.dedup.undecided:
+        print(
+            f"Note: {len(review.dedup.undecided)} pair(s) of records may be duplicates; "
+            f"decide them in {result.out_dir / UNDECIDED_PAIRS} (accept or reject) and save it "
+            f"as {pair_decisions_path(review.protocol)} for the next run.",
+            file=sys.stderr,
+        )
     if review.orphan_decisions:
         print(
             f"Warning: {len(review.orphan_decisions)} screening decision(s) name records "
