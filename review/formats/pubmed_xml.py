@@ -260,10 +260,11 @@ def _text(element: etree._Element | None) -> str:
     return squeeze(text) if text else ""
 
 
-def _leaf(element: etree._Element) -> str:
-    """The text of an element that holds no markup (a name, a number, a code)."""
-    text = element.text
-    return squeeze(text) if text else ""
+def _leaf(element: etree._Element | None) -> str:
+    """The text of an element that holds no markup and is never wrapped: a name, a number."""
+    if element is None:
+        return ""
+    return (element.text or "").strip(XML_SPACE)
 
 
 def _children(element: etree._Element | None) -> dict[str, etree._Element]:
@@ -273,21 +274,23 @@ def _children(element: etree._Element | None) -> dict[str, etree._Element]:
     return {child.tag: child for child in element}
 
 
-def _intern(text: str) -> str:
-    # Journals, languages, MeSH terms and types repeat across records: share one copy.
-    return sys.intern(text)
+# Journals, languages, MeSH terms and types repeat across records: share one copy.
+_intern = sys.intern
 
 
 # --- PubmedArticle ---------------------------------------------------------------
 
 
 def _article(element: etree._Element, source: Source) -> Record:
-    citation = element.find("MedlineCitation")
-    pmid = _text(citation.find("PMID")) if citation is not None else ""
+    citation = data = None
+    for part in element:
+        if part.tag == "MedlineCitation":
+            citation = part
+        elif part.tag == "PubmedData":
+            data = part
     if citation is None:
         raise MalformedRecord("PubmedArticle has no MedlineCitation; record skipped")
-    if not pmid:
-        raise MalformedRecord("PubmedArticle has no PMID; record skipped")
+    pmid = ""
     article = None
     mesh: tuple[MeshHeading, ...] = ()
     keywords: list[str] = []
@@ -295,7 +298,9 @@ def _article(element: etree._Element, source: Source) -> Record:
     journal_ta = ""
     for child in citation:
         tag = child.tag
-        if tag == "Article":
+        if tag == "PMID":
+            pmid = pmid or _leaf(child)
+        elif tag == "Article":
             article = child
         elif tag == "MeshHeadingList":
             mesh = _mesh(child)
@@ -304,13 +309,15 @@ def _article(element: etree._Element, source: Source) -> Record:
         elif tag == "CommentsCorrectionsList":
             relations = _relations(child)
         elif tag == "MedlineJournalInfo":
-            journal_ta = _text(child.find("MedlineTA"))
+            journal_ta = _leaf(child.find("MedlineTA"))
+    if not pmid:
+        raise MalformedRecord("PubmedArticle has no PMID; record skipped")
     if article is None:
         raise MalformedRecord(f"PMID {pmid}: PubmedArticle has no Article; record skipped", pmid)
 
     fields = _ArticleFields()
     fields.read(article)
-    doi, pmcid = _article_ids(element.find("PubmedData"))
+    doi, pmcid = _article_ids(data)
     return Record(
         id=pmid,
         source=source,
@@ -369,9 +376,9 @@ class _ArticleFields:
                 self.vernacular_title = _text(child)
             elif tag == "Pagination":
                 parts = _children(child)
-                self.pages = _text(parts.get("MedlinePgn"))
-                start_page = _text(parts.get("StartPage"))
-                end_page = _text(parts.get("EndPage"))
+                self.pages = _leaf(parts.get("MedlinePgn"))
+                start_page = _leaf(parts.get("StartPage"))
+                end_page = _leaf(parts.get("EndPage"))
             elif tag == "ELocationID":
                 if not self.elocation_doi and child.get("EIdType") == "doi":
                     self.elocation_doi = normalise_doi(_text(child))
@@ -381,7 +388,7 @@ class _ArticleFields:
                 if child.get("Type", "authors") == "authors":
                     self.authors = _authors(child)
             elif tag == "Language":
-                languages.append(_intern(_text(child)))
+                languages.append(_intern(_leaf(child)))
             elif tag == "PublicationTypeList":
                 self.publication_types = tuple(_intern(_text(kind)) for kind in child)
         if not self.pages and start_page:
@@ -399,11 +406,11 @@ class _ArticleFields:
             elif tag == "ISOAbbreviation":
                 self.journal_abbrev = _intern(_text(child))
             elif tag == "ISSN":
-                issns.append(("issn", _text(child)))
+                issns.append(("issn", _leaf(child)))
             elif tag == "JournalIssue":
                 parts = _children(child)
-                self.volume = _text(parts.get("Volume"))
-                self.issue = _text(parts.get("Issue"))
+                self.volume = _leaf(parts.get("Volume"))
+                self.issue = _leaf(parts.get("Issue"))
                 self.pub_date, self.year = _pub_date(parts.get("PubDate"))
         self.extra = tuple(issns)
 
@@ -417,9 +424,11 @@ def _pub_date(element: etree._Element | None) -> tuple[str, int | None]:
     if medline_date is not None:
         written = _text(medline_date)
         return written, pub_date_year(written)
-    pieces = [_text(parts.get(name)) for name in ("Year", "Season", "Month", "Day")]
+    pieces = [_leaf(parts.get(name)) for name in ("Year", "Season", "Month", "Day")]
     written = " ".join(piece for piece in pieces if piece)
-    return written, pub_date_year(pieces[0])
+    year = pieces[0]
+    plain = len(year) == 4 and year.isascii() and year.isdigit()
+    return written, int(year) if plain else pub_date_year(year)
 
 
 def _abstract(element: etree._Element) -> tuple[AbstractSection, ...]:
@@ -447,11 +456,11 @@ def _authors(element: etree._Element) -> tuple[Author, ...]:
             family = given = initials = collective = orcid = ""
             valid = part.get("ValidYN") != "N"
         elif tag == "LastName":
-            family = _leaf(part)
+            family = (part.text or "").strip(XML_SPACE)
         elif tag == "ForeName":
-            given = _leaf(part)
+            given = (part.text or "").strip(XML_SPACE)
         elif tag == "Initials":
-            initials = _leaf(part)
+            initials = (part.text or "").strip(XML_SPACE)
         elif tag == "CollectiveName":
             collective = _text(part)
         elif tag == "Identifier" and not orcid and part.get("Source") == "ORCID":
@@ -490,7 +499,7 @@ def _relations(element: etree._Element) -> tuple[Relation, ...]:
             continue
         parts = _children(link)
         relations.append(
-            Relation(_intern(kind), _text(parts.get("PMID")), _text(parts.get("RefSource")))
+            Relation(_intern(kind), _leaf(parts.get("PMID")), _text(parts.get("RefSource")))
         )
     return tuple(relations)
 
@@ -498,15 +507,15 @@ def _relations(element: etree._Element) -> tuple[Relation, ...]:
 def _article_ids(element: etree._Element | None) -> tuple[str, str]:
     """DOI and PMCID from the record's own ArticleIdList (not from its ReferenceList)."""
     doi = pmcid = ""
-    id_list = element.find("ArticleIdList") if element is not None else None
-    if id_list is None:
+    if element is None:
         return doi, pmcid
-    for article_id in id_list:
-        kind = article_id.get("IdType")
-        if kind == "doi" and not doi:
-            doi = normalise_doi(_text(article_id))
-        elif kind == "pmc" and not pmcid:
-            pmcid = normalise_pmcid(_text(article_id))
+    for id_list in element.iterchildren("ArticleIdList"):
+        for article_id in id_list:
+            kind = article_id.get("IdType")
+            if kind == "doi" and not doi:
+                doi = normalise_doi(_leaf(article_id))
+            elif kind == "pmc" and not pmcid:
+                pmcid = normalise_pmcid(_leaf(article_id))
     return doi, pmcid
 
 
