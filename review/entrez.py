@@ -13,6 +13,10 @@ Layers, each testable on its own:
 * `collect_pmids` retrieves every PMID of a search past esearch's 9,999-record window,
   splitting by date and, for a single day over the window, by PMID range.
 
+The history server (usehistory/WebEnv) is not used: efetch asks for explicit PMID batches
+(POST when long), so every request stands alone and can be retried, skipped because the
+cache holds it, or resumed after a kill; a WebEnv expires ("Unable to obtain query #1").
+
 api_key and email are sent to NCBI but never appear in `EutilsRequest.cache_key`,
 in `public_params`, in a repr or in an error message, so nothing downstream can store them.
 """

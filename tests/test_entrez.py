@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -490,3 +491,21 @@ def test_date_split_covers_the_range_newest_first(start: date, days: int, count:
 )
 def test_protocol_dates_cover_whole_periods(text: str, end: bool, expected: date) -> None:
     assert entrez._parse_date(text, end=end) == expected
+
+
+@given(st.binary(max_size=400), st.sampled_from([200, 200, 200, 302, 404, 429, 500]))
+def test_any_answer_is_good_retried_or_a_query_error(body: bytes, status: int) -> None:
+    for utility in ("esearch", "efetch"):
+        with contextlib.suppress(TransientFailure, QueryError):  # anything else fails
+            classify_response(utility, status, {}, body)
+
+
+@given(st.text(max_size=60), st.sampled_from(["eSearchResult", "eFetchResult", "ERROR"]))
+def test_any_error_document_is_retried_or_a_query_error(message: str, root: str) -> None:
+    from xml.sax.saxutils import escape
+
+    body = f"<{root}><ERROR>{escape(message)}</ERROR></{root}>".encode()
+    if root == "ERROR":
+        body = f"<ERROR>{escape(message)}</ERROR>".encode()
+    with pytest.raises((TransientFailure, QueryError)):
+        classify_response("esearch", 200, {}, body)

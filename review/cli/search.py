@@ -76,6 +76,10 @@ def run(options: argparse.Namespace) -> int:
         batch_size=options.batch_size,
     )
     mode: Mode = "offline" if options.offline else "refresh" if options.refresh else "cached"
+    if mode != "offline" and not settings.email and not options.quiet:
+        print(
+            "Note: NCBI asks for an email address: give --email or set NCBI_EMAIL.", file=sys.stderr
+        )
     with _progress(quiet=options.quiet) as progress:
         entries = search_protocol(
             protocol,
