@@ -16,6 +16,8 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from report_example import example_input
 
 from review.errors import InputError, ReportError
@@ -27,6 +29,7 @@ from review.report.json_report import report_data, report_json
 from review.report.markdown import report_markdown
 from review.report.model import STATUSES, Report, statuses
 from review.report.svg import _wrap, prisma_svg, text_width
+from review.report.templating import environment
 from review.screen import Decision
 
 GOLDEN = Path(__file__).parent / "fixtures" / "report"
@@ -366,3 +369,40 @@ def test_every_link_inside_the_html_has_a_target(written: Path) -> None:
     internal = {href[1:] for href in page.xpath("//@href") if href.startswith("#")}
     assert internal, "the report should link within itself"
     assert internal <= ids, sorted(internal - ids)
+
+
+# Compiling the templates once keeps each example to a few milliseconds.
+HTML = environment(html=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    title=st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), max_size=60),
+    database=st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12
+    ),
+)
+def test_any_title_or_database_name_is_shown_as_text(title: str, database: str) -> None:
+    report_input = example_input()
+    dedup = report_input.dedup
+
+    def change(records: tuple[Record, ...]) -> tuple[Record, ...]:
+        return tuple(
+            dataclasses.replace(
+                r, title=title, source=dataclasses.replace(r.source, database=database)
+            )
+            if r.id == "1002"
+            else r
+            for r in records
+        )
+
+    dedup = dataclasses.replace(
+        dedup, records=change(dedup.records), canonical=change(dedup.canonical)
+    )
+    report = build_report(dataclasses.replace(report_input, dedup=dedup))
+    page = lxml.html.fromstring(report_html(report, env=HTML))
+    assert not page.xpath("//script")
+    titles = [td.text_content() for td in page.xpath("//tr[@class='included-study']/td[3]")]
+    assert " ".join(title.split()) in [" ".join(t.split()) for t in titles]
+    ET.fromstring(prisma_svg(report))  # still well-formed XML
+    json.loads(report_json(report))

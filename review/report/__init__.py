@@ -37,6 +37,7 @@ from review.report.reading_list import (
     reading_list_record_ids,
 )
 from review.report.svg import prisma_svg, year_chart_svg
+from review.report.templating import environment
 
 __all__ = [
     "OtherSource",
@@ -67,14 +68,16 @@ def write_report(report_input: ReportInput, out_dir: Path) -> tuple[Path, ...]:
         *export_names,
     ]
     reading_exports = [name for name in export_names if name.startswith("reading-list.")]
+    # One environment per kind for the whole report: each template compiles once.
+    html, markdown = environment(html=True), environment(html=False)
     texts = {
-        "report.html": report_html(report, files),
-        "report.md": report_markdown(report, files),
+        "report.html": report_html(report, files, html),
+        "report.md": report_markdown(report, files, markdown),
         "report.json": report_json(report, files),
         "prisma.svg": prisma_svg(report, link_prefix="report.html#box-"),
         "records-per-year.svg": year_chart_svg(report),
-        "reading-list.html": reading_list_html(report, reading_exports),
-        "reading-list.md": reading_list_markdown(report, reading_exports),
+        "reading-list.html": reading_list_html(report, reading_exports, html),
+        "reading-list.md": reading_list_markdown(report, reading_exports, markdown),
     }
     _write_all(out_dir, texts, exports)
     return tuple(out_dir / name for name in files)

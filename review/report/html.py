@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from jinja2 import Environment
 from markupsafe import Markup
 
 from review.report.model import Report
@@ -13,9 +14,9 @@ from review.report.templating import environment
 __all__ = ["report_html"]
 
 
-def report_html(report: Report, files: Sequence[str] = ()) -> str:
+def report_html(report: Report, files: Sequence[str] = (), env: Environment | None = None) -> str:
     """The HTML report; its flow diagram links each number to the records behind it."""
-    env = environment(html=True)
+    env = env or environment(html=True)
     # A record appears in several lists; render its citation once (the macro
     # escapes it) rather than once per list, which triples the time on big reviews.
     cite = env.get_template("macros.html.j2").module.cite  # type: ignore[attr-defined]

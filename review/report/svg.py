@@ -12,6 +12,7 @@ Every line that shows a count carries `data-box` (the box's key) and
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,6 +48,8 @@ _WIDTHS = dict(
         strict=True,
     )
 )  # fmt: skip
+# Characters XML 1.0 forbids; ElementTree would write them and break the file.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _WIDE = 1000  # anything outside ASCII: assume a full em rather than overflow the box
 
 
@@ -463,7 +466,7 @@ def _text(
         element.set("text-anchor", anchor)
     if size != FONT_SIZE:
         element.set("font-size", str(size))
-    element.text = words
+    element.text = _XML_INVALID.sub("", words)
     return element
 
 
