@@ -462,8 +462,20 @@ class EutilsClient:
         ) as exc:
             raise TransientFailure(f"a connection error ({type(exc).__name__})") from None
         headers = dict(response.headers)
-        root = classify_response(request.utility, response.status_code, headers, body)
+        try:
+            root = classify_response(request.utility, response.status_code, headers, body)
+        except QueryError as exc:
+            # NCBI echoes a rejected key in its error body; the message must not show it.
+            raise QueryError(self._redact(str(exc))) from None
+        except TransientFailure as failure:
+            raise TransientFailure(self._redact(failure.reason), failure.retry_after) from None
         return _Answer(root, body, _answer_time(headers))
+
+    def _redact(self, text: str) -> str:
+        for secret in (self.settings.api_key, self.settings.email):
+            if secret:
+                text = text.replace(secret, "***")
+        return text
 
     def esearch(
         self,

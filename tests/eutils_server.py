@@ -73,6 +73,7 @@ FAULTS = (
     "400",
     "invalid",
     "field_not_found",
+    "bad_key",
 )
 # Not a fault: answers normally, so a fault can be aimed at a later request.
 PASS = "pass"
@@ -359,6 +360,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(429, body, "application/json")
         elif fault in ("500", "502", "503"):
             self._send(int(fault), _HTML_PAGE, "text/html")
+        elif fault == "bad_key":  # what NCBI answers to an unknown API key
+            key = params.get("api_key", "")
+            body = f'{{"error":"API key invalid","api-key":"{key}","type":"invalid"}}'
+            self._send(400, body.encode(), "application/json")
         elif fault == "400":
             self._send(400, b"Bad Request: malformed parameters", "text/plain")
         elif fault == "backend_failed":

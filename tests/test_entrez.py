@@ -296,7 +296,7 @@ def test_sends_key_email_and_tool_to_ncbi(server: EutilsServer) -> None:
     assert (params["api_key"], params["email"], params["tool"]) == (API_KEY, EMAIL, "review")
 
 
-RETRIED = [f for f in FAULTS if f not in ("400", "invalid", "field_not_found")]
+RETRIED = [f for f in FAULTS if f not in ("400", "bad_key", "invalid", "field_not_found")]
 
 
 @pytest.mark.parametrize("fault", RETRIED)
@@ -324,6 +324,7 @@ def test_each_transient_fault_is_retried_for_efetch(server: EutilsServer, fault:
     ("fault", "message"),
     [
         ("400", "HTTP 400"),
+        ("bad_key", r'HTTP 400: \{"error":"API key invalid","api-key":"\*\*\*"'),
         ("invalid", "Invalid db name specified: fleegle"),
         ("field_not_found", "does not know the field in 'xyz'"),
     ],
