@@ -24,6 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from review.errors import InputError
+from review.formats import pubmed_xml
 from review.formats.pubmed_xml import (
     Deletion,
     iter_pubmed_xml,
@@ -352,6 +353,27 @@ def test_non_pubmed_documents_are_one_problem(xml: str) -> None:
     assert len(items) == 1
     assert isinstance(items[0], ImportProblem)
     assert items[0].file == "x.xml"
+
+
+def test_each_record_is_freed_once_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Constant memory: once a record is read, it is emptied and every record before
+    # it is gone from the tree. (Records after it may already be parsed: lxml
+    # reads ahead by a buffer's worth, which is bounded whatever the file's size.)
+    release = pubmed_xml._release
+    left_under_root: list[int] = []
+
+    def checked_release(element: Any) -> None:
+        release(element)
+        assert len(element) == 0
+        assert element.getprevious() is None
+        left_under_root.append(len(element.getparent()))
+
+    monkeypatch.setattr(pubmed_xml, "_release", checked_release)
+    entries = [article(pmid=str(n), body="<ArticleTitle>t</ArticleTitle>") for n in range(1, 3001)]
+    items = parse(document(*entries, "<DeleteCitation><PMID>9</PMID></DeleteCitation>"))
+    assert len(items) == 3001
+    assert len(left_under_root) == 3001
+    assert max(left_under_root) < 1000
 
 
 def test_read_detects_gzip_by_content_not_name(tmp_path: Path) -> None:

@@ -140,7 +140,7 @@ def normalise_doi(text: str) -> str:
 
 
 def normalise_pmcid(text: str) -> str:
-    """ "PMC1800922" from "PMC1800922", "pmc1800922" or "1800922"; "" otherwise."""
+    """The "PMC1800922" form from "PMC1800922", "pmc1800922" or "1800922"; "" otherwise."""
     match = PMCID.fullmatch(text.strip())
     return f"PMC{match.group(1)}" if match else ""
 
