@@ -451,3 +451,20 @@ def test_real_kratom_records_survive_the_cache_and_parse(shared_dir: Path, tmp_p
         )
     records = [r for r in iter_pubmed_xml(io.BytesIO(document)) if isinstance(r, Record)]
     assert len(records) == len(originals) == 4
+
+
+def test_review_search_reads_url_email_and_key_from_the_environment(
+    server: EutilsServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("REVIEW_EUTILS_URL", server.url)
+    monkeypatch.setenv("NCBI_EMAIL", EMAIL)
+    monkeypatch.setenv("NCBI_API_KEY", API_KEY)
+    protocol_file = tmp_path / "p.toml"
+    protocol_file.write_text(KILL_PROTOCOL.replace('"many records"', '"abcXYZ"'), "utf-8")
+    assert main(["search", str(protocol_file), "--cache", str(tmp_path / "c"), "--quiet"]) == 0
+    sent = server.requests[0].params
+    assert (sent["email"], sent["api_key"], sent["tool"]) == (EMAIL, API_KEY, "review")
+    assert API_KEY not in capsys.readouterr().out
