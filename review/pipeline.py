@@ -41,7 +41,7 @@ from review.dedup import DedupResult, PairDecisions
 from review.entrez import EutilsSettings
 from review.errors import CacheError, InputError, OfflineMiss
 from review.prisma import Removal
-from review.protocol import Criteria, Protocol
+from review.protocol import Criteria, Protocol, Search
 from review.records import ImportProblem, ImportResult, Record
 from review.screen import Decision
 from review.search import Mode, ProgressCallback, SearchLogEntry
@@ -70,6 +70,7 @@ __all__ = [
     "read_pubmed_document",
     "read_snapshot",
     "run",
+    "search_limits",
     "search_pubmed",
     "stored_human_decisions",
     "stored_pair_decisions",
@@ -117,6 +118,7 @@ class Snapshot:
     date: str  # YYYY-MM-DD the snapshot's searches were run
     description: str
     queries: tuple[tuple[str, str], ...]  # (search name, query) as built
+    limits: tuple[tuple[str, str], ...] = ()  # (search name, "mindate maxdate datetype")
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +228,7 @@ def read_snapshot(directory: Path) -> Snapshot | None:
             date=str(data["date"]),
             description=str(data.get("description", "")),
             queries=tuple((str(k), str(v)) for k, v in dict(data["queries"]).items()),
+            limits=tuple((str(k), str(v)) for k, v in dict(data.get("limits", {})).items()),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CacheError(
@@ -268,10 +271,17 @@ def holds_every_search(protocol: Protocol, cache_dir: Path) -> bool:
         return all(cache.latest_search_run(search_key(s)) for s in protocol.searches)
 
 
+def search_limits(search: Search) -> str:
+    """A search's date limits as one comparable string, e.g. "1990 3000 pdat"."""
+    return f"{search.mindate} {search.maxdate} {search.datetype}"
+
+
 def _snapshot_plan(protocol: Protocol, directory: Path, snapshot: Snapshot) -> SearchPlan:
-    built = dict(snapshot.queries)
+    queries, limits = dict(snapshot.queries), dict(snapshot.limits)
     for search in protocol.searches:
-        if built.get(search.name) != search.query:
+        if queries.get(search.name) != search.query or limits.get(
+            search.name, search_limits(search)
+        ) != search_limits(search):
             raise OfflineMiss(
                 f"search {search.name!r}: the bundled example snapshot in {directory} was "
                 "built from another version of this search; run with --live to search "

@@ -33,6 +33,7 @@ import example_corpus as corpus  # noqa: E402
 
 from review.entrez import EutilsSettings  # noqa: E402
 from review.formats import write_records  # noqa: E402
+from review.pipeline import search_limits  # noqa: E402
 from review.protocol import Protocol, load_protocol  # noqa: E402
 from review.search import SearchLogEntry, search_protocol  # noqa: E402
 
@@ -122,6 +123,7 @@ def manifest(
         "date": SNAPSHOT_DATE,
         "description": describe(articles, stand_ins, found),
         "queries": {s.name: s.query for s in protocol.searches},
+        "limits": {s.name: search_limits(s) for s in protocol.searches},
         "results": {name: list(pmids) for name, pmids in results.items()},
         "corpus": {
             "real_pmids": sorted((p for p in articles if p not in stand_ins), key=int),

@@ -348,6 +348,15 @@ def test_an_edited_search_cannot_be_answered_from_the_snapshot(
         plan_search(protocol, RunSettings(example_dir=example))
 
 
+def test_a_search_with_new_date_limits_cannot_be_answered_from_the_snapshot(
+    protocol: Protocol, tmp_path: Path
+) -> None:
+    example = tmp_path / "example"
+    write_snapshot(example, protocol, limits={"first": "  pdat", "second": "1990 3000 pdat"})
+    with pytest.raises(OfflineMiss, match=r"search 'second'.*another version"):
+        plan_search(protocol, RunSettings(example_dir=example))
+
+
 def test_the_snapshot_is_never_refreshed(protocol: Protocol, tmp_path: Path) -> None:
     example = tmp_path / "example"
     write_snapshot(example, protocol)
