@@ -9,6 +9,7 @@ back. Skipped when Chromium is not installed (Debian: `apt-get install chromium`
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -82,11 +83,20 @@ def _dump_dom(page: Path, profile: Path) -> str:
     return result.stdout
 
 
-@pytest.fixture(scope="module")
-def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+# As shipped (Helvetica, Arial or Liberation Sans), and DejaVu Sans, the usual
+# Linux fallback for a reader who has none of those; its text is wider.
+FONTS = ("as shipped", "DejaVu Sans")
+
+
+@pytest.fixture(scope="module", params=FONTS)
+def measured(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("browser")
     write_report(example_input(), out / "report")
     html = (out / "report" / "report.html").read_text(encoding="utf-8")
+    if request.param != "as shipped":
+        html = re.sub(r'font-family="[^"]*"', f'font-family="{request.param}"', html)
     probe = out / "report" / "probe.html"
     probe.write_text(html.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
     dom = lxml.html.fromstring(_dump_dom(probe, out / "profile"))
