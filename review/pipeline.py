@@ -61,6 +61,7 @@ __all__ = [
     "Snapshot",
     "Stages",
     "default_stages",
+    "example_dir_for",
     "holds_every_search",
     "pair_decisions_path",
     "plan_search",
@@ -254,10 +255,23 @@ def plan_search(protocol: Protocol, settings: RunSettings) -> SearchPlan:
         and settings.mode != "refresh"
         and not holds_every_search(protocol, working)
     ):
-        snapshot = read_snapshot(settings.example_dir)
+        example = example_dir_for(protocol, settings)
+        snapshot = read_snapshot(example)
         if snapshot is not None and snapshot.protocol == protocol.name:
-            return _snapshot_plan(protocol, settings.example_dir, snapshot)
+            return _snapshot_plan(protocol, example, snapshot)
     return SearchPlan(working, settings.mode)
+
+
+def example_dir_for(protocol: Protocol, settings: RunSettings) -> Path:
+    """`settings.example_dir`, or the clone's own one when run from another folder.
+
+    The snapshot ships in the repository beside `queries/`, so `review run
+    ~/review/queries/kratom.toml` finds it from anywhere.
+    """
+    if settings.example_dir.is_absolute() or settings.example_dir.exists():
+        return settings.example_dir
+    beside = protocol.path.parent.parent / settings.example_dir
+    return beside if beside.exists() else settings.example_dir
 
 
 def holds_every_search(protocol: Protocol, cache_dir: Path) -> bool:

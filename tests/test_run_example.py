@@ -309,3 +309,14 @@ def test_sample_author_names_are_read_in_every_style(
 ) -> None:
     author = example_corpus.parse_author(name)
     assert (author.family, author.given, author.initials) == (family, given, initials)
+
+
+def test_the_snapshot_is_found_from_another_folder(
+    clone: Path, no_network: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = clone / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    protocol = load_protocol(clone / "queries" / "kratom.toml")
+    plan = plan_search(protocol, RunSettings())
+    assert plan.snapshot is not None and plan.cache_dir == clone / "cache" / "example"

@@ -20,6 +20,7 @@ from review.pipeline import (
     UNDECIDED_PAIRS,
     RunResult,
     RunSettings,
+    example_dir_for,
     pair_decisions_path,
     read_snapshot,
     run,
@@ -120,11 +121,12 @@ def handle(options: argparse.Namespace) -> int:
 
 def _snapshot_hint(protocol: Protocol, settings: RunSettings) -> str:
     """Say that a bundled snapshot exists when PubMed (or the cache) could not answer."""
-    snapshot = read_snapshot(settings.example_dir)
+    example = example_dir_for(protocol, settings)
+    snapshot = read_snapshot(example)
     if snapshot is None or snapshot.protocol != protocol.name:
         return ""
     return (
-        f" The bundled example snapshot ({settings.example_dir}, dated {snapshot.date}) "
+        f" The bundled example snapshot ({example}, dated {snapshot.date}) "
         "can be replayed instead: run without --live, --refresh and --cache."
     )
 
