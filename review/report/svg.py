@@ -238,7 +238,8 @@ def prisma_svg(report: Report, link_prefix: str | None = "#box-") -> str:
     width = right_x + right_w + MARGIN
     header_h = 2 * LINE_HEIGHT
 
-    svg = _svg_root(width, 0, "PRISMA 2020 flow diagram")
+    title = "PRISMA 2020 flow diagram"
+    svg = _svg_root(width, 0, title, role="img" if link_prefix is None else "group")
     defs = ET.SubElement(svg, "defs")
     marker = ET.SubElement(
         defs,
@@ -443,14 +444,15 @@ def _tick_step(peak: int) -> int:
     return 10000
 
 
-def _svg_root(width: float, height: float, title: str) -> ET.Element:
+def _svg_root(width: float, height: float, title: str, role: str = "img") -> ET.Element:
+    """`role` "img" for a picture; "group" when it holds links a screen reader must reach."""
     svg = ET.Element(
         "svg",
         xmlns=SVG_NS,
         width=_n(width),
         height=_n(height),
         viewBox=f"0 0 {_n(width)} {_n(height)}",
-        role="img",
+        role=role,
         attrib={"font-family": FONT, "font-size": str(FONT_SIZE)},
     )
     svg.set("aria-label", title)
