@@ -123,6 +123,9 @@ def test_kratom_searches_retrieve_every_pmid_despite_faults(
         everything = [p for e in entries for p in e.pmids]
         assert cache.stored_pmids(everything) == set(everything)
         assert search_log(cache) == tuple(replace(e, replayed=False) for e in entries)
+    stored = _cache_bytes(tmp_path)
+    for failure in (b"Search Backend failed", b"Unable to obtain", b"rate limit", b"<html"):
+        assert failure not in stored  # no error answer was kept
 
 
 def test_offline_replay_is_identical_and_sends_nothing(
