@@ -131,6 +131,18 @@ def report_data(report: Report, files: Sequence[str] = ()) -> dict[str, Any]:
             }
             for a in report.awaiting
         ],
+        "uncounted_decisions": [
+            {
+                "record_id": u.decision.record_id,
+                "stage": u.decision.stage,
+                "outcome": u.decision.outcome,
+                "reason": u.decision.reason,
+                "by": u.decision.by,
+                "at": u.decision.at,
+                "why": u.why,
+            }
+            for u in report.uncounted
+        ],
         "removed_before_screening": [
             {"record_id": view.id, "reason": reason} for view, reason in report.removals
         ],

@@ -36,6 +36,7 @@ __all__ = [
     "SearchView",
     "SourceView",
     "Status",
+    "Uncounted",
     "YearBar",
     "box_heading",
     "box_label",
@@ -74,6 +75,9 @@ class ReportInput:
     """Everything a report is made of; the pipeline builds one and calls `write_report`.
 
     `decisions` are the effective ones (at most one per record and stage).
+    `uncounted_decisions` are people's decisions kept in the decision store for
+    records this run does not screen (now a duplicate, removed, or no longer
+    found); the report lists them so no decision disappears silently.
     `snapshot` says, when set, that the searches were answered from a stored
     snapshot rather than a live PubMed search (e.g. "bundled example snapshot
     taken 2026-11-26"); every report prints it at the top.
@@ -89,6 +93,7 @@ class ReportInput:
     other_sources: tuple[OtherSource, ...] = ()
     removals: tuple[Removal, ...] = ()
     snapshot: str | None = None
+    uncounted_decisions: tuple[Decision, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +209,14 @@ class Awaiting:
 
 
 @dataclass(frozen=True, slots=True)
+class Uncounted:
+    """A person's decision on a record this run does not screen, and why."""
+
+    decision: Decision
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
 class YearBar:
     year: int | None
     counts: tuple[tuple[Status, int], ...]
@@ -245,6 +258,7 @@ class Report:
     included: tuple[RecordView, ...]
     excluded: tuple[Excluded, ...]
     awaiting: tuple[Awaiting, ...]
+    uncounted: tuple[Uncounted, ...]
     years: tuple[YearBar, ...]
     reading_list: tuple[ReadingGroup, ...]
     records: dict[str, RecordView]  # every identified record, canonical ones gap-filled
@@ -294,6 +308,7 @@ def build_report(report_input: ReportInput) -> Report:
         included=_by_year(views[i] for i in flow.included.record_ids),
         excluded=_excluded(flow, decisions, views, protocol),
         awaiting=_awaiting(flow, decisions, views),
+        uncounted=_uncounted(report_input),
         years=_year_bars(flow, views),
         reading_list=_reading_list(flow, dedup, report_input.searches, protocol, views),
         records=views,
@@ -476,6 +491,25 @@ def _awaiting(
                     d.note if d else "",
                 )
             )
+    return tuple(result)
+
+
+def _uncounted(report_input: ReportInput) -> tuple[Uncounted, ...]:
+    canonical_of = {link.record_id: link.canonical_id for link in report_input.dedup.links}
+    removed = {r.record_id: r.reason for r in report_input.removals}
+    known = {r.id for r in report_input.dedup.records}
+    result = []
+    for decision in report_input.uncounted_decisions:
+        record_id = decision.record_id
+        if record_id in canonical_of:
+            why = f"now a duplicate of {canonical_of[record_id]}"
+        elif record_id in removed:
+            why = f"removed before screening: {removed[record_id]}"
+        elif record_id not in known:
+            why = "not among this run's records"
+        else:
+            why = "not screened in this run"
+        result.append(Uncounted(decision, why))
     return tuple(result)
 
 
