@@ -234,12 +234,39 @@ def prisma_svg(report: Report, link_prefix: str | None = "#box-") -> str:
     left_w = _natural_width([main for _, main, _ in rows])
     right_w = _natural_width([p for _, _, side in rows for p in side])
     left_x = MARGIN + PHASE_WIDTH + 10
-    right_x = left_x + left_w + COLUMN_GAP
-    width = right_x + right_w + MARGIN
-    header_h = 2 * LINE_HEIGHT
+    width = left_x + left_w + COLUMN_GAP + right_w + MARGIN
 
     title = "PRISMA 2020 flow diagram"
     svg = _svg_root(width, 0, title, role="img" if link_prefix is None else "group")
+    _arrow_marker(svg)
+    y = _heading_band(svg, left_x, width)
+    phases: list[tuple[str, float, float]] = []
+    previous: _Placed | None = None
+    for n, (phase, main, side) in enumerate(rows):
+        left = _layout(main, left_w, left_x, y)
+        row_h = _draw_row(svg, left, side, right_w, link_prefix)
+        if all(other != phase for other, _, _ in rows[n - 1 : n] + rows[n + 1 : n + 2]):
+            # A phase of one row must still fit its rotated name.
+            row_h = max(row_h, room_for(phase, bold=True) + 16)
+        if previous is not None:
+            mid = previous.x + previous.width / 2
+            _arrow(svg, [(mid, previous.y + previous.height), (mid, left.y)])
+        if phases and phases[-1][0] == phase:
+            phases[-1] = (phase, phases[-1][1], y + row_h)
+        else:
+            phases.append((phase, y, y + row_h))
+        previous = left
+        y += row_h + ROW_GAP
+    _phase_bands(svg, phases)
+
+    y = _snapshot_note(svg, report, left_x, y - ROW_GAP + 8, width - left_x - MARGIN)
+    height = y + MARGIN
+    svg.set("height", _n(height))
+    svg.set("viewBox", f"0 0 {_n(width)} {_n(height)}")
+    return _serialise(svg)
+
+
+def _arrow_marker(svg: ET.Element) -> None:
     defs = ET.SubElement(svg, "defs")
     marker = ET.SubElement(
         defs,
@@ -253,6 +280,11 @@ def prisma_svg(report: Report, link_prefix: str | None = "#box-") -> str:
         orient="auto-start-reverse",
     )
     ET.SubElement(marker, "path", d="M 0 0 L 10 5 L 0 10 z", fill="#333")
+
+
+def _heading_band(svg: ET.Element, left_x: float, width: float) -> float:
+    """The yellow band over both columns; returns where the first row starts."""
+    header_h = 2 * LINE_HEIGHT
     ET.SubElement(
         svg, "rect", x=_n(left_x), y=_n(MARGIN), width=_n(width - left_x - MARGIN),
         height=_n(header_h), rx="4", fill="#f0c808", stroke="#333",
@@ -265,43 +297,37 @@ def prisma_svg(report: Report, link_prefix: str | None = "#box-") -> str:
         bold=True,
         anchor="middle",
     )
+    return MARGIN + header_h + ROW_GAP / 2
 
-    y = MARGIN + header_h + ROW_GAP / 2
-    phases: list[tuple[str, float, float]] = []
-    previous: _Placed | None = None
-    for n, (phase, main, side) in enumerate(rows):
-        left = _layout(main, left_w, left_x, y)
-        placed_side = []
-        side_y = y
-        for panel in side:
-            placed = _layout(panel, right_w, right_x, side_y)
-            placed_side.append(placed)
-            side_y += placed.height + 10
-        row_h = max(left.height, side_y - y - 10 if side else 0)
-        if all(other != phase for other, _, _ in rows[n - 1 : n] + rows[n + 1 : n + 2]):
-            # A phase of one row must still fit its rotated name.
-            row_h = max(row_h, room_for(phase, bold=True) + 16)
-        _box(svg, left, link_prefix)
-        # Arrows leave the main box level with its first line (its middle when short).
-        start_y = left.y + min(left.height / 2, PADDING + LINE_HEIGHT)
-        elbow_x = left.x + left.width + COLUMN_GAP / 2
-        for placed in placed_side:
-            _box(svg, placed, link_prefix)
-            end_y = placed.y + min(placed.height / 2, PADDING + LINE_HEIGHT)
-            points = [(left.x + left.width, start_y), (elbow_x, start_y)]
-            if end_y != start_y:
-                points.append((elbow_x, end_y))
-            _arrow(svg, [*points, (placed.x, end_y)])
-        if previous is not None:
-            mid = previous.x + previous.width / 2
-            _arrow(svg, [(mid, previous.y + previous.height), (mid, left.y)])
-        if phases and phases[-1][0] == phase:
-            phases[-1] = (phase, phases[-1][1], y + row_h)
-        else:
-            phases.append((phase, y, y + row_h))
-        previous = left
-        y += row_h + ROW_GAP
 
+def _draw_row(
+    svg: ET.Element,
+    left: _Placed,
+    side: Sequence[Panel],
+    right_w: float,
+    link_prefix: str | None,
+) -> float:
+    """One main box, the boxes to its right stacked, arrows between; returns its height."""
+    _box(svg, left, link_prefix)
+    right_x = left.x + left.width + COLUMN_GAP
+    # Arrows leave the main box level with its first line (its middle when short).
+    start_y = left.y + min(left.height / 2, PADDING + LINE_HEIGHT)
+    elbow_x = left.x + left.width + COLUMN_GAP / 2
+    side_y = left.y
+    for panel in side:
+        placed = _layout(panel, right_w, right_x, side_y)
+        _box(svg, placed, link_prefix)
+        end_y = placed.y + min(placed.height / 2, PADDING + LINE_HEIGHT)
+        points = [(left.x + left.width, start_y), (elbow_x, start_y)]
+        if end_y != start_y:
+            points.append((elbow_x, end_y))
+        _arrow(svg, [*points, (placed.x, end_y)])
+        side_y += placed.height + 10
+    return max(left.height, side_y - left.y - 10 if side else 0)
+
+
+def _phase_bands(svg: ET.Element, phases: Sequence[tuple[str, float, float]]) -> None:
+    """The blue bands on the left naming each phase, text turned to read upwards."""
     for phase, top, bottom in phases:
         ET.SubElement(
             svg, "rect", x=_n(MARGIN), y=_n(top), width=_n(PHASE_WIDTH), height=_n(bottom - top),
@@ -310,12 +336,6 @@ def prisma_svg(report: Report, link_prefix: str | None = "#box-") -> str:
         cx, cy = MARGIN + PHASE_WIDTH / 2 + 5, (top + bottom) / 2
         label = _text(svg, cx, cy, phase, bold=True, anchor="middle")
         label.set("transform", f"rotate(-90 {_n(cx)} {_n(cy)})")
-
-    y = _snapshot_note(svg, report, left_x, y - ROW_GAP + 8, width - left_x - MARGIN)
-    height = y + MARGIN
-    svg.set("height", _n(height))
-    svg.set("viewBox", f"0 0 {_n(width)} {_n(height)}")
-    return _serialise(svg)
 
 
 def _box(svg: ET.Element, placed: _Placed, link_prefix: str | None) -> None:
