@@ -9,8 +9,9 @@ and the reading list. The writers (Markdown, HTML, JSON, SVG) only lay out a
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 from review.dedup import DedupResult, DuplicateLink
@@ -261,7 +262,7 @@ class Report:
     uncounted: tuple[Uncounted, ...]
     years: tuple[YearBar, ...]
     reading_list: tuple[ReadingGroup, ...]
-    records: dict[str, RecordView]  # every identified record, canonical ones gap-filled
+    records: Mapping[str, RecordView]  # every identified record, canonical ones gap-filled
 
     @property
     def included_records(self) -> tuple[str, ...]:
@@ -311,7 +312,7 @@ def build_report(report_input: ReportInput) -> Report:
         uncounted=_uncounted(report_input),
         years=_year_bars(flow, views),
         reading_list=_reading_list(flow, dedup, report_input.searches, protocol, views),
-        records=views,
+        records=MappingProxyType(views),
     )
 
 
