@@ -25,7 +25,7 @@ from eutils_server import EutilsServer, make_corpus, spread_hits  # noqa: E402
 from review.cache import Cache  # noqa: E402
 from review.entrez import EutilsSettings  # noqa: E402
 from review.protocol import Protocol, Search  # noqa: E402
-from review.search import Mode, SearchLogEntry, search_protocol  # noqa: E402
+from review.search import Mode, SearchLogEntry, article_set_xml, search_protocol  # noqa: E402
 
 
 def main() -> None:
@@ -59,6 +59,9 @@ def main() -> None:
         assert replay[0].pmids == live[0].pmids
         with Cache.open(tmp) as cache:
             stored = cache.article_count()
+            start = time.perf_counter()
+            document = article_set_xml(cache, replay[0].pmids)
+            read_seconds = time.perf_counter() - start
         size_mb = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 1e6
 
     entry = live[0]
@@ -78,6 +81,10 @@ def main() -> None:
         f"(rate-limit floor {(esearch + efetch - 1) * 1.05 / rate:.1f} s)"
     )
     print(f"offline replay: {replay_seconds:.2f} s wall, 0 requests; cache {size_mb:.1f} MB")
+    print(
+        f"stored articles as one PubmedArticleSet: {read_seconds:.2f} s, "
+        f"{len(document) / 1e6:.1f} MB"
+    )
 
 
 def _timed(
