@@ -244,7 +244,15 @@ def decode(text: str, decoder: Any) -> str:
 
 
 def encode(text: str) -> str:
-    return str(unicode_to_latex(text, non_ascii_only=False, unknown_char_policy="keep"))
+    # Braced ("{\\~n}") so that BibTeX never reads a tie "~" in a name as a space.
+    return str(
+        unicode_to_latex(
+            text,
+            non_ascii_only=False,
+            replacement_latex_protection="braces-all",
+            unknown_char_policy="keep",
+        )
+    )
 
 
 def bibtex_name(author: Author) -> str:

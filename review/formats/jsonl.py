@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from review.formats.textfile import display_name, read_text
+from review.formats.textfile import display_name, read_text, text_lines
 from review.records import (
     AbstractSection,
     Author,
@@ -80,7 +80,7 @@ def read_jsonl(path: Path, *, database: str | None = None) -> ImportResult:
 
 
 def iter_jsonl(text: str, *, file: str) -> Iterator[Record | ImportProblem]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text_lines(text), start=1):
         if not line.strip():
             continue
         try:

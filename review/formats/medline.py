@@ -27,7 +27,7 @@ from pathlib import Path
 from Bio import Medline
 
 from review.formats.fields import parse_person, parse_year
-from review.formats.textfile import display_name, file_stem, read_text
+from review.formats.textfile import display_name, file_stem, read_text, text_lines
 from review.records import (
     AbstractSection,
     Author,
@@ -143,7 +143,7 @@ def iter_medline(text: str, *, database: str, file: str) -> Iterator[Record | Im
 def split_entries(text: str) -> Iterator[RawEntry]:
     lines: list[str] = []
     start = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text_lines(text), start=1):
         if line.strip():
             if not lines:
                 start = number

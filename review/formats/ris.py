@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 import rispy
 
 from review.formats.fields import format_person, parse_person, parse_year
-from review.formats.textfile import display_name, file_stem, read_text
+from review.formats.textfile import display_name, file_stem, read_text, text_lines
 from review.records import AbstractSection, ImportProblem, ImportResult, Record, Source
 
 __all__ = ["iter_ris", "read_ris", "write_ris"]
@@ -131,7 +131,7 @@ def split_entries(text: str, file: str) -> Iterator[RawEntry | ImportProblem]:
     lines: list[str] = []
     start = 0
     stray_reported = False
-    for number, raw_line in enumerate(text.splitlines(), start=1):
+    for number, raw_line in enumerate(text_lines(text), start=1):
         match = TAG_LINE.match(raw_line)
         tag = match.group(1) if match else ""
         line = f"{tag}  - {match.group(2) or ''}".rstrip() if match else raw_line
@@ -270,7 +270,6 @@ def tags_of(record: Record) -> dict[str, Any]:
             "",
         )
     )
-    journal_tag = "T2" if record.entry_type != "book" else "BT"
     tags: dict[str, Any] = {
         "TY": ris_type,
         "ID": record.id,
@@ -278,7 +277,7 @@ def tags_of(record: Record) -> dict[str, Any]:
         "AU": [format_person(a) for a in record.authors],
         "PY": "" if record.year is None else str(record.year),
         "DA": record.pub_date,
-        journal_tag: record.journal,
+        "T2": record.journal,
         "J2": record.journal_abbrev,
         "VL": record.volume,
         "IS": record.issue,

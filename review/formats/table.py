@@ -27,8 +27,8 @@ from review.formats.fields import (
     split_authors,
     split_list,
 )
-from review.formats.medline import format_mesh_heading, parse_mesh_heading
-from review.formats.textfile import display_name, file_stem, read_text
+from review.formats.medline import format_mesh_heading, parse_mesh_heading, relation
+from review.formats.textfile import display_name, file_stem, read_text, text_lines
 from review.records import ImportProblem, ImportResult, Record, Relation, Source
 
 __all__ = ["iter_csv", "read_csv", "write_csv"]
@@ -174,20 +174,19 @@ def record_from_row(
 
 
 def parse_relations(cell: str) -> tuple[Relation, ...]:
-    """ "ErratumIn PMID 123; CommentOn Addiction. 2020;115:1" back into relations."""
+    """One relation a line, "ErratumIn Addiction. 2020 Jan;115(1):1. PMID: 123", back."""
     relations = []
-    for part in split_list(cell):
-        kind, _, rest = part.partition(" ")
-        if rest.startswith("PMID "):
-            relations.append(Relation(kind=kind, pmid=rest.removeprefix("PMID ").strip()))
-        else:
-            relations.append(Relation(kind=kind, citation=rest.strip()))
+    for line in text_lines(cell):
+        kind, _, target = line.strip().partition(" ")
+        if kind:
+            relations.append(relation(kind, target.strip()))
     return tuple(relations)
 
 
-def format_relation(relation: Relation) -> str:
-    target = f"PMID {relation.pmid}" if relation.pmid else relation.citation
-    return f"{relation.kind} {target}".strip()
+def format_relation(item: Relation) -> str:
+    # Citations hold ";" ("2020 Jan;115(1):1"), so relations go one a line, not "; ".
+    target = f"{item.citation} PMID: {item.pmid}" if item.pmid else item.citation
+    return f"{item.kind} {target.strip()}".strip()
 
 
 def row_of(record: Record) -> dict[str, str]:
@@ -213,7 +212,7 @@ def row_of(record: Record) -> dict[str, str]:
         "mesh": join_list([format_mesh_heading(h) for h in record.mesh]),
         "keywords": join_list(record.keywords),
         "languages": join_list(record.languages),
-        "relations": join_list([format_relation(r) for r in record.relations]),
+        "relations": "\n".join(format_relation(r) for r in record.relations),
         "is_book": "true" if record.is_book else "",
         "database": record.source.database,
     }

@@ -11,6 +11,7 @@ every entry is still imported.
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 from review.errors import InputError
 from review.records import ImportProblem
 
-__all__ = ["DecodedText", "display_name", "file_stem", "read_text"]
+__all__ = ["DecodedText", "display_name", "file_stem", "read_text", "text_lines"]
 
 GZIP_MAGIC = b"\x1f\x8b"
 # Past this many undecodable lines, one summary problem stands for the rest.
@@ -30,6 +31,16 @@ COMPRESSION_SUFFIXES = (".gz",)
 class DecodedText:
     text: str
     problems: tuple[ImportProblem, ...] = ()
+
+
+def text_lines(text: str) -> list[str]:
+    """Lines split at line ends only: str.splitlines also splits at U+0085, U+2028 and
+    form feeds, which can be part of a title or abstract."""
+    lines = LINE_END.split(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+LINE_END = re.compile(r"\r\n|\n|\r")
 
 
 def display_name(path: Path) -> str:
