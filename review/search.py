@@ -159,7 +159,7 @@ def _run_one(
         run_id = stored.run_id
     else:
         assert client is not None
-        entry = _search_live(search, cache, client)
+        entry = _search_live(search, cache, client, progress)
         run_id = cache.add_search_run(key, search.name, entry.searched_at, _entry_to_json(entry))
     if mode == "offline":
         _check_offline_articles(cache, entry)
@@ -176,8 +176,16 @@ def _run_one(
     return entry
 
 
-def _search_live(search: Search, cache: Cache, client: EutilsClient) -> SearchLogEntry:
+def _search_live(
+    search: Search, cache: Cache, client: EutilsClient, progress: ProgressCallback | None
+) -> SearchLogEntry:
+    first_answer = True
+
     def keep(answer: EsearchResult) -> None:
+        nonlocal first_answer
+        if first_answer and progress is not None:
+            progress(search.name, 0, answer.count)  # show the total while PMIDs are split
+        first_answer = False
         request = answer.request
         cache.store_response(
             request.cache_key,

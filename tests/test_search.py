@@ -471,3 +471,21 @@ def test_review_search_reads_url_email_and_key_from_the_environment(
     sent = server.requests[0].params
     assert (sent["email"], sent["api_key"], sent["tool"]) == (EMAIL, API_KEY, "review")
     assert API_KEY not in capsys.readouterr().out
+
+
+def test_progress_shows_the_total_first_then_each_batch(
+    server: EutilsServer, tmp_path: Path
+) -> None:
+    calls: list[tuple[str, int, int]] = []
+    searches = (Search("small", "many"),)
+    server.corpus.add_search("many", spread_hits(250, 1000, date(2020, 1, 1), date(2020, 2, 1)))
+    with Cache.open(tmp_path) as cache:
+        run_searches(searches, cache, client=make_client(server, batch_size=100),
+                     progress=lambda *call: calls.append(call))  # fmt: skip
+    assert calls == [
+        ("small", 0, 250),  # as soon as esearch counts
+        ("small", 0, 250),  # nothing stored yet
+        ("small", 100, 250),
+        ("small", 200, 250),
+        ("small", 250, 250),
+    ]
