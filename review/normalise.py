@@ -16,7 +16,6 @@ import html
 import re
 import unicodedata
 from collections.abc import Sequence
-from functools import lru_cache
 from urllib.parse import unquote
 
 from review.records import Author
@@ -82,11 +81,14 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=4096)
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def _fold(value: str) -> str:
     """Decompose accents away: "Gödel" -> "Godel", "ﬁ" -> "fi"."""
-    decomposed = unicodedata.normalize("NFKD", value)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    if value.isascii():
+        return value
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", value))
 
 
 _ESCAPED = re.compile(r"<U\+([0-9A-Fa-f]{4,6})>")
@@ -117,9 +119,15 @@ def text(value: str) -> str:
     """
     if not value:
         return ""
-    value = _TAG.sub(" ", _INLINE_TAG.sub("", html.unescape(repair(value))))
-    value = value.translate(_GREEK_TABLE)
-    value = _fold(value).lower().replace("'", "").replace("’", "")
+    if not value.isascii():
+        value = repair(value)
+    if "&" in value:
+        value = html.unescape(value)
+    if "<" in value:
+        value = _TAG.sub(" ", _INLINE_TAG.sub("", value))
+    if not value.isascii():
+        value = _fold(value.translate(_GREEK_TABLE))
+    value = value.lower().replace("'", "").replace("’", "")
     return _NON_ALNUM.sub(" ", value).strip()
 
 
@@ -240,6 +248,11 @@ _ROMAN = {
 }
 
 
+_TITLE_NUMBER = re.compile(
+    r"\b(?:part|phase|type|study|series|grade) (i|ii|iii|iv|v|vi|vii|viii|ix|x)\b|(\d+)"
+)
+
+
 def title_numbers(normal_title: str) -> str:
     """The digits of a normalised title's numbers in order; "part ii" and "part 2" give "2".
 
@@ -248,13 +261,9 @@ def title_numbers(normal_title: str) -> str:
     are joined, so a space that one database put inside a name ("Mecp2 1lox",
     "Mecp21lox") does not matter.
     """
-    words = normal_title.split()
     found = []
-    for before, word in zip(["", *words], words, strict=False):
-        if word in _ROMAN and before in {"part", "phase", "type", "study", "series", "grade"}:
-            found.append(str(_ROMAN[word]))
-        else:
-            found += [d.lstrip("0") or "0" for d in re.findall(r"\d+", word)]
+    for roman, digits in _TITLE_NUMBER.findall(normal_title):
+        found.append(str(_ROMAN[roman]) if roman else digits.lstrip("0") or "0")
     return "".join(found)
 
 
