@@ -21,3 +21,31 @@ def test_errors_all_lists_every_public_class() -> None:
     public = {n for n, v in vars(errors).items() if isinstance(v, type) and n[0] != "_"}
     assert set(errors.__all__) == public
     assert all(issubclass(getattr(errors, n), errors.ReviewError) for n in errors.__all__)
+
+
+def test_closed_pipe_ends_quietly() -> None:
+    """`review ... | head` must not end in a BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    script = (
+        "import argparse, sys\n"
+        "from review import cli\n"
+        "def flood(options):\n"
+        "    for _ in range(100_000):\n"
+        "        print('x' * 80)\n"
+        "    return 0\n"
+        "parser = argparse.ArgumentParser()\n"
+        "parser.set_defaults(handler=flood)\n"
+        "cli.build_parser = lambda: parser\n"
+        "sys.exit(cli.main([]))\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.read(100)
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 0
+    assert "Traceback" not in stderr
