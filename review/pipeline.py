@@ -32,10 +32,11 @@ import io
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, BinaryIO, cast
 
 from review.dedup import DedupResult, PairDecisions
 from review.entrez import EutilsSettings
@@ -52,6 +53,7 @@ __all__ = [
     "EXAMPLE_DIR",
     "SNAPSHOT_MANIFEST",
     "UNDECIDED_PAIRS",
+    "ChunkStream",
     "Imported",
     "PreparedReview",
     "RunResult",
@@ -149,11 +151,12 @@ class SearchOutput:
     """The search stage's log, and a way to read the stored PubMed XML of any PMIDs."""
 
     log: tuple[SearchLogEntry, ...]
-    article_set: Callable[[Sequence[str]], bytes]  # PMIDs -> one <PubmedArticleSet>
+    # PMIDs -> one <PubmedArticleSet> document in chunks, read as it is parsed
+    article_set: Callable[[Sequence[str]], Iterator[bytes]]
 
 
 SearchStage = Callable[[Protocol, SearchPlan, RunSettings], SearchOutput]
-ReadPubmed = Callable[[bytes, str], ImportResult]  # (PubmedArticleSet document, search name)
+ReadPubmed = Callable[[BinaryIO, str], ImportResult]  # (PubmedArticleSet stream, search name)
 ReadFile = Callable[[Path, "str | None"], ImportResult]
 Deduplicate = Callable[[Sequence[Record], PairDecisions], DedupResult]
 PairDecisionsReader = Callable[[Protocol, RunSettings, Collection[str]], PairDecisions]
@@ -378,7 +381,7 @@ def pubmed_records(found: SearchOutput, read_pubmed: ReadPubmed) -> ImportResult
         mine = [p for p in entry.pmids if found_by[p][0] == entry.name and p not in unavailable]
         if not mine:
             continue
-        result = read_pubmed(found.article_set(mine), entry.name)
+        result = read_pubmed(ChunkStream.reader(found.article_set(mine)), entry.name)
         problems.extend(result.problems)
         positions = {pmid: n for n, pmid in enumerate(entry.pmids, 1)}
         for record in result.records:
@@ -448,47 +451,93 @@ def default_stages() -> Stages:
 
 
 def search_pubmed(protocol: Protocol, plan: SearchPlan, settings: RunSettings) -> SearchOutput:
-    """Run the protocol's searches as planned and keep the cache's articles at hand.
+    """Run the protocol's searches as planned; articles are read from the cache when parsed.
 
     The bundled snapshot is replayed from a private copy, so the committed file is
-    never opened for writing (SQLite in WAL mode writes beside it even to read).
+    never opened for writing (SQLite in WAL mode writes beside it even to read); its
+    few articles are kept in memory. A working cache, however large, is read one
+    search at a time as the parser asks for it.
     """
     from review.cache import Cache
-    from review.search import search_protocol
+    from review.search import iter_article_set
+
+    if plan.snapshot is None:
+        log = _search(protocol, plan.cache_dir, plan, settings)
+
+        def from_cache(wanted: Sequence[str]) -> Iterator[bytes]:
+            with Cache.open(plan.cache_dir) as cache:
+                yield from iter_article_set(cache, wanted)
+
+        return SearchOutput(log, from_cache)
 
     with tempfile.TemporaryDirectory(prefix="review-snapshot-") as scratch:
-        cache_dir = plan.cache_dir
-        if plan.snapshot is not None:
-            cache_dir = Path(scratch) / "cache"
-            shutil.copytree(plan.cache_dir, cache_dir)
-        log = search_protocol(
-            protocol,
-            cache_dir=cache_dir,
-            settings=settings.eutils,
-            mode=plan.mode,
-            progress=settings.progress,
-        )
-        pmids = list(dict.fromkeys(p for entry in log for p in entry.pmids))
-        with Cache.open(cache_dir) as cache:
-            articles = dict(cache.articles(pmids))
+        copy = Path(scratch) / "cache"
+        shutil.copytree(plan.cache_dir, copy)
+        log = _search(protocol, copy, plan, settings)
+        with Cache.open(copy) as cache:
+            articles = dict(cache.articles([p for entry in log for p in entry.pmids]))
 
-    def article_set(wanted: Sequence[str]) -> bytes:
+    def from_memory(wanted: Sequence[str]) -> Iterator[bytes]:
         return pubmed_article_set(articles[p] for p in wanted if p in articles)
 
-    return SearchOutput(log, article_set)
+    return SearchOutput(log, from_memory)
 
 
-def pubmed_article_set(articles: Iterable[bytes]) -> bytes:
-    """Stored PubmedArticle elements wrapped into one document the XML reader takes."""
-    return b"<PubmedArticleSet>" + b"".join(articles) + b"</PubmedArticleSet>"
+def _search(
+    protocol: Protocol, cache_dir: Path, plan: SearchPlan, settings: RunSettings
+) -> tuple[SearchLogEntry, ...]:
+    from review.search import search_protocol
+
+    return search_protocol(
+        protocol,
+        cache_dir=cache_dir,
+        settings=settings.eutils,
+        mode=plan.mode,
+        progress=settings.progress,
+    )
 
 
-def read_pubmed_document(document: bytes, search: str) -> ImportResult:
+def pubmed_article_set(articles: Iterable[bytes]) -> Iterator[bytes]:
+    """Stored PubmedArticle elements as one document the XML reader takes, in chunks."""
+    yield b"<PubmedArticleSet>\n"
+    for article in articles:
+        yield article
+        yield b"\n"
+    yield b"</PubmedArticleSet>\n"
+
+
+class ChunkStream(io.RawIOBase):
+    """A read-only stream over byte chunks, so a document is parsed as it is produced."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._pending = b""
+
+    @classmethod
+    def reader(cls, chunks: Iterable[bytes]) -> BinaryIO:
+        return cast(BinaryIO, io.BufferedReader(cls(chunks)))
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def read_pubmed_document(stream: BinaryIO, search: str) -> ImportResult:
     from review.formats.pubmed_xml import Deletion, iter_pubmed_xml
 
     records: list[Record] = []
     problems: list[ImportProblem] = []
-    for item in iter_pubmed_xml(io.BytesIO(document), database="PubMed", search=search):
+    for item in iter_pubmed_xml(stream, database="PubMed", search=search):
         if isinstance(item, Record):
             records.append(item)
         elif not isinstance(item, Deletion):

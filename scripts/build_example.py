@@ -248,6 +248,7 @@ def build(shared: Path, example_dir: Path, sources_dir: Path) -> None:
     text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     (example_dir / "snapshot.json").write_text(text, encoding="utf-8")
     write_readme(example_dir, data, sources)
+    (example_dir / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
     print(
         f"{example_dir}: {sum(len(p) for p in results.values())} search hits, "
         f"{len(in_pubmed)} PubMed records; {sum(n for *_, n in sources)} rows in {sources_dir}"
@@ -271,8 +272,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if differ else 0
 
 
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")  # exist only while a connection is open
+GITIGNORE = (
+    "# SQLite writes these beside the database while a connection is open; never commit them.\n"
+    + "".join(f"*.sqlite3{suffix}\n" for suffix in SQLITE_SIDECARS)
+)
+
+
 def _differences(built: Path, committed: Path) -> list[str]:
     names = sorted({p.name for p in built.iterdir()} | {p.name for p in committed.glob("*")})
+    names = [name for name in names if not name.endswith(SQLITE_SIDECARS)]
     return [
         name
         for name in names
