@@ -119,7 +119,7 @@ def text(value: str) -> str:
     """
     if not value:
         return ""
-    if not value.isascii():
+    if not value.isascii() or "<U+" in value:
         value = repair(value)
     if "&" in value:
         value = html.unescape(value)

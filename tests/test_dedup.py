@@ -1,0 +1,335 @@
+"""Deduplication rules, clustering, human decisions and the `review dedup` command."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from review.cli import main
+from review.dedup import (
+    DedupResult,
+    candidate_pairs,
+    compare,
+    deduplicate,
+    prepare,
+    read_pair_decisions,
+)
+from review.errors import InputError
+from review.formats import read_records
+from review.records import AbstractSection, Author, Record, Source
+
+
+@pytest.fixture(scope="module")
+def slices(fixtures_dir: Path) -> tuple[Record, ...]:
+    return read_records(fixtures_dir / "dedup" / "records.csv").records
+
+
+@pytest.fixture(scope="module")
+def truth(fixtures_dir: Path) -> list[set[str]]:
+    with (fixtures_dir / "dedup" / "truth.csv").open(encoding="utf-8", newline="") as handle:
+        return [set(row["merged_ids"].split(";")) for row in csv.DictReader(handle)]
+
+
+@pytest.fixture(scope="module")
+def result(slices: tuple[Record, ...]) -> DedupResult:
+    return deduplicate(slices)
+
+
+def clusters_of(result: DedupResult) -> list[set[str]]:
+    members: dict[str, set[str]] = {r.id: {r.id} for r in result.canonical}
+    for link in result.links:
+        members[link.canonical_id].add(link.record_id)
+    return list(members.values())
+
+
+def by_id(records: tuple[Record, ...], *ids: str) -> list[Record]:
+    found = {r.id: r for r in records}
+    return [found[i] for i in ids]
+
+
+def verdict(records: tuple[Record, ...], first: str, second: str) -> str:
+    """ "duplicate", or "apart" for both distinct and undecided (a person decides)."""
+    a, b = by_id(records, first, second)
+    outcome = compare(prepare(a), prepare(b)).outcome
+    return "duplicate" if outcome == "duplicate" else "apart"
+
+
+# --------------------------------------------------------------------------- real examples
+
+
+def test_real_duplicate_groups_are_found_and_nothing_else_merged(
+    result: DedupResult, truth: list[set[str]]
+) -> None:
+    erratum = {"digital_work:id_1005082", "digital_work:id_1005083"}
+    found = [c for c in clusters_of(result) if len(c) > 1]
+    expected = [g for g in truth if g != erratum]
+    assert sorted(map(sorted, found)) == sorted(map(sorted, expected))
+
+
+def test_every_record_is_kept_and_every_duplicate_linked(
+    result: DedupResult, slices: tuple[Record, ...]
+) -> None:
+    assert result.records == slices
+    assert len(result.canonical) + len(result.links) == len(slices)
+    canonical_ids = {r.id for r in result.canonical}
+    assert all(link.canonical_id in canonical_ids for link in result.links)
+    assert all(link.rule and link.detail for link in result.links)
+
+
+def test_erratum_is_linked_as_related_not_merged(result: DedupResult) -> None:
+    assert any(
+        {r.record_id, r.related_id} == {"digital_work:id_1005083", "digital_work:id_1005082"}
+        and r.kind == "erratum"
+        for r in result.related
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "outcome"),
+    [
+        # Ovid's ".[Erratum appears in ...]" note on the article itself
+        ("stroke:id_0000271", "stroke:id_0000272", "duplicate"),
+        # mojibake in one export
+        ("neuroimaging:id_0000057", "neuroimaging:id_0001553", "duplicate"),
+        # same DOI, one title lost its subtitle
+        ("neuroimaging:id_0000332", "neuroimaging:id_0001661", "duplicate"),
+        # the same authors' companion papers on consecutive pages
+        ("depression:id_0018502", "depression:id_0018503", "apart"),
+        ("depression:id_0018502", "depression:id_0073408", "apart"),
+        # the "; author response" on the same page as the article
+        ("depression:id_0004543", "depression:id_0004544", "apart"),
+        # a conference abstract and the article, different journals
+        ("cardiac:id_0005043", "cardiac:id_0002613", "apart"),
+        # a recurring column in two issues
+        ("digital_work:id_1006028", "digital_work:id_1006029", "apart"),
+        # group author versus a person, same title and place
+        ("cytology_screening:id_0001436", "cytology_screening:id_0001684", "duplicate"),
+        # journal abbreviation and the Embase citation in the journal field
+        ("depression:id_0004955", "depression:id_0071352", "duplicate"),
+    ],
+)
+def test_rules_on_real_pairs(
+    slices: tuple[Record, ...], first: str, second: str, outcome: str
+) -> None:
+    assert verdict(slices, first, second) == outcome
+
+
+def test_blocking_compares_only_records_that_share_a_key(slices: tuple[Record, ...]) -> None:
+    prepared = [prepare(r, i) for i, r in enumerate(slices)]
+    pairs = candidate_pairs(prepared)
+    everything = len(slices) * (len(slices) - 1) // 2
+    assert 0 < len(pairs) < everything / 4
+
+
+# --------------------------------------------------------------------------- hand-built records
+
+
+def record(record_id: str, **fields: object) -> Record:
+    base: dict[str, object] = {
+        "title": "Kratom withdrawal treated with cognitive behavioural therapy: a case series",
+        "authors": (
+            Author(family="Singh", initials="D"),
+            Author(family="Vicknasingam", initials="B"),
+        ),
+        "journal": "Drug Alcohol Depend",
+        "year": 2020,
+        "volume": "210",
+        "pages": "107-15",
+    }
+    base.update(fields)
+    return Record(id=record_id, source=Source("test"), **base)  # type: ignore[arg-type]
+
+
+def test_exact_doi_with_prefixes_is_a_duplicate() -> None:
+    a = record("a", doi="https://doi.org/10.1016/J.DRUGALCDEP.2020.107", pages="")
+    b = record("b", doi="doi:10.1016/j.drugalcdep.2020.107.", journal="", volume="")
+    assert compare(prepare(a), prepare(b)).rule == "same DOI"
+
+
+def test_canonical_is_most_complete_and_gaps_are_filled() -> None:
+    sparse = record("sparse", doi="10.1/kratom")
+    full = record(
+        "full",
+        abstract=(AbstractSection("Kratom is used ..."),),
+        issue="3",
+        pmid="",
+        url="https://example.org/kratom",
+        pages="107-115",
+    )
+    result = deduplicate([sparse, full])
+    (canonical,) = result.canonical
+    assert canonical.id == "full"
+    assert canonical.doi == "10.1/kratom"  # filled from the duplicate
+    assert canonical.abstract_text == "Kratom is used ..."
+    assert result.links[0].record_id == "sparse"
+    assert result.records == (sparse, full)
+
+
+def test_versions_of_a_paper_are_duplicates() -> None:
+    preprint = record("preprint", journal="", volume="", pages="", year=2019)
+    published = record("published", year=2020)
+    assert compare(prepare(preprint), prepare(published)).outcome == "duplicate"
+
+
+def test_parts_of_a_series_are_not_duplicates() -> None:
+    one = record("one", title="Kratom dependence in Malaysia, part I: prevalence", pages="")
+    two = record("two", title="Kratom dependence in Malaysia, part II: prevalence", pages="")
+    assert compare(prepare(one), prepare(two)).outcome == "distinct"
+
+
+def test_a_rejected_pair_is_never_merged_even_through_a_third_record() -> None:
+    a, b, c = record("a"), record("b"), record("c")
+    assert len(deduplicate([a, b, c]).canonical) == 1
+    result = deduplicate([a, b, c], pair_decisions={frozenset({"a", "c"}): False})
+    clusters = clusters_of(result)
+    assert not any({"a", "c"} <= cluster for cluster in clusters)
+
+
+def test_an_accepted_pair_is_merged_and_credited_to_the_person() -> None:
+    a = record("a")
+    b = record("b", title="Something else entirely about opioids", journal="Addiction")
+    pair = frozenset({"a", "b"})
+    assert len(deduplicate([a, b]).canonical) == 2
+    result = deduplicate([a, b], pair_decisions={pair: True}, reviewers={pair: "Ana"})
+    assert len(result.canonical) == 1
+    assert result.links[0].by == "Ana"
+    assert result.links[0].rule == "accepted by a person"
+
+
+def test_close_pairs_are_left_undecided() -> None:
+    a = record("a", volume="", pages="", journal="")
+    b = record(
+        "b",
+        title="Kratom withdrawal treated with behavioural therapy: a case series",
+        volume="",
+        pages="",
+        journal="",
+    )
+    result = deduplicate([a, b])
+    assert len(result.canonical) == 2
+    assert [(p.first_id, p.second_id) for p in result.undecided] == [("a", "b")]
+
+
+def test_retraction_notice_is_related_not_merged() -> None:
+    article = record("article")
+    notice = record(
+        "notice",
+        title="Retraction notice: Kratom withdrawal treated with cognitive behavioural "
+        "therapy: a case series",
+    )
+    result = deduplicate([article, notice])
+    assert len(result.canonical) == 2
+    assert [(r.record_id, r.related_id, r.kind) for r in result.related] == [
+        ("notice", "article", "retraction")
+    ]
+
+
+# --------------------------------------------------------------------------- pair decisions file
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_read_pair_decisions(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "pairs.csv",
+        "first_id,second_id,decision,reviewer,note\n"
+        "a,b,accept,Ana,same trial\n"
+        "c,d,reject,Ben,\n"
+        "e,f,,,not decided yet\n",
+    )
+    decided = read_pair_decisions(path)
+    assert decided.decisions == {frozenset({"a", "b"}): True, frozenset({"c", "d"}): False}
+    assert decided.reviewers[frozenset({"a", "b"})] == "Ana"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("first_id,decision\na,accept\n", ":1: missing column(s) second_id"),
+        (
+            "first_id,second_id,decision\na,b,maybe\n",
+            ":2: decision 'maybe' must be accept or reject",
+        ),
+        (
+            "first_id,second_id,decision\na,a,accept\n",
+            ":2: needs two different record IDs in first_id and second_id",
+        ),
+        (
+            "first_id,second_id,decision\na,b,accept\nb,a,reject\n",
+            ":3: b and a were both accepted and rejected",
+        ),
+        ("first_id,second_id,decision\na,zz,accept\n", ":2: record 'zz' is not in the inputs"),
+    ],
+)
+def test_bad_pair_decisions_name_file_and_line(tmp_path: Path, body: str, message: str) -> None:
+    path = write(tmp_path / "pairs.csv", body)
+    with pytest.raises(InputError) as error:
+        read_pair_decisions(path, known_ids={"a", "b"})
+    assert str(error.value) == f"{path}{message}"
+
+
+# --------------------------------------------------------------------------- command
+
+
+def test_command_writes_one_row_per_surviving_record(
+    fixtures_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = fixtures_dir / "dedup" / "records.csv"
+    out, undecided, log = tmp_path / "out.csv", tmp_path / "undecided.csv", tmp_path / "log.csv"
+    code = main(
+        ["dedup", str(source), "-o", str(out), "--undecided", str(undecided), "--log", str(log)]
+    )
+    assert code == 0
+    assert "33 records ->" in capsys.readouterr().out
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0])[:4] == ["ID", "merged_ids", "entry_type", "title"]
+    merged = {row["ID"]: row["merged_ids"] for row in rows}
+    assert merged["diabetes:id_0000001"].split(";") == [
+        "diabetes:id_0000699",
+        "diabetes:id_0000728",
+        "diabetes:id_0001447",
+    ]
+    surviving_and_merged = [
+        i for row in rows for i in [row["ID"], *filter(None, row["merged_ids"].split(";"))]
+    ]
+    assert len(surviving_and_merged) == 33 == len(set(surviving_and_merged))
+    with log.open(encoding="utf-8", newline="") as handle:
+        assert next(csv.reader(handle)) == [
+            "record_id",
+            "linked_id",
+            "link",
+            "rule",
+            "score",
+            "by",
+            "detail",
+        ]
+    with undecided.open(encoding="utf-8", newline="") as handle:
+        assert next(csv.reader(handle))[:3] == ["first_id", "second_id", "decision"]
+
+
+def test_command_respects_pair_decisions_and_reports_bad_lines(
+    fixtures_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = fixtures_dir / "dedup" / "records.csv"
+    out = tmp_path / "out.csv"
+    pairs = write(
+        tmp_path / "pairs.csv",
+        "first_id,second_id,decision,reviewer,note\n"
+        "stroke:id_0000271,stroke:id_0000272,reject,Ana,kept apart on purpose\n",
+    )
+    assert main(["dedup", str(source), "-o", str(out), "--pair-decisions", str(pairs)]) == 0
+    with out.open(encoding="utf-8", newline="") as handle:
+        ids = {row["ID"] for row in csv.DictReader(handle)}
+    assert {"stroke:id_0000271", "stroke:id_0000272"} <= ids
+
+    write(pairs, "first_id,second_id,decision\nstroke:id_0000271,stroke:id_0000272,yes\n")
+    assert main(["dedup", str(source), "-o", str(out), "--pair-decisions", str(pairs)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"Error: {pairs}:2: decision 'yes' must be accept or reject"
+    )

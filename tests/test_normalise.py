@@ -1,0 +1,322 @@
+"""The normalisers behind deduplication, on spellings taken from the benchmark sets."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from review import normalise
+from review.records import Author
+
+# --------------------------------------------------------------------------- text and titles
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Effects of GLP-1 on Ca<sup>2+</sup> handling", "effects of glp 1 on ca2 handling"),
+        ("K<inf>Ca</inf>3.1 channels", "kca3 1 channels"),
+        ("β-blockers in Crohn's disease", "beta blockers in crohns disease"),
+        ("&quot;Quoted&quot; &amp; escaped", "quoted escaped"),
+        ("Castañeda Gödel", "castaneda godel"),
+        ("Greenfield J. P.CastaÃ±eda Heredia A.", "greenfield j p castaneda heredia a"),
+        ("NN-dimethyl-2-(2<U+0391>-amino", "nn dimethyl 2 2alpha amino"),
+    ],
+)
+def test_text_removes_markup_case_accents_and_punctuation(raw: str, expected: str) -> None:
+    assert normalise.text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # stroke id_0000272
+        (
+            "Robot-assisted modifications of gait in healthy individuals.[Erratum appears in "
+            "Exp Brain Res. 2010 May;202(4):1001]",
+            "robot assisted modifications of gait in healthy individuals",
+        ),
+        # cytology_screening id_0001159
+        (
+            "Colposcopy to evaluate abnormal cervical cytology in 2008. [Review] [57 refs]",
+            "colposcopy to evaluate abnormal cervical cytology in 2008",
+        ),
+        # cardiac id_0008979
+        (
+            "Myocardial metabolism during ischemia. Czech\nMetabolismus myokardu pri ischemii",
+            "myocardial metabolism during ischemia",
+        ),
+        (
+            "[Insomnia after an infarction? A Quebec team contributes]",
+            "insomnia after an infarction a quebec team contributes",
+        ),
+        ("RETRACTED: Effect of X on Y", "effect of x on y"),
+        ("#NAME?", ""),
+    ],
+)
+def test_title_drops_database_notes_and_translation_marks(raw: str, expected: str) -> None:
+    assert normalise.title(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "numbers"),
+    [
+        ("Symposium part II: the Bethesda system", "2"),
+        ("Type 2 diabetes", "2"),
+        ("Type II diabetes", "2"),
+        ("Mecp2 1lox mice", "21"),
+        ("Mecp21lox mice", "21"),
+        ("Review of the literature (2014-2017)", "20142017"),
+        ("No numbers here", ""),
+    ],
+)
+def test_title_numbers(raw: str, numbers: str) -> None:
+    assert normalise.title_numbers(normalise.title(raw)) == numbers
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind", "about"),
+    [
+        ("Erratum: Foo bar", "erratum", "foo bar"),
+        ("[Erratum to: Foo bar]", "erratum", "foo bar"),
+        ("Correction to: Foo bar", "erratum", "foo bar"),
+        ("Notice of Retraction: Foo bar", "retraction", "foo bar"),
+        ("Comment on: Foo bar", "comment", "foo bar"),
+        ("Reply to the letter by Smith", "reply", "by smith"),
+        # depression id_0004544
+        (
+            "Antidepressant effects of botulinum toxin A: scientific rationale; author response",
+            "reply",
+            "",
+        ),
+        ("Correction of scoliosis in adolescents", "", ""),
+        ("Retraction of the gingiva after surgery", "", ""),
+        ("Response to treatment in depression", "", ""),
+    ],
+)
+def test_notice_kind_needs_the_separator_that_makes_a_notice(
+    raw: str, kind: str, about: str
+) -> None:
+    assert normalise.notice_kind(raw) == kind
+    if kind and about:
+        assert normalise.strip_notice_prefix(raw) == about
+
+
+# --------------------------------------------------------------------------- identifiers
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://dx.doi.org/10.1097/MOL.0b013e3282ffaf82", "10.1097/mol.0b013e3282ffaf82"),
+        ("https://doi.org/10.1038%2fonc.2016.199", "10.1038/onc.2016.199"),
+        ("doi:10.1000/ABC.", "10.1000/abc"),
+        (
+            "S0278-5846(09)00007-4 [pii];10.1016/j.pnpbp.2009.01.006 [doi]",
+            "10.1016/j.pnpbp.2009.01.006",
+        ),
+        (
+            "10.1002/(SICI)1096-8628(19970221)74:1&lt;73::AID-AJMG15&gt;3.0.CO;2-P",
+            "10.1002/(sici)1096-8628(19970221)74:1<73::aid-ajmg15>3.0.co;2-p",
+        ),
+        ("S0006-8993(97)00738-5 [pii]", ""),
+        ("", ""),
+    ],
+)
+def test_doi(raw: str, expected: str) -> None:
+    assert normalise.doi(raw) == expected
+
+
+_DOI_SUFFIX = st.text(alphabet=string.ascii_letters + string.digits + "./-_()", min_size=1)
+
+
+@given(registrant=st.integers(1000, 99999), suffix=_DOI_SUFFIX)
+def test_doi_ignores_resolver_prefix_case_and_trailing_punctuation(
+    registrant: int, suffix: str
+) -> None:
+    bare = normalise.doi(f"10.{registrant}/{suffix}")
+    for dressed in (
+        f"https://doi.org/10.{registrant}/{suffix}",
+        f"doi:10.{registrant}/{suffix.upper()}.",
+        f"DOI: 10.{registrant}/{suffix},",
+    ):
+        assert normalise.doi(dressed) == bare.rstrip(".,;:)]}>'\"")
+    assert normalise.doi(bare) == bare
+
+
+def test_pmid_from_url() -> None:
+    assert normalise.pmid_from_url("https://www.ncbi.nlm.nih.gov/pubmed/18460911") == "18460911"
+    assert normalise.pmid_from_url("https://insights.ovid.com/pubmed?pmid=20838208") == "20838208"
+    assert normalise.pmid_from_url("http://ovidsp.ovid.com/ovidweb.cgi?T=JS") == ""
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("139-54", ("139", "154")),
+        ("139-154", ("139", "154")),
+        ("221-8", ("221", "228")),
+        ("295--313", ("295", "313")),
+        ("01-Oct", ("1", "10")),  # a spreadsheet's date for pages 1-10
+        ("Oct-17", ("10", "17")),
+        ("S12-S13", ("s12", "s13")),
+        ("e1234", ("e1234", "")),
+        ("iii--xi", ("iii", "xi")),
+        ("December", ("", "")),
+        ("20100529/0604", ("", "")),
+        ("", ("", "")),
+    ],
+)
+def test_page_range(raw: str, expected: tuple[str, str]) -> None:
+    assert normalise.page_range(raw) == expected
+
+
+@given(first=st.integers(1, 99999), length=st.integers(0, 500))
+def test_abbreviated_last_page_equals_full(first: int, length: int) -> None:
+    last = str(first + length)
+    cut = last[len(last) - len(str(length)) :] if len(str(length)) <= len(last) else last
+    abbreviated = normalise.page_range(f"{first}-{cut}")
+    if int(cut) >= first or len(cut) < len(str(first)):
+        assert abbreviated[0] == str(first)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("24", "24"),
+        ("24 Suppl 1", "24"),
+        ("vol. 7", "7"),
+        ("1)", ""),  # the remnant of "(Supplement 1)"
+        ("A)", ""),
+        ("Ph.D.", ""),
+        ("(Jul)", ""),
+        ("Sechenova / Rossiiskaia akademiia nauk. 95", "95"),
+    ],
+)
+def test_volume(raw: str, expected: str) -> None:
+    assert normalise.volume(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("4", "4"), ("01-Feb", "1-2"), ("Suppl 2", ""), ("var.pagings", ""), ("", "")],
+)
+def test_issue(raw: str, expected: str) -> None:
+    assert normalise.issue(raw) == expected
+
+
+def test_citation_in_journal_reads_embase_style() -> None:
+    cited = normalise.citation_in_journal(
+        "Behavioral Neuroscience.124 (2) ()(pp 211-224) 2010.Date of Publication: April 2010"
+    )
+    assert cited == ("124", "2", "211-224")
+    assert normalise.citation_in_journal("Brain Res.") == ("", "", "")
+
+
+# --------------------------------------------------------------------------- journals
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Curr Opin Lipidol", "Current Opinion in Lipidology"),
+        ("J Am Coll Cardiol", "Journal of the American College of Cardiology"),
+        (
+            "Proc Natl Acad Sci U S A",
+            "Proceedings of the National Academy of Sciences of the United States of America",
+        ),
+        (
+            "Prog.Neuropsychopharmacol.Biol.Psychiatr",
+            "Progress in Neuro-Psychopharmacology and Biological Psychiatry",
+        ),
+        ("BMJ", "BMJ (Clinical research ed.)"),
+        ("Epilepsy and behavior : E&B.34 ()(pp 9-14) 2014", "Epilepsy and Behavior"),
+    ],
+)
+def test_journals_match_abbreviations(a: str, b: str) -> None:
+    na, nb = normalise.journal(a), normalise.journal(b)
+    assert normalise.journals_match(na, nb)
+    assert normalise.journals_match(nb, na)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("Circulation", "J Am Heart Assoc"), ("Heart", "Stroke"), ("Lancet", "")],
+)
+def test_journals_that_differ(a: str, b: str) -> None:
+    assert not normalise.journals_match(normalise.journal(a), normalise.journal(b))
+
+
+# --------------------------------------------------------------------------- authors
+
+
+@pytest.mark.parametrize(
+    ("authors", "families"),
+    [
+        ((Author(collective="Przyklenk K.Kloner R. A."),), ("przyklenk", "kloner")),
+        ((Author(collective="Adeli K.Lewis G. F."),), ("adeli", "lewis")),
+        ((Author(collective="FolzS.D.HansonB.J.GriffinA.K."),), ("folz", "hanson", "griffin")),
+        (
+            (Author(family="Mithas", given="Sunil"), Author(family="Krishnan", initials="MS")),
+            ("mithas", "krishnan"),
+        ),
+        ((Author(family="Müller", initials="K"),), ("muller",)),
+        ((Author(collective="ALTS Group"),), ("alts group",)),
+    ],
+)
+def test_author_families(authors: tuple[Author, ...], families: tuple[str, ...]) -> None:
+    assert normalise.author_families(authors) == families
+
+
+# --------------------------------------------------------------------------- properties
+
+_WORDY = st.text(alphabet=string.ascii_letters + string.digits + " .,:;-()[]'\"?!/", max_size=80)
+
+
+@given(_WORDY)
+def test_text_is_idempotent(value: str) -> None:
+    once = normalise.text(value)
+    assert normalise.text(once) == once
+
+
+@given(_WORDY)
+def test_text_ignores_case(value: str) -> None:
+    assert normalise.text(value.upper()) == normalise.text(value.lower())
+
+
+@given(st.lists(st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8), min_size=1))
+def test_text_ignores_punctuation_between_words(words: list[str]) -> None:
+    assert normalise.text(" ".join(words)) == normalise.text(": ".join(words) + ".")
+
+
+@given(_WORDY)
+def test_title_is_idempotent(value: str) -> None:
+    once = normalise.title(value)
+    assert normalise.title(once) == once
+
+
+@given(st.text(max_size=60))
+def test_normalisers_never_fail(value: str) -> None:
+    normalise.title(value)
+    normalise.journal(value)
+    normalise.page_range(value)
+    normalise.volume(value)
+    normalise.issue(value)
+    normalise.doi(value)
+    normalise.notice_kind(value)
+    normalise.author_families((Author(collective=value),))
+
+
+@given(st.text(alphabet=string.ascii_lowercase + " ", max_size=40))
+def test_journals_match_is_reflexive_and_symmetric(value: str) -> None:
+    name = normalise.journal(value)
+    other = normalise.journal("journal of " + value)
+    if name:
+        assert normalise.journals_match(name, name)
+    assert normalise.journals_match(name, other) == normalise.journals_match(other, name)
