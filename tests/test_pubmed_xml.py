@@ -35,7 +35,15 @@ from review.formats.pubmed_xml import (
     read_pubmed_xml,
     squeeze,
 )
-from review.records import Author, ImportProblem, ImportResult, Record, Source
+from review.records import (
+    Author,
+    ImportProblem,
+    ImportResult,
+    MeshHeading,
+    MeshQualifier,
+    Record,
+    Source,
+)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pubmed"
 GOLDEN = FIXTURES / "golden"
@@ -601,40 +609,88 @@ LETTERS: tuple[Literal["L"]] = ("L",)
 names = st.text(alphabet=st.characters(whitelist_categories=LETTERS), min_size=1, max_size=12)
 
 
+orcids = st.from_regex(r"[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]", fullmatch=True)
+
+
+@st.composite
+def generated_authors(draw: st.DrawFn) -> tuple[str, Author]:
+    if draw(st.booleans()):
+        name = draw(xml_text.filter(bool))
+        return f"<Author><CollectiveName>{escape(name)}</CollectiveName></Author>", Author(
+            collective=name
+        )
+    family, given = draw(names), draw(names)
+    orcid = draw(st.none() | orcids)
+    identifier = (
+        f"<Identifier Source='ORCID'>https://orcid.org/{orcid}</Identifier>" if orcid else ""
+    )
+    xml = (
+        f"<Author ValidYN='Y'><LastName>{family}</LastName><ForeName>{given}</ForeName>"
+        f"<Initials>{given[0]}</Initials>{identifier}"
+        "<AffiliationInfo><Affiliation>Somewhere</Affiliation>"
+        "<Identifier Source='GRID'>grid.1.1</Identifier></AffiliationInfo></Author>"
+    )
+    return xml, Author(family, given, given[0], "", orcid or "")
+
+
+@st.composite
+def generated_mesh(draw: st.DrawFn) -> tuple[str, MeshHeading]:
+    descriptor, major = draw(xml_text.filter(bool)), draw(st.booleans())
+    qualifiers = draw(st.lists(st.tuples(names, st.booleans()), max_size=2))
+    xml = f"<MeshHeading><DescriptorName UI='D1' MajorTopicYN='{'Y' if major else 'N'}'>"
+    xml += escape(descriptor) + "</DescriptorName>"
+    xml += "".join(
+        f"<QualifierName MajorTopicYN='{'Y' if q_major else 'N'}'>{name}</QualifierName>"
+        for name, q_major in qualifiers
+    )
+    heading = MeshHeading(
+        descriptor, major, tuple(MeshQualifier(name, q_major) for name, q_major in qualifiers), "D1"
+    )
+    return xml + "</MeshHeading>", heading
+
+
 @st.composite
 def generated_articles(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     pmid = str(draw(st.integers(1, 99_999_999)))
-    title = draw(xml_text)
-    families = draw(st.lists(names, max_size=4))
+    before, italic, after = draw(xml_text), draw(xml_text), draw(xml_text)
+    authors = draw(st.lists(generated_authors(), max_size=4))
     sections = draw(st.lists(st.tuples(xml_text.filter(bool), names), max_size=3))
-    year = draw(st.integers(1800, 2100))
+    mesh = draw(st.lists(generated_mesh(), max_size=3))
+    if draw(st.booleans()):
+        written, year = draw(medline_dates())
+        pub_date = f"<MedlineDate>{written}</MedlineDate>"
+    else:
+        year = draw(st.integers(1800, 2100))
+        month = draw(st.sampled_from(MONTHS))
+        pub_date, written = f"<Year>{year}</Year><Month>{month}</Month>", f"{year} {month}"
     keywords = draw(st.lists(xml_text.filter(bool), max_size=3))
     doi = draw(st.from_regex(r"10\.[0-9]{4}/[a-z0-9.]{1,10}", fullmatch=True))
-    authors = "".join(
-        f"<Author ValidYN='Y'><LastName>{escape(f)}</LastName><Initials>X</Initials></Author>"
-        for f in families
-    )
     abstract = "".join(
         f"<AbstractText Label={quoteattr(label)}>{escape(text)}</AbstractText>"
         for text, label in sections
     )
+    title = f"{escape(before)} <i>{escape(italic)}</i> {escape(after)}"
     body = (
-        f"<Journal><JournalIssue><PubDate><Year>{year}</Year></PubDate></JournalIssue>"
-        f"<Title>J</Title></Journal><ArticleTitle>{escape(title)}</ArticleTitle>"
-        f"<Abstract>{abstract}</Abstract><AuthorList>{authors}</AuthorList>"
+        f"<Journal><JournalIssue><PubDate>{pub_date}</PubDate></JournalIssue>"
+        f"<Title>J</Title></Journal><ArticleTitle>{title}</ArticleTitle>"
+        f"<Abstract>{abstract}</Abstract>"
+        f"<AuthorList>{''.join(xml for xml, _ in authors)}</AuthorList>"
     )
     xml = (
         f"<PubmedArticle><MedlineCitation><PMID>{pmid}</PMID><Article>{body}</Article>"
+        f"<MeshHeadingList>{''.join(xml for xml, _ in mesh)}</MeshHeadingList>"
         f"<KeywordList>{''.join(f'<Keyword>{escape(k)}</Keyword>' for k in keywords)}"
         "</KeywordList></MedlineCitation><PubmedData><ArticleIdList>"
         f"<ArticleId IdType='doi'>{doi}</ArticleId></ArticleIdList></PubmedData></PubmedArticle>"
     )
     expected = {
         "id": pmid,
-        "title": title,
-        "families": families,
+        "title": squeeze(f"{before} {italic} {after}"),
+        "authors": [author for _, author in authors],
         "sections": sections,
+        "mesh": [heading for _, heading in mesh],
         "year": year,
+        "pub_date": written,
         "keywords": keywords,
         "doi": doi,
     }
@@ -652,8 +708,9 @@ def test_generated_articles_parse_back_field_by_field(
         assert isinstance(item, Record)
         assert (item.id, item.pmid, item.source.position) == (want["id"], want["id"], position)
         assert item.title == want["title"]
-        assert [a.family for a in item.authors] == want["families"]
+        assert list(item.authors) == want["authors"]
         assert [(s.text, s.label) for s in item.abstract] == want["sections"]
-        assert (item.year, item.pub_date) == (want["year"], str(want["year"]))
+        assert list(item.mesh) == want["mesh"]
+        assert (item.year, item.pub_date) == (want["year"], want["pub_date"])
         assert list(item.keywords) == want["keywords"]
         assert item.doi == want["doi"]
