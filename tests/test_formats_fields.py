@@ -13,6 +13,7 @@ from review.formats.fields import (
     format_person,
     initials_of,
     is_initials,
+    join_authors,
     parse_person,
     parse_year,
     split_authors,
@@ -147,3 +148,42 @@ def test_neutralise_round_trips_and_never_leaves_a_formula(cell: str) -> None:
 def test_text_lines_split_only_at_line_ends(lines: list[str]) -> None:
     assert text_lines("\n".join(lines) + "\n") == lines
     assert text_lines("\r\n".join(lines) + "\r\n") == lines
+
+
+def test_cells_of_given_first_names() -> None:
+    assert split_authors("Samuel Obeng; Victoria LC Pallares; Francisco León") == (
+        Author(family="Obeng", given="Samuel", initials="S"),
+        Author(family="Pallares", given="Victoria LC", initials="VLC"),
+        Author(family="León", given="Francisco", initials="F"),
+    )
+    # One name with a middle initial is a person; without one it may be a group.
+    assert split_authors("Kirsten E Smith") == (
+        Author(family="Smith", given="Kirsten E", initials="KE"),
+    )
+    assert split_authors("World Health Organization") == (
+        Author(collective="World Health Organization"),
+    )
+    assert split_authors("{Kratom Study}; {Opioid Group}") == (
+        Author(collective="Kratom Study"),
+        Author(collective="Opioid Group"),
+    )
+
+
+person_or_group = st.one_of(
+    st.builds(
+        lambda family, given_name: Author(
+            family=family, given=given_name, initials=initials_of(given_name)
+        ),
+        capital_word,
+        st.lists(capital_word, min_size=1, max_size=2).map(" ".join),
+    ),
+    st.builds(
+        lambda words: Author(collective=" ".join(words)),
+        st.lists(capital_word, min_size=1, max_size=4),
+    ),
+)
+
+
+@given(st.lists(person_or_group, max_size=5).map(tuple))
+def test_author_cells_round_trip(authors: tuple[Author, ...]) -> None:
+    assert split_authors(join_authors(authors)) == authors

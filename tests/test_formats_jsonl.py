@@ -41,10 +41,48 @@ def test_given_database_replaces_the_stored_one(tmp_path: Path) -> None:
     assert record.source == Source("Embase", search="main", position=4)
 
 
-@pytest.mark.parametrize("bad", ['{"id": "a", "source": "PubMed"}', '{"id": 5, "source": {}}'])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '{"id": "a", "source": {"database": 5}}',
+        '{"id": 5, "source": {}}',
+        '{"id": "a", "authors": {"family": "Smith"}}',
+        '{"colour": "red"}',
+    ],
+)
 def test_wrong_shapes_are_problems_not_crashes(tmp_path: Path, bad: str) -> None:
     path = tmp_path / "r.jsonl"
     path.write_text(bad + "\n", encoding="utf-8")
     result = read_records(path)
     assert result.records == ()
     assert len(result.problems) == 1
+
+
+def test_flat_objects_read_like_csv_rows(tmp_path: Path) -> None:
+    path = tmp_path / "records.jsonl"
+    path.write_text(
+        '{"record_id": "ks0002", "pmid": "35220331", "pmcid": null, "title": "Assessment", '
+        '"authors": ["Kirsten E Smith", "Kelly E Dunn"], "year": 2022, "volume": "16", '
+        '"keywords": ["kratom", "withdrawal"], "language": null, "topics": ["use disorder"]}\n'
+        '{"record_id": "ks0003", "title": "Other", "authors": ["Smith, K. E."], "year": null}\n',
+        encoding="utf-8",
+    )
+    result = read_records(path, database="Other sources")
+    assert result.problems == ()
+    first, second = result.records
+    assert first.id == "ks0002"
+    assert first.source == Source("Other sources", file="records.jsonl", position=1)
+    assert (first.pmid, first.year, first.volume) == ("35220331", 2022, "16")
+    assert [a.family for a in first.authors] == ["Smith", "Dunn"]
+    assert first.keywords == ("kratom", "withdrawal")
+    assert first.extra == (("topics", "use disorder"),)
+    assert second.year is None
+    assert second.authors[0].initials == "KE"
+
+
+@pytest.mark.shared
+def test_the_kratom_sample_reads_without_problems(shared_dir: Path) -> None:
+    result = read_records(shared_dir / "data" / "kratom-sample" / "records.jsonl")
+    assert result.problems == ()
+    assert len(result.records) == 284
+    assert len({r.id for r in result.records}) == 284

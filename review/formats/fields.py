@@ -15,6 +15,7 @@ __all__ = [
     "abstract_sections",
     "format_person",
     "initials_of",
+    "join_authors",
     "join_list",
     "parse_person",
     "parse_year",
@@ -24,6 +25,10 @@ __all__ = [
 
 # "Przyklenk K.Kloner R. A.": several names run together by an export; not one person.
 RUN_TOGETHER = re.compile(r"[A-Z]\.[A-Z][a-z]")
+# "Kirsten E Smith", "Francisco León", "Albert Garcia-Romeu", "Victoria LC Pallares".
+GIVEN_FAMILY = re.compile(
+    r"[^\W\d_][\w'’-]*\.?(?: [^\W\d_][\w'’-]*\.?){0,2} [^\W\d_][\w'’-]*[^\W\d_]"
+)
 YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|2[01]\d\d)(?!\d)")
 # A labelled paragraph as `Record.abstract_text` writes it: "METHODS: text".
 ABSTRACT_LABEL = re.compile(r"^([A-Z][A-Z0-9 ,/&()'-]{0,60}[A-Z)]): (.*)$", re.DOTALL)
@@ -52,7 +57,9 @@ def compact(initials: list[str]) -> str:
 
 def initials_of(given: str) -> str:
     """PubMed-style initials: "Kirsten E." → "KE", "Jean-Paul" → "JP"."""
-    return "".join(part[0] for part in re.split(r"[\s.\-]+", given) if part and part[0].isalpha())
+    parts = [part for part in re.split(r"[\s.\-]+", given) if part and part[0].isalpha()]
+    # "Victoria LC" → "VLC": a short all-capital part is initials already.
+    return "".join(part if part.isupper() and len(part) <= 3 else part[0] for part in parts)
 
 
 def parse_person(name: str) -> Author:
@@ -67,6 +74,8 @@ def parse_person(name: str) -> Author:
     name = " ".join(name.split())
     if not name:
         return Author()
+    if name.startswith("{") and name.endswith("}"):
+        return Author(collective=name[1:-1].strip())
     if "," in name:
         family, _, given = name.partition(",")
         family, given = family.strip(), given.strip()
@@ -84,24 +93,65 @@ def parse_person(name: str) -> Author:
     for cut in range(len(words) - 1, 0, -1):
         if is_initials(" ".join(words[:cut])):
             return Author(family=" ".join(words[cut:]), initials=compact(words[:cut]))
+    if len(words) in (3, 4) and GIVEN_FAMILY.fullmatch(name) and is_initials(words[-2]):
+        # "Kirsten E Smith": a middle initial marks a person, given names first.
+        given = " ".join(words[:-1])
+        return Author(family=words[-1], given=given, initials=initials_of(given))
     return Author(collective=name)
 
 
 def format_person(author: Author) -> str:
-    """ "Family, Given" for people (initials when no given name), the name for groups."""
+    """ "Family, Given" for people (initials when no given name), the name for groups.
+
+    A group name that would be read back as a person ("Group, The", "Study Group
+    KE") is written in braces, as BibTeX does: "{Group, The}".
+    """
     if author.collective:
+        if "," in author.collective or not parse_person(author.collective).collective:
+            return "{" + author.collective + "}"
         return author.collective
     first = author.given or author.initials
     return f"{author.family}, {first}" if first else author.family
 
 
+def join_authors(authors: tuple[Author, ...]) -> str:
+    """One text cell that `split_authors` reads back as the same authors."""
+    names = [format_person(a) for a in authors]
+    # A cell of groups alone could be read as "Given Family" names; braces keep them groups.
+    return "; ".join(
+        "{" + name + "}" if a.collective and GIVEN_FAMILY.fullmatch(name) else name
+        for a, name in zip(authors, names, strict=True)
+    )
+
+
 def split_authors(cell: str) -> tuple[Author, ...]:
-    """Authors from one text cell: "A, B and C, D" (BibTeX style) or "A, B; C, D"."""
+    """Authors from one text cell: "A, B and C, D" (BibTeX style) or "A, B; C, D".
+
+    In a list of several names none of which has a comma, names shaped like
+    "Kirsten E Smith" are read given names first (web pages, some CSV exports).
+    """
     cell = cell.strip()
     if not cell:
         return ()
-    names = cell.split(";") if ";" in cell else re.split(r"\s+and\s+", cell)
-    return tuple(parse_person(n) for n in names if n.strip())
+    parts = cell.split(";") if ";" in cell else re.split(r"\s+and\s+", cell)
+    names = [" ".join(n.split()) for n in parts if n.strip()]
+    if len(names) > 1 and not any("," in n for n in names):
+        return tuple(
+            given_first(n) if GIVEN_FAMILY.fullmatch(n) else parse_person(n) for n in names
+        )
+    return tuple(parse_person(n) for n in names)
+
+
+def given_first(name: str) -> Author:
+    """ "Kirsten E Smith" → Smith, Kirsten E (only for names known to be in this order)."""
+    person = parse_person(name)
+    if not person.collective:
+        return person
+    *given, family = name.split(" ")
+    given_names = " ".join(given)
+    if is_initials(given_names):
+        return Author(family=family, initials=compact(given))
+    return Author(family=family, given=given_names, initials=initials_of(given_names))
 
 
 def split_list(cell: str, separator: str = ";") -> tuple[str, ...]:

@@ -4,6 +4,10 @@ The object's keys are `Record`'s field names; nested values (source, authors,
 abstract sections, MeSH headings, relations) are objects with their own field
 names, and `extra` is a list of [name, value] pairs. A missing key takes the
 field's default, so hand-written files need only "id" and "source".
+
+A flat object without a "source" object (one value or list of values a key,
+as in ../shared/data/kratom-sample/records.jsonl) is read like a CSV row: the
+same column names, lists joined, other keys kept in `extra`.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from review.formats.textfile import display_name, read_text, text_lines
+from review.formats.table import COLUMN_FIELD, record_from_row
+from review.formats.textfile import display_name, file_stem, read_text, text_lines
 from review.records import (
     AbstractSection,
     Author,
@@ -80,16 +85,21 @@ def read_jsonl(path: Path, *, database: str | None = None) -> ImportResult:
 
 
 def iter_jsonl(text: str, *, file: str) -> Iterator[Record | ImportProblem]:
+    position = 0
     for number, line in enumerate(text_lines(text), start=1):
         if not line.strip():
             continue
+        position += 1
         try:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
             yield ImportProblem(file, number, f"not valid JSON ({exc.msg} at column {exc.colno})")
             continue
         try:
-            yield record_from_json(data)
+            if isinstance(data, dict) and not isinstance(data.get("source"), dict):
+                yield record_from_flat(data, file, position)
+            else:
+                yield record_from_json(data)
         except EntryError as exc:
             record_id = data.get("id", "") if isinstance(data, dict) else ""
             yield ImportProblem(file, number, str(exc), record_id=str(record_id))
@@ -109,6 +119,27 @@ def record_from_json(data: Any) -> Record:
         values[name] = tuple(check_text(item, name) for item in as_list(values.get(name), name))
     values["extra"] = tuple(pair_of(item) for item in as_list(values.get("extra"), "extra"))
     return build(Record, values, "record")
+
+
+def record_from_flat(data: dict[str, Any], file: str, position: int) -> Record:
+    """A flat object, one value or list of values a key, read like a CSV row."""
+    header = list(data)
+    cells = [flat_cell(data[key], key) for key in header]
+    fields = [COLUMN_FIELD.get(key.strip().lower(), "") for key in header]
+    if "id" not in fields and "title" not in fields:
+        raise EntryError(f"object has neither an id nor a title among {', '.join(header)[:200]}")
+    source = Source(database=file_stem(Path(file)), file=file, position=position)
+    return record_from_row(header, fields, cells, source, use_database_column=True)
+
+
+def flat_cell(value: Any, key: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(flat_cell(item, key) for item in value)
+    if isinstance(value, dict):
+        raise EntryError(f"'{key}' holds an object; expected text, a number or a list")
+    return str(value)
 
 
 NESTED_LISTS: dict[str, Callable[..., Any]] = {

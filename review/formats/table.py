@@ -21,7 +21,7 @@ from pathlib import Path
 from review.errors import InputError
 from review.formats.fields import (
     abstract_sections,
-    format_person,
+    join_authors,
     join_list,
     parse_year,
     split_authors,
@@ -194,7 +194,7 @@ def row_of(record: Record) -> dict[str, str]:
         "id": record.id,
         "entry_type": record.entry_type,
         "title": record.title,
-        "authors": join_list([format_person(a) for a in record.authors]),
+        "authors": join_authors(record.authors),
         "year": "" if record.year is None else str(record.year),
         "pub_date": record.pub_date,
         "journal": record.journal,
