@@ -332,7 +332,7 @@ def _article(element: etree._Element, source: Source) -> Record:
         year=fields.year,
         pub_date=fields.pub_date,
         pmid=pmid,
-        doi=doi or fields.elocation_doi,
+        doi=doi or normalise_doi(fields.elocation_doi),
         pmcid=pmcid,
         publication_types=fields.publication_types,
         mesh=mesh,
@@ -358,7 +358,7 @@ class _ArticleFields:
         self.pages = ""
         self.year: int | None = None
         self.pub_date = ""
-        self.elocation_doi = ""
+        self.elocation_doi = ""  # as written; normalised only when ArticleIdList has none
         self.publication_types: tuple[str, ...] = ()
         self.languages: tuple[str, ...] = ()
         self.extra: tuple[tuple[str, str], ...] = ()
@@ -381,7 +381,7 @@ class _ArticleFields:
                 end_page = _leaf(parts.get("EndPage"))
             elif tag == "ELocationID":
                 if not self.elocation_doi and child.get("EIdType") == "doi":
-                    self.elocation_doi = normalise_doi(_text(child))
+                    self.elocation_doi = _leaf(child)
             elif tag == "Abstract":
                 self.abstract = _abstract(child)
             elif tag == "AuthorList":
