@@ -6,15 +6,18 @@ is read by walking its direct children once, then cleared together with the
 siblings before it, so memory stays flat however large the file is.
 
 Safety: the parser never loads or fetches a DTD or any external entity
-(`load_dtd=False`, `no_network=True`) and does not expand entities at all
-(`resolve_entities=False`), so a hostile internal subset ("billion laughs")
-cannot blow up; an unexpanded reference is kept as its literal "&name;" text.
+(`load_dtd=False`, `no_network=True`) and does not expand entities
+(`resolve_entities=False`): a reference stays as its literal "&name;" text.
+A document whose entity declarations amplify ("billion laughs") is refused by
+libxml2 and ends as an ImportProblem, like any other malformed XML.
 
 Where values come from:
 - DOI: `PubmedData/ArticleIdList/ArticleId[@IdType="doi"]`, else
   `Article/ELocationID[@EIdType="doi"]`. Never from `ReferenceList`, whose
   ArticleIdLists name the works the article cites.
 - PMCID: `PubmedData/ArticleIdList/ArticleId[@IdType="pmc"]`.
+- Journal: `Journal/Title`; abbreviation `Journal/ISOAbbreviation`, else
+  `MedlineJournalInfo/MedlineTA`; ISSNs go to `extra` as ("issn", ...).
 - Year: `PubDate/Year`, else the first year in `PubDate/MedlineDate`
   ("1998 Dec-1999 Jan" gives 1998); `pub_date` keeps the date as written.
 - Relations: `CommentsCorrections` of every kind except "Cites" (old DTDs listed
