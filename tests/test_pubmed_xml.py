@@ -336,6 +336,18 @@ def test_truncated_document_keeps_the_records_before_the_break() -> None:
     assert len(items) == 3
 
 
+def test_bad_encoding_names_the_line_and_keeps_the_records_before() -> None:
+    xml = document(
+        article(pmid="1"), "\n" + article(pmid="2", body="<ArticleTitle>BAD</ArticleTitle>")
+    )
+    items = parse(xml.encode().replace(b"BAD", b"caf\xe9"), file="latin1.xml")
+    assert [type(item).__name__ for item in items] == ["Record", "ImportProblem"]
+    problem = items[1]
+    assert isinstance(problem, ImportProblem)
+    assert (problem.file, problem.position) == ("latin1.xml", 2)
+    assert "at line 3" in problem.message
+
+
 def test_truncated_gzip_keeps_the_records_before_the_break(tmp_path: Path) -> None:
     xml = document(
         *(article(pmid=str(n), body=f"<ArticleTitle>{n}</ArticleTitle>") for n in range(1, 2001))
