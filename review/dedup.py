@@ -387,9 +387,10 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
         and title >= 0.97
         and authors is not None
         and authors >= 0.9
-        and checks["journal"]
+        and checks["journal"] is not False
         and checks["year"]
-        and (checks["volume"] or checks["page"])
+        and (checks["volume"] or checks["page"] or checks["abstract"])
+        and (checks["journal"] or checks["abstract"])
         and not (contradictions[0] == "page" and not _page_slip(a, b, title, checks))
         and checks["issue"] is not False
     ):

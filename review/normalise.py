@@ -16,6 +16,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from urllib.parse import unquote
 
 from review.records import Author
@@ -378,7 +379,10 @@ def issue(value: str) -> str:
 
 # --------------------------------------------------------------------------- journals
 
-_JOURNAL_STOP = frozenset({"of", "the", "and", "in", "for", "on", "de", "la", "le", "der", "und"})
+_JOURNAL_STOP = frozenset(
+    {"of", "the", "and", "in", "for", "on", "to", "a", "an", "et", "de", "du", "des", "la", "le"}
+    | {"der", "die", "und", "fur", "i"}
+)
 # Embase appends the citation to the journal: "Equine veterinary journal.24 (4) ()(pp 300-304)".
 _JOURNAL_TAIL = re.compile(r"(?:\.\s*\d|\.\s*conference\b|\s\(\d|\s\d{4}\b).*$", re.IGNORECASE)
 
@@ -403,12 +407,10 @@ def citation_in_journal(value: str) -> tuple[str, str, str]:
 def journal(value: str) -> str:
     """A journal name as words without stop words: "J. of the Am. Coll." -> "j am coll".
 
-    Hyphens join ("Neuro-Psychopharmacology" is one word, as its abbreviation
-    is) and what follows " : " is a subtitle ("Epilepsy and behavior : E&B").
+    What follows " : " is a subtitle ("Epilepsy and behavior : E&B").
     """
     value = _JOURNAL_TAIL.sub("", value.replace("&", " and ")).split(" : ")[0]
     value = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", value)  # "BMJ (Clinical research ed.)"
-    value = re.sub(r"(?<=\w)-(?=\w)", "", value)
     return " ".join(w for w in text(value).split() if w not in _JOURNAL_STOP)
 
 
@@ -424,28 +426,35 @@ def _abbreviates(short: str, full: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=65536)
 def journals_match(a: str, b: str) -> bool:
     """Two normalised journal names name the same journal, abbreviated or not.
 
-    "curr opin lipidol" matches "current opinion lipidology": word for word, each
-    word of one is an abbreviation of the other's (same first letter, letters in
-    order).
+    "curr opin lipidol" matches "current opinion lipidology": each word of the
+    shorter name abbreviates (same first letter, letters in order) one or more
+    consecutive words of the longer ("neuropsychopharmacol" stands for "neuro
+    psychopharmacology"), and every word of the longer is accounted for. A name
+    of at least two words may also stand for the start of a longer one ("nippon
+    rinsho" for "nippon rinsho japanese journal clinical medicine").
     """
     if a == b:
         return bool(a)
-    words_a, words_b = a.split(), b.split()
-    if len(words_a) != len(words_b):
-        # "nippon rinsho" names "nippon rinsho japanese journal clinical medicine":
-        # a name of at least two words may stand for the start of a longer one.
-        fewer, more = sorted((words_a, words_b), key=len)
-        if len(fewer) < 2 or len("".join(fewer)) < 10:
-            return False
-        words_a, words_b = fewer, more[: len(fewer)]
-    for x, y in zip(words_a, words_b, strict=True):
-        short, full = (x, y) if len(x) <= len(y) else (y, x)
-        if not _abbreviates(short, full):
-            return False
-    return True
+    if not a or not b:
+        return False
+    short, full = sorted((a.split(), b.split()), key=lambda words: (len("".join(words)), words))
+    may_stop_early = len(short) >= 2 and len("".join(short)) >= 10
+    return _cover(tuple(short), tuple(full), may_stop_early)
+
+
+def _cover(short: tuple[str, ...], full: tuple[str, ...], may_stop_early: bool) -> bool:
+    if not short:
+        return not full or may_stop_early
+    for taken in range(1, len(full) - len(short) + 2):
+        if _abbreviates(short[0], "".join(full[:taken])) and _cover(
+            short[1:], full[taken:], may_stop_early
+        ):
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- authors
