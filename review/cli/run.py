@@ -36,10 +36,11 @@ def register(subparsers: Any) -> None:
         "run",
         help="search, deduplicate, screen and write the PRISMA 2020 report",
         description="Run every stage of a review and write reports/<protocol name>/. "
-        "When the protocol has a bundled example snapshot (cache/example/, for "
-        "queries/kratom.toml) and neither --live, --refresh nor --cache is given, its "
-        "searches are replayed from the snapshot without network and the report says "
-        "so at the top; --live searches PubMed instead.",
+        "PubMed's answers come from --cache DIR if given; else from cache/ once it holds a "
+        "run of every search, or with --live or --refresh; else from the bundled example "
+        "snapshot (cache/example/, built for queries/kratom.toml), replayed without network "
+        "and named at the top of the report. A live run that cannot reach PubMed fails; it "
+        "never falls back to the snapshot.",
     )
     parser.add_argument("protocol", type=Path, help="the protocol file, e.g. queries/kratom.toml")
     parser.add_argument(
