@@ -320,3 +320,25 @@ def test_the_snapshot_is_found_from_another_folder(
     protocol = load_protocol(clone / "queries" / "kratom.toml")
     plan = plan_search(protocol, RunSettings())
     assert plan.snapshot is not None and plan.cache_dir == clone / "cache" / "example"
+
+
+def test_entries_that_cannot_be_read_are_named_and_left_out(
+    clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = clone / "hand-search.csv"
+    extra.write_text("id,title,year\nh1,A kratom case report,2020\nh2,Cut short\n", "utf-8")
+    assert main(["run", "--quiet", "queries/kratom.toml", str(extra)]) == 0
+    error = capsys.readouterr().err
+    assert "Warning: hand-search.csv:3: row has 2 cells but the header has 3 (left out)" in error
+    report = json.loads((clone / "reports" / "kratom" / "report.json").read_text("utf-8"))
+    hand = [s for s in report["other_sources"] if s["file"] == "hand-search.csv"]
+    assert hand == [
+        {
+            "database": "hand-search",
+            "file": "hand-search.csv",
+            "records": 1,
+            "exported_on": "",
+            "problems": 1,
+            "note": "",
+        }
+    ]
