@@ -602,6 +602,7 @@ def write_review_report(
         ),
         removals=review.removals,
         snapshot=review.plan.provenance if review.plan.snapshot is not None else None,
+        uncounted_decisions=review.orphan_decisions,
     )
     files = write_report(report_input, out_dir)
     if not review.dedup.undecided:

@@ -107,10 +107,12 @@ def test_people_decide_what_rules_cannot_and_the_reading_list_follows(
     first = prepare_review(protocol, RunSettings())
     sought = [d.record_id for d in first.decisions if d.outcome == "include"]
     waiting = next(d.record_id for d in first.decisions if d.outcome == "needs-human")
+    duplicate = first.dedup.links[0].record_id
     with DecisionStore.for_protocol(protocol) as store:
         for record_id in sought:
             store.add(Decision(record_id, "full-text", "include", by="ana"))
         store.add(Decision(waiting, "title-abstract", "exclude", "not-kratom", by="ana"))
+        store.add(Decision(duplicate, "title-abstract", "include", by="ana"))
 
     result = run(protocol, RunSettings())
     report = json.loads((result.out_dir / "report.json").read_text(encoding="utf-8"))
@@ -120,6 +122,9 @@ def test_people_decide_what_rules_cannot_and_the_reading_list_follows(
     assert sorted(listed) == sorted(sought)
     decided = {(d.record_id, d.stage): d.by for d in result.review.decisions}
     assert decided[(waiting, "title-abstract")] == "ana"
+    # A decision on a record that is now a duplicate is kept and shown, not counted.
+    assert (duplicate, "title-abstract") not in decided
+    assert [u["record_id"] for u in report["uncounted_decisions"]] == [duplicate]
 
 
 def test_files_on_the_command_line_join_as_further_sources(
