@@ -248,13 +248,15 @@ def _truncation_explains(a: Prepared, b: Prepared) -> bool:
     return normalise.title_numbers(full.title[: len(short.title)]) == short.numbers
 
 
-def _page_slip(a: Prepared, b: Prepared, title: float, checks: Mapping[str, bool | None]) -> bool:
+def _page_slip(a: Prepared, b: Prepared, checks: Mapping[str, bool | None]) -> bool:
     """Different first pages can be a slip only for one long, identical title.
 
     Companion papers by the same authors in the same issue ("2-(N'-alkylidene...)"
     and "2-(N'-aralkylidene...)") differ in a letter or two and in their pages.
+    The volume must agree: one abstract printed in two supplements of a
+    journal's volume counts as two records.
     """
-    return a.title == b.title and len(a.title) >= 40 and checks["issue"] is not False
+    return a.title == b.title and len(a.title) >= 40 and bool(checks["volume"])
 
 
 def _dropped_digits(a: str, b: str) -> bool:
@@ -350,6 +352,19 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
         return Verdict("distinct", "title numbers differ", score, detail)
     # Journal names are too often abbreviated past recognition to count against
     # a pair on their own, but with different journals the place must agree.
+    # A book series is cited by its series name in one database and by the
+    # book's title in another; the same pages and abstract settle it.
+    if (
+        checks["journal"] is False
+        and not contradictions
+        and title >= 0.97
+        and authors is not None
+        and authors >= 0.9
+        and checks["year"]
+        and checks["page"]
+        and checks["abstract"]
+    ):
+        return Verdict("duplicate", "same title, authors, pages and abstract", score, detail)
     if checks["journal"] is False and not (checks["volume"] and checks["page"]):
         if title >= 0.9 and len(support) >= 2 and not contradictions:
             return Verdict("undecided", "different journals", score, detail)
@@ -360,7 +375,7 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
         if title >= 0.9 and len(support) >= 3 and checks["authors"]:
             return Verdict("duplicate", "close title, authors and details", score, detail)
         if (
-            title >= 0.8
+            title >= 0.85
             and checks["authors"]
             and checks["year"] is not False
             and checks["volume"]
@@ -383,16 +398,19 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
     # e-locators replace pages) does not make two papers.
     if (
         len(contradictions) == 1
-        and contradictions[0] in {"volume", "page", "doi"}
+        and contradictions[0] in {"volume", "issue", "page", "doi"}
         and title >= 0.97
         and authors is not None
         and authors >= 0.9
         and checks["journal"] is not False
         and checks["year"]
-        and (checks["volume"] or checks["page"] or checks["abstract"])
+        and (checks["volume"] or checks["page"] or checks["abstract"] or contradictions == ["page"])
         and (checks["journal"] or checks["abstract"])
-        and not (contradictions[0] == "page" and not _page_slip(a, b, title, checks))
-        and checks["issue"] is not False
+        and not (contradictions == ["page"] and not _page_slip(a, b, checks))
+        and not (
+            contradictions == ["issue"]
+            and not (checks["volume"] and checks["page"] and len(a.title) >= 40)
+        )
     ):
         return Verdict("duplicate", f"all details agree but the {contradictions[0]}", score, detail)
     # Title and place (journal, year, volume, first page) agree and only the

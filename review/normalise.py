@@ -313,7 +313,7 @@ _MONTHS = {
 
 def _undate(part: str) -> str:
     """Undo a spreadsheet's date conversion of one side of a range: "Oct" -> "10"."""
-    return _MONTHS.get(part[:3].lower(), part) if part[:3].isalpha() and len(part) <= 4 else part
+    return _MONTHS.get(part.lower(), part) if len(part) == 3 and part.isalpha() else part
 
 
 _ROMAN_PAGE = re.compile(r"^[ivxlc]+$")
@@ -450,11 +450,22 @@ def _cover(short: tuple[str, ...], full: tuple[str, ...], may_stop_early: bool) 
     if not short:
         return not full or may_stop_early
     for taken in range(1, len(full) - len(short) + 2):
-        if _abbreviates(short[0], "".join(full[:taken])) and _cover(
+        if _abbreviates_words(short[0], full[:taken]) and _cover(
             short[1:], full[taken:], may_stop_early
         ):
             return True
     return False
+
+
+def _abbreviates_words(short: str, words: tuple[str, ...]) -> bool:
+    """`short` abbreviates each of `words` in turn: "neuropsychopharmacol" for
+    "neuro psychopharmacology", but "toxicology" not for "toxicology letters"."""
+    if len(words) == 1:
+        return _abbreviates(short, words[0])
+    return any(
+        _abbreviates(short[:cut], words[0]) and _abbreviates_words(short[cut:], words[1:])
+        for cut in range(1, len(short) - len(words) + 2)
+    )
 
 
 # --------------------------------------------------------------------------- authors
