@@ -65,6 +65,7 @@ __all__ = [
     "default_stages",
     "example_dir_for",
     "holds_every_search",
+    "label_stand_ins",
     "pair_decisions_path",
     "plan_search",
     "prepare_review",
@@ -122,6 +123,7 @@ class Snapshot:
     description: str
     queries: tuple[tuple[str, str], ...]  # (search name, query) as built
     limits: tuple[tuple[str, str], ...] = ()  # (search name, "mindate maxdate datetype")
+    stand_ins: tuple[tuple[str, str], ...] = ()  # (PMID, what the record was built from)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +235,7 @@ def read_snapshot(directory: Path) -> Snapshot | None:
             description=str(data.get("description", "")),
             queries=tuple((str(k), str(v)) for k, v in dict(data["queries"]).items()),
             limits=tuple((str(k), str(v)) for k, v in dict(data.get("limits", {})).items()),
+            stand_ins=tuple((str(k), str(v)) for k, v in dict(data.get("stand_ins", {})).items()),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CacheError(
@@ -317,7 +320,7 @@ def prepare_review(
     stages = stages or default_stages()
     plan = plan_search(protocol, settings)
     found = stages.search(protocol, plan, settings)
-    pubmed = pubmed_records(found, stages.read_pubmed)
+    pubmed = label_stand_ins(pubmed_records(found, stages.read_pubmed), plan.snapshot)
     imports = [
         Imported(s.path, s.database, stages.read_file(s.path, s.database), s.exported_on, s.note)
         for s in protocol.sources
@@ -399,6 +402,24 @@ def pubmed_records(found: SearchOutput, read_pubmed: ReadPubmed) -> ImportResult
                 f"of its PMIDs (first: {missing[0]}); run again without --offline to fetch them."
             )
     return ImportResult(tuple(records), tuple(problems))
+
+
+def label_stand_ins(pubmed: ImportResult, snapshot: Snapshot | None) -> ImportResult:
+    """Say, on each record and so in every export, which PubMed records are stand-ins.
+
+    The example snapshot's stand-ins carry real PMIDs but only the citation
+    metadata a web page showed; a note keeps them from passing for NLM records.
+    """
+    rows = dict(snapshot.stand_ins) if snapshot is not None else {}
+    if not rows:
+        return pubmed
+    labelled = tuple(
+        dataclasses.replace(r, extra=(*r.extra, ("note", f"example stand-in: {rows[r.pmid]}")))
+        if r.pmid in rows
+        else r
+        for r in pubmed.records
+    )
+    return dataclasses.replace(pubmed, records=labelled)
 
 
 def unique_ids(records: Sequence[Record]) -> list[Record]:

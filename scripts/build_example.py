@@ -130,6 +130,12 @@ def manifest(
             "stand_in_rows": {p: stand_ins[p]["record_id"] for p in sorted(stand_ins, key=int)},
             "not_found_by_any_search": sorted((p for p in articles if p not in found), key=int),
         },
+        # What each stand-in was built from; review labels those records with it.
+        "stand_ins": {
+            p: f"{corpus.row_provenance(stand_ins[p])}; not NLM data"
+            for p in sorted(stand_ins, key=int)
+            if p in found
+        },
         "built_by": "scripts/build_example.py",
     }
 

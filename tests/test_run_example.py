@@ -174,6 +174,11 @@ def test_the_searches_replay_the_snapshot_and_every_source_joins(
     assert any(by_id[link.canonical_id].source.database == "PubMed" for link in review.dedup.links)
     assert review.problems == ()
     assert no_network == []
+    # Stand-ins say what they were built from; the real NLM records carry no such note.
+    notes = {r.pmid: dict(r.extra).get("note", "") for r in pubmed}
+    assert set(manifest["stand_ins"]) == {p for p, note in notes.items() if note}
+    assert notes["35220331"].startswith("example stand-in: kratom-sample row ks0002: ")
+    assert notes["33342583"] == ""  # cut byte for byte from NLM's file
 
 
 def test_a_live_run_without_network_fails_and_never_falls_back(
