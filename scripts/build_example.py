@@ -155,7 +155,7 @@ def write_readme(
         "",
         "Real records (byte for byte from `../shared/data/pubmed/`):",
         f"{', '.join(data['corpus']['real_pmids'])}.",
-        "Stand-ins (PMID: kratom-sample row). Each carries a GeneralNote naming the row and its URL,",
+        "Stand-ins (PMID: kratom-sample row). Each has a GeneralNote naming the row and its URL,",
         'and `review run` adds a note ("example stand-in: ...") that every export keeps:',
         ", ".join(f"{p}: {r}" for p, r in data["corpus"]["stand_in_rows"].items()) + ".",
         "",
