@@ -253,10 +253,18 @@ def _page_slip(a: Prepared, b: Prepared, checks: Mapping[str, bool | None]) -> b
 
     Companion papers by the same authors in the same issue ("2-(N'-alkylidene...)"
     and "2-(N'-aralkylidene...)") differ in a letter or two and in their pages.
-    The volume must agree: one abstract printed in two supplements of a
-    journal's volume counts as two records.
+    The volume must agree, or the abstract and the order of the authors: one
+    conference abstract printed in two supplements is one study, but two
+    abstracts of one group with the authors in another order are two.
     """
-    return a.title == b.title and len(a.title) >= 40 and bool(checks["volume"])
+    if a.title != b.title or len(a.title) < 40:
+        return False
+    return bool(checks["volume"]) or bool(checks["abstract"] and _same_author_order(a, b))
+
+
+def _same_author_order(a: Prepared, b: Prepared) -> bool:
+    n = min(len(a.authors), len(b.authors), 8)
+    return n > 0 and _similarity(" ".join(a.authors[:n]), " ".join(b.authors[:n])) >= 0.95
 
 
 def _dropped_digits(a: str, b: str) -> bool:
