@@ -23,12 +23,13 @@ record, gzip decompression included (all parsers pay it alike); with
 timed. Wall and CPU seconds are both shown; ratios and records per second use
 CPU seconds, because the machine is shared and wall time there measures the
 neighbours as much as the parser. `--runs N` keeps the run with the least CPU
-time of N per parser (Entrez.read runs once). Memory: the worker's peak RSS
+time of N per parser (`--entrez-runs` for Entrez.read, 1 by default), and the
+runs are interleaved (bare, ours, ..., bare, ours, ...). Memory: the worker's peak RSS
 (VmHWM, reset just before parsing, after imports and input preparation) and
 its growth over the RSS at that moment.
 
     python benchmarks/parse.py                      # ~2 minutes
-    python benchmarks/parse.py --runs 3 --uncompressed
+    python benchmarks/parse.py --runs 3 --entrez-runs 2 --uncompressed   # ~10 minutes
     python benchmarks/parse.py --entrez-records 2000   # Entrez.read on a prefix only
 """
 
@@ -232,23 +233,33 @@ def run_worker(options: argparse.Namespace) -> None:
 # --------------------------------------------------------------------------- driver
 
 
-def measure(
-    options: argparse.Namespace, worker: str, runs: int, *, flags: tuple[str, ...] = ()
-) -> dict[str, float]:
-    """The fastest of `runs` runs of one worker, each in a fresh interpreter."""
+def run_once(options: argparse.Namespace, worker: str, flags: tuple[str, ...]) -> dict[str, float]:
+    """One run of one worker in a fresh interpreter."""
     command = [sys.executable, __file__, "--worker", worker, "--file", str(options.file), *flags]
-    best: dict[str, float] | None = None
-    for _ in range(runs):
-        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        result: dict[str, float] = json.loads(output.strip().splitlines()[-1])
-        if best is None or result["cpu"] < best["cpu"]:
-            best = result
-        print(
-            f"  {worker} {' '.join(flags)}: {result['seconds']:.2f} s, {result['cpu']:.2f} s CPU",
-            file=sys.stderr,
-        )
-    assert best is not None
-    return best
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    result: dict[str, float] = json.loads(output.strip().splitlines()[-1])
+    print(
+        f"  {worker} {' '.join(flags)}: {result['seconds']:.2f} s, {result['cpu']:.2f} s CPU",
+        file=sys.stderr,
+    )
+    return result
+
+
+Spec = tuple[str, tuple[str, ...], int]  # worker, flags, number of runs
+
+
+def measure(options: argparse.Namespace, specs: list[Spec]) -> list[dict[str, float]]:
+    """The least-CPU run of each spec; runs are interleaved so that a busy spell on
+    the shared machine falls on all parsers rather than on one."""
+    best: list[dict[str, float] | None] = [None] * len(specs)
+    for round_number in range(max(runs for _, _, runs in specs)):
+        for index, (worker, flags, runs) in enumerate(specs):
+            if round_number < runs:
+                result = run_once(options, worker, flags)
+                current = best[index]
+                if current is None or result["cpu"] < current["cpu"]:
+                    best[index] = result
+    return [result for result in best if result is not None]
 
 
 def print_table(rows: list[tuple[str, dict[str, float]]], reference: dict[str, float]) -> None:
@@ -275,7 +286,8 @@ def rate(row: dict[str, float]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
-    parser.add_argument("--runs", type=int, default=1, help="fastest of N runs (not Entrez)")
+    parser.add_argument("--runs", type=int, default=1, help="least-CPU of N runs per parser")
+    parser.add_argument("--entrez-runs", type=int, default=1, help="runs of Entrez.read (slow)")
     parser.add_argument("--uncompressed", action="store_true", help="also time in-memory XML")
     parser.add_argument("--entrez-records", type=int, default=0, help="Entrez.read on a prefix")
     parser.add_argument("--skip-entrez", action="store_true")
@@ -290,42 +302,47 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     print(f"File: {options.file.name}; Python {sys.version.split()[0]}")
-    bare = measure(options, "bare", options.runs)
-    ours = measure(options, "ours", options.runs)
-    rows = [
-        ("bare iterparse loop (floor)", bare),
-        ("ours: iter_pubmed_xml", ours),
-        (
-            "ours, records twice over (2x file)",
-            measure(options, "ours", options.runs, flags=("--times", "2")),
-        ),
-        ("ours, collected (read_pubmed_xml)", measure(options, "collected", 1)),
+    entrez_label = "Entrez.read (validate=False)"
+    entrez_flags: tuple[str, ...] = ()
+    if options.entrez_records:
+        entrez_label = f"Entrez.read, first {options.entrez_records} records"
+        entrez_flags = ("--entrez-records", str(options.entrez_records))
+    runs, entrez_runs = options.runs, 0 if options.skip_entrez else options.entrez_runs
+    labels = [
+        "bare iterparse loop (floor)",
+        "ours: iter_pubmed_xml",
+        "ours, records twice over (2x file)",
+        "ours, collected (read_pubmed_xml)",
+        entrez_label,
     ]
-    entrez = None
-    if not options.skip_entrez:
-        label = "Entrez.read (validate=False)"
-        if options.entrez_records:
-            label = f"Entrez.read, first {options.entrez_records} records"
-        flags = ("--entrez-records", str(options.entrez_records)) if options.entrez_records else ()
-        entrez = measure(options, "entrez", 1, flags=flags)
-        rows.append((label, entrez))
+    specs: list[Spec] = [
+        ("bare", (), runs),
+        ("ours", (), runs),
+        ("ours", ("--times", "2"), runs),
+        ("collected", (), 1),
+        ("entrez", entrez_flags, entrez_runs),
+    ]
     print("\nFrom the .gz file (decompression included):")
+    report(labels, measure(options, specs))
+    if options.uncompressed:
+        print("\nFrom the XML already unpacked in memory (parsing alone):")
+        unpacked = ("--uncompressed",)
+        specs = [("bare", unpacked, runs), ("ours", unpacked, runs)]
+        if not options.entrez_records:
+            specs.append(("entrez", unpacked, entrez_runs))
+        report([labels[0], labels[1], labels[4]], measure(options, specs))
+    return 0
+
+
+def report(labels: list[str], results: list[dict[str, float]]) -> None:
+    rows = list(zip(labels, results, strict=False))
+    bare, ours = results[0], results[1]
     print_table(rows, ours)
     print(f"\nours / bare: {ours['cpu'] / bare['cpu']:.2f}x the floor's CPU time (target <= 2)")
+    entrez = dict(rows).get(labels[-1]) if labels[-1].startswith("Entrez") else None
     if entrez is not None:
         speedup = rate(ours) / rate(entrez)
         print(f"ours / Entrez.read: {speedup:.1f}x as many records per CPU second (target >= 5)")
-    if options.uncompressed:
-        bare_mem = measure(options, "bare", options.runs, flags=("--uncompressed",))
-        ours_mem = measure(options, "ours", options.runs, flags=("--uncompressed",))
-        print("\nFrom the XML already in memory (parsing alone):")
-        print_table(
-            [("bare iterparse loop (floor)", bare_mem), ("ours: iter_pubmed_xml", ours_mem)],
-            ours_mem,
-        )
-        ratio = ours_mem["cpu"] / bare_mem["cpu"]
-        print(f"\nours / bare: {ratio:.2f}x the floor's CPU time (target <= 2)")
-    return 0
 
 
 if __name__ == "__main__":
