@@ -207,6 +207,23 @@ def _same(a: str, b: str) -> bool | None:
     return None if not a or not b else a == b
 
 
+_PAGE_NUMBER = re.compile(r"^[a-z]{0,3}(\d+)[a-z]?$")
+
+
+def _pages_agree(a: str, b: str) -> bool | None:
+    """First pages "S12" and "12", "II387" and "387", "100A" and "100" agree.
+
+    A letter before or after the number marks a supplement, a part or an
+    e-locator, which databases keep or drop; the number itself must agree.
+    """
+    if not a or not b:
+        return None
+    if a == b:
+        return True
+    number_a, number_b = _PAGE_NUMBER.match(a), _PAGE_NUMBER.match(b)
+    return bool(number_a and number_b and number_a.group(1) == number_b.group(1))
+
+
 def _issues_agree(a: str, b: str) -> bool | None:
     """Issues "1-2" (a double issue) and "2" agree; "3" and "4" do not."""
     if not a or not b:
@@ -283,13 +300,14 @@ def _place_conflict(a: Prepared, b: Prepared) -> bool:
 
     One difference is a slip of the pen; two are a different place.
     """
+    pages = _pages_agree(a.first_page, b.first_page)
     differences = (
         a.year is not None and b.year is not None and abs(a.year - b.year) > 1,
         _same(a.volume, b.volume) is False,
-        _same(a.first_page, b.first_page) is False,
+        pages is False,
         _journal_same(a.journal, b.journal) is False,
     )
-    return sum(differences) >= 2
+    return sum(differences) >= 2 and not pages
 
 
 def compare(a: Prepared, b: Prepared) -> Verdict:
@@ -336,7 +354,7 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
         "journal": _journal_same(a.journal, b.journal),
         "year": None if year_gap is None else year_gap == 0,
         "volume": _same(a.volume, b.volume),
-        "page": _same(a.first_page, b.first_page),
+        "page": _pages_agree(a.first_page, b.first_page),
         "issue": _issues_agree(a.issue, b.issue),
         "doi": _same(a.doi, b.doi),
         "abstract": None
