@@ -12,13 +12,16 @@ import hashlib
 import json
 import shutil
 import socket
+import sqlite3
 import sys
 from collections import Counter
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+from eutils_server import Corpus, EutilsServer, Hit
 
 from review.cli import main
 from review.decisions import DecisionStore
@@ -352,3 +355,39 @@ def test_entries_that_cannot_be_read_are_named_and_left_out(
             "note": "",
         }
     ]
+
+
+# --- with network: the same protocol searched live -----------------------------------------
+
+
+def example_server() -> EutilsServer:
+    """The fake E-utilities server answering the protocol's searches as the snapshot did."""
+    manifest = json.loads((EXAMPLE / "snapshot.json").read_text("utf-8"))
+    with sqlite3.connect(f"file:{EXAMPLE / 'search.sqlite3'}?mode=ro&immutable=1", uri=True) as db:
+        articles = {str(p): bytes(x) for p, x in db.execute("SELECT pmid, xml FROM articles")}
+    corpus = Corpus(articles=articles)
+    for name, query in manifest["queries"].items():
+        corpus.add_search(query, [Hit(int(p), date(2020, 1, 1)) for p in manifest["results"][name]])
+    return EutilsServer(corpus)
+
+
+def test_live_the_same_command_searches_pubmed_and_says_so(
+    clone: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = json.loads((EXAMPLE / "snapshot.json").read_text("utf-8"))
+    with example_server() as server:
+        argv = ["run", "--live", "--quiet", "--eutils-url", server.url, "queries/kratom.toml"]
+        assert main(argv) == 0
+        requests_sent = len(server.requests)
+    assert requests_sent >= len(manifest["queries"])  # it asked "PubMed", not the snapshot
+    assert "bundled example snapshot" not in capsys.readouterr().err
+    report = json.loads((clone / "reports" / "kratom" / "report.json").read_text("utf-8"))
+    assert report["snapshot"] is None
+    assert not any(s["replayed"] for s in report["searches"])
+    assert {s["name"]: s["retrieved"] for s in report["searches"]} == {
+        name: len(pmids) for name, pmids in manifest["results"].items()
+    }
+    # The working cache now holds every search: the plain command replays it, not the example.
+    review = prepare_review(load_protocol("queries/kratom.toml"), RunSettings(mode="offline"))
+    assert review.plan.snapshot is None and review.plan.cache_dir == Path("cache")
+    assert all(e.replayed for e in review.search_log)
