@@ -411,10 +411,14 @@ class _ArticleFields:
             elif tag == "ISSN":
                 issns.append(("issn", _leaf(child)))
             elif tag == "JournalIssue":
-                parts = _children(child)
-                self.volume = _leaf(parts.get("Volume"))
-                self.issue = _leaf(parts.get("Issue"))
-                self.pub_date, self.year = _pub_date(parts.get("PubDate"))
+                for part in child:
+                    tag = part.tag
+                    if tag == "Volume":
+                        self.volume = _leaf(part)
+                    elif tag == "Issue":
+                        self.issue = _leaf(part)
+                    elif tag == "PubDate":
+                        self.pub_date, self.year = _pub_date(part)
         self.extra = tuple(issns)
 
 
@@ -422,14 +426,21 @@ def _pub_date(element: etree._Element | None) -> tuple[str, int | None]:
     """The date as written ("2007 Mar", "1998 Dec-1999 Jan") and its year."""
     if element is None:
         return "", None
-    parts = _children(element)
-    medline_date = parts.get("MedlineDate")
-    if medline_date is not None:
-        written = _text(medline_date)
-        return written, pub_date_year(written)
-    pieces = [_leaf(parts.get(name)) for name in ("Year", "Season", "Month", "Day")]
-    written = " ".join(piece for piece in pieces if piece)
-    year = pieces[0]
+    year = season = month = day = ""
+    for part in element:
+        tag = part.tag
+        if tag == "Year":
+            year = _leaf(part)
+        elif tag == "Month":
+            month = _leaf(part)
+        elif tag == "Day":
+            day = _leaf(part)
+        elif tag == "Season":
+            season = _leaf(part)
+        elif tag == "MedlineDate":
+            written = _text(part)
+            return written, pub_date_year(written)
+    written = " ".join(piece for piece in (year, season, month, day) if piece)
     plain = len(year) == 4 and year.isascii() and year.isdigit()
     return written, int(year) if plain else pub_date_year(year)
 
