@@ -342,8 +342,28 @@ def compare(a: Prepared, b: Prepared) -> Verdict:
     if title is None:
         return Verdict("distinct", "no title")
     if title < 0.75:
+        if _same_place(a, b):
+            return Verdict("duplicate", "same authors and place, title translated", title)
         return Verdict("distinct", "titles differ", title)
     return _fuzzy(a, b, title)
+
+
+def _same_place(a: Prepared, b: Prepared) -> bool:
+    """Same authors in order, journal, year, volume, issue and first page, no other DOI.
+
+    A paper published in one language and indexed under its translated title
+    in another database: the place in the journal identifies it.
+    """
+    return bool(
+        _same_author_order(a, b)
+        and _journal_same(a.journal, b.journal)
+        and a.year is not None
+        and a.year == b.year
+        and _same(a.volume, b.volume)
+        and _issues_agree(a.issue, b.issue)
+        and _pages_agree(a.first_page, b.first_page)
+        and _same(a.doi, b.doi) is not False
+    )
 
 
 def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
