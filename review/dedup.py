@@ -399,7 +399,8 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
     # Journal names are too often abbreviated past recognition to count against
     # a pair on their own, but with different journals the place must agree.
     # A book series is cited by its series name in one database and by the
-    # book's title in another; the same pages and abstract settle it.
+    # book's title in another, a journal by names too far apart to match; the
+    # abstract and the same pages (or volume and issue) settle it.
     if (
         checks["journal"] is False
         and not contradictions
@@ -407,10 +408,10 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
         and authors is not None
         and authors >= 0.9
         and checks["year"]
-        and checks["page"]
         and checks["abstract"]
+        and (checks["page"] or (checks["volume"] and checks["issue"]))
     ):
-        return Verdict("duplicate", "same title, authors, pages and abstract", score, detail)
+        return Verdict("duplicate", "same title, authors, place and abstract", score, detail)
     if checks["journal"] is False and not (checks["volume"] and checks["page"]):
         if title >= 0.9 and len(support) >= 2 and not contradictions:
             return Verdict("undecided", "different journals", score, detail)
@@ -440,16 +441,17 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
     ):
         return Verdict("duplicate", "same long title and authors", score, detail)
     # Same title, authors, journal and year and the volume or first page: one
-    # slip in the volume, page or DOI (supplements are numbered in many ways,
-    # e-locators replace pages) does not make two papers.
+    # slip in the volume, issue, page or DOI (supplements are numbered in many
+    # ways, e-locators replace pages) does not make two papers; nor does a
+    # mistyped year when journal, volume and first page agree.
     if (
         len(contradictions) == 1
-        and contradictions[0] in {"volume", "issue", "page", "doi"}
+        and contradictions[0] in {"volume", "issue", "page", "doi", "year"}
         and title >= 0.97
         and authors is not None
         and authors >= 0.9
         and checks["journal"] is not False
-        and checks["year"]
+        and (checks["year"] or (contradictions == ["year"] and checks["volume"] and checks["page"]))
         and (checks["volume"] or checks["page"] or checks["abstract"] or contradictions == ["page"])
         and (checks["journal"] or checks["abstract"])
         and not (contradictions == ["page"] and not _page_slip(a, b, checks))
