@@ -257,11 +257,13 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} CPUs; started {time.strftime('%Y-%m-%d %H:%M:%S')}")
     print(HEADER, flush=True)
     totals = {tool: (Score(), [0.0], [0.0]) for tool in options.tools}
+    per_set: dict[tuple[str, str], Score] = {}
     for set_name in options.sets:
         all_ids, groups = read_ids(set_name), read_truth(set_name)
         for tool in options.tools:
             run = run_worker(tool, set_name)
             s = score(all_ids, groups, run.surviving)
+            per_set[(set_name, tool)] = s
             total, seconds, peak = totals[tool]
             total.add(s)
             seconds[0] += run.seconds
@@ -272,6 +274,15 @@ def main() -> int:
     if len(totals) == 2:
         ratio = totals["ours"][1][0] / totals["bib-dedupe"][1][0]
         print(f"time ratio ours / bib-dedupe: {ratio:.3f} (1/{1 / ratio:.1f})")
+        print("sensitivity, ours vs bib-dedupe:")
+        for set_name in options.sets:
+            ours, theirs = per_set[(set_name, "ours")], per_set[(set_name, "bib-dedupe")]
+            sign = (
+                ">"
+                if ours.sensitivity > theirs.sensitivity
+                else ("=" if ours.sensitivity == theirs.sensitivity else "<")
+            )
+            print(f"  {set_name:<19}{ours.sensitivity:.4f} {sign} {theirs.sensitivity:.4f}")
     print(f"finished {time.strftime('%Y-%m-%d %H:%M:%S')}")
     return 0
 
