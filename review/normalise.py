@@ -382,6 +382,8 @@ def issue(value: str) -> str:
 _JOURNAL_STOP = frozenset(
     {"of", "the", "and", "in", "for", "on", "to", "a", "an", "et", "de", "du", "des", "la", "le"}
     | {"der", "die", "und", "fur", "i"}
+    # A supplement is part of its journal: "Atherosclerosis Supplements".
+    | {"suppl", "supplement", "supplements", "supplementum"}
 )
 # Embase appends the citation to the journal: "Equine veterinary journal.24 (4) ()(pp 300-304)".
 _JOURNAL_TAIL = re.compile(r"(?:\.\s*\d|\.\s*conference\b|\s\(\d|\s\d{4}\b).*$", re.IGNORECASE)
