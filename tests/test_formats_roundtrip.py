@@ -30,7 +30,7 @@ from review.records import (
 )
 
 ACCENTED = "éèüöñøçåßł"
-PUNCTUATION = ".,:()'/&%?!"
+PUNCTUATION = ".,:()'/&%?!\\{}$#_~^`\"-"
 FORMATS = {"csv": ".csv", "ris": ".ris", "bibtex": ".bib", "medline": ".nbib", "jsonl": ".jsonl"}
 RELATION_ORDER = list(RELATION_TAGS.values())
 PROPERTY_SETTINGS = settings(

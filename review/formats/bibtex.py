@@ -17,8 +17,8 @@ and "Given von Family" are people as BibTeX reads them, and MEDLINE's
     language → languages      pmid, pmcid → the same field
     database, source (Scopus) → the source's database, unless one is given
 Any other field (month, issn, publisher, note, ...) stays in `Record.extra`.
-The export writes LaTeX escapes for characters BibTeX treats specially, and for
-non-ASCII letters, so that any BibTeX tool can read the file.
+The export writes UTF-8 (as biber, Zotero and JabRef read it), escaping only the
+characters that BibTeX treats specially.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ from bibtexparser.model import (
     ParsingFailedBlock,
 )
 from pylatexenc.latex2text import LatexNodes2Text  # type: ignore[import-untyped]
-from pylatexenc.latexencode import unicode_to_latex  # type: ignore[import-untyped]
 
 from review.formats.fields import compact, format_person, initials_of, is_initials, parse_year
 from review.formats.fields import parse_person as parse_medline_style_person
@@ -59,6 +58,34 @@ HANDLED = {
 CONTAINER_IS_BOOKTITLE = {"inproceedings", "inbook", "incollection", "conference"}
 # Fields whose text is not LaTeX: "%" and "&" in a URL are meant literally.
 VERBATIM = {"url", "doi", "file", "eprint", "pmid", "pmcid", "isbn", "issn"}
+# ... but a brace would end the field, and bibtexparser reads "\\}" as an escaped
+# brace, so braces and backslashes are escaped there (both are rare in URLs and DOIs).
+VERBATIM_SPECIAL = re.compile(r"[{}\\]")
+VERBATIM_ESCAPES = {"{": r"\{", "}": r"\}", "\\": r"\textbackslash{}"}
+VERBATIM_ESCAPED = re.compile(r"\\textbackslash\{\}|\\[{}]")
+# What pylatexenc would change when decoding.
+LATEX_MARKUP = re.compile(r"[\\{}$~%^]|--|``|''|!`|\?`")
+SIMPLE_ESCAPE = re.compile(
+    r"\\[%&$#_{}]|\\textbackslash\{\}|\\textasciitilde\{\}|\\textasciicircum\{\}"
+)
+LATEX_SPECIAL = re.compile(r"[\\{}%&$#_~^]")
+ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "&": r"\&",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+UNESCAPES = {escape: char for char, escape in ESCAPES.items()}
+GUARDS = {escape: chr(0xE000 + index) for index, escape in enumerate(UNESCAPES)}
+UNGUARD = {guard: UNESCAPES[escape] for escape, guard in GUARDS.items()}
+GUARDED = re.compile("[" + "".join(GUARDS.values()) + "]")
+LIGATURE_START = re.compile(r"-(?=-)|`(?=`)|'(?=')|[!?](?=`)")
 KEY_UNSAFE = re.compile(r"[\s,{}()=#%\"'\\~]")
 
 
@@ -197,8 +224,9 @@ def record_from_entry(
 
 def field_text(field: Field, decoder: Any) -> str:
     value = str(field.value)
+    text = " ".join(value.split())
     if field.key.lower() in VERBATIM:
-        return " ".join(value.split())
+        return VERBATIM_ESCAPED.sub(lambda m: m[0][-1] if len(m[0]) == 2 else "\\", text)
     return decode(value, decoder)
 
 
@@ -240,19 +268,25 @@ def is_one_group(text: str) -> bool:
 
 
 def decode(text: str, decoder: Any) -> str:
-    return " ".join(str(decoder.latex_to_text(text)).split())
+    text = " ".join(text.split())
+    # pylatexenc is slow (minutes for a few thousand abstracts); most fields hold no
+    # LaTeX, or only the escapes `encode` writes, which need no parser.
+    if not LATEX_MARKUP.search(text):
+        return text
+    if not LATEX_MARKUP.search(SIMPLE_ESCAPE.sub("", text)):
+        return SIMPLE_ESCAPE.sub(lambda m: UNESCAPES[m[0]], text)
+    # pylatexenc turns \textasciicircum into "ˆ", not "^": our own escapes are kept
+    # out of its way as private-use characters.
+    guarded = SIMPLE_ESCAPE.sub(lambda m: GUARDS[m[0]], text)
+    decoded = " ".join(str(decoder.latex_to_text(guarded)).split())
+    return GUARDED.sub(lambda m: UNGUARD[m[0]], decoded)
 
 
 def encode(text: str) -> str:
-    # Braced ("{\\~n}") so that BibTeX never reads a tie "~" in a name as a space.
-    return str(
-        unicode_to_latex(
-            text,
-            non_ascii_only=False,
-            replacement_latex_protection="braces-all",
-            unknown_char_policy="keep",
-        )
-    )
+    """UTF-8 text with BibTeX's special characters escaped, read back exactly by `decode`."""
+    text = LATEX_SPECIAL.sub(lambda m: ESCAPES[m[0]], text)
+    # "--", "``", "''", "!`" and "?`" are ligatures in LaTeX (a dash, curly quotes, ...).
+    return LIGATURE_START.sub(lambda m: m[0] + "{}", text)
 
 
 def bibtex_name(author: Author) -> str:
@@ -303,7 +337,14 @@ def fields_of(record: Record) -> list[tuple[str, str]]:
             repeated.setdefault(name, []).append(value)
     plain.extend((name, "; ".join(values)) for name, values in repeated.items())
     fields = [
-        (name, value if name in VERBATIM else encode(value)) for name, value in plain if value
+        (
+            name,
+            VERBATIM_SPECIAL.sub(lambda m: VERBATIM_ESCAPES[m[0]], value)
+            if name in VERBATIM
+            else encode(value),
+        )
+        for name, value in plain
+        if value
     ]
     if record.authors:
         fields.insert(0, ("author", " and ".join(bibtex_name(a) for a in record.authors)))
@@ -315,7 +356,7 @@ def is_field_name(name: str) -> bool:
 
 
 def write_bibtex(records: Iterable[Record], path: Path) -> int:
-    """Write records as BibTeX (ASCII with LaTeX escapes); returns how many were written."""
+    """Write records as BibTeX (UTF-8); returns how many were written."""
     library = Library()
     used: set[str] = set()
     count = 0
