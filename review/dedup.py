@@ -1,28 +1,36 @@
 """Deduplication: exact identifiers, then fuzzy matching with blocking.
 
 Duplicates are linked to a canonical record, never deleted, so every PRISMA
-count can be re-derived from the links.
+count can be re-derived from the links. Versions of a paper (preprint,
+conference paper, article, corrected version) are duplicates; errata,
+retraction notices, comments and replies are separate records, linked to
+their article as related.
 
 How a pair is decided (`compare`), in order:
 
-1. Hard stops: a notice (erratum, retraction, comment, reply) never merges with
-   an article; two different PMIDs, or titles whose numbers differ ("Part I" vs
-   "Part II"), are different papers.
-2. Same PMID, PMCID or DOI: a duplicate when the titles agree (a DOI is also
-   shared by every abstract of a conference supplement, so the title must
-   agree; with no title the identifier decides).
-3. Fuzzy: the title similarity (rapidfuzz ratio on normalised titles) must be
-   high, nothing may contradict (year more than one apart, different DOIs,
-   volumes or first pages) and other fields must support it (authors, journal,
-   year, volume, first page, issue, abstract). The fewer the supporting
-   fields, the closer the titles must be. Pairs that nearly pass go to a human.
+1. Hard stops: a notice never merges with an article; two different PMIDs, or
+   titles whose numbers differ ("Part I" vs "Part II"), are different papers.
+2. Same PMID, PMCID or DOI: a duplicate when the titles agree and the place
+   in the journal does not contradict it twice (a DOI is also shared by every
+   abstract of a conference supplement, or mis-keyed).
+3. Same authors in order, journal, year, volume, issue and first page: a
+   duplicate whatever the title (indexed under a translated title).
+4. Fuzzy: the title similarity (rapidfuzz Indel ratio on normalised titles)
+   must be high; fields that disagree (year more than one apart, DOI, volume,
+   issue, first page, very different authors) count against, fields that
+   agree (authors, journal, year, volume, first page, issue, abstract) count
+   for. With nothing against, two supporting fields and a near-identical
+   title suffice; one field against is forgiven only when everything else
+   agrees (`_fuzzy` names each case). Pairs that nearly pass go to a person.
 
 Only pairs that share a blocking key are compared (DOI, PMID, the first and
 last characters of the title, first author with first page, volume with first
-page, the start of the abstract), so the work grows about linearly with the
-number of records. Clusters are built with union-find, strongest links first;
-a link that would put two records a person rejected, or two different PMIDs,
-into one cluster is refused.
+page, the start of the abstract; keys shared by more than MAX_BLOCK records
+are too generic to use), so the work grows about linearly with the number of
+records. Clusters are built with union-find, people's acceptances first, then
+identifiers, then fuzzy links; a link that would put two records into one
+cluster that a person rejected, that contradict each other twice, or that
+carry different PMIDs is refused.
 """
 
 from __future__ import annotations
