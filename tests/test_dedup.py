@@ -15,6 +15,7 @@ from review.dedup import (
     deduplicate,
     prepare,
     read_pair_decisions,
+    write_undecided,
 )
 from review.errors import InputError
 from review.formats import read_records
@@ -333,3 +334,29 @@ def test_command_respects_pair_decisions_and_reports_bad_lines(
     assert capsys.readouterr().err.strip() == (
         f"Error: {pairs}:2: decision 'yes' must be accept or reject"
     )
+
+
+def test_records_with_different_pmids_never_share_a_cluster() -> None:
+    a, b, c = record("a", pmid="111"), record("b"), record("c", pmid="222")
+    clusters = clusters_of(deduplicate([a, b, c]))
+    assert not any({"a", "c"} <= cluster for cluster in clusters)
+
+
+def test_undecided_file_filled_in_becomes_pair_decisions(tmp_path: Path) -> None:
+    a = record("a", volume="", pages="", journal="")
+    b = record(
+        "b",
+        title="Kratom withdrawal treated with behavioural therapy: a case series",
+        volume="",
+        pages="",
+        journal="",
+    )
+    result = deduplicate([a, b])
+    path = tmp_path / "undecided.csv"
+    assert write_undecided(result, path) == 1
+    filled = path.read_text(encoding="utf-8").replace("a,b,,,", "a,b,accept,Ana,")
+    path.write_text(filled, encoding="utf-8")
+    decided = read_pair_decisions(path, known_ids={"a", "b"})
+    merged = deduplicate([a, b], pair_decisions=decided.decisions, reviewers=decided.reviewers)
+    assert [(link.record_id, link.by) for link in merged.links] == [("b", "Ana")]
+    assert merged.undecided == ()
