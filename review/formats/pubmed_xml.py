@@ -185,6 +185,8 @@ def iter_pubmed_xml(
     A record that cannot be read becomes an ImportProblem naming its PMID (when
     it has one) and its 1-based position; reading goes on with the next one. A
     document that breaks off gives a last ImportProblem; what came before is kept.
+    Every record is yielded, even a PMID seen before: an NLM update file can
+    carry one PMID several times, and the later one is NLM's newer version.
     """
     events = etree.iterparse(
         stream,
