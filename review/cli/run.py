@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
-
-from review.entrez import DEFAULT_BASE_URL, EutilsSettings
+from review.cli.common import (
+    add_eutils_options,
+    eutils_settings,
+    progress_bar,
+    warn_about_searches,
+)
 from review.errors import RetriesExhausted
 from review.pipeline import (
     UNDECIDED_PAIRS,
@@ -26,7 +25,7 @@ from review.pipeline import (
     run,
 )
 from review.protocol import Protocol, load_protocol
-from review.search import Mode, ProgressCallback
+from review.search import Mode
 
 __all__ = ["register"]
 
@@ -66,15 +65,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--cache", type=Path, metavar="DIR", help="cache folder (default cache/, see above)"
     )
-    parser.add_argument(
-        "--eutils-url",
-        help=f"E-utilities base URL (env REVIEW_EUTILS_URL; default {DEFAULT_BASE_URL})",
-    )
-    parser.add_argument("--email", help="your email, sent to NCBI as it asks (env NCBI_EMAIL)")
-    parser.add_argument(
-        "--api-key",
-        help="NCBI API key: 10 requests/s instead of 3 (env NCBI_API_KEY); never stored",
-    )
+    add_eutils_options(parser)
     parser.add_argument(
         "--out", type=Path, metavar="DIR", help="report folder (default reports/<name>/)"
     )
@@ -92,12 +83,8 @@ def register(subparsers: Any) -> None:
 def handle(options: argparse.Namespace) -> int:
     protocol = load_protocol(options.protocol)
     mode: Mode = "offline" if options.offline else "refresh" if options.refresh else "cached"
-    eutils = EutilsSettings(
-        base_url=options.eutils_url or os.environ.get("REVIEW_EUTILS_URL") or DEFAULT_BASE_URL,
-        email=options.email or os.environ.get("NCBI_EMAIL", ""),
-        api_key=options.api_key or os.environ.get("NCBI_API_KEY", ""),
-    )
-    with _progress(quiet=options.quiet) as progress:
+    eutils = eutils_settings(options)
+    with progress_bar(quiet=options.quiet) as progress:
         settings = RunSettings(
             mode=mode,
             live=options.live or options.refresh,
@@ -136,9 +123,7 @@ def _warn(result: RunResult) -> None:
     review = result.review
     if review.plan.snapshot is not None:
         print(f"Note: {review.plan.provenance}", file=sys.stderr)
-    for entry in review.search_log:
-        for warning in entry.warnings:
-            print(f"Warning: search {entry.name!r}: {warning}", file=sys.stderr)
+    warn_about_searches(review.search_log)
     for problem in review.problems:
         where = f"{problem.file}:{problem.position}" if problem.file else f"#{problem.position}"
         print(f"Warning: {where}: {problem.message} (left out)", file=sys.stderr)
@@ -169,28 +154,3 @@ def _summary(result: RunResult) -> None:
         f"{outcomes['exclude']} excluded, {outcomes['needs-human']} awaiting a person."
     )
     print(f"Report: {result.out_dir / 'report.html'}")
-
-
-@contextmanager
-def _progress(*, quiet: bool) -> Iterator[ProgressCallback | None]:
-    if quiet:
-        yield None
-        return
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("articles"),
-        console=Console(stderr=True),
-    )
-    tasks: dict[str, TaskID] = {}
-
-    def update(name: str, done: int, total: int) -> None:
-        if name not in tasks:
-            if done >= total:
-                return  # nothing to fetch: no bar
-            tasks[name] = bar.add_task(name, total=total)
-        bar.update(tasks[name], completed=done, total=total)
-
-    with bar:
-        yield update
