@@ -63,8 +63,8 @@ def test_parse_year_finds_the_year_after_month_text(year: int, prefix: str) -> N
         ("Smith K. E.", Author(family="Smith", initials="KE")),
         ("van der Berg KE", Author(family="van der Berg", initials="KE")),
         ("K E Smith", Author(family="Smith", initials="KE")),
-        ("Zhai, Q. J.", Author(family="Zhai", initials="QJ")),
-        ("АЗЬМУК, Н. А.", Author(family="АЗЬМУК", initials="НА")),
+        ("Zhai, Q. J.", Author(family="Zhai", given="Q. J.", initials="QJ")),
+        ("АЗЬМУК, Н. А.", Author(family="АЗЬМУК", given="Н. А.", initials="НА")),
         ("Li, Li", Author(family="Li", given="Li", initials="L")),
         ("World Health Organization", Author(collective="World Health Organization")),
         # Names run together by an export are not one person; the dedup stage splits them.
@@ -106,12 +106,12 @@ def test_is_initials() -> None:
 
 def test_split_authors_by_semicolon_or_and() -> None:
     assert split_authors("Zuna, R E and Wang, S S") == (
-        Author(family="Zuna", initials="RE"),
-        Author(family="Wang", initials="SS"),
+        Author(family="Zuna", given="R E", initials="RE"),
+        Author(family="Wang", given="S S", initials="SS"),
     )
     assert split_authors("Reimer, E J; Dunn, G S;") == (
-        Author(family="Reimer", initials="EJ"),
-        Author(family="Dunn", initials="GS"),
+        Author(family="Reimer", given="E J", initials="EJ"),
+        Author(family="Dunn", given="G S", initials="GS"),
     )
     assert split_authors("  ") == ()
 

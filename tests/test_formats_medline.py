@@ -65,9 +65,9 @@ def test_fields_of_a_structured_abstract(formats_dir: Path) -> None:
     )
     assert first.mesh[0] == MeshHeading("Database Management Systems", major=True)
     assert ("AID", "1471-2105-7-10 [pii]") in first.extra
-    # AU alone (no FAU) gives family name and initials.
+    # FAU gives the given names as written, AU the initials PubMed uses.
     third = read_records(formats_dir / "medline_pubmed_result2.txt").records[2]
-    assert third.authors[0] == Author(family="de Hoon", initials="MJ")
+    assert third.authors[0] == Author(family="de Hoon", given="M J L", initials="MJ")
 
 
 def test_doi_from_lid_and_wrapped_title(formats_dir: Path) -> None:

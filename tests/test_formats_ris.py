@@ -68,7 +68,7 @@ def test_scopus_web_of_science_and_zotero_exports(formats_dir: Path) -> None:
     assert [r.id for r in scopus] == ["scopus:1", "scopus:2"]
     assert scopus[0].journal == "ACS Pharmacology and Translational Science"
     assert scopus[0].journal_abbrev == "ACS Pharmacol. Transl. Sci."
-    assert scopus[0].authors[1] == Author(family="León", initials="F")
+    assert scopus[0].authors[1] == Author(family="León", given="F.", initials="F")
     assert scopus[0].source.database == "Scopus"
 
     (wos,) = read_records(formats_dir / "web_of_science.ris").records

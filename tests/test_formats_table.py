@@ -57,8 +57,8 @@ def test_dedup_bibtex_style_authors_are_split(formats_dir: Path) -> None:
     first = result.records[0]
     assert first.source.database == "dedup_stroke_sample"
     assert first.authors[:2] == (
-        Author(family="Zhai", initials="QJ"),
-        Author(family="Yue", initials="XY"),
+        Author(family="Zhai", given="Q. J.", initials="QJ"),
+        Author(family="Yue", given="X. Y.", initials="XY"),
     )
     assert len(first.authors) == 5
     assert (first.volume, first.issue, first.pages, first.year) == ("7", "2", "73-76", 2010)
@@ -75,7 +75,7 @@ def test_cohen_screening_columns_keep_labels_in_extra(formats_dir: Path) -> None
     )
     assert first.keywords[:3] == ("Acetaminophen", "Adenoidectomy", "Administration, Oral")
     assert len(first.keywords) == 26
-    assert first.authors[0] == Author(family="Reimer", initials="EJ")
+    assert first.authors[0] == Author(family="Reimer", given="E J", initials="EJ")
     assert len(first.authors) == 6
     assert dict(first.extra) == {"label_abstract_screening": "0", "label_included": "0"}
     assert dict(result.records[3].extra) == {

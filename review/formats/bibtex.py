@@ -86,6 +86,7 @@ GUARDS = {escape: chr(0xE000 + index) for index, escape in enumerate(UNESCAPES)}
 UNGUARD = {guard: UNESCAPES[escape] for escape, guard in GUARDS.items()}
 GUARDED = re.compile("[" + "".join(GUARDS.values()) + "]")
 LIGATURE_START = re.compile(r"-(?=-)|`(?=`)|'(?=')|[!?](?=`)")
+ASCII_SPACES = re.compile(r"[ \t\r\n]+")
 KEY_UNSAFE = re.compile(r"[\s,{}()=#%\"'\\~]")
 
 
@@ -224,7 +225,7 @@ def record_from_entry(
 
 def field_text(field: Field, decoder: Any) -> str:
     value = str(field.value)
-    text = " ".join(value.split())
+    text = collapse_spaces(value)
     if field.key.lower() in VERBATIM:
         return VERBATIM_ESCAPED.sub(lambda m: m[0][-1] if len(m[0]) == 2 else "\\", text)
     return decode(value, decoder)
@@ -252,9 +253,8 @@ def parse_bibtex_name(name: str, decoder: Any) -> Author:
     given = decode(" ".join(parts.first), decoder)
     if not given:
         return Author(family=family)
-    if is_initials(given):
-        return Author(family=family, initials=compact([given]))
-    return Author(family=family, given=given, initials=initials_of(given))
+    initials = compact([given]) if is_initials(given) else initials_of(given)
+    return Author(family=family, given=given, initials=initials)
 
 
 def is_one_group(text: str) -> bool:
@@ -267,8 +267,13 @@ def is_one_group(text: str) -> bool:
     return depth == 0
 
 
+def collapse_spaces(text: str) -> str:
+    """Line breaks and indentation inside a field are layout; no-break spaces are text."""
+    return ASCII_SPACES.sub(" ", text).strip(" ")
+
+
 def decode(text: str, decoder: Any) -> str:
-    text = " ".join(text.split())
+    text = collapse_spaces(text)
     # pylatexenc is slow (minutes for a few thousand abstracts); most fields hold no
     # LaTeX, or only the escapes `encode` writes, which need no parser.
     if not LATEX_MARKUP.search(text):
@@ -278,7 +283,7 @@ def decode(text: str, decoder: Any) -> str:
     # pylatexenc turns \textasciicircum into "ˆ", not "^": our own escapes are kept
     # out of its way as private-use characters.
     guarded = SIMPLE_ESCAPE.sub(lambda m: GUARDS[m[0]], text)
-    decoded = " ".join(str(decoder.latex_to_text(guarded)).split())
+    decoded = collapse_spaces(str(decoder.latex_to_text(guarded)))
     return GUARDED.sub(lambda m: UNGUARD[m[0]], decoded)
 
 
@@ -364,5 +369,7 @@ def write_bibtex(records: Iterable[Record], path: Path) -> int:
         fields = [Field(name, value) for name, value in fields_of(record)]
         library.add(Entry(record.entry_type or "misc", entry_key(record, used), fields))
         count += 1
-    path.write_text(write_string(library), encoding="utf-8")
+    # The default unparse stack deep-copies every block first (slow, and it warns).
+    unparse_stack = middlewares.default_unparse_stack(allow_inplace_modification=True)
+    path.write_text(write_string(library, unparse_stack=unparse_stack), encoding="utf-8")
     return count

@@ -66,8 +66,8 @@ def parse_person(name: str) -> Author:
     """One name as RIS, CSV and BibTeX exports write it.
 
     "Family, Given" (the RIS and BibTeX convention) and MEDLINE's "Family KE" are
-    people; "K E Family" too. A given name that is only initials ("Q. J.") is
-    kept as initials ("QJ"), the way PubMed keeps them. A name with no comma in
+    people; "K E Family" too. The given name is kept as written ("Q. J."), and its
+    initials as PubMed writes them ("QJ"). A name with no comma in
     neither of those shapes, or several names run together, is kept whole as a
     collective (group) name, so nothing is lost and nothing guessed.
     """
@@ -81,9 +81,8 @@ def parse_person(name: str) -> Author:
         family, given = family.strip(), given.strip()
         if not family:
             return Author(collective=name)
-        if is_initials(given):
-            return Author(family=family, initials=compact([given]))
-        return Author(family=family, given=given, initials=initials_of(given))
+        initials = compact([given]) if is_initials(given) else initials_of(given)
+        return Author(family=family, given=given, initials=initials)
     words = name.split(" ")
     if RUN_TOGETHER.search(name):
         return Author(collective=name)
@@ -101,7 +100,8 @@ def parse_person(name: str) -> Author:
 
 
 def format_person(author: Author) -> str:
-    """ "Family, Given" for people (initials when no given name), the name for groups.
+    """ "Family, Given" for people with a given name, MEDLINE's "Family KE" for people
+    known by initials alone, the name for groups.
 
     A group name that would be read back as a person ("Group, The", "Study Group
     KE") is written in braces, as BibTeX does: "{Group, The}".
@@ -110,8 +110,11 @@ def format_person(author: Author) -> str:
         if "," in author.collective or not parse_person(author.collective).collective:
             return "{" + author.collective + "}"
         return author.collective
-    first = author.given or author.initials
-    return f"{author.family}, {first}" if first else author.family
+    if author.given:
+        return f"{author.family}, {author.given}"
+    if author.initials:
+        return f"{author.family} {author.initials}"
+    return f"{author.family},"
 
 
 def join_authors(authors: tuple[Author, ...]) -> str:

@@ -50,6 +50,7 @@ __all__ = [
 
 TAG_LINE = re.compile(r"^([A-Z][A-Z0-9]{1,3}) *- ?")
 CONTINUATION = "      "
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # MEDLINE's comment/correction tags and NLM's RefType names for them (as in the XML).
 RELATION_TAGS = {
     "CON": "CommentOn",
@@ -182,11 +183,14 @@ def authors_in_order(lines: list[str]) -> tuple[Author, ...]:
             authors.append(parse_person(value))
             pending_full = True
         elif tag == "AU" and pending_full:
-            short = parse_person(value)
+            # AU is "Family Initials" with PubMed's own initials ("Granelli Ad").
             last = authors[-1]
-            authors[-1] = Author(
-                family=last.family, given=last.given, initials=short.initials or last.initials
+            initials = (
+                value.removeprefix(last.family).strip()
+                if value.startswith(last.family + " ")
+                else parse_person(value).initials
             )
+            authors[-1] = Author(last.family, last.given, initials or last.initials)
             pending_full = False
         elif tag == "AU":
             authors.append(parse_person(value))
@@ -331,7 +335,8 @@ def write_medline(records: Iterable[Record], path: Path) -> int:
             if count:
                 out.write("\n")
             for tag, value in lines_of(record):
-                value = " ".join(value.split())
+                # One line a value; other spacing (no-break spaces, ...) is kept.
+                value = LINE_BREAK.sub(" ", value).strip()
                 if value:
                     out.write(f"{tag:<4}- {value}\n")
             count += 1
