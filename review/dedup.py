@@ -344,7 +344,8 @@ def compare(a: Prepared, b: Prepared) -> Verdict:
             if name == "DOI" and _place_conflict(a, b):
                 break
             if title is None or title >= 0.8:
-                return Verdict("duplicate", f"same {name}", title or 1.0, f"title={title}")
+                detail = "no title" if title is None else f"title={title:.3f}"
+                return Verdict("duplicate", f"same {name}", title or 1.0, detail)
             if title >= 0.5:
                 return Verdict("undecided", f"same {name}, titles differ", title)
     if title is None:

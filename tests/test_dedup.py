@@ -150,7 +150,7 @@ def test_exact_doi_with_prefixes_is_a_duplicate() -> None:
 
 
 def test_canonical_is_most_complete_and_gaps_are_filled() -> None:
-    sparse = record("sparse", doi="10.1/kratom")
+    sparse = record("sparse", doi="10.1000/kratom")
     full = record(
         "full",
         abstract=(AbstractSection("Kratom is used ..."),),
@@ -162,7 +162,7 @@ def test_canonical_is_most_complete_and_gaps_are_filled() -> None:
     result = deduplicate([sparse, full])
     (canonical,) = result.canonical
     assert canonical.id == "full"
-    assert canonical.doi == "10.1/kratom"  # filled from the duplicate
+    assert canonical.doi == "10.1000/kratom"  # filled from the duplicate
     assert canonical.abstract_text == "Kratom is used ..."
     assert result.links[0].record_id == "sparse"
     assert result.records == (sparse, full)
