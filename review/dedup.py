@@ -405,8 +405,6 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
     # receptors") are accepted only when the place in the journal agrees.
     if a.numbers != b.numbers and not (checks["volume"] and checks["page"]):
         return Verdict("distinct", "title numbers differ", score, detail)
-    # Journal names are too often abbreviated past recognition to count against
-    # a pair on their own, but with different journals the place must agree.
     # A book series is cited by its series name in one database and by the
     # book's title in another, a journal by names too far apart to match; the
     # abstract and the same pages (or volume and issue) settle it.
@@ -421,6 +419,7 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
         and (checks["page"] or (checks["volume"] and checks["issue"]))
     ):
         return Verdict("duplicate", "same title, authors, place and abstract", score, detail)
+    # Otherwise different journals need the same volume and first page.
     if checks["journal"] is False and not (checks["volume"] and checks["page"]):
         if title >= 0.9 and len(support) >= 2 and not contradictions:
             return Verdict("undecided", "different journals", score, detail)
