@@ -133,3 +133,60 @@ def test_format_is_sniffed_when_the_extension_says_nothing(
         assert len(read_records(tmp_path / name).records) == len(
             read_records(formats_dir / original).records
         )
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "bad_line"),
+    [
+        ("legacy.csv", b"ID,title\nA,Plain\nB,Caf\xe9\n", 3),
+        ("legacy.ris", b"TY  - JOUR\nTI  - Plain\nER  - \nTY  - JOUR\nTI  - Caf\xe9\nER  - \n", 5),
+        ("legacy.nbib", b"PMID- 1\nTI  - Plain\n\nPMID- 2\nTI  - Caf\xe9\n", 5),
+        ("legacy.bib", b"@article{a, title={Plain}}\n@article{b,\n  title={Caf\xe9}}\n", 3),
+        (
+            "legacy.jsonl",
+            b'{"id": "a", "title": "Plain"}\n{"id": "b", "title": "Caf\xe9"}\n',
+            2,
+        ),
+    ],
+)
+def test_non_utf8_lines_are_reported_in_every_format(
+    tmp_path: Path, name: str, content: bytes, bad_line: int
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = read_records(path)
+    assert [r.title for r in result.records] == ["Plain", "Café"]
+    (problem,) = result.problems
+    assert (problem.file, problem.position) == (name, bad_line)
+    assert problem.message.startswith("not UTF-8 (byte 0xe9 at column ")
+    assert problem.message.endswith("read as Windows-1252, check this entry's accents")
+
+
+@pytest.mark.shared
+def test_pubmed_xml_converts_and_deletions_are_counted(
+    shared_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = shared_dir / "data" / "pubmed" / "kratom_records_from_pubmed21n1298.xml"
+    output = tmp_path / "kratom.nbib"
+    assert main(["convert", str(source), "-o", str(output)]) == 0
+    assert capsys.readouterr().out == f"4 records written to {output}; 0 problems\n"
+    from_xml = read_records(source).records
+    back = read_records(output).records
+    assert [r.pmid for r in back] == [r.pmid for r in from_xml]
+    assert [r.title for r in back] == [r.title for r in from_xml]
+    assert [r.doi for r in back] == [r.doi for r in from_xml]
+    assert [r.mesh_descriptors for r in back] == [r.mesh_descriptors for r in from_xml]
+
+    update = tmp_path / "update.xml"
+    update.write_text(
+        '<?xml version="1.0"?>\n<PubmedArticleSet>\n'
+        '<DeleteCitation><PMID Version="1">111</PMID><PMID Version="1">222</PMID>'
+        "</DeleteCitation>\n</PubmedArticleSet>\n",
+        encoding="utf-8",
+    )
+    result = convert([update], tmp_path / "none.jsonl")
+    assert result.deleted_pmids == ("111", "222")
+    assert result.summary == (
+        f"0 records written to {tmp_path / 'none.jsonl'}; 0 problems; "
+        "2 PubMed deletions not written"
+    )
