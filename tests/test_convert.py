@@ -190,3 +190,19 @@ def test_pubmed_xml_converts_and_deletions_are_counted(
         f"0 records written to {tmp_path / 'none.jsonl'}; 0 problems; "
         "2 PubMed deletions not written"
     )
+
+
+def test_bibtex_problems_are_printed_once_in_our_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "m.bib"
+    source.write_text(
+        "@article{a, title={A}}\n@article{b,\n title = {Unclosed,\n@article{c, title={C}}\n",
+        encoding="utf-8",
+    )
+    assert main(["convert", str(source), "-o", str(tmp_path / "m.ris")]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "m.bib:2: entry cannot be read: Unexpected block start: `@article`. "
+        "Was still looking for field-value closing `}`; skipped\n"
+    )

@@ -23,8 +23,10 @@ characters that BibTeX treats specially.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +107,8 @@ def read_bibtex(path: Path, *, database: str | None = None) -> ImportResult:
 
 def iter_bibtex(text: str, *, database: str | None, file: str) -> Iterator[Record | ImportProblem]:
     # LaTeX is decoded field by field below, so that URLs and DOIs stay verbatim.
-    library = parse_string(text, append_middleware=[middlewares.SeparateCoAuthors()])
+    with reported_here():
+        library = parse_string(text, append_middleware=[middlewares.SeparateCoAuthors()])
     decoder = LatexNodes2Text()
     stem = file_stem(Path(file))
     position = 0
@@ -156,6 +159,20 @@ def first_of_each_field(entry: Entry, library: Library) -> Entry:
         if isinstance(transformed, Block):
             block = transformed
     return block if isinstance(block, Entry) else entry
+
+
+@contextmanager
+def reported_here() -> Iterator[None]:
+    """Silence bibtexparser's log warnings about failed blocks: we report those as
+    problems with their line. Without any handler, Python's logging would print
+    them to stderr a second time, in bibtexparser's multi-line wording."""
+    logger = logging.getLogger("bibtexparser")
+    handler = logging.NullHandler()
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 def text_field(fields: dict[str, str], *names: str) -> str:
