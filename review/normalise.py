@@ -331,7 +331,8 @@ def page_range(value: str) -> tuple[str, str]:
         return "", ""
     parts = [p.strip() for p in re.split(r"-+", value, maxsplit=1)]
     first = _undate(parts[0]).lower().lstrip("0")
-    last = _undate(parts[1]).lower().lstrip("0") if len(parts) > 1 else ""
+    last = _undate(parts[1]).lower() if len(parts) > 1 else ""
+    last = last.lstrip("0") or last[-1:]  # "1870-0" keeps its "0"
     first = re.sub(r"[^a-z0-9.]", "", first)
     last = re.sub(r"[^a-z0-9.]", "", last)
     if not re.search(r"\d", first) and not _ROMAN_PAGE.match(first):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from review import normalise
@@ -183,11 +183,15 @@ def test_page_range(raw: str, expected: tuple[str, str]) -> None:
 
 @given(first=st.integers(1, 99999), length=st.integers(0, 500))
 def test_abbreviated_last_page_equals_full(first: int, length: int) -> None:
-    last = str(first + length)
-    cut = last[len(last) - len(str(length)) :] if len(str(length)) <= len(last) else last
-    abbreviated = normalise.page_range(f"{first}-{cut}")
-    if int(cut) >= first or len(cut) < len(str(first)):
-        assert abbreviated[0] == str(first)
+    """ "139-54" is "139-154": the last page may drop the digits it shares with the first."""
+    full_first, full_last = str(first), str(first + length)
+    assume(len(full_first) == len(full_last))
+    shared = len(full_first) - len(full_first.lstrip("0"))  # no leading zeros; stays 0
+    while shared < len(full_first) - 1 and full_first[shared] == full_last[shared]:
+        shared += 1
+    abbreviated = f"{full_first}-{full_last[shared:]}"
+    assert normalise.page_range(abbreviated) == (full_first, full_last)
+    assert normalise.page_range(f"{full_first}-{full_last}") == (full_first, full_last)
 
 
 @pytest.mark.parametrize(
