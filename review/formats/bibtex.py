@@ -44,7 +44,7 @@ from bibtexparser.model import (
 )
 from pylatexenc.latex2text import LatexNodes2Text  # type: ignore[import-untyped]
 
-from review.formats.fields import compact, format_person, initials_of, is_initials, parse_year
+from review.formats.fields import format_person, parse_year, person
 from review.formats.fields import parse_person as parse_medline_style_person
 from review.formats.textfile import display_name, file_stem, read_text
 from review.records import AbstractSection, Author, ImportProblem, ImportResult, Record, Source
@@ -270,8 +270,7 @@ def parse_bibtex_name(name: str, decoder: Any) -> Author:
     given = decode(" ".join(parts.first), decoder)
     if not given:
         return Author(family=family)
-    initials = compact([given]) if is_initials(given) else initials_of(given)
-    return Author(family=family, given=given, initials=initials)
+    return person(family, given)
 
 
 def is_one_group(text: str) -> bool:

@@ -62,12 +62,22 @@ def initials_of(given: str) -> str:
     return "".join(part if part.isupper() and len(part) <= 3 else part[0] for part in parts)
 
 
+def person(family: str, given: str) -> Author:
+    """A person from "Family, Given": the given name as written ("Q. J.", "Kirsten E"),
+    except bare initials ("KE"), which are the initials and no given name."""
+    if given.isalpha() and is_initials(given):
+        return Author(family=family, initials=given)
+    initials = compact([given]) if is_initials(given) else initials_of(given)
+    return Author(family=family, given=given, initials=initials)
+
+
 def parse_person(name: str) -> Author:
     """One name as RIS, CSV and BibTeX exports write it.
 
     "Family, Given" (the RIS and BibTeX convention) and MEDLINE's "Family KE" are
     people; "K E Family" too. The given name is kept as written ("Q. J."), and its
-    initials as PubMed writes them ("QJ"). A name with no comma in
+    initials as PubMed writes them ("QJ"); "Family, KE" gives initials alone. A name
+    with no comma in
     neither of those shapes, or several names run together, is kept whole as a
     collective (group) name, so nothing is lost and nothing guessed.
     """
@@ -81,8 +91,7 @@ def parse_person(name: str) -> Author:
         family, given = family.strip(), given.strip()
         if not family:
             return Author(collective=name)
-        initials = compact([given]) if is_initials(given) else initials_of(given)
-        return Author(family=family, given=given, initials=initials)
+        return person(family, given)
     words = name.split(" ")
     if RUN_TOGETHER.search(name):
         return Author(collective=name)
@@ -100,8 +109,8 @@ def parse_person(name: str) -> Author:
 
 
 def format_person(author: Author) -> str:
-    """ "Family, Given" for people with a given name, MEDLINE's "Family KE" for people
-    known by initials alone, the name for groups.
+    """ "Family, Given" for people ("Family, KE" when only initials are known), the
+    name for groups.
 
     A group name that would be read back as a person ("Group, The", "Study Group
     KE") is written in braces, as BibTeX does: "{Group, The}".
@@ -110,11 +119,8 @@ def format_person(author: Author) -> str:
         if "," in author.collective or not parse_person(author.collective).collective:
             return "{" + author.collective + "}"
         return author.collective
-    if author.given:
-        return f"{author.family}, {author.given}"
-    if author.initials:
-        return f"{author.family} {author.initials}"
-    return f"{author.family},"
+    first = author.given or author.initials
+    return f"{author.family}, {first}" if first else author.family
 
 
 def join_authors(authors: tuple[Author, ...]) -> str:
