@@ -260,3 +260,82 @@ def test_export_and_import_keep_every_csv_field(tmp_path: Path) -> None:
     write_records([record], path)
     (back,) = read_records(path).records
     assert back == replace(record, source=Source("PubMed", file="out.csv", position=1))
+
+
+def test_scopus_csv_export(tmp_path: Path) -> None:
+    # Column names as Scopus writes them (first and last page apart, "Link", "EID").
+    path = tmp_path / "scopus.csv"
+    path.write_text(
+        '\ufeff"Authors","Author full names","Title","Year","Source title","Volume","Issue",'
+        '"Art. No.","Page start","Page end","DOI","Link","Abstract","Author Keywords",'
+        '"PubMed ID","Language of Original Document","Abbreviated Source Title",'
+        '"Document Type","Source","EID"\n'
+        '"Kamble S.H.; León F.","Kamble, Shyam H. (57194); León, Francisco (57195)",'
+        '"Metabolism of a Kratom Alkaloid Metabolite","2020","ACS Pharmacology and '
+        'Translational Science","3","6","","1063","1068","10.1021/acsptsci.0c00075",'
+        '"https://www.scopus.com/inward/record.uri?eid=2-s2.0-85096470000","Text.",'
+        '"kratom; opioid receptor","33344889","English","ACS Pharmacol. Transl. Sci.",'
+        '"Article","Scopus","2-s2.0-85096470000"\n',
+        encoding="utf-8",
+    )
+    (record,) = read_records(path, database="Scopus").records
+    assert record.id == "scopus:1"
+    assert record.authors == (
+        Author(family="Kamble", initials="SH"),
+        Author(family="León", initials="F"),
+    )
+    assert (record.journal, record.journal_abbrev) == (
+        "ACS Pharmacology and Translational Science",
+        "ACS Pharmacol. Transl. Sci.",
+    )
+    assert (record.year, record.volume, record.issue, record.pages) == (2020, "3", "6", "1063-1068")
+    assert record.pmid == "33344889"
+    assert record.keywords == ("kratom", "opioid receptor")
+    assert record.publication_types == ("Article",)
+    assert record.languages == ("English",)
+    assert record.url.startswith("https://www.scopus.com/")
+    assert ("EID", "2-s2.0-85096470000") in record.extra
+
+
+def test_pubmed_csv_export(tmp_path: Path) -> None:
+    # PubMed's "Save > CSV": authors as "Family Initials, ..." with a closing full stop.
+    path = tmp_path / "csv-kratom-set.csv"
+    path.write_text(
+        "PMID,Title,Authors,Citation,First Author,Journal/Book,Publication Year,Create Date,"
+        "PMCID,NIHMS ID,DOI\n"
+        "35220331,Assessment of Kratom Use Disorder and Withdrawal.,"
+        '"Smith KE, Dunn KE, Rogers JM.","J Addict Med. 2022 Nov-Dec 01;16(6):666-670.",'
+        "Smith KE,J Addict Med,2022,2022/02/27,PMC9402806,,10.1097/ADM.0000000000000986\n",
+        encoding="utf-8",
+    )
+    (record,) = read_records(path, database="PubMed").records
+    assert (record.pmid, record.pmcid, record.doi) == (
+        "35220331",
+        "PMC9402806",
+        "10.1097/ADM.0000000000000986",
+    )
+    assert [a.display for a in record.authors] == ["Smith KE", "Dunn KE", "Rogers JM"]
+    assert (record.journal, record.year) == ("J Addict Med", 2022)
+
+
+def test_zotero_csv_export(tmp_path: Path) -> None:
+    path = tmp_path / "zotero.csv"
+    path.write_text(
+        '"Key","Item Type","Publication Year","Author","Title","Publication Title","ISBN",'
+        '"ISSN","DOI","Url","Abstract Note","Date","Pages","Issue","Volume",'
+        '"Journal Abbreviation","Language","Manual Tags"\n'
+        '"ABCD1234","journalArticle","2013","Fiellin, David A.; Barry, Declan T.",'
+        '"A randomized trial of cognitive behavioral therapy","The American Journal of '
+        'Medicine","","1555-7162","10.1016/j.amjmed.2012.07.005","https://doi.org/x",'
+        '"Abstract.","2013-01","74.e11-7","1","126","Am J Med","eng","Buprenorphine; CBT"\n',
+        encoding="utf-8",
+    )
+    (record,) = read_records(path).records
+    assert record.id == "ABCD1234"
+    assert record.authors[0] == Author(family="Fiellin", given="David A.", initials="DA")
+    assert (record.journal, record.journal_abbrev) == (
+        "The American Journal of Medicine",
+        "Am J Med",
+    )
+    assert (record.year, record.pub_date, record.pages) == (2013, "2013-01", "74.e11-7")
+    assert ("Manual Tags", "Buprenorphine; CBT") in record.extra

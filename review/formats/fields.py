@@ -134,7 +134,8 @@ def join_authors(authors: tuple[Author, ...]) -> str:
 
 
 def split_authors(cell: str) -> tuple[Author, ...]:
-    """Authors from one text cell: "A, B and C, D" (BibTeX style) or "A, B; C, D".
+    """Authors from one text cell: "A, B and C, D" (BibTeX style), "A, B; C, D" or
+    PubMed's "Smith KE, Dunn KE".
 
     In a list of several names none of which has a comma, names shaped like
     "Kirsten E Smith" are read given names first (web pages, some CSV exports).
@@ -144,6 +145,11 @@ def split_authors(cell: str) -> tuple[Author, ...]:
         return ()
     parts = cell.split(";") if ";" in cell else re.split(r"\s+and\s+", cell)
     names = [" ".join(n.split()) for n in parts if n.strip()]
+    if len(names) == 1 and ", " in cell:
+        # PubMed's CSV: "Smith KE, Dunn KE, Rogers JM."
+        medline_style = [parse_person(n) for n in cell.strip().removesuffix(".").split(", ")]
+        if all(a.family and a.initials and not a.given for a in medline_style):
+            return tuple(medline_style)
     if len(names) > 1 and not any("," in n for n in names):
         return tuple(
             given_first(n) if GIVEN_FAMILY.fullmatch(n) else parse_person(n) for n in names

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from review.formats.table import COLUMN_FIELD, record_from_row
+from review.formats.table import COLUMN_FIELD, column_key, record_from_row
 from review.formats.textfile import display_name, file_stem, read_text, text_lines
 from review.records import (
     AbstractSection,
@@ -125,7 +125,7 @@ def record_from_flat(data: dict[str, Any], file: str, position: int) -> Record:
     """A flat object, one value or list of values a key, read like a CSV row."""
     header = list(data)
     cells = [flat_cell(data[key], key) for key in header]
-    fields = [COLUMN_FIELD.get(key.strip().lower(), "") for key in header]
+    fields = [COLUMN_FIELD.get(column_key(key), "") for key in header]
     if "id" not in fields and "title" not in fields:
         raise EntryError(f"object has neither an id nor a title among {', '.join(header)[:200]}")
     source = Source(database=file_stem(Path(file)), file=file, position=position)

@@ -35,33 +35,46 @@ __all__ = ["iter_csv", "read_csv", "write_csv"]
 
 # Each field and the column names (lower case) that fill it; the first is what we write.
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "record_id"),
+    "id": ("id", "record_id", "key"),
     "entry_type": ("entry_type", "entrytype"),
-    "title": ("title",),
+    "title": ("title", "article title", "document title"),
     "authors": ("authors", "author"),
-    "year": ("year",),
-    "pub_date": ("pub_date",),
-    "journal": ("journal", "journal_title", "secondary_title"),
-    "journal_abbrev": ("journal_abbrev",),
+    "year": ("year", "publication year"),
+    "pub_date": ("pub_date", "date"),
+    "journal": (
+        "journal",
+        "journal_title",
+        "secondary_title",
+        "source title",
+        "journal/book",
+        "publication title",
+    ),
+    "journal_abbrev": ("journal_abbrev", "abbreviated source title", "journal abbreviation"),
     "volume": ("volume",),
     "issue": ("issue", "number"),
     "pages": ("pages",),
-    "abstract": ("abstract",),
+    "page_start": ("page start",),
+    "page_end": ("page end",),
+    "abstract": ("abstract", "abstract note"),
     "doi": ("doi",),
-    "pmid": ("pmid", "pubmedid", "pubmed_id"),
+    "pmid": ("pmid", "pubmedid", "pubmed_id", "pubmed id"),
     "pmcid": ("pmcid",),
     "isbn": ("isbn",),
-    "url": ("url",),
-    "publication_types": ("publication_types",),
+    "url": ("url", "link"),
+    "publication_types": ("publication_types", "document type"),
     "mesh": ("mesh",),
-    "keywords": ("keywords",),
-    "languages": ("languages", "language"),
+    "keywords": ("keywords", "author keywords"),
+    "languages": ("languages", "language", "language of original document"),
     "relations": ("relations",),
     "is_book": ("is_book",),
     "database": ("database",),
 }
+# Columns only read: Scopus gives the first and last page apart.
+READ_ONLY_FIELDS = {"page_start", "page_end"}
 COLUMN_FIELD = {name: field for field, names in COLUMNS.items() for name in names}
-WRITTEN_COLUMNS = tuple(names[0] for names in COLUMNS.values())
+WRITTEN_COLUMNS = tuple(
+    names[0] for field, names in COLUMNS.items() if field not in READ_ONLY_FIELDS
+)
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -84,6 +97,11 @@ def read_csv(path: Path, *, database: str | None = None) -> ImportResult:
     return ImportResult(tuple(records), tuple(sorted(problems, key=lambda p: p.position)))
 
 
+def column_key(name: str) -> str:
+    """'Source title', 'SOURCE  TITLE' and ' source title ' are one column."""
+    return " ".join(name.lower().split())
+
+
 def iter_csv(
     stream: io.StringIO,
     *,
@@ -98,7 +116,7 @@ def iter_csv(
         return
     except csv.Error as exc:
         raise InputError(f"{file}:1: the CSV header cannot be read ({exc})") from None
-    fields = [COLUMN_FIELD.get(name.strip().lower(), "") for name in header]
+    fields = [COLUMN_FIELD.get(column_key(name), "") for name in header]
     if "id" not in fields and "title" not in fields:
         raise InputError(
             f"{file}:1: no ID or title column among {', '.join(header)[:200]}; "
@@ -154,7 +172,7 @@ def record_from_row(
         journal_abbrev=get("journal_abbrev", ""),
         volume=get("volume", ""),
         issue=get("issue", ""),
-        pages=get("pages", ""),
+        pages=get("pages") or page_range(get("page_start", ""), get("page_end", "")),
         year=parse_year(get("year", "") or get("pub_date", "")),
         pub_date=get("pub_date", ""),
         pmid=get("pmid", ""),
@@ -171,6 +189,10 @@ def record_from_row(
         is_book=get("is_book", "").lower() in {"true", "1", "yes"},
         extra=tuple(extra),
     )
+
+
+def page_range(start: str, end: str) -> str:
+    return f"{start}-{end}" if start and end else start or end
 
 
 def parse_relations(cell: str) -> tuple[Relation, ...]:
@@ -240,7 +262,7 @@ def write_csv(records: Iterable[Record], path: Path) -> int:
     extra_columns: dict[str, None] = {}
     for record in records:
         for name, _ in record.extra:
-            if name.lower() not in COLUMN_FIELD:
+            if column_key(name) not in COLUMN_FIELD:
                 extra_columns.setdefault(name, None)
     columns = [*WRITTEN_COLUMNS, *extra_columns]
     with path.open("w", encoding="utf-8", newline="") as out:
