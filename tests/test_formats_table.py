@@ -339,3 +339,27 @@ def test_zotero_csv_export(tmp_path: Path) -> None:
     )
     assert (record.year, record.pub_date, record.pages) == (2013, "2013-01", "74.e11-7")
     assert ("Manual Tags", "Buprenorphine; CBT") in record.extra
+
+
+def test_unclosed_quote_is_reported_not_swallowed(tmp_path: Path) -> None:
+    path = tmp_path / "cut.csv"
+    path.write_text('ID,title\nA,x\nB,"unterminated\nC,z\n', encoding="utf-8")
+    result = read_records(path)
+    assert [r.id for r in result.records] == ["A"]
+    assert result.problems == (
+        ImportProblem(
+            "cut.csv",
+            3,
+            "a quote opened in this row is never closed; the rest of the file cannot be read",
+        ),
+    )
+
+
+def test_text_after_a_closing_quote_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text('ID,title\nA,x\nB,"quoted"trailing\nC,z\n', encoding="utf-8")
+    result = read_records(path)
+    assert [r.id for r in result.records] == ["A", "C"]
+    assert result.problems == (
+        ImportProblem("odd.csv", 3, "row cannot be read as CSV (',' expected after '\"')"),
+    )

@@ -109,7 +109,8 @@ def iter_csv(
     file: str,
     use_database_column: bool = True,
 ) -> Iterator[Record | ImportProblem]:
-    reader = csv.reader(stream)
+    # strict: a quote left open runs to the end of the file; say so instead of swallowing rows.
+    reader = csv.reader(stream, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -130,6 +131,14 @@ def iter_csv(
         except StopIteration:
             return
         except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                yield ImportProblem(
+                    file,
+                    line,
+                    "a quote opened in this row is never closed; the rest of "
+                    "the file cannot be read",
+                )
+                return
             yield ImportProblem(file, line, f"row cannot be read as CSV ({exc})")
             continue
         if not any(cell.strip() for cell in row):
