@@ -196,3 +196,52 @@ def test_what_ris_cannot_hold_is_dropped_on_export(tmp_path: Path) -> None:
     (back,) = read_records(path).records
     assert back.abstract_text == "BACKGROUND: Why. METHODS: How."
     assert back.extra == ()
+
+
+def test_web_of_science_plain_text(formats_dir: Path) -> None:
+    result = read_records(formats_dir / "web_of_science.txt")
+    assert result.problems == ()
+    first, second = result.records
+    assert first.id == "WOS:000621145600010"
+    assert first.source == Source("Web of Science", file="web_of_science.txt", position=1)
+    assert first.title == (
+        "Pharmacological Comparison of Mitragynine and 7-Hydroxymitragynine: In Vitro "
+        "Affinity and Efficacy for mu-Opioid Receptor and Opioid-Like Behavioral Effects in Rats"
+    )
+    assert first.authors == (
+        Author(family="Obeng", given="Samuel", initials="S"),
+        Author(family="Wilkerson", given="Jenny L.", initials="JL"),
+        Author(family="Leon", given="Francisco", initials="F"),
+    )
+    assert (first.journal, first.journal_abbrev) == (
+        "JOURNAL OF PHARMACOLOGY AND EXPERIMENTAL THERAPEUTICS",
+        "J. Pharmacol. Exp. Ther.",
+    )
+    assert (first.year, first.pub_date, first.volume, first.issue, first.pages) == (
+        2021,
+        "2021 MAR",
+        "376",
+        "3",
+        "410-427",
+    )
+    assert (first.doi, first.pmid) == ("10.1124/jpet.120.000189", "33384303")
+    assert first.keywords == ("kratom", "mitragynine", "7-hydroxymitragynine", "mu-opioid receptor")
+    assert first.abstract_text.endswith("for opioid-like effects in rats.")
+    assert ("ID", "OPIOID RECEPTOR; KRATOM") in first.extra
+    assert ("J9", "J PHARMACOL EXP THER") in first.extra
+    assert second.authors[-1] == Author(collective="Kratom Study Grp")
+    assert second.publication_types == ("Article", "Early Access")
+
+
+def test_web_of_science_record_without_er_is_kept_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "savedrecs.txt"
+    path.write_text(
+        "FN Clarivate Analytics Web of Science\nVR 1.0\n"
+        "PT J\nTI First\nER\n\nPT J\nTI Second, no ER\nPT J\nTI Third\nER\nEF\n",
+        encoding="utf-8",
+    )
+    result = read_records(path)
+    assert [r.title for r in result.records] == ["First", "Second, no ER", "Third"]
+    assert result.problems == (
+        ImportProblem("savedrecs.txt", 7, "record has no ER line; it was ended at line 8"),
+    )

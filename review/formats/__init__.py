@@ -12,6 +12,7 @@ its own module; the readers are imported only when used.
     BibTeX         .bib .bibtex, text "@article{"         .bib
     CSV            .csv, .tsv is not read                 .csv
     JSON Lines     .jsonl                                 .jsonl
+    Web of Science plain text, "FN Clarivate ..." (.txt)  -
 
 Every reader also takes a gzip file (".csv.gz" or any gzip content).
 """
@@ -96,6 +97,8 @@ def sniff(head: str) -> str | None:
         return "medline"
     if re.search(r"^TY  - ", head, re.MULTILINE):
         return "ris"
+    if re.match(r"(?:FN |PT [A-Z]\s*$)", stripped, re.MULTILINE):
+        return "wos"
     if re.search(r"^\s*@\w+\s*[{(]", head, re.MULTILINE):
         return "bibtex"
     if stripped.startswith("{"):
@@ -114,6 +117,7 @@ READERS: dict[str, tuple[str, str]] = {
     "medline": ("review.formats.medline", "read_medline"),
     "jsonl": ("review.formats.jsonl", "read_jsonl"),
     "bibtex": ("review.formats.bibtex", "read_bibtex"),
+    "wos": ("review.formats.ris", "read_wos"),
 }
 WRITERS: dict[str, tuple[str, str]] = {
     "csv": ("review.formats.table", "write_csv"),

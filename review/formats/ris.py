@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -36,9 +36,9 @@ import rispy
 
 from review.formats.fields import format_person, parse_person, parse_year
 from review.formats.textfile import display_name, file_stem, read_text, text_lines
-from review.records import AbstractSection, ImportProblem, ImportResult, Record, Source
+from review.records import AbstractSection, Author, ImportProblem, ImportResult, Record, Source
 
-__all__ = ["iter_ris", "read_ris", "write_ris"]
+__all__ = ["iter_ris", "iter_wos", "read_ris", "read_wos", "write_ris"]
 
 TAG_LINE = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|\s*)$")
 ALL_TAGS = {
@@ -318,3 +318,131 @@ def write_ris(records: Iterable[Record], path: Path) -> int:
     )
     path.write_text(text, encoding="utf-8")
     return len(entries)
+
+
+# Web of Science "Plain text" export: the same idea as RIS with other tags, read by
+# rispy's WokParser. Entries run from "PT" to "ER"; continuation lines are indented.
+WOS_TAG_LINE = re.compile(r"^([A-Z][A-Z0-9])(?: (.*))?$")
+WOS_LIST_TAGS = ["AU", "AF", "BA", "BF", "CA", "GP", "BE", "CR", "C1", "RI", "OI", "EM"]
+WOS_HEADER_TAGS = {"FN", "VR", "EF"}
+WOS_HANDLED = {
+    "PT", "AU", "AF", "CA", "TI", "SO", "JI", "J9", "PY", "PD", "VL", "IS", "BP", "EP", "AR",
+    "DI", "PM", "AB", "DE", "LA", "DT", "UT", "BN",
+}  # fmt: skip
+WOS_TYPES = {"J": "article", "B": "book", "S": "incollection", "P": "patent"}
+
+
+def read_wos(path: Path, *, database: str | None = None) -> ImportResult:
+    """Every record of a Web of Science plain-text export ("FN Clarivate ...")."""
+    decoded = read_text(path)
+    records: list[Record] = []
+    problems = list(decoded.problems)
+    for item in iter_wos(decoded.text, database=database, file=display_name(path)):
+        if isinstance(item, Record):
+            records.append(item)
+        else:
+            problems.append(item)
+    return ImportResult(tuple(records), tuple(sorted(problems, key=lambda p: p.position)))
+
+
+def iter_wos(text: str, *, database: str | None, file: str) -> Iterator[Record | ImportProblem]:
+    position = 0
+    for item in split_wos_entries(text, file):
+        if isinstance(item, ImportProblem):
+            yield item
+            continue
+        position += 1
+        try:
+            (tags,) = rispy.loads(
+                item.text,
+                implementation=rispy.WokParser,
+                mapping=ALL_TAGS,
+                list_tags=WOS_LIST_TAGS,
+                enforce_list_tags=False,
+            )
+        except (ValueError, TypeError, KeyError) as exc:
+            yield ImportProblem(file, item.line, f"record cannot be read ({exc}); skipped")
+            continue
+        yield record_from_wos(tags, file=file, position=position, database=database)
+
+
+def split_wos_entries(text: str, file: str) -> Iterator[RawEntry | ImportProblem]:
+    lines: list[str] = []
+    start = 0
+    for number, line in enumerate(text_lines(text), start=1):
+        match = WOS_TAG_LINE.match(line)
+        tag = match.group(1) if match else ""
+        if tag == "PT":
+            if lines:
+                yield ImportProblem(
+                    file, start, f"record has no ER line; it was ended at line {number - 1}"
+                )
+                yield RawEntry(start, "\n".join([*lines, "ER"]))
+            lines, start = [line], number
+        elif tag == "ER" and lines:
+            yield RawEntry(start, "\n".join([*lines, "ER"]))
+            lines = []
+        elif lines:
+            lines.append(line)
+        elif line.strip() and tag not in WOS_HEADER_TAGS:
+            yield ImportProblem(
+                file, number, "text outside any record (no 'PT' line before it); ignored"
+            )
+    if lines:
+        yield ImportProblem(file, start, "record has no ER line; it was ended at the end of file")
+        yield RawEntry(start, "\n".join([*lines, "ER"]))
+
+
+def record_from_wos(
+    tags: dict[str, Any], *, file: str, position: int, database: str | None
+) -> Record:
+    short_names = as_list(tags.get("AU"))
+    full_names = as_list(tags.get("AF"))
+    names = full_names if len(full_names) == len(short_names) else short_names
+    authors = [parse_person(name) for name in names]
+    # AU holds Web of Science's initials ("Wilkerson, JL"); AF the names as printed.
+    for index, short in enumerate(short_names[: len(authors)]):
+        initials = parse_person(short).initials
+        if initials and not authors[index].collective:
+            authors[index] = replace(authors[index], initials=initials)
+    authors.extend(Author(collective=group) for group in as_list(tags.get("CA")))
+    kind = first(tags, "PT").upper()
+    extra = [] if kind in ("J", "B") else [("PT", kind)]
+    extra.extend(
+        (tag, value)
+        for tag, raw in tags.items()
+        if tag not in WOS_HANDLED and tag not in WOS_HEADER_TAGS
+        for value in as_list(raw)
+    )
+    if first(tags, "JI") and first(tags, "J9"):
+        extra.append(("J9", first(tags, "J9")))
+    year = first(tags, "PY")
+    start, end = first(tags, "BP"), first(tags, "EP")
+    return Record(
+        id=first(tags, "UT") or f"{file_stem(Path(file))}:{position}",
+        source=Source(database=database or "Web of Science", file=file, position=position),
+        title=first(tags, "TI"),
+        abstract=(AbstractSection(first(tags, "AB")),) if first(tags, "AB") else (),
+        authors=tuple(authors),
+        journal=first(tags, "SO"),
+        journal_abbrev=first(tags, "JI", "J9"),
+        volume=first(tags, "VL"),
+        issue=first(tags, "IS"),
+        pages=f"{start}-{end}" if start and end else start or first(tags, "AR"),
+        year=parse_year(year),
+        pub_date=f"{year} {first(tags, 'PD')}".strip(),
+        pmid=first(tags, "PM"),
+        doi=first(tags, "DI"),
+        isbn=first(tags, "BN"),
+        entry_type=WOS_TYPES.get(kind, "misc"),
+        publication_types=split_semicolons(tags.get("DT")),
+        keywords=split_semicolons(tags.get("DE")),
+        languages=split_semicolons(tags.get("LA")),
+        extra=tuple(extra),
+    )
+
+
+def split_semicolons(value: Any) -> tuple[str, ...]:
+    return tuple(
+        part.strip() for item in as_list(value) for part in item.split(";") if part.strip()
+    )
