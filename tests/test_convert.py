@@ -10,7 +10,7 @@ import pytest
 from review.cli import main
 from review.convert import convert
 from review.errors import InputError
-from review.formats import read_records
+from review.formats import detect_format, read_records
 
 
 @pytest.fixture
@@ -120,19 +120,20 @@ def test_format_is_sniffed_when_the_extension_says_nothing(
     formats_dir: Path, tmp_path: Path
 ) -> None:
     renamed = {
-        "medline_pubmed_result1.txt": "pubmed-export",
-        "zotero.ris": "zotero.txt",
-        "zotero.bib": "zotero-bib.txt",
-        "cohen_adhd_sample.csv": "cohen.txt",
+        "medline_pubmed_result1.txt": ("pubmed-export", "medline"),
+        "zotero.ris": ("zotero.txt", "ris"),
+        "zotero.bib": ("zotero-bib.txt", "bibtex"),
+        "cohen_adhd_sample.csv": ("cohen.txt", "csv"),
+        "web_of_science.txt": ("savedrecs.txt", "wos"),
+        "medline_pubmed_result2.expected.jsonl": ("golden", "jsonl"),
     }
-    for original, name in renamed.items():
+    for original, (name, format_name) in renamed.items():
         shutil.copy(formats_dir / original, tmp_path / name)
-        assert read_records(tmp_path / name).records == tuple(
-            r for r in read_records(tmp_path / name).records
-        )
-        assert len(read_records(tmp_path / name).records) == len(
-            read_records(formats_dir / original).records
-        )
+        assert detect_format(tmp_path / name) == format_name
+        sniffed = read_records(tmp_path / name).records
+        known = read_records(formats_dir / original).records
+        assert [r.title for r in sniffed] == [r.title for r in known]
+        assert sniffed
 
 
 @pytest.mark.parametrize(

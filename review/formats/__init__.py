@@ -148,8 +148,6 @@ def read_records(path: Path, *, database: str | None = None) -> ImportResult:
     Raises InputError when the file cannot be read at all.
     """
     format_name = detect_format(path)
-    if format_name not in READERS:
-        raise InputError(f"{path}: reading {format_name} files is not supported yet")
     if format_name == "pubmed-xml":
         return reader_for(format_name)(path, database=database or "PubMed")
     return reader_for(format_name)(path, database=database)
@@ -158,7 +156,7 @@ def read_records(path: Path, *, database: str | None = None) -> ImportResult:
 def write_records(records: Iterable[Record], path: Path) -> int:
     """Write records in the format OUTPUT's extension names; returns how many were written."""
     format_name = WRITE_FORMATS.get(path.suffix.lower())
-    if format_name is None or format_name not in WRITERS:
+    if format_name is None:
         raise InputError(
             f"{path}: cannot tell which format to write; end the name with one of "
             f"{', '.join(WRITE_FORMATS)}"
