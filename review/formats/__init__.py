@@ -5,14 +5,14 @@ bytes when the extension says nothing (".txt", no extension, ".gz");
 `write_records` picks the writer from the output's extension. Each format has
 its own module; the readers are imported only when used.
 
-    format         read from                              written to
-    PubMed XML     .xml (efetch, NLM baseline/update)     -
-    MEDLINE        .nbib .medline, text "PMID- "          .nbib
-    RIS            .ris, text "TY  - "                    .ris
-    BibTeX         .bib .bibtex, text "@article{"         .bib
-    CSV            .csv, .tsv is not read                 .csv
-    JSON Lines     .jsonl                                 .jsonl
-    Web of Science plain text, "FN Clarivate ..." (.txt)  -
+    format           read from                                  written to
+    PubMed XML       .xml (efetch, NLM baseline/update)         -
+    MEDLINE          .nbib .medline, or text with "PMID- "      .nbib
+    RIS              .ris, or text with "TY  - "                .ris
+    Web of Science   plain text ("FN Clarivate ...", "PT J")    -
+    BibTeX           .bib .bibtex, or text with "@article{"     .bib
+    CSV              .csv, or text whose first line has commas  .csv
+    JSON Lines       .jsonl, or text starting with "{"          .jsonl
 
 Every reader also takes a gzip file (".csv.gz" or any gzip content).
 """
