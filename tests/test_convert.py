@@ -69,18 +69,18 @@ def test_command_prints_summary_and_problems(
 ) -> None:
     source = tmp_path / "export.ris"
     source.write_text(
-        "TY  - JOUR\nTI  - A\nER  - \nTY  - JOUR\nTI  - B\nTI  - B again\n  wrapped\nER  - \n"
+        "Exported 26 Nov 2026\nTY  - JOUR\nTI  - A\nER  - \nTY  - JOUR\nTI  - B\n"
         "TY  - JOUR\nTI  - C\n",
         encoding="utf-8",
     )
     output = tmp_path / "out.csv"
     assert main(["convert", str(source), "-o", str(output)]) == 0
     captured = capsys.readouterr()
-    assert captured.out == f"2 records written to {output}; 2 problems\n"
+    assert captured.out == f"3 records written to {output}; 3 problems\n"
     assert captured.err.splitlines() == [
-        "export.ris:4: entry cannot be read (sequence item 0: expected str instance, list "
-        "found); skipped",
-        "export.ris:9: entry has no ER line; it was ended at the end of file",
+        "export.ris:1: text outside any entry (no 'TY  - ' line before it); ignored",
+        "export.ris:5: entry has no ER line; it was ended at line 6",
+        "export.ris:7: entry has no ER line; it was ended at the end of file",
     ]
 
 

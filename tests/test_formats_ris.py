@@ -97,22 +97,23 @@ def test_malformed_entry_in_the_middle_is_reported_and_others_kept(tmp_path: Pat
     path.write_text(
         "TY  - JOUR\nTI  - First\nER  - \n"
         "\n"
-        "TY  - JOUR\nTI  - Second\nTI  - Second again\n  wrapped\nER  - \n"
-        "TY  - JOUR\nTI  - Third, whose ER is missing\n"
-        "TY - JOUR\nTI  - Fourth, one space after TY\nER  -\n",
+        "TY  - JOUR\nTI  - Second, whose ER is missing\n"
+        "TY - JOUR\nTI  - Third, one space after TY\nER  -\n"
+        "TY  - JOUR\nTI  - Fourth\nTI  - Fourth again\n  wrapped\nER  - \n",
         encoding="utf-8",
     )
     result = read_records(path)
     assert [r.title for r in result.records] == [
         "First",
-        "Third, whose ER is missing",
-        "Fourth, one space after TY",
+        "Second, whose ER is missing",
+        "Third, one space after TY",
+        # rispy alone fails on a repeated tag that wraps, and the entry would be lost.
+        "Fourth Fourth again wrapped",
     ]
-    assert [r.source.position for r in result.records] == [1, 3, 4]
-    assert [(p.position, p.message.split(" (")[0]) for p in result.problems] == [
-        (5, "entry cannot be read"),
-        (10, "entry has no ER line; it was ended at line 11"),
-    ]
+    assert [r.source.position for r in result.records] == [1, 2, 3, 4]
+    assert result.problems == (
+        ImportProblem("mixed.ris", 5, "entry has no ER line; it was ended at line 6"),
+    )
 
 
 def test_text_outside_entries_is_reported_once(tmp_path: Path) -> None:

@@ -46,11 +46,9 @@ ALL_TAGS = {
     for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 }
-# Tags that may repeat, each line one value; any other tag's extra lines continue it.
-LIST_TAGS = [
-    "AU", "A1", "A2", "A3", "A4", "KW", "UR", "N1", "LA", "DB", "DP", "SN", "M3",
-    "L1", "L2", "L3", "L4", "AD",
-]  # fmt: skip
+# Every tag is read as a list of lines: rispy would otherwise fail on a repeated
+# one-value tag that wraps onto a second line, and drop the whole entry.
+EVERY_TAG = frozenset(ALL_TAGS)
 TYPE_TO_ENTRY = {
     "JOUR": "article",
     "EJOUR": "article",
@@ -114,11 +112,7 @@ def iter_ris(text: str, *, database: str | None, file: str) -> Iterator[Record |
         position += 1
         try:
             (tags,) = rispy.loads(
-                item.text,
-                mapping=ALL_TAGS,
-                list_tags=LIST_TAGS,
-                delimiter_tags_mapping={},
-                enforce_list_tags=False,
+                item.text, mapping=ALL_TAGS, list_tags=EVERY_TAG, delimiter_tags_mapping={}
             )
         except (ValueError, TypeError, KeyError) as exc:
             yield ImportProblem(file, item.line, f"entry cannot be read ({exc}); skipped")
@@ -171,10 +165,12 @@ def as_list(value: Any) -> list[str]:
 
 
 def first(tags: dict[str, Any], *names: str) -> str:
+    """The first of `names` present, its lines joined: every tag is read as a list, so a
+    wrapped title comes as several lines, and a repeated one is kept, not dropped."""
     for name in names:
         values = as_list(tags.get(name))
         if values:
-            return values[0]
+            return " ".join(values)
     return ""
 
 
@@ -224,7 +220,7 @@ def record_from_tags(
         pmid=pmid,
         doi=DOI_PREFIX.sub("", first(tags, "DO")),
         isbn=isbns[0] if isbns else "",
-        url=first(tags, "UR"),
+        url=next(iter(as_list(tags.get("UR"))), ""),
         entry_type=entry_type,
         publication_types=tuple(as_list(tags.get("M3"))),
         keywords=tuple(as_list(tags.get("KW"))),
@@ -354,11 +350,7 @@ def iter_wos(text: str, *, database: str | None, file: str) -> Iterator[Record |
         position += 1
         try:
             (tags,) = rispy.loads(
-                item.text,
-                implementation=rispy.WokParser,
-                mapping=ALL_TAGS,
-                list_tags=WOS_LIST_TAGS,
-                enforce_list_tags=False,
+                item.text, implementation=rispy.WokParser, mapping=ALL_TAGS, list_tags=EVERY_TAG
             )
         except (ValueError, TypeError, KeyError) as exc:
             yield ImportProblem(file, item.line, f"record cannot be read ({exc}); skipped")
@@ -408,12 +400,13 @@ def record_from_wos(
     authors.extend(Author(collective=group) for group in as_list(tags.get("CA")))
     kind = first(tags, "PT").upper()
     extra = [] if kind in ("J", "B") else [("PT", kind)]
-    extra.extend(
-        (tag, value)
-        for tag, raw in tags.items()
-        if tag not in WOS_HANDLED and tag not in WOS_HEADER_TAGS
-        for value in as_list(raw)
-    )
+    for tag, raw in tags.items():
+        if tag in WOS_HANDLED or tag in WOS_HEADER_TAGS:
+            continue
+        if tag in WOS_LIST_TAGS:
+            extra.extend((tag, value) for value in as_list(raw))
+        else:
+            extra.append((tag, first(tags, tag)))
     if first(tags, "JI") and first(tags, "J9"):
         extra.append(("J9", first(tags, "J9")))
     year = first(tags, "PY")
