@@ -246,3 +246,17 @@ def test_web_of_science_record_without_er_is_kept_and_reported(tmp_path: Path) -
     assert result.problems == (
         ImportProblem("savedrecs.txt", 7, "record has no ER line; it was ended at line 8"),
     )
+
+
+def test_line_breaks_in_values_cannot_start_a_new_entry(tmp_path: Path) -> None:
+    record = Record(
+        id="a",
+        source=Source("Embase"),
+        title="Bad\nER  - \nTY  - JOUR\nTI  - injected",
+        keywords=("one\ntwo",),
+    )
+    path = tmp_path / "out.ris"
+    write_records([record], path)
+    (back,) = read_records(path).records
+    assert back.title == "Bad ER  -  TY  - JOUR TI  - injected"
+    assert back.keywords == ("one two",)

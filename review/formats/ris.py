@@ -80,6 +80,7 @@ HANDLED = {
     "TY", "ID", "TI", "T1", "BT", "AB", "N2", "AU", "A1", "PY", "Y1", "DA", "JF", "JO", "T2",
     "JA", "J2", "J1", "VL", "IS", "SP", "EP", "DO", "SN", "DB", "DP", "UR", "KW", "LA", "M3",
 }  # fmt: skip
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 ISBN = re.compile(r"^(?:97[89][- ]?)?(?:\d[- ]?){9}[\dXx]$")
 
@@ -292,7 +293,15 @@ def tags_of(record: Record) -> dict[str, Any]:
         extra["AN"] = [record.pmid]
     tags.update(extra)
     # rispy's writer looks tags up by lower-case name, and the type by its own key.
-    return {WRITE_NAMES[tag]: value for tag, value in tags.items() if value}
+    return {WRITE_NAMES[tag]: one_line(value) for tag, value in tags.items() if value}
+
+
+def one_line(value: str | list[str]) -> str | list[str]:
+    """A value on one line: a line break in a title would otherwise start a new tag,
+    or a whole new entry ("...\nER  - \nTY  - JOUR")."""
+    if isinstance(value, list):
+        return [LINE_BREAK.sub(" ", item) for item in value]
+    return LINE_BREAK.sub(" ", value)
 
 
 WRITE_NAMES = {tag: tag.lower() for tag in ALL_TAGS} | {"TY": "type_of_reference"}
