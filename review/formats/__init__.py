@@ -22,6 +22,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import re
+import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -84,8 +85,14 @@ def read_head(path: Path) -> str:
                 raw = handle.read(SNIFF_BYTES)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a file; name the file to import") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise InputError(
+            f"{path}: is not a readable gzip file ({exc}); re-download or unpack it"
+        ) from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc})") from None
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     return raw.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 

@@ -88,6 +88,8 @@ GUARDS = {escape: chr(0xE000 + index) for index, escape in enumerate(UNESCAPES)}
 UNGUARD = {guard: UNESCAPES[escape] for escape, guard in GUARDS.items()}
 GUARDED = re.compile("[" + "".join(GUARDS.values()) + "]")
 LIGATURE_START = re.compile(r"-(?=-)|`(?=`)|'(?=')|[!?](?=`)")
+ENTRY_TYPE = re.compile(r"[A-Za-z]+")
+LINE_BREAKS = re.compile(r"[\r\n]+")
 ASCII_SPACES = re.compile(r"[ \t\r\n]+")
 KEY_UNSAFE = re.compile(r"[\s,{}()=#%\"'\\~]")
 
@@ -304,8 +306,12 @@ def decode(text: str, decoder: Any) -> str:
 
 
 def encode(text: str) -> str:
-    """UTF-8 text with BibTeX's special characters escaped, read back exactly by `decode`."""
-    text = LATEX_SPECIAL.sub(lambda m: ESCAPES[m[0]], text)
+    """UTF-8 text with BibTeX's special characters escaped, read back exactly by `decode`.
+
+    Line breaks become spaces (reading collapses them anyway): bibtexparser takes an
+    "@" at the start of any line, even inside a field, for the start of a new entry.
+    """
+    text = LATEX_SPECIAL.sub(lambda m: ESCAPES[m[0]], LINE_BREAKS.sub(" ", text))
     # "--", "``", "''", "!`" and "?`" are ligatures in LaTeX (a dash, curly quotes, ...).
     return LIGATURE_START.sub(lambda m: m[0] + "{}", text)
 
@@ -360,7 +366,7 @@ def fields_of(record: Record) -> list[tuple[str, str]]:
     fields = [
         (
             name,
-            VERBATIM_SPECIAL.sub(lambda m: VERBATIM_ESCAPES[m[0]], value)
+            VERBATIM_SPECIAL.sub(lambda m: VERBATIM_ESCAPES[m[0]], LINE_BREAKS.sub(" ", value))
             if name in VERBATIM
             else encode(value),
         )
@@ -383,7 +389,8 @@ def write_bibtex(records: Iterable[Record], path: Path) -> int:
     count = 0
     for record in records:
         fields = [Field(name, value) for name, value in fields_of(record)]
-        library.add(Entry(record.entry_type or "misc", entry_key(record, used), fields))
+        entry_type = record.entry_type if ENTRY_TYPE.fullmatch(record.entry_type) else "misc"
+        library.add(Entry(entry_type, entry_key(record, used), fields))
         count += 1
     # The default unparse stack deep-copies every block first (slow, and it warns).
     unparse_stack = middlewares.default_unparse_stack(allow_inplace_modification=True)

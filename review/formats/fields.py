@@ -17,6 +17,7 @@ __all__ = [
     "initials_of",
     "join_authors",
     "join_list",
+    "names_for_message",
     "parse_person",
     "parse_year",
     "split_authors",
@@ -171,6 +172,12 @@ def given_first(name: str) -> Author:
 
 def split_list(cell: str, separator: str = ";") -> tuple[str, ...]:
     return tuple(part.strip() for part in cell.split(separator) if part.strip())
+
+
+def names_for_message(names: list[str], limit: int = 200) -> str:
+    """Column or key names for a one-line message: whitespace collapsed, cut short."""
+    text = ", ".join(" ".join(name.split()) for name in names)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def join_list(items: tuple[str, ...] | list[str], separator: str = "; ") -> str:

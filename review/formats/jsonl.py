@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+from review.formats.fields import names_for_message
 from review.formats.table import COLUMN_FIELD, column_key, record_from_row
 from review.formats.textfile import display_name, file_stem, read_text, text_lines
 from review.records import (
@@ -127,7 +128,7 @@ def record_from_flat(data: dict[str, Any], file: str, position: int) -> Record:
     cells = [flat_cell(data[key], key) for key in header]
     fields = [COLUMN_FIELD.get(column_key(key), "") for key in header]
     if "id" not in fields and "title" not in fields:
-        raise EntryError(f"object has neither an id nor a title among {', '.join(header)[:200]}")
+        raise EntryError(f"object has neither an id nor a title among {names_for_message(header)}")
     source = Source(database=file_stem(Path(file)), file=file, position=position)
     return record_from_row(header, fields, cells, source, use_database_column=True)
 
@@ -188,7 +189,7 @@ def build(kind: Callable[..., T], value: Any, name: str) -> T:
     fields = {f.name: f for f in dataclasses.fields(kind)}  # type: ignore[arg-type]
     unknown = sorted(set(value) - set(fields))
     if unknown:
-        raise EntryError(f"'{name}' has unknown keys: {', '.join(unknown)}")
+        raise EntryError(f"'{name}' has unknown keys: {names_for_message(unknown)}")
     for key, item in value.items():
         check_type(key, item, fields[key].type)
     try:

@@ -23,6 +23,7 @@ from review.formats.fields import (
     abstract_sections,
     join_authors,
     join_list,
+    names_for_message,
     parse_year,
     split_authors,
     split_list,
@@ -120,7 +121,7 @@ def iter_csv(
     fields = [COLUMN_FIELD.get(column_key(name), "") for name in header]
     if "id" not in fields and "title" not in fields:
         raise InputError(
-            f"{file}:1: no ID or title column among {', '.join(header)[:200]}; "
+            f"{file}:1: no ID or title column among {names_for_message(header)}; "
             "is this a CSV export of records?"
         )
     position = 0
