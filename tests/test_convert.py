@@ -207,3 +207,13 @@ def test_bibtex_problems_are_printed_once_in_our_words(
         "m.bib:2: entry cannot be read: Unexpected block start: `@article`. "
         "Was still looking for field-value closing `}`; skipped\n"
     )
+
+
+def test_output_folder_that_does_not_exist_is_one_line(
+    formats_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "missing" / "out.ris"
+    assert main(["convert", str(formats_dir / "zotero.ris"), "-o", str(output)]) == 1
+    assert capsys.readouterr().err == (
+        f"Error: {output}: cannot be written (No such file or directory)\n"
+    )

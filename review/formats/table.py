@@ -118,6 +118,7 @@ def iter_csv(
         return
     except csv.Error as exc:
         raise InputError(f"{file}:1: the CSV header cannot be read ({exc})") from None
+    header = [unneutralise(name) for name in header]
     fields = [COLUMN_FIELD.get(column_key(name), "") for name in header]
     if "id" not in fields and "title" not in fields:
         raise InputError(
@@ -277,7 +278,7 @@ def write_csv(records: Iterable[Record], path: Path) -> int:
     columns = [*WRITTEN_COLUMNS, *extra_columns]
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(columns)
+        writer.writerow([neutralise(column) for column in columns])
         for record in records:
             row = row_of(record)
             for name, value in record.extra:
