@@ -63,7 +63,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "isbn": ("isbn",),
     "url": ("url", "link"),
     "publication_types": ("publication_types", "document type"),
-    "mesh": ("mesh",),
+    "mesh": ("mesh", "mesh terms", "mesh headings"),
     "keywords": ("keywords", "author keywords"),
     "languages": ("languages", "language", "language of original document"),
     "relations": ("relations",),
