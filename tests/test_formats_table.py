@@ -363,3 +363,14 @@ def test_text_after_a_closing_quote_is_reported(tmp_path: Path) -> None:
     assert result.problems == (
         ImportProblem("odd.csv", 3, "row cannot be read as CSV (',' expected after '\"')"),
     )
+
+
+def test_mesh_terms_column(tmp_path: Path) -> None:
+    path = tmp_path / "pubmed2xl.csv"
+    path.write_text(
+        "PMID,Title,MeSH Terms\n1,T,Humans; *Mitragyna/adverse effects\n", encoding="utf-8"
+    )
+    (record,) = read_records(path).records
+    assert record.mesh_descriptors == ("Humans", "Mitragyna")
+    assert record.mesh[1].major
+    assert record.mesh[1].qualifiers[0].name == "adverse effects"
