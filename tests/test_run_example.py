@@ -240,9 +240,10 @@ def test_the_cli_names_the_snapshot_when_pubmed_cannot_be_reached(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import review.cli.run
+    import review.cli.common
 
-    monkeypatch.setattr(review.cli.run, "EutilsSettings", partial(EutilsSettings, max_retries=0))
+    # No retries, so the refused connection fails at once.
+    monkeypatch.setattr(review.cli.common, "EutilsSettings", partial(EutilsSettings, max_retries=0))
     argv = [
         "run",
         "queries/kratom.toml",
