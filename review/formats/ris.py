@@ -18,10 +18,15 @@ The exporters disagree on tags; this is how they are read:
     ISBN         SN when it is an ISBN; an ISSN stays in extra as "SN"
     database     DB, DP (Zotero); used for the source unless one is given
     id           ID; else "<file stem>:<position>"
+    PMID         AN, when DB or DP names PubMed or MEDLINE (Ovid, Zotero); elsewhere
+                 AN is the database's own accession number and stays in extra
     pub types    M3 (Scopus and Embase "Article", "Review")
 
 Any other tag (AN, N1, AD, U2, C2, ...) is kept in `Record.extra` under its tag and
 written back out unchanged.
+
+Web of Science's "Plain text" export (PT ... ER, indented continuation lines) is
+read here too, by rispy's WokParser (`read_wos`).
 """
 
 from __future__ import annotations
