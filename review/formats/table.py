@@ -3,12 +3,15 @@
 Reads the columns of the deduplication benchmark (ID, ENTRYTYPE, author, year,
 title, journal, volume, number, pages, abstract, doi, isbn, url), of the
 Cohen 2006 screening sets (record_id, pubmedID, title, keywords, authors,
-abstract, label_*) and the columns this module writes. Column names match
-case-insensitively; a column no field holds (a screening label, say) is kept in
-`Record.extra` under its own name, so nothing in the file is lost.
+abstract, label_*), of Scopus, PubMed and Zotero CSV exports, and the columns
+this module writes. Column names match ignoring case and spacing; a column no
+field holds (a screening label, say) is kept in `Record.extra` under its own
+name, so nothing in the file is lost. Cohen's `keywords` (MeSH headings there)
+stay keywords: a CSV cannot say what its keywords are.
 
 The export writes one row per record with the same columns, lists joined by
-"; ", and neutralises cells a spreadsheet would run as a formula.
+"; " (relations one a line), extra fields as further columns, and neutralises
+cells a spreadsheet would run as a formula; reading undoes that.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from review.records import ImportProblem, ImportResult, Record, Relation, Source
 
 __all__ = ["iter_csv", "read_csv", "write_csv"]
 
-# Each field and the column names (lower case) that fill it; the first is what we write.
+# Each field and the column names (as `column_key` gives them) that fill it; the
+# first is what we write.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("id", "record_id", "key"),
     "entry_type": ("entry_type", "entrytype"),
