@@ -44,8 +44,7 @@ from bibtexparser.model import (
 )
 from pylatexenc.latex2text import LatexNodes2Text  # type: ignore[import-untyped]
 
-from review.formats.fields import format_person, parse_year, person
-from review.formats.fields import parse_person as parse_medline_style_person
+from review.formats.fields import format_person, parse_person, parse_year, person
 from review.formats.textfile import display_name, file_stem, read_text
 from review.records import AbstractSection, Author, ImportProblem, ImportResult, Record, Source
 
@@ -262,7 +261,7 @@ def parse_bibtex_name(name: str, decoder: Any) -> Author:
         return Author(collective=decode(name[1:-1], decoder))
     if "," not in name:
         # "Smith KE" as MEDLINE writes it is common in exported .bib files.
-        medline_style = parse_medline_style_person(decode(name, decoder))
+        medline_style = parse_person(decode(name, decoder))
         if medline_style.initials and not medline_style.given and not medline_style.collective:
             return medline_style
     parts = parse_single_name_into_parts(name, strict=False)

@@ -15,11 +15,13 @@ __all__ = [
     "abstract_sections",
     "format_person",
     "initials_of",
+    "is_initials",
     "join_authors",
     "join_list",
     "names_for_message",
     "parse_person",
     "parse_year",
+    "person",
     "split_authors",
     "split_list",
 ]
@@ -76,11 +78,11 @@ def parse_person(name: str) -> Author:
     """One name as RIS, CSV and BibTeX exports write it.
 
     "Family, Given" (the RIS and BibTeX convention) and MEDLINE's "Family KE" are
-    people; "K E Family" too. The given name is kept as written ("Q. J."), and its
-    initials as PubMed writes them ("QJ"); "Family, KE" gives initials alone. A name
-    with no comma in
-    neither of those shapes, or several names run together, is kept whole as a
-    collective (group) name, so nothing is lost and nothing guessed.
+    people; "K E Family" and "Kirsten E Family" too. The given name is kept as
+    written ("Q. J."), and its initials as PubMed writes them ("QJ"); "Family, KE"
+    gives initials alone. Any other name without a comma, names run together, and
+    a name in braces are kept whole as a collective (group) name, so nothing is
+    lost and nothing guessed.
     """
     name = " ".join(name.split())
     if not name:
@@ -160,9 +162,9 @@ def split_authors(cell: str) -> tuple[Author, ...]:
 
 def given_first(name: str) -> Author:
     """ "Kirsten E Smith" → Smith, Kirsten E (only for names known to be in this order)."""
-    person = parse_person(name)
-    if not person.collective:
-        return person
+    found = parse_person(name)
+    if not found.collective:
+        return found
     *given, family = name.split(" ")
     given_names = " ".join(given)
     if is_initials(given_names):
