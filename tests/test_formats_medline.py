@@ -128,22 +128,29 @@ def test_malformed_entry_in_the_middle_is_reported_and_others_kept(tmp_path: Pat
     path = tmp_path / "mixed.nbib"
     path.write_text(
         "PMID- 1\nTI  - First\n\n"
-        "PMID- 2\nTI  - Second\nthis line lost its tag\n\n"
+        "PMID- 2\nTI  - Second, wrapped onto a line\nthat lost its indent\n\n"
+        "Notes pasted between two entries\n\n"
         "PMID- 3\nTI  - Third\n      continued\n",
         encoding="utf-8",
     )
     result = read_records(path)
     assert [(r.id, r.title, r.source.position) for r in result.records] == [
         ("1", "First", 1),
+        ("2", "Second, wrapped onto a line that lost its indent", 2),
         ("3", "Third continued", 3),
     ]
     assert result.problems == (
         ImportProblem(
             "mixed.nbib",
             6,
-            "line is neither 'TAG - value' nor an indented continuation: "
-            "'this line lost its tag'; entry skipped",
+            "line has no tag: 'that lost its indent'; read as part of the line before",
             record_id="2",
+        ),
+        ImportProblem(
+            "mixed.nbib",
+            8,
+            "text outside any entry (no 'PMID- ' or other tag): 'Notes pasted between two "
+            "entries'; ignored",
         ),
     )
 

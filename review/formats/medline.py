@@ -3,9 +3,10 @@
 Biopython's `Bio.Medline` reads each entry's tags. It does not report where an
 entry starts, reads any line as a tag, and keeps repeated tags per tag (so the
 order of persons (FAU/AU) and group authors (CN) is lost). This module cuts the
-file into entries itself, rejects an entry holding a line that is neither
-"TAG - value" nor an indented continuation (reporting its line), and takes the
-author order from the entry's own lines.
+file into entries itself (blank lines between them), reports a line that is
+neither "TAG - value" nor an indented continuation and reads it as a
+continuation, so its text is kept, and takes the author order from the entry's
+own lines.
 
     PMID → pmid and id     TI → title            AB → abstract (labelled sections
     FAU/AU/CN/AUID → authors (ORCID)             "BACKGROUND: ..." split out)
@@ -124,21 +125,31 @@ def read_medline(path: Path, *, database: str | None = None) -> ImportResult:
 
 
 def iter_medline(text: str, *, database: str, file: str) -> Iterator[Record | ImportProblem]:
-    for position, entry in enumerate(split_entries(text), start=1):
-        bad = first_malformed_line(entry)
-        if bad is not None:
-            number, line = bad
+    position = 0
+    for entry in split_entries(text):
+        if not is_tag_line(entry.lines[0]):
+            text = entry.lines[0].rstrip()[:40]
             yield ImportProblem(
                 file,
-                number,
-                f"line is neither 'TAG - value' nor an indented continuation: {line[:40]!r}; "
-                "entry skipped",
-                record_id=pmid_of(entry),
+                entry.line,
+                f"text outside any entry (no 'PMID- ' or other tag): {text!r}; ignored",
             )
             continue
-        tags = Medline.read(entry.lines)  # type: ignore[no-untyped-call]
+        position += 1
+        lines = list(entry.lines)
+        for offset, line in enumerate(lines):
+            if offset and not line.startswith(CONTINUATION) and not is_tag_line(line):
+                # A wrapped line that lost its indent (an edited file): keep its text.
+                lines[offset] = CONTINUATION + line
+                yield ImportProblem(
+                    file,
+                    entry.line + offset,
+                    f"line has no tag: {line.rstrip()[:40]!r}; read as part of the line before",
+                    record_id=pmid_of(entry),
+                )
+        tags = Medline.read(lines)  # type: ignore[no-untyped-call]
         source = Source(database=database, file=file, position=position)
-        yield record_from_tags(tags, authors_in_order(entry.lines), source)
+        yield record_from_tags(tags, authors_in_order(lines), source)
 
 
 def split_entries(text: str) -> Iterator[RawEntry]:
@@ -156,13 +167,9 @@ def split_entries(text: str) -> Iterator[RawEntry]:
         yield RawEntry(start, lines)
 
 
-def first_malformed_line(entry: RawEntry) -> tuple[int, str] | None:
-    for offset, line in enumerate(entry.lines):
-        if offset > 0 and line.startswith(CONTINUATION):
-            continue
-        if not TAG_LINE.match(line) or line[4:6].rstrip() != "-":
-            return entry.line + offset, line.rstrip("\n")
-    return None
+def is_tag_line(line: str) -> bool:
+    """ "PMID- 1", "AB  - text", "OWN - NLM": a tag of 2-4 letters padded to 4, then "- "."""
+    return TAG_LINE.match(line) is not None and line[4:6].rstrip() == "-"
 
 
 def pmid_of(entry: RawEntry) -> str:
