@@ -260,3 +260,30 @@ def test_line_breaks_in_values_cannot_start_a_new_entry(tmp_path: Path) -> None:
     (back,) = read_records(path).records
     assert back.title == "Bad ER  -  TY  - JOUR TI  - injected"
     assert back.keywords == ("one two",)
+
+
+def test_web_of_science_tab_delimited(tmp_path: Path) -> None:
+    header = ["PT", "AU", "AF", "TI", "SO", "LA", "DT", "DE", "ID", "AB", "J9", "JI", "PD",
+              "PY", "VL", "IS", "BP", "EP", "DI", "PM", "UT"]  # fmt: skip
+    row = ["J", "Obeng, S; Wilkerson, JL", "Obeng, Samuel; Wilkerson, Jenny L.",
+           "Pharmacological Comparison of Mitragynine", "J PHARMACOL EXP THER JOURNAL",
+           "English", "Article", "kratom; mitragynine", "OPIOID RECEPTOR", "Text.",
+           "J PHARMACOL EXP THER", "J. Pharmacol. Exp. Ther.", "MAR", "2021", "376", "3",
+           "410", "427", "10.1124/jpet.120.000189", "33384303", "WOS:000621145600010"]  # fmt: skip
+    bad = ["J", "Smith, K", "", "Broken\trow", *[""] * (len(header) - 2), "extra"]
+    path = tmp_path / "savedrecs.txt"
+    text = "\t".join(header) + "\n" + "\t".join(row) + "\t\n" + "\t".join(bad) + "\n"
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))  # the "Win" export is UTF-16
+    result = read_records(path)
+    (record,) = result.records
+    assert record.id == "WOS:000621145600010"
+    assert record.source.database == "Web of Science"
+    assert record.authors == (
+        Author(family="Obeng", given="Samuel", initials="S"),
+        Author(family="Wilkerson", given="Jenny L.", initials="JL"),
+    )
+    assert (record.year, record.pages, record.pmid) == (2021, "410-427", "33384303")
+    assert record.keywords == ("kratom", "mitragynine")
+    assert result.problems == (
+        ImportProblem("savedrecs.txt", 3, "row has 25 cells, the header 21; skipped"),
+    )

@@ -374,3 +374,14 @@ def test_mesh_terms_column(tmp_path: Path) -> None:
     assert record.mesh_descriptors == ("Humans", "Mitragyna")
     assert record.mesh[1].major
     assert record.mesh[1].qualifiers[0].name == "adverse effects"
+
+
+def test_utf16_files_are_read_and_broken_ones_named(tmp_path: Path) -> None:
+    path = tmp_path / "endnote.csv"
+    path.write_bytes("ID,title\nA,Café\n".encode("utf-16"))
+    assert read_records(path).records[0].title == "Café"
+    path.write_bytes(b"\xff\xfe" + "ID,title\n".encode("utf-16-le") + b"A")
+    with pytest.raises(
+        InputError, match=r"^endnote\.csv: starts as UTF-16 but byte 20 is not; re-export"
+    ):
+        read_records(path)

@@ -10,6 +10,7 @@ its own module; the readers are imported only when used.
     MEDLINE          .nbib .medline, or text with "PMID- "      .nbib
     RIS              .ris, or text with "TY  - "                .ris
     Web of Science   plain text ("FN Clarivate ...", "PT J")    -
+                     tab-delimited (first line "PT<tab>AU...")  -
     BibTeX           .bib .bibtex, or text with "@article{"     .bib
     CSV              .csv, or text whose first line has commas  .csv
     JSON Lines       .jsonl, or text starting with "{"          .jsonl
@@ -19,6 +20,7 @@ Every reader also takes a gzip file (".csv.gz" or any gzip content).
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import importlib
 import re
@@ -93,6 +95,8 @@ def read_head(path: Path) -> str:
         ) from None
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16", errors="replace").lstrip("\ufeff")
     return raw.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
@@ -106,6 +110,8 @@ def sniff(head: str) -> str | None:
         return "ris"
     if re.match(r"(?:FN |PT [A-Z]\s*$)", stripped, re.MULTILINE):
         return "wos"
+    if stripped.startswith("PT\t"):
+        return "wos-tabbed"
     if re.search(r"^\s*@\w+\s*[{(]", head, re.MULTILINE):
         return "bibtex"
     if stripped.startswith("{"):
@@ -125,6 +131,7 @@ READERS: dict[str, tuple[str, str]] = {
     "jsonl": ("review.formats.jsonl", "read_jsonl"),
     "bibtex": ("review.formats.bibtex", "read_bibtex"),
     "wos": ("review.formats.ris", "read_wos"),
+    "wos-tabbed": ("review.formats.ris", "read_wos_tabbed"),
 }
 WRITERS: dict[str, tuple[str, str]] = {
     "csv": ("review.formats.table", "write_csv"),

@@ -26,11 +26,14 @@ Any other tag (AN, N1, AD, U2, C2, ...) is kept in `Record.extra` under its tag 
 written back out unchanged.
 
 Web of Science's "Plain text" export (PT ... ER, indented continuation lines) is
-read here too, by rispy's WokParser (`read_wos`).
+read here too, by rispy's WokParser (`read_wos`), and its "Tab-delimited" export,
+with the same tags as column names (`read_wos_tabbed`).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -43,7 +46,7 @@ from review.formats.fields import format_person, parse_person, parse_year
 from review.formats.textfile import display_name, file_stem, read_text, text_lines
 from review.records import AbstractSection, Author, ImportProblem, ImportResult, Record, Source
 
-__all__ = ["iter_ris", "iter_wos", "read_ris", "read_wos", "write_ris"]
+__all__ = ["iter_ris", "iter_wos", "read_ris", "read_wos", "read_wos_tabbed", "write_ris"]
 
 TAG_LINE = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|\s*)$")
 ALL_TAGS = {
@@ -453,3 +456,32 @@ def split_semicolons(value: Any) -> tuple[str, ...]:
     return tuple(
         part.strip() for item in as_list(value) for part in item.split(";") if part.strip()
     )
+
+
+def read_wos_tabbed(path: Path, *, database: str | None = None) -> ImportResult:
+    """Every record of a Web of Science "Tab-delimited" export (header "PT<tab>AU<tab>...")."""
+    decoded = read_text(path)
+    file = display_name(path)
+    records: list[Record] = []
+    problems = list(decoded.problems)
+    rows = io.StringIO(decoded.text, newline="")
+    reader = csv.reader(rows, delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = [tag.strip() for tag in next(reader, [])]
+    position = 0
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        position += 1
+        # Web of Science ends each row with a tab; text past the header's columns
+        # means the row lost its layout (a tab inside a field, say).
+        if any(cell.strip() for cell in row[len(header) :]):
+            message = f"row has {len(row)} cells, the header {len(header)}; skipped"
+            problems.append(ImportProblem(file, reader.line_num, message))
+            continue
+        tags = {
+            tag: [v.strip() for v in value.split(";")] if tag in WOS_LIST_TAGS else value
+            for tag, value in zip(header, row[: len(header)], strict=False)
+            if value.strip()
+        }
+        records.append(record_from_wos(tags, file=file, position=position, database=database))
+    return ImportResult(tuple(records), tuple(sorted(problems, key=lambda p: p.position)))

@@ -1,15 +1,17 @@
 """Reading an import file's text: gzip or plain, UTF-8 or not, with problems named by line.
 
 Exports from databases are not always UTF-8 (older EndNote and Ovid files are
-often Windows-1252), and files glued together by hand can mix both. A file is
-decoded as UTF-8 (a byte-order mark is dropped); when that fails, each line that
-is not UTF-8 is decoded as Windows-1252 (Latin-1 for the five bytes Windows-1252
-leaves undefined) and reported, so the reviewer can check those entries while
-every entry is still imported.
+often Windows-1252, Windows exports of Web of Science UTF-16), and files glued
+together by hand can mix encodings. A file with a UTF-16 byte-order mark is read
+as UTF-16, any other as UTF-8 (a byte-order mark is dropped). When that fails,
+each line that is not UTF-8 is decoded as Windows-1252 (Latin-1 for the five
+bytes Windows-1252 leaves undefined) and reported, so the reviewer can check
+those entries while every entry is still imported.
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import re
 import zlib
@@ -83,6 +85,14 @@ def read_text(path: Path) -> DecodedText:
 
 
 def decode(raw: bytes, file: str) -> DecodedText:
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Windows tools (Web of Science "Win" exports, EndNote) write UTF-16.
+        try:
+            return DecodedText(raw.decode("utf-16"))
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{file}: starts as UTF-16 but byte {exc.start} is not; re-export it as UTF-8"
+            ) from None
     try:
         return DecodedText(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
