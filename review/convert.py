@@ -7,6 +7,7 @@ record came from, in every output format that has room for it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +27,15 @@ class Conversion:
     written: int
     problems: tuple[ImportProblem, ...] = ()
     deleted_pmids: tuple[str, ...] = ()  # PubMed DeleteCitation entries, not written
+    per_database: tuple[tuple[str, int], ...] = ()  # records written, by source database
 
     @property
     def summary(self) -> str:
-        parts = [
-            f"{self.written} record{'s' if self.written != 1 else ''} written to {self.output}"
-        ]
+        plural = "s" if self.written != 1 else ""
+        written = f"{self.written} record{plural} written to {self.output}"
+        if len(self.per_database) > 1:
+            written += " (" + ", ".join(f"{name} {n}" for name, n in self.per_database) + ")"
+        parts = [written]
         count = len(self.problems)
         parts.append(f"{count} problem{'s' if count != 1 else ''}")
         if self.deleted_pmids:
@@ -65,4 +69,5 @@ def convert(inputs: Sequence[Path], output: Path, *, database: str | None = None
         problems.extend(result.problems)
         deleted.extend(result.deleted_pmids)
     written = write_records(records, output)
-    return Conversion(output, written, tuple(problems), tuple(deleted))
+    per_database = Counter(record.source.database for record in records)
+    return Conversion(output, written, tuple(problems), tuple(deleted), tuple(per_database.items()))

@@ -29,6 +29,10 @@ def test_several_inputs_keep_their_sources(formats_dir: Path, tmp_path: Path) ->
     result = convert(inputs, output)
     assert result.written == 2 + 2 + 4 + 4
     assert result.problems == ()
+    assert result.summary == (
+        f"12 records written to {output} (Ovid MEDLINE(R) ALL 2, Scopus 2, PubMed 4, "
+        "cohen_adhd_sample 4); 0 problems"
+    )
     records = read_records(output).records
     assert [(r.source.database, r.source.file) for r in records[::2]] == [
         ("Ovid MEDLINE(R) ALL", "ovid_medline.ris"),
