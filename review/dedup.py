@@ -19,9 +19,11 @@ How a pair is decided (`compare`), in order:
    must be high; fields that disagree (year more than one apart, DOI, volume,
    issue, first page, very different authors) count against, fields that
    agree (authors, journal, year, volume, first page, issue, abstract) count
-   for. With nothing against, two supporting fields and a near-identical
-   title suffice; one field against is forgiven only when everything else
-   agrees (`_fuzzy` names each case). Pairs that nearly pass go to a person.
+   for. Authors also match with given and family names swapped; a volume
+   that is the year or the supplement's number is misplaced, not different.
+   With nothing against, two supporting fields and a near-identical title
+   suffice; one field against is forgiven only when everything else agrees
+   (`_fuzzy` names each case). Pairs that nearly pass go to a person.
 
 Only pairs that share a blocking key are compared (DOI, PMID, the first and
 last characters of the title, first author with first page, volume with first
@@ -126,9 +128,11 @@ class Prepared:
     notice: str
     about: str  # for a notice, the title of what it is about
     authors: tuple[str, ...]
+    given_names: tuple[str, ...]  # first given name per author, () when not all are known
     journal: str
     year: int | None
     volume: str
+    supplement: str  # the supplement's number ("Suppl. 3" -> "3")
     issue: str
     first_page: str
     doi: str
@@ -161,9 +165,11 @@ def prepare(record: Record, position: int = 0) -> Prepared:
         notice=notice,
         about=normalise.strip_notice_prefix(record.title) if notice else "",
         authors=normalise.author_families(record.authors),
+        given_names=normalise.author_given_names(record.authors),
         journal=normalise.journal(record.journal or record.journal_abbrev),
         year=record.year,
         volume=normalise.volume(volume),
+        supplement=normalise.supplement(issue) or normalise.supplement(volume),
         issue=normalise.issue(issue),
         first_page=first_page,
         doi=normalise.doi(record.doi),
@@ -194,13 +200,22 @@ def _similarity(a: str, b: str) -> float:
     return Indel.normalized_similarity(a, b) if a and b else 0.0
 
 
-def _authors_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float | None:
+def _authors_similarity(a: Prepared, b: Prepared) -> float | None:
     """Similarity of the family names over the shorter list (lists get cut at "et al.").
 
-    In order, or as sets when a database reordered them.
+    In order, or as sets when a database reordered them, or one record's
+    family names against the other's given names when a database swapped them.
     """
-    if not a or not b:
+    if not a.authors or not b.authors:
         return None
+    score = _family_similarity(a.authors, b.authors)
+    for families, given in ((a.authors, b.given_names), (b.authors, a.given_names)):
+        if score < 0.8 and len(given) == len(families):
+            score = max(score, _similarity(" ".join(families[:8]), " ".join(given[:8])))
+    return score
+
+
+def _family_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     n = min(len(a), len(b), 8)
     in_order = _similarity(" ".join(a[:n]), " ".join(b[:n]))
     if in_order >= 0.9:
@@ -230,6 +245,26 @@ def _pages_agree(a: str, b: str) -> bool | None:
         return True
     number_a, number_b = _PAGE_NUMBER.match(a), _PAGE_NUMBER.match(b)
     return bool(number_a and number_b and number_a.group(1) == number_b.group(1))
+
+
+def _volumes_agree(a: Prepared, b: Prepared) -> bool | None:
+    """Volumes agree, differ, or say nothing (None).
+
+    A volume that is its record's year ("2016" where the other says 94) or
+    that is the other record's supplement number while its own issue is empty
+    (Embase's "3" for volume 30, supplement 3) is a misplaced field, not
+    another volume. Journals that number volumes by year still disagree on
+    "2015" and "2016".
+    """
+    if not a.volume or not b.volume:
+        return None
+    if a.volume == b.volume:
+        return True
+    for x, y in ((a, b), (b, a)):
+        year_as_volume = x.volume == str(x.year) and y.volume != str(y.year)
+        if year_as_volume or (x.volume == y.supplement and not x.issue):
+            return None
+    return False
 
 
 def _issues_agree(a: str, b: str) -> bool | None:
@@ -311,7 +346,7 @@ def _place_conflict(a: Prepared, b: Prepared) -> bool:
     pages = _pages_agree(a.first_page, b.first_page)
     differences = (
         a.year is not None and b.year is not None and abs(a.year - b.year) > 1,
-        _same(a.volume, b.volume) is False,
+        _volumes_agree(a, b) is False,
         pages is False,
         _journal_same(a.journal, b.journal) is False,
     )
@@ -368,7 +403,7 @@ def _same_place(a: Prepared, b: Prepared) -> bool:
         and _journal_same(a.journal, b.journal)
         and a.year is not None
         and a.year == b.year
-        and _same(a.volume, b.volume)
+        and _volumes_agree(a, b)
         and _issues_agree(a.issue, b.issue)
         and _pages_agree(a.first_page, b.first_page)
         and _same(a.doi, b.doi) is not False
@@ -376,13 +411,13 @@ def _same_place(a: Prepared, b: Prepared) -> bool:
 
 
 def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
-    authors = _authors_similarity(a.authors, b.authors)
+    authors = _authors_similarity(a, b)
     year_gap = abs(a.year - b.year) if a.year is not None and b.year is not None else None
     checks: dict[str, bool | None] = {
         "authors": None if authors is None else authors >= 0.8,
         "journal": _journal_same(a.journal, b.journal),
         "year": None if year_gap is None else year_gap == 0,
-        "volume": _same(a.volume, b.volume),
+        "volume": _volumes_agree(a, b),
         "page": _pages_agree(a.first_page, b.first_page),
         "issue": _issues_agree(a.issue, b.issue),
         "doi": _same(a.doi, b.doi),

@@ -23,6 +23,7 @@ from review.records import Author
 
 __all__ = [
     "author_families",
+    "author_given_names",
     "citation_in_journal",
     "doi",
     "first_page",
@@ -34,6 +35,7 @@ __all__ = [
     "pmid_from_url",
     "repair",
     "strip_notice_prefix",
+    "supplement",
     "text",
     "title",
     "title_numbers",
@@ -365,6 +367,19 @@ def volume(value: str) -> str:
     return tail.group(1) if tail else ""
 
 
+_SUPPLEMENT = re.compile(r"\bs(?:upp?l?(?:ement)?)?\.?\s*0*(\d+)\b", re.IGNORECASE)
+
+
+def supplement(value: str) -> str:
+    """The supplement's number in a volume or issue field: "SUPPL. 3", "S3", "76 Suppl 4".
+
+    Embase sometimes exports that number as the volume ("3" for volume 30,
+    supplement 3), so the rules need it to see that "3" is no other volume.
+    """
+    match = _SUPPLEMENT.search(value)
+    return match.group(1) if match else ""
+
+
 def issue(value: str) -> str:
     """An issue number; "01-Feb" (a spreadsheet's "1-2") -> "1-2", "4" -> "4".
 
@@ -524,3 +539,19 @@ def author_families(authors: Sequence[Author]) -> tuple[str, ...]:
         elif name:
             found.append(text(name))
     return tuple(f for f in found if f)
+
+
+def author_given_names(authors: Sequence[Author]) -> tuple[str, ...]:
+    """The first given name (or initial) of each person, normalised; () when any is missing.
+
+    Lets the rules notice a database that swapped given and family names
+    ("Andrea, C." for "Carignani, Andrea"): one record's family names are
+    then the other's given names.
+    """
+    found = []
+    for author in authors:
+        words = text(author.given).split()
+        if author.collective or not words:
+            return ()
+        found.append(words[0])
+    return tuple(found)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,12 @@ def test_erratum_is_linked_as_related_not_merged(result: DedupResult) -> None:
         ("cytology_screening:id_0001436", "cytology_screening:id_0001684", "duplicate"),
         # journal abbreviation and the Embase citation in the journal field
         ("depression:id_0004955", "depression:id_0071352", "duplicate"),
+        # one database swapped given and family names ("Andrea, C." for "Carignani, Andrea")
+        ("digital_work:id_1006604", "digital_work:id_2006605", "duplicate"),
+        # the year in the volume field ("2016" for volume 94) and a "How did it ..." prefix
+        ("digital_work:id_2002950", "digital_work:id_4002951", "duplicate"),
+        # Embase's supplement number as the volume ("1" for volume 59, supplement 1)
+        ("diabetes:id_0001610", "diabetes:id_0001347", "duplicate"),
     ],
 )
 def test_rules_on_real_pairs(
@@ -199,6 +206,50 @@ def test_an_accepted_pair_is_merged_and_credited_to_the_person() -> None:
     assert result.links[0].rule == "accepted by a person"
 
 
+def test_swapped_names_count_only_when_they_are_the_other_records_given_names() -> None:
+    right = record(
+        "right",
+        authors=(Author(family="Carignani", given="Andrea"), Author(family="Negri", given="L.")),
+        journal="",
+        volume="",
+        pages="",
+    )
+    swapped = replace(
+        right,
+        id="swapped",
+        authors=(Author(family="Andrea", given="C."), Author(family="L", given="N.")),
+    )
+    strangers = replace(
+        right,
+        id="strangers",
+        authors=(Author(family="Rossi", given="Maria"), Author(family="Bianchi", given="Luca")),
+    )
+    assert compare(prepare(right), prepare(swapped)).outcome == "duplicate"
+    assert compare(prepare(right), prepare(strangers)).outcome != "duplicate"
+
+
+@pytest.mark.parametrize(
+    ("other", "outcome"),
+    [
+        ({"volume": "2020", "year": 2020}, "duplicate"),  # the year put in the volume field
+        ({"volume": "3", "issue": ""}, "duplicate"),  # the supplement's number as the volume
+        ({"volume": "3", "issue": "1"}, "apart"),  # volume 3, issue 1: another volume
+        ({"volume": "209"}, "apart"),
+    ],
+)
+def test_misplaced_volume_does_not_count_against(other: dict[str, object], outcome: str) -> None:
+    article = record("a", issue="Suppl. 3", doi="10.1000/a")
+    version = record("b", doi="10.1000/b", **other)
+    verdict = compare(prepare(article), prepare(version)).outcome
+    assert ("duplicate" if verdict == "duplicate" else "apart") == outcome
+
+
+def test_volumes_numbered_by_year_still_differ() -> None:
+    a = record("a", volume="2015", year=2015, pages="")
+    b = record("b", volume="2016", year=2016, pages="", doi="10.1000/b")
+    assert compare(prepare(a), prepare(b)).outcome != "duplicate"
+
+
 def test_close_pairs_are_left_undecided() -> None:
     a = record("a", volume="", pages="", journal="")
     b = record(
@@ -286,7 +337,7 @@ def test_command_writes_one_row_per_surviving_record(
         ["dedup", str(source), "-o", str(out), "--undecided", str(undecided), "--log", str(log)]
     )
     assert code == 0
-    assert "33 records ->" in capsys.readouterr().out
+    assert "40 records ->" in capsys.readouterr().out
     with out.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0])[:4] == ["ID", "merged_ids", "entry_type", "title"]
@@ -299,7 +350,7 @@ def test_command_writes_one_row_per_surviving_record(
     surviving_and_merged = [
         i for row in rows for i in [row["ID"], *filter(None, row["merged_ids"].split(";"))]
     ]
-    assert len(surviving_and_merged) == 33 == len(set(surviving_and_merged))
+    assert len(surviving_and_merged) == 40 == len(set(surviving_and_merged))
     with log.open(encoding="utf-8", newline="") as handle:
         assert next(csv.reader(handle)) == [
             "record_id",

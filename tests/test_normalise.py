@@ -219,6 +219,22 @@ def test_issue(raw: str, expected: str) -> None:
     assert normalise.issue(raw) == expected
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("SUPPL. 3", "3"),  # real issue fields (diabetes set, Embase)
+        ("S3", "3"),
+        ("76 Suppl 4", "4"),
+        ("Supplement 01", "1"),
+        ("3", ""),
+        ("Sep", ""),
+        ("", ""),
+    ],
+)
+def test_supplement(raw: str, expected: str) -> None:
+    assert normalise.supplement(raw) == expected
+
+
 def test_citation_in_journal_reads_embase_style() -> None:
     cited = normalise.citation_in_journal(
         "Behavioral Neuroscience.124 (2) ()(pp 211-224) 2010.Date of Publication: April 2010"
@@ -282,6 +298,17 @@ def test_author_families(authors: tuple[Author, ...], families: tuple[str, ...])
     assert normalise.author_families(authors) == families
 
 
+def test_author_given_names() -> None:
+    # digital_work id_2006605: a database that put the given name in the family field
+    swapped = (Author(family="Andrea", given="C."), Author(family="Lorenzo", given="N."))
+    assert normalise.author_given_names(swapped) == ("c", "n")
+    right = (Author(family="Carignani", given="Andrea"), Author(family="Negri", given="Lorenzo"))
+    assert normalise.author_given_names(right) == ("andrea", "lorenzo")
+    # one author without a given name, or a group: nothing to compare
+    assert normalise.author_given_names((*right, Author(family="Smith"))) == ()
+    assert normalise.author_given_names((Author(collective="ALTS Group"),)) == ()
+
+
 # --------------------------------------------------------------------------- properties
 
 _WORDY = st.text(alphabet=string.ascii_letters + string.digits + " .,:;-()[]'\"?!/", max_size=80)
@@ -316,6 +343,7 @@ def test_normalisers_never_fail(value: str) -> None:
     normalise.page_range(value)
     normalise.volume(value)
     normalise.issue(value)
+    normalise.supplement(value)
     normalise.doi(value)
     normalise.notice_kind(value)
     normalise.author_families((Author(collective=value),))
