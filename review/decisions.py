@@ -11,6 +11,11 @@ or a resolution adds rows beside the first. A reviewer's current decision on a
 record is their latest row that is not undone; the final decision on a record
 is a resolution if there is one, else the reviewers' common answer, else a
 conflict (needs-human).
+
+A record whose full text someone has decided keeps its title/abstract
+inclusion: a decision, undo, resolution or import that would take it away is
+refused, naming the full-text decision to undo first, so the PRISMA counts
+(full-text reports only among those sought) always add up.
 """
 
 from __future__ import annotations
@@ -204,6 +209,7 @@ class DecisionStore:
         stored = _with_time(decision)
         with self._transaction():
             self._insert(stored, kind)
+            self._refuse_orphaned_full_text({stored.record_id}, "decision")
         return stored
 
     def _insert(self, d: Decision, kind: Kind) -> None:
@@ -229,7 +235,42 @@ class DecisionStore:
             if row is None:
                 return None
             self._db.execute("UPDATE decisions SET undone_at=? WHERE id=?", (now(), row[0]))
+            if stage == "title-abstract":
+                self._refuse_orphaned_full_text({row[1]}, "undo")
         return _decision(row[1:])
+
+    def _refuse_orphaned_full_text(
+        self, record_ids: Collection[str], change: Literal["decision", "undo", "import"]
+    ) -> None:
+        """Raise (rolling the open transaction back) when a change leaves a full-text
+        decision on a record people do not include at title/abstract.
+
+        PRISMA counts full-text reports only among the records sought, so such a
+        decision would make the report impossible; the full text must be undone first.
+        """
+        full_text = [
+            d
+            for d in self.current("full-text") + self.current("full-text", kind="resolution")
+            if d.record_id in record_ids
+        ]
+        if not full_text:
+            return
+        standing = {d.record_id: d for d in self.final_decisions("title-abstract")}
+        for d in full_text:
+            now_stands = standing.get(d.record_id)
+            if now_stands is None and change != "undo":
+                continue  # no person's word at title/abstract: the rules' inclusion stands
+            if now_stands is not None and now_stands.outcome == "include":
+                continue
+            became = "no decision" if now_stands is None else _answer(now_stands)
+            if now_stands is not None and now_stands.by == "conflict":
+                became = f"a conflict ({now_stands.note})"
+            raise DecisionError(
+                f"{d.record_id}: after this {change} it would stand as {became} at "
+                f"title/abstract, yet {d.by} decided its full text ({_answer(d)}); only records "
+                "included at title/abstract have a full text to decide: undo the full-text "
+                "decision first (review screen --stage full-text, key z); nothing was changed."
+            )
 
     # --- reading ---------------------------------------------------------------------
 
@@ -355,6 +396,10 @@ class DecisionStore:
         with self._transaction():
             for d, kind in new:
                 self._insert(d, kind)
+            try:
+                self._refuse_orphaned_full_text({d.record_id for d, _ in new}, "import")
+            except DecisionError as exc:
+                raise DecisionError(f"{path}: {exc}") from None
         return len(new)
 
     def _row_decision(

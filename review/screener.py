@@ -42,6 +42,7 @@ __all__ = [
 
 REASON_KEYS = "123456789abcdefghijklmnoprstuvwxyz"  # no q: q always cancels
 CANCEL_KEYS = ("q", "\x1b")
+MORE_REASONS_KEY = ">"
 AUTHORS_SHOWN = 6
 # One highlight colour per concept, cycled; exclusion concepts get red.
 CONCEPT_STYLES = ("bold black on yellow", "bold black on cyan", "bold black on green")
@@ -195,6 +196,7 @@ class _Session:
         self.decided: set[str] = set()
         self.result = ScreenerResult()
         self.reasons = criteria.reason_codes()
+        self.said: list[str] = []
 
     def run(self) -> ScreenerResult:
         index = 0
@@ -242,14 +244,22 @@ class _Session:
 
     def _save(self, record: Record, index: int, outcome: Outcome, reason: str) -> int:
         decision = Decision(record.id, self.stage, outcome, reason, self.reviewer)
-        self.store.add(decision)
+        try:
+            self.store.add(decision)
+        except DecisionError as exc:
+            self._say(f"Not saved: {exc}")
+            return index
         self.decided.add(record.id)
         shown = "unsure" if outcome == "needs-human" else outcome
         self._say(f"Saved: {record.id} {shown}{f' ({reason})' if reason else ''}.")
         return index + 1
 
     def _undo(self, index: int) -> int:
-        undone = self.store.undo_last(self.reviewer, self.stage)
+        try:
+            undone = self.store.undo_last(self.reviewer, self.stage)
+        except DecisionError as exc:
+            self._say(f"Not undone: {exc}")
+            return index
         if undone is None:
             self._say("Nothing to undo.")
             return index
@@ -265,24 +275,37 @@ class _Session:
         return self.queue.index(record)
 
     def _choose_reason(self) -> str:
-        lines = [
-            f"  [{REASON_KEYS[n]}] {code}: {text}"
-            for n, (code, text) in enumerate(self.reasons[: len(REASON_KEYS)])
-        ]
-        self.console.print(Text("Exclude because:\n" + "\n".join(lines) + "\n  [q] cancel"))
+        """One key per reason; a protocol with more reasons than keys gets pages (>)."""
+        page_size = len(REASON_KEYS)
+        pages = max(1, -(-len(self.reasons) // page_size))
+        page = 0
+        self._show_reasons(page, pages)
         while True:
             key = self.keys.read_key().lower()
             if key in CANCEL_KEYS or key == "":
                 return ""
-            position = REASON_KEYS.find(key)
-            if 0 <= position < len(self.reasons):
+            if key == MORE_REASONS_KEY and pages > 1:
+                page = (page + 1) % pages
+                self._show_reasons(page, pages)
+                continue
+            position = page * page_size + REASON_KEYS.find(key)
+            if REASON_KEYS.find(key) >= 0 and position < len(self.reasons):
                 return self.reasons[position][0]
             self._say(f"Key {key!r} is not a reason; press one of the keys listed, or q.")
+
+    def _show_reasons(self, page: int, pages: int) -> None:
+        shown = self.reasons[page * len(REASON_KEYS) : (page + 1) * len(REASON_KEYS)]
+        lines = [f"  [{REASON_KEYS[n]}] {code}: {text}" for n, (code, text) in enumerate(shown)]
+        if pages > 1:
+            lines.append(f"  [{MORE_REASONS_KEY}] more reasons (page {page + 1} of {pages})")
+        self.console.print(Text("Exclude because:\n" + "\n".join(lines) + "\n  [q] cancel"))
 
     # --- drawing ---------------------------------------------------------------------
 
     def _say(self, message: str) -> None:
         self.console.print(Text(message, style="bold"))
+        # Drawing the next record clears the screen; it shows these again below.
+        self.said.append(message)
 
     def _keys_help(self) -> str:
         keys = "[i] include  [e] exclude  [u] unsure  [s] skip  [z] undo  [q] quit"
@@ -312,6 +335,10 @@ class _Session:
             self.console.clear()
         self.console.print(Panel(body, title=Text(record.id), subtitle=Text(progress)))
         self.console.print(Text(self._keys_help(), style="bold"))
+        if self.console.is_terminal:
+            for message in self.said:
+                self.console.print(Text(message, style="bold yellow"))
+        self.said.clear()
 
     def _highlighted(self, text: str, field: SearchField, style: str) -> Text:
         shown = Text(text, style=style)

@@ -106,6 +106,60 @@ def test_latest_decision_counts_and_undo_brings_back_the_one_before(
     assert count == 3
 
 
+def rows(store: DecisionStore) -> list[tuple[object, ...]]:
+    return store._db.execute("SELECT * FROM decisions ORDER BY id").fetchall()
+
+
+def test_a_full_text_decision_keeps_its_title_abstract_inclusion(
+    store: DecisionStore, tmp_path: Path
+) -> None:
+    decide(store, "1", "include")
+    decide(store, "1", "exclude", reason="not-kratom", stage="full-text")
+    before = rows(store)
+    # Undo, a changed mind, a second reviewer's conflict, a resolution, an import:
+    # each would leave a full-text decision on a record no longer sought (PRISMA cannot
+    # count it), so each is refused, naming the full-text decision to undo first.
+    attempts = [
+        lambda: store.undo_last("ann", "title-abstract"),
+        lambda: decide(store, "1", "exclude", reason="not-kratom"),
+        lambda: decide(store, "1", "exclude", "bob", "not-kratom"),
+        lambda: store.resolve(Decision("1", "title-abstract", "needs-human", by="cara")),
+    ]
+    for attempt in attempts:
+        with pytest.raises(
+            DecisionError, match=r"^1: after this .* ann decided its full text"
+        ) as e:
+            attempt()
+        assert "undo the full-text decision first" in str(e.value)
+        assert "nothing was changed" in str(e.value)
+        assert rows(store) == before
+    sheet = tmp_path / "mind-changed.csv"
+    sheet.write_text(
+        "record_id,stage,outcome,reason,reviewer\n2,title-abstract,include,,ann\n"
+        "1,title-abstract,exclude,not-kratom,ann\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DecisionError, match=r"mind-changed.csv: 1: after this import"):
+        store.import_csv(sheet, IDS)
+    assert rows(store) == before  # record 2's good row is not imported either
+    # Once the full text is undone, title/abstract can change again.
+    assert store.undo_last("ann", "full-text") is not None
+    assert store.undo_last("ann", "title-abstract") is not None
+    assert store.current() == ()
+
+
+def test_full_text_only_for_records_included_at_title_abstract(store: DecisionStore) -> None:
+    decide(store, "1", "exclude", reason="not-kratom")
+    with pytest.raises(DecisionError, match=r"would stand as exclude \(not-kratom\) at title"):
+        decide(store, "1", "include", stage="full-text")
+    # No person's word at title/abstract: the rules may have included it, so it is taken.
+    decide(store, "2", "include", stage="full-text")
+    assert [(d.record_id, d.stage) for d in store.current()] == [
+        ("1", "title-abstract"),
+        ("2", "full-text"),
+    ]
+
+
 def test_two_reviewers_conflicts_and_resolution(store: DecisionStore) -> None:
     decide(store, "1", "include", "ann")
     decide(store, "1", "include", "bob")
@@ -164,7 +218,7 @@ def test_agreement_between_reviewers_in_the_store(store: DecisionStore) -> None:
 def test_csv_round_trip(store: DecisionStore, tmp_path: Path) -> None:
     decide(store, "1", "include", "ann")
     decide(store, "2", "exclude", "ann", "not-kratom")
-    decide(store, "2", "not-retrieved", "ann", stage="full-text")
+    decide(store, "1", "not-retrieved", "ann", stage="full-text")
     store.resolve(Decision("3", "title-abstract", "include", by="cara", note='says "yes", ok'))
     exported = tmp_path / "decisions.csv"
     assert store.export_csv(exported) == 4

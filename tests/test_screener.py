@@ -163,6 +163,49 @@ def test_full_text_stage_screens_title_abstract_inclusions(store: DecisionStore)
     ]
 
 
+def test_undo_that_would_orphan_a_full_text_decision_is_refused_on_screen(
+    store: DecisionStore,
+) -> None:
+    session(store, "i")
+    session(store, "e1", stage="full-text")
+    text, _ = session(store, "zq", records=tuple(RECORDS))
+    assert "Not undone: 28476432: after this undo it would stand as no decision" in text
+    assert "undo the full-text decision first" in text
+    assert [(d.record_id, d.stage, d.outcome) for d in store.current()] == [
+        ("28476432", "title-abstract", "include"),
+        ("28476432", "full-text", "exclude"),
+    ]
+
+
+def test_every_reason_can_be_chosen_when_there_are_more_than_keys(tmp_path: Path) -> None:
+    codes = [f"reason-{n:02d}" for n in range(40)]
+    many = Criteria(
+        concepts=(TOPIC,),
+        reasons=tuple((code, f"Text of {code}") for code in codes),
+        rules_include=False,
+        exclude_retracted=False,
+    )
+    menu = [code for code, _ in many.reason_codes()]  # the topic's not-kratom comes first
+    assert len(menu) == 41
+    out = io.StringIO()
+    with DecisionStore(tmp_path / "many.sqlite", menu) as store:
+        run_screener(
+            RECORDS[:2],
+            (),
+            many,
+            store,
+            "ann",
+            "title-abstract",
+            ScriptedKeys("e>2e>>1"),
+            Console(file=out, width=100, color_system=None),
+        )
+        chosen = [d.reason for d in store.current()]
+    text = out.getvalue()
+    assert "[>] more reasons (page 1 of 2)" in text
+    assert f"[5] {menu[38]}: Text of {menu[38]}" in text
+    assert chosen == [menu[35], menu[0]]
+
+
 def test_matched_terms_are_highlighted(store: DecisionStore) -> None:
     rules = screen_records(RECORDS, CRITERIA)
     out = io.StringIO()
