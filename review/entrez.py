@@ -61,6 +61,7 @@ __all__ = [
     "new_session",
     "parse_esearch",
     "split_pubmed_articles",
+    "stored_esearch",
 ]
 
 DEFAULT_BASE_URL: Final = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
@@ -461,6 +462,10 @@ class EutilsClient:
             requests.exceptions.ContentDecodingError,
         ) as exc:
             raise TransientFailure(f"a connection error ({type(exc).__name__})") from None
+        except requests.RequestException as exc:  # a malformed URL: no retry can fix it
+            raise QueryError(
+                self._redact(f"cannot send a request to {request.url} ({exc}).")
+            ) from None
         headers = dict(response.headers)
         try:
             root = classify_response(request.utility, response.status_code, headers, body)
@@ -486,10 +491,27 @@ class EutilsClient:
         datetype: DateType = "pdat",
         retmax: int = ESEARCH_WINDOW,
     ) -> EsearchResult:
+        request = self.esearch_request(
+            term, mindate=mindate, maxdate=maxdate, datetype=datetype, retmax=retmax
+        )
+        return self.send_esearch(request)
+
+    def esearch_request(
+        self,
+        term: str,
+        *,
+        mindate: str = "",
+        maxdate: str = "",
+        datetype: DateType = "pdat",
+        retmax: int = ESEARCH_WINDOW,
+    ) -> EutilsRequest:
+        """The esearch request for a term and date limits, built but not sent."""
         params: dict[str, str | int] = {"db": "pubmed", "term": term, "retmax": retmax}
         if mindate or maxdate:
             params |= {"datetype": datetype, "mindate": mindate, "maxdate": maxdate}
-        request = build_request(self.settings, "esearch", params)
+        return build_request(self.settings, "esearch", params)
+
+    def send_esearch(self, request: EutilsRequest) -> EsearchResult:
         return self.fetch(
             request, lambda answer: parse_esearch(answer.root, request, answer.body, answer.at)
         )
@@ -501,6 +523,15 @@ class EutilsClient:
             request,
             lambda answer: FetchedArticles(split_pubmed_articles(answer.root), answer.at, request),
         )
+
+
+def stored_esearch(request: EutilsRequest, body: bytes, received_at: str) -> EsearchResult | None:
+    """An esearch answer read back from the cache; None if it no longer reads as good."""
+    try:
+        root = classify_response("esearch", 200, {}, body)
+        return parse_esearch(root, request, body, received_at)
+    except (TransientFailure, QueryError):
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -540,6 +571,7 @@ def collect_pmids(
     maxdate: str = "",
     datetype: DateType = "pdat",
     on_answer: Callable[[EsearchResult], None] | None = None,
+    stored: Callable[[EutilsRequest], EsearchResult | None] | None = None,
     today: date | None = None,
 ) -> PmidCollection:
     """Retrieve every PMID PubMed counts for a search, however many there are.
@@ -548,8 +580,11 @@ def collect_pmids(
     inside its own limits, each split again until it fits; a single day still over the
     window is split by PMID range (`AND a:b[uid]`). Fails unless the distinct PMIDs
     collected number exactly Count.
+
+    `stored` may answer a request from the cache instead of sending it, so a run that
+    was killed while splitting resumes where it stopped.
     """
-    collector = _Collector(client, term, datetype, on_answer)
+    collector = _Collector(client, term, datetype, on_answer, stored)
     first = collector.search(term, mindate, maxdate)
     if first.count <= ESEARCH_WINDOW:
         collector.take(first, "the search")
@@ -562,7 +597,7 @@ def collect_pmids(
     if len(pmids) != first.count:
         raise IncompleteRetrieval(
             f"collected {len(pmids)} distinct PMIDs but PubMed counts {first.count}; "
-            "PubMed may have changed during retrieval: run the search again."
+            "PubMed may have changed during retrieval: run the search again with --refresh."
         )
     return PmidCollection(first, pmids, collector.requests)
 
@@ -574,17 +609,24 @@ class _Collector:
         term: str,
         datetype: DateType,
         on_answer: Callable[[EsearchResult], None] | None,
+        stored: Callable[[EutilsRequest], EsearchResult | None] | None,
     ) -> None:
         self.client = client
         self.term = term
         self.datetype = datetype
         self.on_answer = on_answer
+        self.stored = stored
         self.pmids: dict[str, None] = {}  # insertion-ordered set
-        self.requests = 0
+        self.requests = 0  # esearch requests sent (answers from `stored` are not)
 
     def search(self, term: str, mindate: str, maxdate: str) -> EsearchResult:
-        result = self.client.esearch(term, mindate=mindate, maxdate=maxdate, datetype=self.datetype)
-        self.requests += 1
+        request = self.client.esearch_request(
+            term, mindate=mindate, maxdate=maxdate, datetype=self.datetype
+        )
+        result = self.stored(request) if self.stored is not None else None
+        if result is None:
+            result = self.client.send_esearch(request)
+            self.requests += 1
         if self.on_answer is not None:
             self.on_answer(result)
         return result

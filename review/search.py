@@ -3,14 +3,16 @@
 `search_protocol` is the entry point for the CLI and the pipeline. For each search it
 
 1. finds the PMIDs: from the cache when this exact search (query and date limits) has
-   run before (mode "cached"), else live from esearch (always with mode "refresh");
+   run before (mode "cached"), else live from esearch (always with mode "refresh"); a
+   "cached" run reuses the esearch answers a stopped run stored for the same requests;
 2. records the run in the search log (kept in the cache) before fetching articles, so a
    run killed while fetching resumes from the same PMIDs;
 3. fetches, in batches, only the articles the cache does not hold yet, and reports the
    PMIDs PubMed did not return.
 
 With mode "offline" nothing is sent: every answer must come from the cache, and a
-missing one is an `OfflineMiss` naming the search. `article_set_xml` gives the stored
+missing one is an `OfflineMiss` naming the search. A bundled snapshot folder (with a
+`snapshot.json`) is only ever replayed offline. `article_set_xml` gives the stored
 articles back as one `<PubmedArticleSet>` document for the PubMed XML parser.
 """
 
@@ -20,23 +22,26 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from review import __version__
 from review.cache import CACHE_FILE, Cache
 from review.entrez import (
     EsearchResult,
     EutilsClient,
+    EutilsRequest,
     EutilsSettings,
     RateLimiter,
     batches,
     collect_pmids,
     new_session,
+    stored_esearch,
 )
 from review.errors import CacheError, OfflineMiss, QueryError, SearchError
 from review.protocol import Protocol, Search
 
 __all__ = [
+    "SNAPSHOT_MANIFEST",
     "Mode",
     "ProgressCallback",
     "SearchLogEntry",
@@ -49,6 +54,9 @@ __all__ = [
 ]
 
 Mode = Literal["cached", "offline", "refresh"]
+# The manifest that marks a bundled snapshot, a folder kept in git (review/pipeline.py
+# reads it). Only an offline replay may open one; anything else could write to it.
+SNAPSHOT_MANIFEST: Final = "snapshot.json"
 # (search name, articles done, articles in total); called as retrieval advances.
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -93,6 +101,11 @@ def search_protocol(
     in one line each, about transient failures being retried.
     """
     settings = settings or EutilsSettings()
+    if mode != "offline" and (Path(cache_dir) / SNAPSHOT_MANIFEST).is_file():
+        raise CacheError(
+            f"{cache_dir} is a bundled example snapshot, which is never changed: replay it "
+            "with --offline, or search PubMed into another folder with --cache DIR."
+        )
     if mode == "offline" and not (Path(cache_dir) / CACHE_FILE).is_file():
         first = protocol.searches[0].name
         raise OfflineMiss(
@@ -159,7 +172,7 @@ def _run_one(
         run_id = stored.run_id
     else:
         assert client is not None
-        entry = _search_live(search, cache, client, progress)
+        entry = _search_live(search, cache, client, progress, resume=mode == "cached")
         run_id = cache.add_search_run(key, search.name, entry.searched_at, _entry_to_json(entry))
     if mode == "offline":
         _check_offline_articles(cache, entry)
@@ -177,9 +190,23 @@ def _run_one(
 
 
 def _search_live(
-    search: Search, cache: Cache, client: EutilsClient, progress: ProgressCallback | None
+    search: Search,
+    cache: Cache,
+    client: EutilsClient,
+    progress: ProgressCallback | None,
+    *,
+    resume: bool,
 ) -> SearchLogEntry:
+    """esearch until every PMID is found; with `resume`, stored answers are not asked again.
+
+    Stored answers of a search that has no log entry come from a run that stopped while
+    splitting it; --refresh (`resume` False) asks PubMed everything anew.
+    """
     first_answer = True
+
+    def stored(request: EutilsRequest) -> EsearchResult | None:
+        found = cache.response(request.cache_key)
+        return stored_esearch(request, *found) if found is not None else None
 
     def keep(answer: EsearchResult) -> None:
         nonlocal first_answer
@@ -202,6 +229,7 @@ def _search_live(
         maxdate=search.maxdate,
         datetype=search.datetype,
         on_answer=keep,
+        stored=stored if resume else None,
     )
     first = collection.first
     return SearchLogEntry(

@@ -510,3 +510,12 @@ def test_any_error_document_is_retried_or_a_query_error(message: str, root: str)
         body = f"<ERROR>{escape(message)}</ERROR>".encode()
     with pytest.raises((TransientFailure, QueryError)):
         classify_response("esearch", 200, {}, body)
+
+
+def test_a_stored_esearch_answer_reads_back_or_is_ignored() -> None:
+    request = build_request(SETTINGS, "esearch", {"term": "biopython"})
+    body = (FIXTURES / "esearch1.xml").read_bytes()
+    stored = entrez.stored_esearch(request, body, "2025-01-01T00:00:00+00:00")
+    assert stored is not None
+    assert (stored.count, stored.received_at) == (63, "2025-01-01T00:00:00+00:00")
+    assert entrez.stored_esearch(request, body[:100], "t") is None  # damaged: ask again

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -15,14 +16,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from eutils_fixtures import API_KEY, EMAIL, make_client
+from eutils_fixtures import API_KEY, EMAIL, FakeClock, make_client
 from eutils_server import EutilsServer, Hit, make_corpus, real_articles, spread_hits
 from lxml import etree
 
 from review import search as search_module
 from review.cache import CACHE_FILE, Cache
 from review.cli import main
-from review.entrez import EutilsClient, EutilsSettings
+from review.entrez import EutilsClient, EutilsSettings, RateLimiter, RetryPolicy
 from review.errors import OfflineMiss, QueryError, RetriesExhausted
 from review.protocol import Protocol, Search, load_protocol
 from review.search import (
@@ -368,10 +369,21 @@ def _wait_for_articles(path: Path, *, at_least: int, child: subprocess.Popen[byt
 
 
 def test_review_search_then_offline_gives_the_same_pmids(
-    protocol: Protocol, big_server: EutilsServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    protocol: Protocol,
+    big_server: EutilsServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The issue's "Done when", through the command: every transient fault injected."""
     server = big_server
-    server.inject("502", utility="esearch")
+    monkeypatch.setattr(RetryPolicy, "delay", lambda *args: 0.0)  # retry without waiting
+    server.inject("503", "backend_failed", "truncated", "pass", "cut_body", utility="esearch")
+    server.inject("html", "empty", "pass", "unable_to_obtain_query", "reset", utility="esearch")
+    server.inject("429", "500", "502", "pass", "close", "reset", "empty", utility="efetch")
+    server.inject(
+        "pass", "truncated", "html", "cut_body", "unable_to_obtain_query", utility="efetch"
+    )
     cache = str(tmp_path / "cache")
     common = ["search", str(KRATOM), "--cache", cache, "--json", "--quiet"]
     live = ["--eutils-url", server.url, "--api-key", API_KEY, "--batch-size", "3000"]
@@ -383,8 +395,12 @@ def test_review_search_then_offline_gives_the_same_pmids(
     ]
     assert printed[0]["query"] == protocol.searches[0].query
     assert printed[0]["query_translation"] == protocol.searches[0].query
+    assert server.pending_faults() == 0  # every fault was met, and retried
     with Cache.open(cache) as opened:
         live_log = search_log(opened)
+    for entry, search in zip(live_log, protocol.searches, strict=True):
+        assert set(entry.pmids) == {str(h.pmid) for h in hits[search.query]}
+        assert len(entry.pmids) == len(set(entry.pmids))
     sent = len(server.requests)
     assert main([*common, "--offline"]) == 0
     assert len(server.requests) == sent
@@ -489,3 +505,91 @@ def test_progress_shows_the_total_first_then_each_batch(
         ("small", 200, 250),
         ("small", 250, 250),
     ]
+
+
+def test_review_search_query_error_is_one_line_and_not_retried(
+    server: EutilsServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.inject("invalid", utility="esearch")
+    cache = tmp_path / "c"
+    code = main(["search", str(KRATOM), "--cache", str(cache), "--eutils-url", server.url,
+                 "--api-key", API_KEY, "--quiet"])  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: search 'mitragynine': NCBI rejected the request: Invalid db")
+    assert err.count("\n") == 1
+    assert server.count("esearch") == 1
+    with Cache.open(cache) as opened:
+        assert search_log(opened) == ()  # a refused search is not logged as run
+
+
+def test_review_search_with_a_malformed_url_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["search", str(KRATOM), "--cache", str(tmp_path / "c"), "--eutils-url",
+                 "eutils.example/", "--quiet"])  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: search 'mitragynine': cannot send a request to eutils.example/")
+    assert err.count("\n") == 1
+
+
+def test_review_search_never_writes_to_a_snapshot_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from review import pipeline
+
+    assert search_module.SNAPSHOT_MANIFEST == pipeline.SNAPSHOT_MANIFEST
+    snapshot = tmp_path / "example"
+    shutil.copytree(REPO / "cache" / "example", snapshot)
+    before = {p.name: p.read_bytes() for p in snapshot.iterdir()}
+    for mode in ([], ["--refresh"]):
+        code = main(["search", str(KRATOM), "--cache", str(snapshot), "--quiet",
+                     "--eutils-url", "http://127.0.0.1:9/", *mode])  # fmt: skip
+        assert code == 1
+        err = capsys.readouterr().err
+        assert err == (
+            f"Error: {snapshot} is a bundled example snapshot, which is never changed: "
+            "replay it with --offline, or search PubMed into another folder with --cache DIR.\n"
+        )
+    assert main(["search", str(KRATOM), "--cache", str(snapshot), "--offline", "--json"]) == 0
+    replayed = json.loads(capsys.readouterr().out)
+    assert [p["name"] for p in replayed] == ["mitragynine", "kratom-dependence", "cbt"]
+    assert all(p["replayed"] for p in replayed)
+    assert {p.name: p.read_bytes() for p in snapshot.iterdir()} == before
+
+
+def test_one_rate_limiter_paces_every_search_of_the_run(
+    protocol: Protocol, server: EutilsServer, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(3, clock=clock, sleep=clock.sleep)
+    settings = EutilsSettings(base_url=server.url, batch_size=500)
+    search_protocol(protocol, cache_dir=tmp_path, settings=settings, rate_limiter=limiter)
+    sent = len(server.requests)
+    assert {r.utility for r in server.requests} == {"esearch", "efetch"}
+    assert sent >= 3 + 3  # each search's esearch and efetch went through this limiter
+    assert clock.now - 1000.0 == pytest.approx((sent - 1) * limiter.interval)
+
+
+def test_a_run_stopped_while_splitting_resumes_from_its_esearch_answers(
+    protocol: Protocol, big_server: EutilsServer, tmp_path: Path
+) -> None:
+    server = big_server
+    mitragynine = protocol.searches[0]
+    server.inject("pass", "pass", "500", utility="esearch")  # the third esearch fails
+    with pytest.raises(RetriesExhausted):
+        _run((mitragynine,), tmp_path, make_client(server, max_retries=0))
+    with Cache.open(tmp_path) as cache:
+        assert search_log(cache) == ()  # the search did not finish, so it is not logged
+    server.requests.clear()
+    entries = _run((mitragynine,), tmp_path, make_client(server))
+    resumed = server.count("esearch")
+    assert entries[0].retrieved == entries[0].count == 10_400
+    server.requests.clear()
+    _run((mitragynine,), tmp_path / "fresh", make_client(server))
+    assert resumed == server.count("esearch") - 2  # the two stored answers were not re-sent
+    server.requests.clear()
+    refreshed = _run((mitragynine,), tmp_path, make_client(server), mode="refresh")
+    assert server.count("esearch") == resumed + 2  # --refresh asks PubMed everything anew
+    assert refreshed[0].pmids == entries[0].pmids

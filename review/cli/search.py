@@ -14,6 +14,7 @@ from review.cli.common import (
     progress_bar,
     warn_about_searches,
 )
+from review.entrez import RateLimiter
 from review.protocol import load_protocol
 from review.search import Mode, SearchLogEntry, search_protocol
 
@@ -66,6 +67,8 @@ def run(options: argparse.Namespace) -> int:
         print(
             "Note: NCBI asks for an email address: give --email or set NCBI_EMAIL.", file=sys.stderr
         )
+    # One limiter for the whole process: NCBI's limit counts every request it makes.
+    limiter = RateLimiter(settings.requests_per_second)
     with progress_bar(quiet=options.quiet) as progress:
         entries = search_protocol(
             protocol,
@@ -73,6 +76,7 @@ def run(options: argparse.Namespace) -> int:
             settings=settings,
             mode=mode,
             progress=progress,
+            rate_limiter=limiter,
             on_retry=None if options.quiet else _notice,
         )
     warn_about_searches(entries)
