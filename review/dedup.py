@@ -147,10 +147,13 @@ _TRANSLATED = re.compile(r"^.{20,}?\s*\[([^\[\]]{20,})\]\s*\.?\s*$", re.DOTALL)
 def prepare(record: Record, position: int = 0) -> Prepared:
     normal_title = normalise.title(record.title)
     notice = normalise.notice_kind(record.title)
-    volume, issue, pages = record.volume, record.issue, record.pages
-    if not (volume and issue and pages):
-        cited = normalise.citation_in_journal(record.journal)
-        volume, issue, pages = volume or cited[0], issue or cited[1], pages or cited[2]
+    # Embase's own citation in the journal field ("Medizinische Klinik (1947).67
+    # (43) ()(pp 1389-1392)") is better than fields an importer split out of it
+    # (issue "1947"); the fields fill what the citation leaves out.
+    cited = normalise.citation_in_journal(record.journal)
+    volume = cited[0] or record.volume
+    issue = cited[1] or record.issue
+    pages = cited[2] or record.pages
     translated = _TRANSLATED.search(record.title)
     first_page = normalise.first_page(pages)
     if record.year is not None and first_page == str(record.year):
@@ -231,6 +234,7 @@ def _same(a: str, b: str) -> bool | None:
 
 
 _PAGE_NUMBER = re.compile(r"^[a-z]{0,3}(\d+)[a-z]?$")
+_E_LOCATOR = re.compile(r"^[a-z]{2,}\d+$")
 
 
 def _pages_agree(a: str, b: str) -> bool | None:
@@ -238,13 +242,20 @@ def _pages_agree(a: str, b: str) -> bool | None:
 
     A letter before or after the number marks a supplement, a part or an
     e-locator, which databases keep or drop; the number itself must agree.
+    An article number with a longer prefix ("ec201") and a page are unknown.
     """
     if not a or not b:
         return None
     if a == b:
         return True
     number_a, number_b = _PAGE_NUMBER.match(a), _PAGE_NUMBER.match(b)
-    return bool(number_a and number_b and number_a.group(1) == number_b.group(1))
+    if number_a and number_b and number_a.group(1) == number_b.group(1):
+        return True
+    # An article number ("ec201", "RRN1281") in one record and the printed
+    # page in the other say nothing about each other.
+    if bool(_E_LOCATOR.match(a)) != bool(_E_LOCATOR.match(b)) and (a.isdigit() or b.isdigit()):
+        return None
+    return False
 
 
 def _volumes_agree(a: Prepared, b: Prepared) -> bool | None:
@@ -520,6 +531,10 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
         return Verdict(
             "duplicate", "same title and place, authors written differently", score, detail
         )
+    # A title reworded in translation can land anywhere in similarity; the
+    # place in the journal that identifies it below 0.75 does so above it too.
+    if _same_place(a, b):
+        return Verdict("duplicate", "same authors and place, title translated", score, detail)
     if title >= 0.9 and len(support) >= 2 and len(contradictions) <= 1:
         return Verdict("undecided", "close but not certain", score, detail)
     conflict = len(contradictions) >= 2

@@ -325,13 +325,15 @@ def page_range(value: str) -> tuple[str, str]:
     """(first, last) page, lower case, leading zeros gone; "139-54" -> ("139", "154").
 
     Spreadsheet damage is undone: "01-Oct" -> ("1", "10"), "Oct-17" -> ("10", "17").
-    What cannot be a page gives ("", ""): a month ("December"), a date
+    What cannot be a page gives ("", ""): a month ("December", "May"), a date
     ("20100529/0604"), a note ("var.pagings").
     """
     value = value.strip().replace("–", "-").replace("—", "-")
     if not value or "/" in value:
         return "", ""
     parts = [p.strip() for p in re.split(r"-+", value, maxsplit=1)]
+    if len(parts) == 1 and value.lower() in _MONTHS:
+        return "", ""  # a month of publication ("May"), not page 5
     first = _undate(parts[0]).lower().lstrip("0")
     last = _undate(parts[1]).lower() if len(parts) > 1 else ""
     last = last.lstrip("0") or last[-1:]  # "1870-0" keeps its "0"

@@ -11,6 +11,7 @@ import pytest
 from review.cli import main
 from review.dedup import (
     DedupResult,
+    _pages_agree,
     candidate_pairs,
     compare,
     deduplicate,
@@ -116,6 +117,14 @@ def test_erratum_is_linked_as_related_not_merged(result: DedupResult) -> None:
         ("digital_work:id_2002950", "digital_work:id_4002951", "duplicate"),
         # Embase's supplement number as the volume ("1" for volume 59, supplement 1)
         ("diabetes:id_0001610", "diabetes:id_0001347", "duplicate"),
+        # an article number ("ec201") against the page number (29)
+        ("depression:id_0070660", "depression:id_0070663", "duplicate"),
+        # the month of publication ("May") in the pages field
+        ("depression:id_0071553", "depression:id_0071556", "duplicate"),
+        # issue "1947" split from "Medizinische Klinik (1947).67 (43) ()(pp 1389-1392)"
+        ("depression:id_0057507", "depression:id_0078295", "duplicate"),
+        # a translated title (similarity 0.83) with the same authors and place
+        ("depression:id_0033582", "depression:id_0065532", "duplicate"),
     ],
 )
 def test_rules_on_real_pairs(
@@ -244,6 +253,16 @@ def test_misplaced_volume_does_not_count_against(other: dict[str, object], outco
     assert ("duplicate" if verdict == "duplicate" else "apart") == outcome
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "agree"),
+    [("ec201", "29", None), ("e24", "24", True), ("rrn1281", "1", None), ("ec201", "ec202", False)],
+)
+def test_article_numbers_and_pages(first: str, second: str, agree: bool | None) -> None:
+    a = prepare(record("a", pages=first))
+    b = prepare(record("b", pages=second))
+    assert _pages_agree(a.first_page, b.first_page) is agree
+
+
 def test_volumes_numbered_by_year_still_differ() -> None:
     a = record("a", volume="2015", year=2015, pages="")
     b = record("b", volume="2016", year=2016, pages="", doi="10.1000/b")
@@ -337,7 +356,7 @@ def test_command_writes_one_row_per_surviving_record(
         ["dedup", str(source), "-o", str(out), "--undecided", str(undecided), "--log", str(log)]
     )
     assert code == 0
-    assert "40 records ->" in capsys.readouterr().out
+    assert "48 records ->" in capsys.readouterr().out
     with out.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0])[:4] == ["ID", "merged_ids", "entry_type", "title"]
@@ -350,7 +369,7 @@ def test_command_writes_one_row_per_surviving_record(
     surviving_and_merged = [
         i for row in rows for i in [row["ID"], *filter(None, row["merged_ids"].split(";"))]
     ]
-    assert len(surviving_and_merged) == 40 == len(set(surviving_and_merged))
+    assert len(surviving_and_merged) == 48 == len(set(surviving_and_merged))
     with log.open(encoding="utf-8", newline="") as handle:
         assert next(csv.reader(handle)) == [
             "record_id",

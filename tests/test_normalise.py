@@ -173,6 +173,7 @@ def test_pmid_from_url() -> None:
         ("e1234", ("e1234", "")),
         ("iii--xi", ("iii", "xi")),
         ("December", ("", "")),
+        ("May", ("", "")),  # the month of publication, not page 5
         ("20100529/0604", ("", "")),
         ("", ("", "")),
     ],
