@@ -220,7 +220,17 @@ class DecisionStore:
         )
 
     def resolve(self, decision: Decision) -> Decision:
-        """Record how a conflict was settled; `decision.by` is who settled it."""
+        """Record how a conflict was settled; `decision.by` is who settled it.
+
+        Only a record some reviewer decided at that stage can be resolved, so a
+        mistyped ID is refused rather than stored.
+        """
+        if (decision.record_id, decision.stage) not in self._by_record(decision.stage):
+            raise DecisionError(
+                f"{decision.record_id}: no reviewer has decided it at {decision.stage}, so "
+                "there is nothing to resolve; check the ID (`review decisions conflicts` "
+                "lists the conflicts); nothing was stored."
+            )
         return self.add(decision, "resolution")
 
     def undo_last(self, reviewer: str, stage: Stage) -> Decision | None:

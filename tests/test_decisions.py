@@ -179,6 +179,11 @@ def test_two_reviewers_conflicts_and_resolution(store: DecisionStore) -> None:
     resolved = {d.record_id: d for d in store.final_decisions()}["2"]
     assert (resolved.outcome, resolved.by, resolved.note) == ("exclude", "cara", "agreed")
     assert store.reviewers() == ("ann", "bob")
+    with pytest.raises(DecisionError, match=r"^9: no reviewer has decided it at title-abstract"):
+        store.resolve(Decision("9", "title-abstract", "include", by="cara"))
+    with pytest.raises(DecisionError, match=r"^2: no reviewer has decided it at full-text"):
+        store.resolve(Decision("2", "full-text", "include", by="cara"))
+    assert len(store.current(kind="resolution")) == 1
 
 
 def test_cohens_kappa_on_a_hand_checked_table() -> None:
@@ -219,7 +224,7 @@ def test_csv_round_trip(store: DecisionStore, tmp_path: Path) -> None:
     decide(store, "1", "include", "ann")
     decide(store, "2", "exclude", "ann", "not-kratom")
     decide(store, "1", "not-retrieved", "ann", stage="full-text")
-    store.resolve(Decision("3", "title-abstract", "include", by="cara", note='says "yes", ok'))
+    store.resolve(Decision("1", "title-abstract", "include", by="cara", note='says "yes", ok'))
     exported = tmp_path / "decisions.csv"
     assert store.export_csv(exported) == 4
     with DecisionStore(tmp_path / "copy.sqlite", CODES) as copy:
