@@ -142,6 +142,39 @@ def test_files_on_the_command_line_join_as_further_sources(
     assert not (clone / "reports").exists()
 
 
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["PROTOCOL", "--out", "out", "FILE"],
+        ["PROTOCOL", "--quiet", "FILE", "--out", "out"],
+        ["--out", "out", "PROTOCOL", "FILE", "--quiet"],
+    ],
+)
+def test_files_may_follow_the_options(
+    clone: Path, no_network: list[object], fixtures_dir: Path, arguments: list[str]
+) -> None:
+    names = {
+        "PROTOCOL": "queries/kratom.toml",
+        "FILE": str(fixtures_dir / "pipeline" / "sample_rows.csv"),
+    }
+    assert main(["run", *(names.get(a, a) for a in arguments)]) == 0
+    report = json.loads((clone / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["other_sources"][-1]["file"] == "sample_rows.csv"
+
+
+def test_a_run_without_a_protocol_names_only_the_protocol(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_code:
+        main(["run", "--out", "out"])
+    assert exit_code.value.code == 2
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[-1]
+        .endswith("error: the following arguments are required: protocol")
+    )
+
+
 def test_the_report_says_at_the_top_it_comes_from_the_snapshot(
     clone: Path, no_network: list[object]
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,28 @@ from review.search import Mode
 __all__ = ["register"]
 
 
+class _FilesAnywhereParser(argparse.ArgumentParser):
+    """Reads FILEs wherever they stand, e.g. `review run P --out D F`.
+
+    argparse gives positionals one chance per stretch of arguments between two
+    options, so FILEs after an option would be refused; reading the arguments
+    intermixed (options first, then what is left as positionals) takes them.
+    """
+
+    _intermixing = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if self._intermixing:  # parse_known_intermixed_args calls back here twice
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "run",
@@ -46,9 +69,10 @@ def register(subparsers: Any) -> None:
         "files",
         type=Path,
         nargs="*",
+        default=[],  # not required (argparse would name FILE as missing with PROTOCOL)
         metavar="FILE",
-        help="more records to join (RIS, BibTeX, CSV, MEDLINE, PubMed XML exports); "
-        "give them right after PROTOCOL, options before or after both",
+        help="more records to join (RIS, BibTeX, CSV, MEDLINE, PubMed XML exports), "
+        "before or after the options",
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
@@ -78,6 +102,8 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     parser.set_defaults(handler=handle)
+    # The subcommand parser argparse made, read intermixed (see _FilesAnywhereParser).
+    parser.__class__ = _FilesAnywhereParser
 
 
 def handle(options: argparse.Namespace) -> int:
