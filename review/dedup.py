@@ -295,7 +295,8 @@ def _title_similarity(a: Prepared, b: Prepared) -> float:
     """Ratio of the normalised titles; a title cut short counts as its full form.
 
     A title that is the other without its subtitle (one database dropped what
-    follows the colon) scores 0.9: close enough with an identifier, not alone.
+    follows the colon) or without a series name before it scores 0.9: close
+    enough with an identifier, not alone.
     """
     score = _similarity(a.title, b.title)
     if (a.translated or b.translated) and score < 0.9:
@@ -308,6 +309,8 @@ def _title_similarity(a: Prepared, b: Prepared) -> float:
         return 0.97
     if score < 0.9 and len(short) >= 25 and full.startswith(short + " "):
         return 0.9
+    if score < 0.9 and len(short) >= 30 and full.endswith(" " + short):
+        return 0.9  # a series name put before it: "Case records of the MGH. Case 17-2012 ..."
     return score
 
 
