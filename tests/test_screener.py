@@ -20,7 +20,7 @@ from review.decisions import DecisionStore
 from review.errors import DecisionError
 from review.protocol import Concept, Criteria, load_protocol
 from review.records import AbstractSection, Author, MeshHeading, Record, Source
-from review.screen import screen_records
+from review.screen import Decision, screen_records
 from review.screener import ScriptedKeys, run_screener, screening_queue
 
 REPO = Path(__file__).resolve().parent.parent
@@ -359,3 +359,21 @@ def test_ctrl_c_keeps_what_was_saved_and_restores_the_terminal(review_folder: Pa
     assert terminal.close() == 130
     assert terminal.canonical
     assert stored(review_folder) == [("33342583", "include", "")]
+
+
+def test_the_summary_counts_only_the_records_screened_now(review_folder: Path) -> None:
+    with DecisionStore(review_folder / "kratom.decisions.sqlite") as store:
+        store.add(Decision("12345678", "title-abstract", "include", by="ann"))
+    # No terminal: the screener reads end of input at once and quits.
+    done = subprocess.run(
+        [sys.executable, "-m", "review", *SCREEN],
+        cwd=review_folder,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Title/abstract: 4 records: 0 included, 3 excluded, 1 for people" in done.stdout
+    assert "Full text: 0 sought" in done.stdout

@@ -112,7 +112,11 @@ def handle(options: argparse.Namespace) -> int:
             print(f"Nothing left for {reviewer} to screen at {stage}; decisions: {store.path}")
         else:
             _screen(protocol, found, store, reviewer, stage, queue)
-        print(stage_summary(effective_decisions(found.rule_decisions, store.final_decisions())))
+        # Decisions on records not screened now (a duplicate, a stray ID) are not counted,
+        # as in `review run`.
+        ids = {r.id for r in found.records}
+        people = [d for d in store.final_decisions() if d.record_id in ids]
+        print(stage_summary(effective_decisions(found.rule_decisions, people)))
     return 0
 
 
