@@ -15,6 +15,7 @@ PMIDs, a real article with its PMID replaced.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import random
 import re
 import socket
@@ -156,7 +157,9 @@ class LoggedRequest:
 class EutilsServer:
     """Threaded HTTP server on 127.0.0.1, port chosen by the OS."""
 
-    def __init__(self, corpus: Corpus | None = None, *, slow_seconds: float = 1.0) -> None:
+    def __init__(
+        self, corpus: Corpus | None = None, *, slow_seconds: float = 1.0, port: int = 0
+    ) -> None:
         self.corpus = corpus or Corpus()
         self.slow_seconds = slow_seconds  # how long a "timeout" fault stalls
         self.efetch_delay = 0.0  # seconds added to each efetch (to kill a run half-way)
@@ -164,7 +167,7 @@ class EutilsServer:
         self._faults: deque[tuple[str, str | None]] = deque()
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"eutils": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -402,33 +405,52 @@ def make_corpus(searches: Sequence[tuple[str, list[Hit]]] = ()) -> Corpus:
     return corpus
 
 
-def _serve_protocol() -> None:
+def _serve_protocol(argv: Sequence[str] | None = None) -> None:
     """`python tests/eutils_server.py PROTOCOL [HITS...]`: serve a protocol's searches by hand.
 
     Each search gets the given number of hits (default 12,000 for the first, 300 for the
-    rest), one fault of each transient kind is queued, and the URL is printed.
+    rest), one fault of each transient kind is queued (unless --no-faults), and the URL
+    is printed. Ctrl-C or SIGTERM stops it and prints the requests it served, so a
+    replay can be seen to send none.
     """
+    import argparse
+    import signal
     import sys
 
     from review.protocol import load_protocol
 
-    protocol = load_protocol(sys.argv[1])
-    counts = [int(n) for n in sys.argv[2:]] or [12_000] + [300] * (len(protocol.searches) - 1)
+    parser = argparse.ArgumentParser(description=_serve_protocol.__doc__)
+    parser.add_argument("protocol")
+    parser.add_argument("hits", nargs="*", type=int, help="hits per search, in order")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
+    parser.add_argument("--no-faults", action="store_true", help="answer every request well")
+    options = parser.parse_args(argv)
+    protocol = load_protocol(options.protocol)
+    counts = options.hits or [12_000] + [300] * (len(protocol.searches) - 1)
     corpus = make_corpus()
     for number, (search, count) in enumerate(zip(protocol.searches, counts, strict=False)):
         first = 30_000_000 + number * 1_000_000
         corpus.add_search(
             search.query, spread_hits(count, first, date(1990, 1, 1), date(2024, 12, 31))
         )
-    server = EutilsServer(corpus, slow_seconds=200.0)
-    server.inject("503", "backend_failed", "truncated", utility="esearch")
-    server.inject("429", "reset", "html", "empty", "unable_to_obtain_query", utility="efetch")
+    server = EutilsServer(corpus, slow_seconds=200.0, port=options.port)
+    if not options.no_faults:
+        server.inject("503", "backend_failed", "truncated", utility="esearch")
+        server.inject("pass", "close", "502", "html", utility="esearch")
+        server.inject("429", "reset", "html", "pass", "empty", "cut_body", utility="efetch")
+        server.inject("unable_to_obtain_query", utility="efetch")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with server:
         print(server.url, flush=True)
-        try:
-            threading.Event().wait()  # until Ctrl-C
-        except KeyboardInterrupt:
-            print(f"{len(server.requests)} requests served")
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    served = {u: server.count(u) for u in ("esearch", "efetch")}
+    print(
+        f"{len(server.requests)} requests served ({served['esearch']} esearch, "
+        f"{served['efetch']} efetch); {server.pending_faults()} faults not met",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":
