@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from eutils_fixtures import API_KEY, EMAIL, FakeClock, make_client
 from eutils_server import EutilsServer, Hit, make_corpus, real_articles, spread_hits
 from lxml import etree
 
+from review import __version__
 from review import search as search_module
 from review.cache import CACHE_FILE, Cache
 from review.cli import main
@@ -116,6 +118,7 @@ def test_kratom_searches_retrieve_every_pmid_despite_faults(
         assert entry.unavailable == ()
         assert not entry.replayed
         assert entry.searched_at.endswith("+00:00")
+    assert {e.tool_version for e in entries} == {__version__}
     assert entries[0].count > 9999  # the first search needed the date split
     assert server.count("esearch") > 4
     assert entries[2].mindate == "1990"
@@ -124,6 +127,15 @@ def test_kratom_searches_retrieve_every_pmid_despite_faults(
         everything = [p for e in entries for p in e.pmids]
         assert cache.stored_pmids(everything) == set(everything)
         assert search_log(cache) == tuple(replace(e, replayed=False) for e in entries)
+        # Each esearch answer is kept under its request (no secrets), with its time.
+        rows = cache._db.execute("SELECT key, params, body, received_at FROM responses")
+        kept = {key: (json.loads(params), body, at) for key, params, body, at in rows}
+    assert len(kept) == server.count("esearch") - 3  # three esearch faults were not kept
+    asked = {"db": "pubmed", "term": entries[0].query, "retmax": "9999"}
+    params, body, at = kept[f"esearch?{urlencode(sorted(asked.items()))}"]
+    assert dict(params) == {**asked, "tool": "review"}
+    assert b"<Count>10400</Count>" in body
+    assert at == entries[0].searched_at
     stored = _cache_bytes(tmp_path)
     for failure in (b"Search Backend failed", b"Unable to obtain", b"rate limit", b"<html"):
         assert failure not in stored  # no error answer was kept
@@ -593,3 +605,30 @@ def test_a_run_stopped_while_splitting_resumes_from_its_esearch_answers(
     refreshed = _run((mitragynine,), tmp_path, make_client(server), mode="refresh")
     assert server.count("esearch") == resumed + 2  # --refresh asks PubMed everything anew
     assert refreshed[0].pmids == entries[0].pmids
+
+
+def test_review_search_shows_progress_unless_quiet_and_warns_of_missing_pmids(
+    protocol: Protocol, server: EutilsServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cbt = protocol.searches[2]
+    gone = str(server.corpus.searches[cbt.query][0].pmid)
+    server.corpus.withheld.add(gone)
+    protocol_file = tmp_path / "cbt.toml"
+    protocol_file.write_text(
+        KILL_PROTOCOL.replace('"many records"', json.dumps(cbt.query)), encoding="utf-8"
+    )
+    command = ["search", str(protocol_file), "--eutils-url", server.url, "--api-key", API_KEY]
+    assert main([*command, "--cache", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    assert "many" in err and "40/40" in err and "articles" in err  # the bar, finished
+    assert f"Warning: search 'many': PubMed did not return 1 PMID(s): {gone}\n" in err
+    assert main([*command, "--cache", str(tmp_path / "b"), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "40/40" not in err
+    assert "Warning: search 'many': PubMed did not return 1 PMID(s)" in err  # quiet, not mute
+
+
+def test_review_search_caches_in_cache_by_default() -> None:
+    from review.cli import build_parser
+
+    assert build_parser().parse_args(["search", str(KRATOM)]).cache == Path("cache")
