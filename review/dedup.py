@@ -470,6 +470,16 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
         return Verdict("duplicate", "same title, authors, place and abstract", score, detail)
     # Otherwise different journals need the same volume and first page.
     if checks["journal"] is False and not (checks["volume"] and checks["page"]):
+        # A journal known by two names ("Bol.Estud.Med.Biol." and "Boletin de
+        # estudios medicos y biologicos") is recognised by the first page
+        # together with the title and the authors.
+        if title >= 0.95 and checks["page"] and checks["authors"] and not contradictions:
+            return Verdict(
+                "duplicate",
+                "same title, authors and first page; journal named differently",
+                score,
+                detail,
+            )
         if title >= 0.9 and len(support) >= 2 and not contradictions:
             return Verdict("undecided", "different journals", score, detail)
         return Verdict("distinct", "different journals", score, detail)

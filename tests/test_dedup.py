@@ -127,6 +127,8 @@ def test_erratum_is_linked_as_related_not_merged(result: DedupResult) -> None:
         ("depression:id_0033582", "depression:id_0065532", "duplicate"),
         # same DOI, a series name before one title
         ("neuroimaging:id_0000997", "neuroimaging:id_0003261", "duplicate"),
+        # "Bol.Estud.Med.Biol." and "Boletin de estudios medicos y biologicos": same first page
+        ("depression:id_0062524", "depression:id_0078891", "duplicate"),
     ],
 )
 def test_rules_on_real_pairs(
@@ -358,7 +360,7 @@ def test_command_writes_one_row_per_surviving_record(
         ["dedup", str(source), "-o", str(out), "--undecided", str(undecided), "--log", str(log)]
     )
     assert code == 0
-    assert "50 records ->" in capsys.readouterr().out
+    assert "52 records ->" in capsys.readouterr().out
     with out.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0])[:4] == ["ID", "merged_ids", "entry_type", "title"]
@@ -371,7 +373,7 @@ def test_command_writes_one_row_per_surviving_record(
     surviving_and_merged = [
         i for row in rows for i in [row["ID"], *filter(None, row["merged_ids"].split(";"))]
     ]
-    assert len(surviving_and_merged) == 50 == len(set(surviving_and_merged))
+    assert len(surviving_and_merged) == 52 == len(set(surviving_and_merged))
     with log.open(encoding="utf-8", newline="") as handle:
         assert next(csv.reader(handle)) == [
             "record_id",
