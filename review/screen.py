@@ -390,6 +390,10 @@ def effective_decisions(
     `DecisionStore.final_decisions` gives); where one record and stage still
     has several, the latest (`at`) wins. Order: rules' order, then any
     human-only decisions (e.g. the full-text stage) in the order given.
+
+    A record a person has decided at full text stays included at title/abstract
+    even when changed criteria make the rules say otherwise (see
+    `_taken_to_full_text`): human decisions are kept as they were.
     """
     human: dict[tuple[str, Stage], Decision] = {}
     for decision in human_decisions:
@@ -399,9 +403,36 @@ def effective_decisions(
     result = []
     for decision in rule_decisions:
         key = (decision.record_id, decision.stage)
-        result.append(human.pop(key, decision))
+        full_text = human.get((decision.record_id, "full-text"))
+        if key in human:
+            result.append(human.pop(key))
+        elif full_text is not None and decision.outcome != "include":
+            result.append(_taken_to_full_text(decision, full_text))
+        else:
+            result.append(decision)
     result.extend(human.values())
     return tuple(result)
+
+
+def _taken_to_full_text(rule: Decision, full_text: Decision) -> Decision:
+    """The rules no longer include a record a person has already assessed in full.
+
+    A person's decision outranks the rules', and assessing the full text is a
+    person passing the record at title/abstract; so it stays included (PRISMA
+    counts full texts only of records included), with a note saying what the
+    rules now say, for `review explain` and the report.
+    """
+    now_say = rule.outcome + (f" ({rule.reason})" if rule.reason else "")
+    return Decision(
+        rule.record_id,
+        "title-abstract",
+        "include",
+        by=full_text.by,
+        matched=rule.matched,
+        unmatched=rule.unmatched,
+        at=full_text.at,
+        note=f"taken to full text by {full_text.by}; the rules now say {now_say}",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,12 +518,12 @@ def explain(
     for d in sorted(people, key=lambda d: (STAGES.index(d.stage), d.at)):
         note = f" — {d.note}" if d.note else ""
         lines.append(f"People ({d.stage}): {d.by} at {d.at}: {_outcome_text(d, criteria)}{note}")
+    stands = {d.stage: d for d in effective_decisions([rule], settled)}
     for stage in STAGES:
-        rules_here = [rule] if stage == rule.stage else []
-        stands = effective_decisions(rules_here, [d for d in settled if d.stage == stage])
-        if stands:
-            d = stands[0]
-            note = f" — {d.note}" if d.note and d.by == "conflict" else ""
+        if stage in stands:
+            d = stands[stage]
+            listed = d in people and d.by != "conflict"  # its note is shown above
+            note = f" — {d.note}" if d.note and not listed else ""
             lines.append(f"Stands ({stage}): {_outcome_text(d, criteria)} (by {d.by}){note}")
     return "\n".join(lines)
 

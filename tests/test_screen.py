@@ -312,6 +312,28 @@ def test_people_override_rules_and_criteria_changes_only_rescreen_rule_decisions
     ]
 
 
+def test_a_record_assessed_in_full_stays_included_when_the_rules_change() -> None:
+    kratom = record(id="a", title="Kratom use", abstract=abstract("kratom"), year=1995)
+    people = [Decision("a", "full-text", "include", by="ann", at="2026-01-04T00:00:00")]
+    before = effective_decisions([screen_record(kratom, Criteria(concepts=(TOPIC,)))], people)
+    assert [(d.stage, d.outcome, d.by) for d in before] == [
+        ("title-abstract", "include", "rules"),
+        ("full-text", "include", "ann"),
+    ]
+    stricter = Criteria(concepts=(TOPIC,), years=YearRange(first=2000))
+    after = effective_decisions([screen_record(kratom, stricter)], people)
+    assert [(d.stage, d.outcome, d.by) for d in after] == [
+        ("title-abstract", "include", "ann"),
+        ("full-text", "include", "ann"),
+    ]
+    assert after[0].note == "taken to full text by ann; the rules now say exclude (out-of-years)"
+    assert full_text_counts(after).included == 1  # PRISMA still adds up
+    text = explain(kratom, stricter, people)
+    assert "Rules (title-abstract): exclude — out-of-years" in text
+    assert "Stands (title-abstract): include (by ann) — taken to full text by ann" in text
+    assert "Stands (full-text): include (by ann)" in text
+
+
 def test_latest_human_decision_wins_and_full_text_decisions_are_added() -> None:
     rules = [Decision("a", "title-abstract", "needs-human")]
     human = [
