@@ -408,7 +408,8 @@ _JOURNAL_TAIL = re.compile(r"(?:\.\s*\d|\.\s*conference\b|\s\(\d|\s\d{4}\b).*$",
 
 
 _EMBASE_CITATION = re.compile(
-    r"\.\s*(\d+)?\s*\(([^)]*)\)\s*\([^)]*\)\s*\(pp\s*([^)]*)\)", re.IGNORECASE
+    r"\.\s*(\d+)?\s*\(([^)]*)\)\s*(?:\([^)]*\)\s*\(pp\s*([^)]*)\)|\(no pagination\))",
+    re.IGNORECASE,
 )
 
 
@@ -421,7 +422,7 @@ def citation_in_journal(value: str) -> tuple[str, str, str]:
     match = _EMBASE_CITATION.search(value)
     if not match:
         return "", "", ""
-    return match.group(1) or "", match.group(2).strip(), match.group(3).strip()
+    return match.group(1) or "", match.group(2).strip(), (match.group(3) or "").strip()
 
 
 def journal(value: str) -> str:

@@ -242,6 +242,9 @@ def test_citation_in_journal_reads_embase_style() -> None:
     )
     assert cited == ("124", "2", "211-224")
     assert normalise.citation_in_journal("Brain Res.") == ("", "", "")
+    # depression id_0079437: an online journal without pages
+    no_pages = "DARU Journal of Pharmaceutical Sciences.21 (1) (no pagination) 2013."
+    assert normalise.citation_in_journal(no_pages) == ("21", "1", "")
 
 
 # --------------------------------------------------------------------------- journals
