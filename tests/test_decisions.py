@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import json
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -386,3 +389,73 @@ def test_decisions_command_errors_are_one_line(
     assert err.startswith("Error: ") and "line 2: unknown record ID 'nope'" in err
     assert run_cli("explain", str(adhd_protocol), "99999", *records) == 1
     assert "no record '99999' among the 13 records screened" in capsys.readouterr().err
+
+
+# --- end to end: `review run` over the bundled example --------------------------------
+
+
+@pytest.fixture
+def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """queries/kratom.toml, its sources and the example snapshot, as a fresh clone has them."""
+    (tmp_path / "queries").mkdir()
+    shutil.copy(REPO / "queries" / "kratom.toml", tmp_path / "queries")
+    shutil.copytree(REPO / "queries" / "sources", tmp_path / "queries" / "sources")
+    shutil.copytree(REPO / "cache" / "example", tmp_path / "cache" / "example")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def prisma_of_run() -> dict[str, Any]:
+    assert run_cli("run", "queries/kratom.toml", "--quiet") == 0
+    report = Path("reports/kratom/report.json").read_text(encoding="utf-8")
+    prisma: dict[str, Any] = json.loads(report)["prisma"]
+    return prisma
+
+
+def test_people_and_the_full_text_stage_survive_reruns_and_changed_criteria(
+    clone: Path,
+) -> None:
+    from review.pipeline import RunSettings, prepare_review
+
+    protocol = load_protocol("queries/kratom.toml")
+    first = prepare_review(protocol, RunSettings())
+    by_rules = [d.record_id for d in first.rule_decisions if d.outcome == "include"]
+    waiting = [d.record_id for d in first.rule_decisions if d.outcome == "needs-human"][:4]
+    assert len(by_rules) == 1 and len(waiting) == 4
+    with DecisionStore.for_protocol(protocol) as store:
+        decide(store, waiting[0], "exclude", "ana", "not-human-study")
+        for record_id in waiting[1:]:
+            decide(store, record_id, "include", "ana")
+        # Full text, as PRISMA 2020 has it: one not retrieved, one excluded with a
+        # reason, two included (one of them the rules' own inclusion).
+        decide(store, waiting[1], "not-retrieved", "ana", stage="full-text")
+        decide(store, waiting[2], "exclude", "ana", "full-text-unusable", "full-text")
+        decide(store, waiting[3], "include", "ana", stage="full-text")
+        decide(store, by_rules[0], "include", "ana", stage="full-text")
+        stored = store.current()
+    expected = {
+        "reports_sought": 4,
+        "reports_not_retrieved": 1,
+        "reports_assessed": 3,
+        "reports_excluded": 1,
+        "reports_excluded_by_reason": {"full-text-unusable": 1},
+        "studies_included": 2,
+    }
+    prisma = prisma_of_run()
+    assert {k: prisma[k] for k in expected} == expected
+    assert prisma["records_excluded_by_reason"]["not-human-study"] == 1
+    assert prisma_of_run() == prisma  # a re-run changes nothing
+
+    # Stricter criteria: the rules now exclude everything before 2030, the rules'
+    # own inclusion among them; what people decided stands as it was.
+    toml = Path("queries/kratom.toml")
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("first = 1990", "first = 2030"), encoding="utf-8")
+    stricter = prisma_of_run()
+    assert {k: stricter[k] for k in expected} == expected
+    assert stricter["records_excluded_by_reason"]["not-human-study"] == 1
+    assert stricter["records_excluded_by_reason"]["out-of-years"] > prisma[
+        "records_excluded_by_reason"
+    ].get("out-of-years", 0)
+    with DecisionStore.for_protocol(load_protocol(toml)) as store:
+        assert store.current() == stored
