@@ -5,6 +5,8 @@ record with the protocol queries/cohen2006/<set>.toml (written from the topic
 alone, never tuned on the labels) and compares with the reviewers' labels:
 
     records      records in the set
+    kept         records the reviewers kept at title/abstract (label_abstract_screening=1)
+    final        records the reviewers finally included (label_included=1)
     excl         records the rules exclude (the protocols set rules_include = false,
                  so every other record is left to people)
     human        records left to people (needs-human)
@@ -59,6 +61,8 @@ def run(set_name: str) -> dict[str, int | float | str]:
         "set": set_name,
         "records": len(records),
         "problems": len(result.problems),
+        "kept": 0,
+        "final": 0,
         "excl": 0,
         "human": 0,
         "excl∩abs": 0,
@@ -70,6 +74,8 @@ def run(set_name: str) -> dict[str, int | float | str]:
     for record, decision in zip(records, decisions, strict=True):
         kept = label(record, "label_abstract_screening") == "1"
         final = label(record, "label_included") == "1"
+        row["kept"] = int(row["kept"]) + kept
+        row["final"] = int(row["final"]) + final
         if decision.outcome == "exclude":
             row["excl"] = int(row["excl"]) + 1
             row["excl∩abs"] = int(row["excl∩abs"]) + kept
@@ -99,6 +105,8 @@ def main(argv: list[str]) -> int:
     columns = [
         "set",
         "records",
+        "kept",
+        "final",
         "excl",
         "human",
         "excl∩abs",
@@ -118,6 +126,12 @@ def main(argv: list[str]) -> int:
             totals[c] += int(row[c])
     settled = totals["excl"] / totals["records"]
     print("| all | " + " | ".join(str(totals[c]) for c in columns[1:]) + f" | {settled:.1%} | |")
+    kept, final = totals["excl∩abs"], totals["excl∩final"]
+    print(
+        f"\nRule exclusions the reviewers kept at title/abstract: {kept} of {totals['kept']} "
+        f"({kept / totals['kept']:.1%}); finally included: {final} of {totals['final']} "
+        f"({final / totals['final']:.1%})."
+    )
     return 0
 
 
