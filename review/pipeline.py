@@ -124,6 +124,7 @@ class Snapshot:
     queries: tuple[tuple[str, str], ...]  # (search name, query) as built
     limits: tuple[tuple[str, str], ...] = ()  # (search name, "mindate maxdate datetype")
     stand_ins: tuple[tuple[str, str], ...] = ()  # (PMID, what the record was built from)
+    search_notes: tuple[tuple[str, str], ...] = ()  # (search name, why it found what it did)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +237,9 @@ def read_snapshot(directory: Path) -> Snapshot | None:
             queries=tuple((str(k), str(v)) for k, v in dict(data["queries"]).items()),
             limits=tuple((str(k), str(v)) for k, v in dict(data.get("limits", {})).items()),
             stand_ins=tuple((str(k), str(v)) for k, v in dict(data.get("stand_ins", {})).items()),
+            search_notes=tuple(
+                (str(k), str(v)) for k, v in dict(data.get("search_notes", {})).items()
+            ),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CacheError(
@@ -624,6 +628,7 @@ def write_review_report(
         removals=review.removals,
         snapshot=review.plan.provenance if review.plan.snapshot is not None else None,
         uncounted_decisions=review.orphan_decisions,
+        search_notes=review.plan.snapshot.search_notes if review.plan.snapshot else (),
     )
     files = write_report(report_input, out_dir)
     if not review.dedup.undecided:

@@ -70,7 +70,51 @@ def build_corpus(shared: Path) -> tuple[dict[str, bytes], list[dict[str, Any]], 
 
 
 def search_results(protocol: Protocol, articles: Mapping[str, bytes]) -> dict[str, tuple[str, ...]]:
+    corpus.check_mesh_tables(articles)
     return {s.name: corpus.search_results(s.query, articles) for s in protocol.searches}
+
+
+def _short(part: str) -> str:
+    """'(a OR b OR c)' -> '(a OR …)': enough of a query part to recognise it."""
+    if part.startswith("(") and " OR " in part:
+        return part[: part.index(" OR ")] + " OR …)"
+    return part
+
+
+def _how_many(unindexed: int, real: int) -> str:
+    return f"None of its {real}" if unindexed == real else f"{real - unindexed} of its {real}"
+
+
+def search_notes(
+    protocol: Protocol,
+    articles: Mapping[str, bytes],
+    stand_ins: Mapping[str, Any],
+    results: Mapping[str, tuple[str, ...]],
+) -> dict[str, str]:
+    """Why a search of the example found nothing, in numbers the report prints with it."""
+    indexed = {pmid: corpus.index_article(article) for pmid, article in articles.items()}
+    real = [pmid for pmid in articles if pmid not in stand_ins]
+    unindexed = sum(1 for pmid in real if not indexed[pmid].mesh)
+    notes = {}
+    for search in protocol.searches:
+        if results[search.name]:
+            continue
+        parts = corpus.and_parts(search.query)
+        matching = [
+            sum(1 for i in indexed.values() if corpus.evaluate_query(part, i)) for part in parts
+        ]
+        counted = "; ".join(
+            f"{n} match {_short(part)}" for n, part in zip(matching, parts, strict=True)
+        )
+        notes[search.name] = (
+            f"No record of the example corpus ({len(articles)} records) matches the whole "
+            f"query: {counted}; none matches {'all parts' if len(parts) > 2 else 'both'}. "
+            f"{_how_many(unindexed, len(real))} real PubMed records carries MeSH headings "
+            "(NLM had not indexed them yet), so only their title, abstract and keywords can "
+            "match; stand-ins carry MeSH only where their source page showed it. A live "
+            "PubMed search answers from all of PubMed and its indexing."
+        )
+    return notes
 
 
 def write_imports(
@@ -136,6 +180,8 @@ def manifest(
             for p in sorted(stand_ins, key=int)
             if p in found
         },
+        # Printed with its search in the report.
+        "search_notes": search_notes(protocol, articles, stand_ins, results),
         "built_by": "scripts/build_example.py",
     }
 
@@ -161,9 +207,11 @@ def write_readme(
         "",
         "How a search's results were decided: its query from the protocol, read as PubMed reads",
         "it (Boolean operators left to right, brackets first; [Title/Abstract] = title, abstract",
-        "and keywords; `*` truncates; [MeSH Terms] and [Supplementary Concept] match the",
-        "article's own indexing, without MeSH tree explosion), is evaluated on every record of",
-        "the corpus (`scripts/example_corpus.py: evaluate_query`). Results, newest PMID first:",
+        "and keywords; `*` truncates; [Supplementary Concept] matches the substances an article",
+        "names; [MeSH Terms] matches its MeSH headings and, as PubMed explodes a descriptor, the",
+        "narrower ones in the MeSH tree that corpus records carry: `NARROWER_MESH` in",
+        "`scripts/example_corpus.py`), is evaluated on every record of the corpus",
+        "(`evaluate_query`). Results, newest PMID first:",
         "",
     ]
     for name, pmids in data["results"].items():
@@ -172,8 +220,7 @@ def write_readme(
         "",
         "The fake server echoes each query as its QueryTranslation, so the report shows the",
         "query itself there, not PubMed's translation.",
-        "The `cbt` search finds nothing here: its opioid arm is a MeSH term, and only four",
-        "stand-ins carry MeSH (the rows whose source showed MeSH terms); a live search differs.",
+        *(f"`{name}`: {note}" for name, note in data["search_notes"].items()),
         "Corpus records no search found are not in the snapshot (a real cache holds only",
         f"what was fetched): {', '.join(data['corpus']['not_found_by_any_search'])}.",
         "",

@@ -13,8 +13,9 @@ Two kinds of real data go in:
 
 Which PMIDs each protocol search "returns" is decided by `evaluate_query`: the
 protocol's query, evaluated on the corpus the way PubMed reads it ([tiab] = title,
-abstract and keywords; [MeSH Terms] and [Supplementary Concept] = the indexing the
-article carries, without tree explosion). Nothing is chosen by hand.
+abstract and keywords; [Supplementary Concept] = the substances the article names;
+[MeSH Terms] = its MeSH headings, exploded as PubMed does, see NARROWER_MESH).
+Nothing is chosen by hand.
 """
 
 from __future__ import annotations
@@ -44,6 +45,35 @@ OTHER_DATABASES = (
 )
 
 _LANGUAGES = {"german": "ger", "spanish": "spa", "english": "eng", "thai": "tha"}
+
+# PubMed's "X"[MeSH Terms] also finds articles indexed with any descriptor below X
+# in the MeSH tree (explosion). Not whole trees: for each descriptor the protocol's
+# queries name, the narrower descriptors that records of this corpus carry (from
+# the MeSH tree, e.g. Substance-Related Disorders > Substance Withdrawal Syndrome >
+# Neonatal Abstinence Syndrome). Every other descriptor of the corpus is listed in
+# OUTSIDE_QUERY_TREES, checked to be under none of them; `check_mesh_tables`
+# refuses a query descriptor or a corpus descriptor these tables do not classify.
+NARROWER_MESH: dict[str, frozenset[str]] = {
+    "mitragyna": frozenset(),
+    "substance-related disorders": frozenset(
+        {"substance withdrawal syndrome", "neonatal abstinence syndrome", "marijuana abuse"}
+    ),
+    "substance withdrawal syndrome": frozenset({"neonatal abstinence syndrome"}),
+    "cognitive behavioral therapy": frozenset(),
+    "opioid-related disorders": frozenset(),
+}
+OUTSIDE_QUERY_TREES = frozenset(
+    {
+        "adult", "analysis of variance", "antidepressive agents", "combined modality therapy",
+        "counseling", "data collection", "depressive disorder", "diagnosis, dual (psychiatry)",
+        "fatal outcome", "female", "forensic toxicology", "gas chromatography-mass spectrometry",
+        "global health", "guideline adherence", "humans", "incidence", "infant, newborn", "male",
+        "middle aged", "mitragynine", "patient acceptance of health care", "patient satisfaction",
+        "patient selection", "pregnancy", "prenatal exposure delayed effects",
+        "psychiatric status rating scales", "psychotherapy, group",
+        "secologanin tryptamine alkaloids", "socioeconomic factors", "treatment outcome",
+    }
+)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- sample rows
@@ -300,7 +330,11 @@ def _term_matches(term: str, article: Indexed) -> bool:
         raise ValueError(f"cannot read the term {term!r}")
     text, field = match.group(1), (match.group(2) or "all fields").lower()
     if field in ("mesh terms", "mesh", "mh"):
-        return text.lower() in article.mesh
+        descriptor = text.lower()
+        if descriptor not in NARROWER_MESH:
+            raise ValueError(f"add {text!r} to NARROWER_MESH to evaluate [MeSH Terms] on it")
+        wanted = NARROWER_MESH[descriptor] | {descriptor}
+        return any(heading in wanted for heading in article.mesh)
     if field in ("supplementary concept", "nm"):
         return text.lower() in article.supplementary
     if field not in ("title/abstract", "tiab", "all fields"):
@@ -358,6 +392,33 @@ def evaluate_query(query: str, article: Indexed) -> bool:
     if position != len(tokens):
         raise ValueError(f"unexpected {tokens[position]!r} in the query")
     return result
+
+
+def check_mesh_tables(corpus: Mapping[str, bytes]) -> None:
+    """Every MeSH descriptor of the corpus must be classified for explosion."""
+    known = set(NARROWER_MESH) | OUTSIDE_QUERY_TREES
+    known |= {narrower for group in NARROWER_MESH.values() for narrower in group}
+    for pmid, article in corpus.items():
+        for descriptor in index_article(article).mesh:
+            if descriptor not in known:
+                raise ValueError(
+                    f"PMID {pmid}: MeSH {descriptor!r} is in neither NARROWER_MESH nor "
+                    "OUTSIDE_QUERY_TREES; look it up in the MeSH tree and add it"
+                )
+
+
+def and_parts(query: str) -> list[str]:
+    """The parts of a query joined by top-level ANDs, as written; [query] if none."""
+    tokens = list(_tokens(query))
+    parts: list[list[str]] = [[]]
+    depth = 0
+    for token in tokens:
+        depth += {"(": 1, ")": -1}.get(token, 0)
+        if token == "AND" and depth == 0:
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return [" ".join(part).replace("( ", "(").replace(" )", ")") for part in parts]
 
 
 def search_results(query: str, corpus: Mapping[str, bytes]) -> tuple[str, ...]:

@@ -198,6 +198,7 @@ def example_input(
         other_sources=(OtherSource("Embase", "embase.ris", exported_on="2026-11-20", problems=1),),
         removals=REMOVALS,
         snapshot=snapshot,
+        search_notes=(("withdrawal", "The <example> corpus holds few withdrawal reports."),),
         uncounted_decisions=(
             Decision("embase:1", "title-abstract", "include", by="Ana", at="2026-11-20T09:00:00Z"),
         ),

@@ -171,6 +171,20 @@ def test_year_chart_adds_up_to_the_screened_records(written: Path, report: Repor
     assert {s for s, _ in STATUSES} >= set(drawn)
 
 
+def test_the_diagram_names_other_methods_and_keeps_the_automation_count_apart(
+    written: Path,
+) -> None:
+    lines = [t.text or "" for t in ET.parse(written / "prisma.svg").iter(f"{SVG}text")]
+    lines = [" ".join(t.split()) for t in lines]
+    # Embase records share the flow, so the heading names more than databases.
+    assert "Identification of studies via databases, registers and other methods" in lines
+    by_rules = next(n for n, t in enumerate(lines) if "excluded by automated rules" in t)
+    first_reason = next(n for n, t in enumerate(lines) if t.startswith("Not about kratom"))
+    assert by_rules < lines.index("Reasons:") < first_reason
+    live = dataclasses.replace(example_input(), other_sources=())
+    assert "Identification of studies via databases and registers" in prisma_svg(build_report(live))
+
+
 def test_a_diagram_that_does_not_add_up_is_not_drawn(report: Report) -> None:
     broken = dataclasses.replace(
         report, counts=dataclasses.replace(report.counts, studies_included=99)
@@ -248,11 +262,29 @@ def test_snapshot_is_stated_at_the_top_of_every_report(written: Path) -> None:
         assert note == f"Searches from a stored snapshot: {snapshot}", drawing
 
 
+def test_a_snapshot_search_says_whose_translation_and_count_it_shows(written: Path) -> None:
+    html = (written / "report.html").read_text(encoding="utf-8")
+    markdown = (written / "report.md").read_text(encoding="utf-8")
+    assert "PubMed’s query translation" not in html + markdown
+    stand_in = "As the snapshot recorded it, from its stand-in for PubMed"
+    assert html.count(stand_in) == 2  # one per search
+    assert "(PubMed count)" not in html + markdown
+    # A search's note is printed with that search only, escaped like any text.
+    withdrawal = html[html.index('id="search-withdrawal"') :]
+    withdrawal = withdrawal[: withdrawal.index("</article>")]
+    assert "The &lt;example&gt; corpus holds few withdrawal reports." in withdrawal
+    assert "About this result" not in html[: html.index('id="search-withdrawal"')]
+    assert "- About this result: The" in markdown
+
+
 def test_a_live_run_says_so_instead(tmp_path: Path) -> None:
     write_report(example_input(snapshot=None), tmp_path)
     assert "Searches run against PubMed" in (tmp_path / "report.md").read_text(encoding="utf-8")
     assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["snapshot"] is None
     assert "snapshot" not in (tmp_path / "prisma.svg").read_text(encoding="utf-8")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert html.count("PubMed’s query translation") == 2
+    assert "(PubMed count)" in html
 
 
 def test_json_prisma_numbers_match_the_flow(report: Report) -> None:

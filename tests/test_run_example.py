@@ -324,7 +324,7 @@ def indexed(corpus: Any, title: str, keywords: str = "", mesh: str = "") -> Any:
         ("kratom[Title/Abstract] NOT gabapentin[Title/Abstract]", False),
         ("(cbt[Title/Abstract] AND x[tiab]) OR gabapentin[tiab]", True),
         ('"Mitragyna"[MeSH Terms]', True),
-        ('"Substance-Related Disorders"[MeSH Terms]', False),  # no tree explosion
+        ('"Substance-Related Disorders"[MeSH Terms]', False),  # not indexed with it
     ],
 )
 def test_queries_are_read_as_pubmed_reads_them(
@@ -334,6 +334,49 @@ def test_queries_are_read_as_pubmed_reads_them(
         example_corpus, "Kratom withdrawal and mitragynine", "gabapentin", "Mitragyna"
     )
     assert example_corpus.evaluate_query(query, article) is expected
+
+
+@pytest.mark.parametrize(
+    ("query", "mesh", "expected"),
+    [
+        # PubMed explodes a descriptor: narrower headings in its tree match too ...
+        ('"Substance-Related Disorders"[MeSH Terms]', "Neonatal Abstinence Syndrome", True),
+        ('"Substance Withdrawal Syndrome"[MeSH Terms]', "Neonatal Abstinence Syndrome", True),
+        ('"Substance-Related Disorders"[MeSH Terms]', "Marijuana Abuse", True),
+        # ... broader ones and siblings do not.
+        ('"Substance Withdrawal Syndrome"[MeSH Terms]', "Substance-Related Disorders", False),
+        ('"Opioid-Related Disorders"[MeSH Terms]', "Substance-Related Disorders", False),
+        ('"Substance Withdrawal Syndrome"[MeSH Terms]', "Marijuana Abuse", False),
+    ],
+)
+def test_mesh_terms_are_exploded_as_pubmed_does(
+    example_corpus: Any, query: str, mesh: str, expected: bool
+) -> None:
+    article = indexed(example_corpus, "A case", mesh=mesh)
+    assert example_corpus.evaluate_query(query, article) is expected
+
+
+def test_mesh_the_explosion_table_does_not_know_is_refused(example_corpus: Any) -> None:
+    with pytest.raises(ValueError, match="NARROWER_MESH"):
+        example_corpus.evaluate_query('"Anxiety"[MeSH Terms]', indexed(example_corpus, "x"))
+    heading = b"<MeshHeading><DescriptorName>Heroin Dependence</DescriptorName></MeshHeading>"
+    article = b"<PubmedArticle>" + heading + b"</PubmedArticle>"
+    with pytest.raises(ValueError, match="'heroin dependence' is in neither"):
+        example_corpus.check_mesh_tables({"1": article})
+
+
+def test_the_report_says_why_a_search_of_the_example_found_nothing(
+    clone: Path, no_network: list[object]
+) -> None:
+    assert main(["run", "queries/kratom.toml", "--quiet"]) == 0
+    report = json.loads((clone / "reports" / "kratom" / "report.json").read_text("utf-8"))
+    notes = {s["name"]: s["note"] for s in report["searches"]}
+    assert notes["mitragynine"] == notes["kratom-dependence"] == ""
+    assert notes["cbt"].startswith("No record of the example corpus (65 records) matches")
+    assert "None of its 20 real PubMed records carries MeSH headings" in notes["cbt"]
+    html = (clone / "reports" / "kratom" / "report.html").read_text("utf-8")
+    cbt = html[html.index('id="search-cbt"') :]
+    assert "No record of the example corpus" in cbt[: cbt.index("</article>")]
 
 
 def test_a_field_the_example_cannot_evaluate_is_refused(example_corpus: Any) -> None:

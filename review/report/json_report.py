@@ -45,6 +45,7 @@ def report_data(report: Report, files: Sequence[str] = ()) -> dict[str, Any]:
                 "retrieved": s.retrieved,
                 "replayed": s.replayed,
                 "warnings": list(s.warnings),
+                "note": s.note,
             }
             for s in report.searches
         ],

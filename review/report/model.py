@@ -81,7 +81,9 @@ class ReportInput:
     found); the report lists them so no decision disappears silently.
     `snapshot` says, when set, that the searches were answered from a stored
     snapshot rather than a live PubMed search (e.g. "bundled example snapshot
-    taken 2026-11-26"); every report prints it at the top.
+    taken 2026-11-26"); every report prints it at the top. `search_notes`
+    (search name, note) explain a search's result where the snapshot knows more,
+    e.g. why a search of the example found nothing; each is printed with its search.
     """
 
     protocol: Protocol
@@ -95,6 +97,7 @@ class ReportInput:
     removals: tuple[Removal, ...] = ()
     snapshot: str | None = None
     uncounted_decisions: tuple[Decision, ...] = ()
+    search_notes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +154,7 @@ class SearchView:
     retrieved: int
     replayed: bool
     warnings: tuple[str, ...]
+    note: str = ""  # from the snapshot, e.g. why the example corpus gave no record
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +294,7 @@ def build_report(report_input: ReportInput) -> Report:
         snapshot=report_input.snapshot,
         generated_at=report_input.generated_at,
         tool_version=report_input.tool_version,
-        searches=_searches(protocol, report_input.searches),
+        searches=_searches(protocol, report_input.searches, dict(report_input.search_notes)),
         sources=_sources(report_input.other_sources, dedup.records),
         dedup=_dedup_method(report_input.dedup_software, dedup),
         flow=flow,
@@ -380,7 +384,9 @@ def _view(record: Record) -> RecordView:
     )
 
 
-def _searches(protocol: Protocol, log: Sequence[SearchLogEntry]) -> tuple[SearchView, ...]:
+def _searches(
+    protocol: Protocol, log: Sequence[SearchLogEntry], notes: Mapping[str, str]
+) -> tuple[SearchView, ...]:
     by_name = {entry.name: entry for entry in log}
     views = []
     for search in protocol.searches:
@@ -402,6 +408,7 @@ def _searches(protocol: Protocol, log: Sequence[SearchLogEntry]) -> tuple[Search
                 retrieved=entry.retrieved,
                 replayed=entry.replayed,
                 warnings=entry.warnings,
+                note=notes.get(entry.name, ""),
             )
         )
     return tuple(views)

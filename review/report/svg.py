@@ -147,8 +147,11 @@ def _panels(report: Report) -> list[tuple[str, Panel, tuple[Panel, ...]]]:
                 sum(b.count for b in flow.records_excluded),
                 bold=True,
             ),
+            # PRISMA 2020 asks how many the automation excluded; set apart from the
+            # reasons so that nobody adds it to them.
             counted("records-excluded-by-rules", flow.records_excluded_by_rules.count, indent=1),
-            *(counted(b.key, b.count, indent=1) for b in flow.records_excluded),
+            *([Line("Reasons:", indent=1)] if flow.records_excluded else []),
+            *(counted(b.key, b.count, indent=2) for b in flow.records_excluded),
         ),
     )
     reports_excluded = Panel(
@@ -234,12 +237,15 @@ def prisma_svg(report: Report, link_prefix: str | None = "#box-") -> str:
     left_w = _natural_width([main for _, main, _ in rows])
     right_w = _natural_width([p for _, _, side in rows for p in side])
     left_x = MARGIN + PHASE_WIDTH + 10
+    heading = _heading(report)
+    # The heading band spans both columns; widen the right one if the heading needs it.
+    right_w = max(right_w, room_for(heading, bold=True) + 2 * PADDING - left_w - COLUMN_GAP)
     width = left_x + left_w + COLUMN_GAP + right_w + MARGIN
 
     title = "PRISMA 2020 flow diagram"
     svg = _svg_root(width, 0, title, role="img" if link_prefix is None else "group")
     _arrow_marker(svg)
-    y = _heading_band(svg, left_x, width)
+    y = _heading_band(svg, left_x, width, heading)
     phases: list[tuple[str, float, float]] = []
     previous: _Placed | None = None
     for n, (phase, main, side) in enumerate(rows):
@@ -282,7 +288,14 @@ def _arrow_marker(svg: ET.Element) -> None:
     ET.SubElement(marker, "path", d="M 0 0 L 10 5 L 0 10 z", fill="#333")
 
 
-def _heading_band(svg: ET.Element, left_x: float, width: float) -> float:
+def _heading(report: Report) -> str:
+    """PRISMA 2020's heading, naming other methods when their records share the flow."""
+    if report.sources:
+        return "Identification of studies via databases, registers and other methods"
+    return "Identification of studies via databases and registers"
+
+
+def _heading_band(svg: ET.Element, left_x: float, width: float, heading: str) -> float:
     """The yellow band over both columns; returns where the first row starts."""
     header_h = 2 * LINE_HEIGHT
     ET.SubElement(
@@ -293,7 +306,7 @@ def _heading_band(svg: ET.Element, left_x: float, width: float) -> float:
         svg,
         (width + left_x - MARGIN) / 2,
         MARGIN + header_h / 2 + 5,
-        "Identification of studies via databases and registers",
+        heading,
         bold=True,
         anchor="middle",
     )
