@@ -230,11 +230,25 @@ def title(value: str) -> str:
     MEDLINE writes translated titles in square brackets ("[Effect of ...]"); the
     brackets go and the words stay, so the same translation from two databases
     matches. A leading "RETRACTED:" mark and trailing notes ("[Review] [57 refs]",
-    "[Erratum appears in ...]") go too.
+    "[Erratum appears in ...]") go too. A title written mostly in another
+    script (Cyrillic, Chinese, Korean) keeps its letters, lower-cased, rather
+    than shrinking to the few Latin words in it.
     """
     if value.startswith("#NAME?"):
         return ""  # a spreadsheet's error in place of the title
-    return _RETRACTED_MARK.sub("", text(_drop_title_notes(_english_title(value))))
+    plain = _drop_title_notes(_english_title(value))
+    if not plain.isascii() and _mostly_other_script(plain):
+        return " ".join(_UNICODE_WORD.findall(_fold(repair(plain)).casefold()))
+    return _RETRACTED_MARK.sub("", text(plain))
+
+
+_UNICODE_WORD = re.compile(r"[^\W_]+")
+
+
+def _mostly_other_script(value: str) -> bool:
+    """More letters outside the Latin alphabet (after removing accents) than in it."""
+    letters = [c for c in _fold(value) if c.isalpha()]
+    return sum(1 for c in letters if not c.isascii()) > len(letters) / 2
 
 
 _ROMAN = {

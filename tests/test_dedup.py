@@ -273,6 +273,15 @@ def test_volumes_numbered_by_year_still_differ() -> None:
     assert compare(prepare(a), prepare(b)).outcome != "duplicate"
 
 
+def test_titles_in_another_script_are_compared_not_emptied() -> None:
+    title = "Платформенная занятость: масштабы и признаки неустойчивости."
+    a = record("a", title=title, doi="")
+    b = record("b", title=title.upper(), doi="")
+    other = record("c", title="Гендер как дискриминирующий признак успешности", doi="")
+    assert compare(prepare(a), prepare(b)).outcome == "duplicate"
+    assert compare(prepare(a), prepare(other)).outcome == "distinct"
+
+
 def test_close_pairs_are_left_undecided() -> None:
     a = record("a", volume="", pages="", journal="")
     b = record(

@@ -62,6 +62,29 @@ def test_title_drops_database_notes_and_translation_marks(raw: str, expected: st
 
 
 @pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # digital_work id_2005871 and id_0001748: titles in other scripts keep their letters
+        (
+            "Гендер как дискриминирующий признак профессиональной успешности",
+            "гендер как дискриминирующии признак профессиональнои успешности",
+        ),
+        (
+            "零工工作者感知算法控制： 概念化、测量与服务绩效影响验证.",
+            "零工工作者感知算法控制 概念化 测量与服务绩效影响验证",
+        ),
+        # mostly Latin: Greek letters become their names as before
+        (
+            "Effect of β-blockers on μ-opioid receptors",
+            "effect of beta blockers on mu opioid receptors",
+        ),
+    ],
+)
+def test_title_in_another_script_keeps_its_letters(raw: str, expected: str) -> None:
+    assert normalise.title(raw) == expected
+
+
+@pytest.mark.parametrize(
     ("raw", "numbers"),
     [
         ("Symposium part II: the Bethesda system", "2"),
