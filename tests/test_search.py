@@ -632,3 +632,30 @@ def test_review_search_caches_in_cache_by_default() -> None:
     from review.cli import build_parser
 
     assert build_parser().parse_args(["search", str(KRATOM)]).cache == Path("cache")
+
+
+def test_review_search_out_of_retries_is_one_line_and_keeps_what_was_fetched(
+    protocol: Protocol,
+    server: EutilsServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(RetryPolicy, "delay", lambda *args: 0.0)  # retry without waiting
+    server.inject("pass", *["503"] * 6, utility="efetch")  # the second batch never comes
+    command = ["search", str(KRATOM), "--cache", str(tmp_path), "--eutils-url", server.url]
+    command += ["--api-key", API_KEY, "--quiet", "--batch-size", "500"]
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: search 'mitragynine': efetch failed 6 times, last with HTTP 503;")
+    assert "what was already fetched is kept" in err
+    assert err.count("\n") == 1
+    with Cache.open(tmp_path) as cache:
+        assert cache.article_count() == 500
+        kept = {pmid for pmid, _xml in cache.articles([str(30_000_000 + n) for n in range(1200)])}
+    server.requests.clear()
+    assert main(command) == 0
+    assert server.count("esearch") == 2  # the first search was logged; the others now run
+    fetched = server.fetched_ids()
+    assert not kept & set(fetched)  # nothing kept is fetched again
+    assert len(fetched) == 1200 - 500 + 600 + 40 + len(real_articles())
