@@ -381,8 +381,12 @@ class _Session:
             parts.append(f"languages {', '.join(c.languages)}")
         if c.species != "any":
             parts.append(f"species {c.species}")
+        if c.include_publication_types:
+            parts.append(f"only {', '.join(c.include_publication_types)}")
         if c.exclude_publication_types:
             parts.append(f"not {', '.join(c.exclude_publication_types)}")
+        if c.exclude_retracted:
+            parts.append("not retracted")
         for concept in c.concepts:
             verb = "excludes" if concept.role == "exclude" else "needs"
             parts.append(f"{verb} {concept.name} ({concept.description or concept.reason})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
@@ -18,7 +19,7 @@ from rich.console import Console
 
 from review.decisions import DecisionStore
 from review.errors import DecisionError
-from review.protocol import Concept, Criteria, load_protocol
+from review.protocol import Concept, Criteria, YearRange, load_protocol
 from review.records import AbstractSection, Author, MeshHeading, Record, Source
 from review.screen import Decision, screen_records
 from review.screener import ScriptedKeys, run_screener, screening_queue
@@ -377,3 +378,34 @@ def test_the_summary_counts_only_the_records_screened_now(review_folder: Path) -
     assert done.returncode == 0, done.stderr
     assert "Title/abstract: 4 records: 0 included, 3 excluded, 1 for people" in done.stdout
     assert "Full text: 0 sought" in done.stdout
+
+
+def test_the_criteria_and_the_rules_evidence_are_on_screen(tmp_path: Path) -> None:
+    criteria = dataclasses.replace(
+        CRITERIA,
+        years=YearRange(first=1990),
+        languages=("eng",),
+        species="humans",
+        exclude_publication_types=("Comment", "Editorial"),
+        exclude_retracted=True,
+    )
+    out = io.StringIO()
+    with DecisionStore(tmp_path / "c.sqlite", ["not-kratom"]) as store:
+        run_screener(
+            RECORDS[:1],
+            screen_records(RECORDS[:1], criteria),
+            criteria,
+            store,
+            "ann",
+            "title-abstract",
+            ScriptedKeys("q"),
+            Console(file=out, width=200, color_system=None),
+        )
+    text = " ".join(out.getvalue().split())
+    assert (
+        "Criteria: years 1990–; languages eng; species humans; not Comment, Editorial; "
+        "not retracted; needs kratom (not-kratom)"
+    ) in text
+    assert "Rules: needs-human" in text
+    assert "✓ kratom: 'kratom' in title" in text
+    assert "✗ language: the record gives none" in text
