@@ -414,7 +414,7 @@ def test_review_search_then_offline_gives_the_same_pmids(
         assert set(entry.pmids) == {str(h.pmid) for h in hits[search.query]}
         assert len(entry.pmids) == len(set(entry.pmids))
     sent = len(server.requests)
-    assert main([*common, "--offline"]) == 0
+    assert main([*common, "--offline", "--eutils-url", server.url]) == 0  # a request would show
     assert len(server.requests) == sent
     replayed = json.loads(capsys.readouterr().out)
     assert [(p["count"], p["retrieved"]) for p in replayed] == [
