@@ -422,7 +422,7 @@ _JOURNAL_TAIL = re.compile(r"(?:\.\s*\d|\.\s*conference\b|\s\(\d|\s\d{4}\b).*$",
 
 
 _EMBASE_CITATION = re.compile(
-    r"\.\s*(\d+)?\s*\(([^)]*)\)\s*(?:\([^)]*\)\s*\(pp\s*([^)]*)\)|\(no pagination\))",
+    r"\.\s*(\d+)?\s*\(([^)]*)\)\s*(?:(?:\([^)]*\)\s*)?\(pp\s*([^)]*)\)|\(no pagination\))",
     re.IGNORECASE,
 )
 
@@ -432,9 +432,12 @@ def citation_in_journal(value: str) -> tuple[str, str, str]:
 
     Embase writes "Behavioral Neuroscience.124 (2) ()(pp 211-224) 2010.Date of
     Publication: April 2010" and leaves the volume, issue and pages fields empty.
+    A conference abstract's citation ("...Conference Publication: (var.pagings).21
+    ()(pp S190)") names the journal's volume but not which of its supplements,
+    so it is not read: two meetings' abstracts would look like one volume.
     """
     match = _EMBASE_CITATION.search(value)
-    if not match:
+    if not match or ".Conference:" in value:
         return "", "", ""
     return match.group(1) or "", match.group(2).strip(), (match.group(3) or "").strip()
 

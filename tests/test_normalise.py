@@ -268,6 +268,16 @@ def test_citation_in_journal_reads_embase_style() -> None:
     # depression id_0079437: an online journal without pages
     no_pages = "DARU Journal of Pharmaceutical Sciences.21 (1) (no pagination) 2013."
     assert normalise.citation_in_journal(no_pages) == ("21", "1", "")
+    # depression id_0045496: no issue
+    no_issue = "Journal of Affective Disorders.190 ()(pp 241-248) 2016.Date of Publication: 2016"
+    assert normalise.citation_in_journal(no_issue) == ("190", "", "241-248")
+    # depression id_0032983: a meeting's abstract; the supplement is not named
+    meeting = (
+        "European Neuropsychopharmacology.Conference: 24th Congress of the European College"
+        " of Neuropsychopharmacology ECNP 2011 Paris France.Conference Start: 20110903"
+        " Conference End: 20110907.Conference Publication: (var.pagings).21 ()(pp S190) 2011."
+    )
+    assert normalise.citation_in_journal(meeting) == ("", "", "")
 
 
 # --------------------------------------------------------------------------- journals
