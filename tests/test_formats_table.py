@@ -12,7 +12,15 @@ import pytest
 from review.errors import InputError
 from review.formats import read_records, write_records
 from review.formats.table import neutralise, unneutralise
-from review.records import AbstractSection, Author, ImportProblem, Record, Source
+from review.records import (
+    AbstractSection,
+    Author,
+    ImportProblem,
+    MeshHeading,
+    MeshQualifier,
+    Record,
+    Source,
+)
 
 
 @pytest.fixture
@@ -82,6 +90,37 @@ def test_cohen_screening_columns_keep_labels_in_extra(formats_dir: Path) -> None
         "label_abstract_screening": "1",
         "label_included": "1",
     }
+
+
+def test_cohen_keywords_are_mesh_descriptors_too(formats_dir: Path) -> None:
+    # The Cohen sets' keywords column holds MeSH descriptors (no '*' or '/' in
+    # any of the ten sets): they fill `mesh`, where the Humans/Animals rule looks.
+    first = read_records(formats_dir / "cohen_adhd_sample.csv").records[0]
+    assert first.mesh_descriptors == first.keywords
+    assert first.mesh[first.keywords.index("Humans")] == MeshHeading("Humans")
+    assert "Child" in first.mesh_descriptors
+
+
+def test_keywords_of_other_csv_files_stay_keywords_only(tmp_path: Path) -> None:
+    path = tmp_path / "scopus.csv"
+    path.write_text(
+        "Title,Author Keywords,PubMed ID\nKratom use,kratom; withdrawal,123\n", encoding="utf-8"
+    )
+    (record,) = read_records(path).records
+    assert record.keywords == ("kratom", "withdrawal")
+    assert record.mesh == ()
+
+
+def test_a_mesh_column_beside_cohen_columns_wins(tmp_path: Path) -> None:
+    path = tmp_path / "cohen_exported.csv"
+    path.write_text(
+        "record_id,pubmedID,title,keywords,mesh\n1,2,T,Cats,*Humans/therapy\n", encoding="utf-8"
+    )
+    (record,) = read_records(path).records
+    assert record.keywords == ("Cats",)
+    assert record.mesh == (
+        MeshHeading("Humans", major=True, qualifiers=(MeshQualifier("therapy"),)),
+    )
 
 
 def test_cohen_without_keywords_and_with_year(tmp_path: Path) -> None:

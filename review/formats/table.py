@@ -6,8 +6,11 @@ Cohen 2006 screening sets (record_id, pubmedID, title, keywords, authors,
 abstract, label_*), of Scopus, PubMed and Zotero CSV exports, and the columns
 this module writes. Column names match ignoring case and spacing; a column no
 field holds (a screening label, say) is kept in `Record.extra` under its own
-name, so nothing in the file is lost. Cohen's `keywords` (MeSH headings there)
-stay keywords: a CSV cannot say what its keywords are.
+name, so nothing in the file is lost. A file with the Cohen 2006 columns
+(record_id, pubmedID, keywords and no MeSH column) has MeSH descriptors in its
+`keywords`, so they also fill `Record.mesh`, where screening rules (Humans,
+Animals) look; they stay in `keywords` too, as the file names them. Other
+files' keywords stay keywords only: nothing there says what they are.
 
 The export writes one row per record with the same columns, lists joined by
 "; " (relations one a line), extra fields as further columns, and neutralises
@@ -80,6 +83,8 @@ COLUMN_FIELD = {name: field for field, names in COLUMNS.items() for name in name
 WRITTEN_COLUMNS = tuple(
     names[0] for field, names in COLUMNS.items() if field not in READ_ONLY_FIELDS
 )
+# The column set of the Cohen 2006 screening sets, whose `keywords` are MeSH descriptors.
+COHEN_COLUMNS = frozenset({"record_id", "pubmedid", "keywords"})
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -129,6 +134,9 @@ def iter_csv(
             f"{file}:1: no ID or title column among {names_for_message(header)}; "
             "is this a CSV export of records?"
         )
+    keywords_are_mesh = COHEN_COLUMNS <= {column_key(name) for name in header} and (
+        "mesh" not in fields
+    )
     position = 0
     while True:
         line = reader.line_num + 1
@@ -156,7 +164,7 @@ def iter_csv(
             )
             continue
         source = Source(database=database, file=file, position=position)
-        yield record_from_row(header, fields, row, source, use_database_column)
+        yield record_from_row(header, fields, row, source, use_database_column, keywords_are_mesh)
 
 
 def record_from_row(
@@ -165,6 +173,7 @@ def record_from_row(
     row: list[str],
     source: Source,
     use_database_column: bool,
+    keywords_are_mesh: bool = False,
 ) -> Record:
     values: dict[str, str] = {}
     extra: list[tuple[str, str]] = []
@@ -197,7 +206,10 @@ def record_from_row(
         url=get("url", ""),
         entry_type=get("entry_type") or "article",
         publication_types=split_list(get("publication_types", "")),
-        mesh=tuple(parse_mesh_heading(h) for h in split_list(get("mesh", ""))),
+        mesh=tuple(
+            parse_mesh_heading(h)
+            for h in split_list(get("keywords" if keywords_are_mesh else "mesh", ""))
+        ),
         keywords=split_list(get("keywords", "")),
         languages=split_list(get("languages", "")),
         relations=parse_relations(get("relations", "")),
