@@ -134,7 +134,7 @@ def iter_csv(
             f"{file}:1: no ID or title column among {names_for_message(header)}; "
             "is this a CSV export of records?"
         )
-    keywords_are_mesh = COHEN_COLUMNS <= {column_key(name) for name in header} and (
+    keywords_are_mesh = {column_key(name) for name in header} >= COHEN_COLUMNS and (
         "mesh" not in fields
     )
     position = 0
