@@ -659,3 +659,33 @@ def test_review_search_out_of_retries_is_one_line_and_keeps_what_was_fetched(
     fetched = server.fetched_ids()
     assert not kept & set(fetched)  # nothing kept is fetched again
     assert len(fetched) == 1200 - 500 + 600 + 40 + len(real_articles())
+
+
+def test_the_by_hand_procedure_with_the_server_script(tmp_path: Path) -> None:
+    """The README-style check: serve the protocol, search it, replay it offline."""
+    server_script = REPO / "tests" / "eutils_server.py"
+    server = subprocess.Popen(
+        [sys.executable, str(server_script), str(KRATOM), "300", "30", "10", "--no-faults"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        review = [sys.executable, "-m", "review", "search", str(KRATOM), "--quiet", "--json"]
+        review += ["--cache", str(tmp_path), "--eutils-url", url, "--api-key", API_KEY]
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        live = subprocess.run(review, capture_output=True, text=True, env=env, check=True)
+        replay = subprocess.run(
+            [*review, "--offline"], capture_output=True, text=True, env=env, check=True
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _out, served = server.communicate(timeout=10)
+    counts = [(p["count"], p["retrieved"]) for p in json.loads(live.stdout)]
+    assert counts == [(300, 300), (30, 30), (10, 10)]
+    assert [(p["count"], p["retrieved"]) for p in json.loads(replay.stdout)] == counts
+    # One esearch and one efetch per search, and nothing more for the replay.
+    assert served == "6 requests served (3 esearch, 3 efetch); 0 faults not met\n"
