@@ -235,13 +235,23 @@ class DecisionStore:
 
     def undo_last(self, reviewer: str, stage: Stage) -> Decision | None:
         """Mark the reviewer's latest decision at this stage undone; returns it."""
+        return self._undo(reviewer, stage, None)
+
+    def undo_record(self, record_id: str, reviewer: str, stage: Stage) -> Decision | None:
+        """Mark the reviewer's current decision on one record undone; returns it."""
+        return self._undo(reviewer, stage, record_id)
+
+    def _undo(self, reviewer: str, stage: Stage, record_id: str | None) -> Decision | None:
+        query = (
+            "SELECT id, record_id, stage, outcome, reason, reviewer, at, note FROM decisions"
+            " WHERE reviewer=? AND stage=? AND undone_at IS NULL AND kind='decision'"
+        )
+        params = [reviewer, stage]
+        if record_id is not None:
+            query += " AND record_id=?"
+            params.append(record_id)
         with self._transaction():
-            row = self._db.execute(
-                "SELECT id, record_id, stage, outcome, reason, reviewer, at, note FROM decisions"
-                " WHERE reviewer=? AND stage=? AND undone_at IS NULL AND kind='decision'"
-                " ORDER BY id DESC LIMIT 1",
-                (reviewer, stage),
-            ).fetchone()
+            row = self._db.execute(query + " ORDER BY id DESC LIMIT 1", params).fetchone()
             if row is None:
                 return None
             self._db.execute("UPDATE decisions SET undone_at=? WHERE id=?", (now(), row[0]))
@@ -279,7 +289,8 @@ class DecisionStore:
                 f"{d.record_id}: after this {change} it would stand as {became} at "
                 f"title/abstract, yet {d.by} decided its full text ({_answer(d)}); only records "
                 "included at title/abstract have a full text to decide: undo the full-text "
-                "decision first (review screen --stage full-text, key z); nothing was changed."
+                f"decision first (review decisions undo PROTOCOL {d.record_id} --stage "
+                f"full-text --reviewer {d.by}); nothing was changed."
             )
 
     # --- reading ---------------------------------------------------------------------

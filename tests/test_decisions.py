@@ -146,7 +146,7 @@ def test_a_full_text_decision_keeps_its_title_abstract_inclusion(
         store.import_csv(sheet, IDS)
     assert rows(store) == before  # record 2's good row is not imported either
     # Once the full text is undone, title/abstract can change again.
-    assert store.undo_last("ann", "full-text") is not None
+    assert store.undo_record("1", "ann", "full-text") is not None
     assert store.undo_last("ann", "title-abstract") is not None
     assert store.current() == ()
 
@@ -374,6 +374,39 @@ def test_decisions_commands_round_trip_conflicts_kappa_resolve(
     exported = tmp_path / "out.csv"
     assert run_cli("decisions", "export", str(adhd_protocol), str(exported)) == 0
     assert len(exported.read_text(encoding="utf-8").splitlines()) == 6  # header, 4, resolution
+
+
+def test_undo_command_takes_back_one_decision_full_text_first(
+    adhd_protocol: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = write_rows(
+        tmp_path / "sheet.csv",
+        [
+            ["17", "title-abstract", "include", "", "ann", "", ""],
+            ["28", "title-abstract", "include", "", "ann", "", ""],
+            ["17", "full-text", "include", "", "ann", "", ""],
+            ["28", "full-text", "not-retrieved", "", "ann", "", ""],
+        ],
+    )
+    records = ["--records", str(FIXTURE_RECORDS)]
+    assert run_cli("decisions", "import", str(adhd_protocol), str(sheet), *records) == 0
+    capsys.readouterr()
+    undo = ["decisions", "undo", str(adhd_protocol), "17", "--reviewer", "ann"]
+    assert run_cli(*undo) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("Error: 17: after this undo")
+    assert "review decisions undo PROTOCOL 17 --stage full-text --reviewer ann" in err
+    # 17's full text is not ann's latest full-text decision (28's is): undo takes it by ID.
+    assert run_cli(*undo, "--stage", "full-text") == 0
+    assert "Undone 17 (full-text): ann's include" in capsys.readouterr().out
+    assert run_cli(*undo) == 0
+    assert run_cli(*undo) == 1
+    assert "17: ann has no title-abstract decision on it to undo" in capsys.readouterr().err
+    with DecisionStore.for_protocol(load_protocol(adhd_protocol)) as store:
+        assert [(d.record_id, d.stage) for d in store.current()] == [
+            ("28", "title-abstract"),
+            ("28", "full-text"),
+        ]
 
 
 def test_decisions_command_errors_are_one_line(

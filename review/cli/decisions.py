@@ -1,4 +1,4 @@
-"""`review decisions ACTION PROTOCOL`: export, import, conflicts, kappa, resolve."""
+"""`review decisions ACTION PROTOCOL`: export, import, conflicts, kappa, resolve, undo."""
 
 from __future__ import annotations
 
@@ -49,6 +49,15 @@ def register(subparsers: Any) -> None:
     kappa.add_argument("second", metavar="REVIEWER")
     kappa.add_argument("--stage", choices=STAGE_CHOICES, default="title-abstract")
     kappa.set_defaults(handler=handle_kappa)
+
+    undo = actions.add_parser(
+        "undo", help="take back a reviewer's current decision on one record (kept as undone)"
+    )
+    _protocol_argument(undo)
+    undo.add_argument("record_id", metavar="ID")
+    undo.add_argument("--stage", choices=STAGE_CHOICES, default="title-abstract")
+    undo.add_argument("--reviewer", help="whose decision (env REVIEW_REVIEWER)")
+    undo.set_defaults(handler=handle_undo)
 
     resolve = actions.add_parser("resolve", help="record how a conflict was settled")
     _protocol_argument(resolve)
@@ -131,4 +140,21 @@ def handle_resolve(options: argparse.Namespace) -> int:
             )
         )
     print(f"Resolved {stored.record_id} ({stored.stage}): {stored.outcome} by {stored.by}")
+    return 0
+
+
+def handle_undo(options: argparse.Namespace) -> int:
+    reviewer = reviewer_name(options.reviewer)
+    with _existing_store(load_protocol(options.protocol)) as store:
+        undone = store.undo_record(options.record_id, reviewer, options.stage)
+    if undone is None:
+        raise DecisionError(
+            f"{options.record_id}: {reviewer} has no {options.stage} decision on it to undo; "
+            "check the ID, the reviewer and --stage."
+        )
+    print(
+        f"Undone {undone.record_id} ({undone.stage}): {reviewer}'s {undone.outcome}"
+        f"{f' ({undone.reason})' if undone.reason else ''}; the decision before it, if any, "
+        "stands again."
+    )
     return 0
