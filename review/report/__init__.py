@@ -1,10 +1,11 @@
 """The PRISMA 2020 report: HTML, Markdown, JSON, the flow diagram, the reading list, exports.
 
-`write_report(report_input, out_dir)` derives everything once (`build_report`),
-renders every file in memory, writes them into a staging folder and only then
-moves them into place, so a report that cannot be built (e.g. PRISMA
-arithmetic that does not add up, or an export that fails) leaves the folder as
-it was. The files:
+`write_report(report_input, out_dir)` derives everything once (`build_report`,
+which checks the PRISMA arithmetic), renders each file in turn into a staging
+folder and only then moves them into place, so a report that cannot be built
+(e.g. PRISMA arithmetic that does not add up, or an export that fails) leaves
+the folder as it was. One file is in memory at a time: a review of 20,000
+records makes a report.html of some 50 MB. The files:
 
     report.html         self-contained page: flow diagram linked to its records,
                         searches (PRISMA-S), included / excluded / awaiting records
@@ -21,14 +22,17 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from review.errors import ReportError, ReviewError
 from review.formats import write_records
 from review.prisma import Removal
 from review.records import Record
-from review.report.html import report_html
-from review.report.json_report import report_json
+from review.report.html import iter_report_html
+from review.report.json_report import iter_report_json
 from review.report.markdown import report_markdown
 from review.report.model import OtherSource, Report, ReportInput, build_report
 from review.report.reading_list import (
@@ -70,21 +74,28 @@ def write_report(report_input: ReportInput, out_dir: Path) -> tuple[Path, ...]:
     reading_exports = [name for name in export_names if name.startswith("reading-list.")]
     # One environment per kind for the whole report: each template compiles once.
     html, markdown = environment(html=True), environment(html=False)
-    texts = {
-        "report.html": report_html(report, files, html),
-        "report.md": report_markdown(report, files, markdown),
-        "report.json": report_json(report, files),
-        "prisma.svg": prisma_svg(report, link_prefix="report.html#box-"),
-        "records-per-year.svg": year_chart_svg(report),
-        "reading-list.html": reading_list_html(report, reading_exports, html),
-        "reading-list.md": reading_list_markdown(report, reading_exports, markdown),
+    texts: dict[str, Callable[[], Iterable[str]]] = {
+        "report.html": partial(iter_report_html, report, files, html),
+        "report.md": _whole(report_markdown, report, files, markdown),
+        "report.json": partial(iter_report_json, report, files),
+        "prisma.svg": _whole(prisma_svg, report, link_prefix="report.html#box-"),
+        "records-per-year.svg": _whole(year_chart_svg, report),
+        "reading-list.html": _whole(reading_list_html, report, reading_exports, html),
+        "reading-list.md": _whole(reading_list_markdown, report, reading_exports, markdown),
     }
     _write_all(out_dir, texts, exports)
     return tuple(out_dir / name for name in files)
 
 
+def _whole(render: Callable[..., str], *args: Any, **kwargs: Any) -> Callable[[], list[str]]:
+    """A writer of one piece, the whole text, for files small enough to hold at once."""
+    return lambda: [render(*args, **kwargs)]
+
+
 def _write_all(
-    out_dir: Path, texts: dict[str, str], exports: dict[str, tuple[Record, ...]]
+    out_dir: Path,
+    texts: dict[str, Callable[[], Iterable[str]]],
+    exports: dict[str, tuple[Record, ...]],
 ) -> None:
     """Write into a staging folder beside `out_dir`, then move the files in.
 
@@ -100,8 +111,9 @@ def _write_all(
             "choose another folder with --out."
         ) from None
     try:
-        for name, text in texts.items():
-            (staging / name).write_text(text, encoding="utf-8")
+        for name, render in texts.items():
+            with (staging / name).open("w", encoding="utf-8") as stream:
+                stream.writelines(render())
         for name, records in exports.items():
             try:
                 write_records(records, staging / name)

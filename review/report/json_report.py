@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from review.report.model import STATUSES, RecordView, Report
 
-__all__ = ["SCHEMA_VERSION", "report_data", "report_json"]
+__all__ = ["SCHEMA_VERSION", "iter_report_json", "report_data", "report_json"]
 
 SCHEMA_VERSION = 1
 
 
 def report_json(report: Report, files: Sequence[str] = ()) -> str:
     """The report as indented JSON text; `files` names the other files written beside it."""
-    return json.dumps(report_data(report, files), indent=2, ensure_ascii=False) + "\n"
+    return "".join(iter_report_json(report, files))
+
+
+def iter_report_json(report: Report, files: Sequence[str] = ()) -> Iterator[str]:
+    """`report_json` in pieces, so that a large one is written without being held whole."""
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False)
+    yield from encoder.iterencode(report_data(report, files))
+    yield "\n"
 
 
 def report_data(report: Report, files: Sequence[str] = ()) -> dict[str, Any]:
