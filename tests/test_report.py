@@ -98,6 +98,29 @@ def test_exports_hold_the_included_and_the_screened_records(written: Path) -> No
         assert len(read_records(written / name).records) == 5
 
 
+def test_exports_of_any_script_log_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A big review once logged thousands of "No known latex representation" lines
+    # (a LaTeX encoder met CJK and Thai titles) and spent minutes doing it.
+    record = dataclasses.replace(
+        example_input().dedup.canonical[0], title="乾杯 กระท่อม kratom — 7‑OH ≥ μ", journal="日本"
+    )
+    review = dataclasses.replace(
+        example_input(),
+        dedup=dataclasses.replace(
+            example_input().dedup,
+            records=(record, *example_input().dedup.records[1:]),
+            canonical=(record, *example_input().dedup.canonical[1:]),
+        ),
+    )
+    with caplog.at_level("DEBUG"):
+        write_report(review, tmp_path)
+    assert [r.getMessage() for r in caplog.records if r.levelname != "DEBUG"] == []
+    bib = read_records(tmp_path / "screened.bib").records
+    assert record.title in [r.title for r in bib]
+
+
 def _svg_counts(svg_text: str) -> dict[str, int]:
     root = ET.fromstring(svg_text)
     return {
