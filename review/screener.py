@@ -8,8 +8,9 @@ own transaction before the next record is drawn, so quitting, Ctrl-C, a
 closed terminal or a crash lose nothing; the next session starts with the
 records this reviewer has not decided yet.
 
-Keys: i include · e exclude (then a reason) · u unsure · s skip · z undo ·
-q quit; at the full-text stage also n not retrieved.
+Keys: i include · e exclude (then a reason; > pages on when a protocol has
+more reasons than keys) · u unsure · s skip · z undo · q quit; at the
+full-text stage also n not retrieved.
 """
 
 from __future__ import annotations
