@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -370,6 +371,7 @@ def test_decisions_commands_round_trip_conflicts_kappa_resolve(
     assert run_cli("explain", str(adhd_protocol), "28", *records) == 0
     out = capsys.readouterr().out
     assert "People (title-abstract): bob at" in out
+    assert re.search(r"People \(title-abstract\): cara at \S+: include — resolution\n", out)
     assert "Stands (title-abstract): include (by cara)" in out
     exported = tmp_path / "out.csv"
     assert run_cli("decisions", "export", str(adhd_protocol), str(exported)) == 0

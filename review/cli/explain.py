@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,11 @@ def handle(options: argparse.Namespace) -> int:
     # Reading must not create a decisions file where nobody has screened yet.
     if decisions_path(protocol).is_file():
         with DecisionStore.for_protocol(protocol) as store:
-            people = store.current() + store.current(kind="resolution")
+            resolutions = tuple(
+                dataclasses.replace(d, note=f"resolution{': ' + d.note if d.note else ''}")
+                for d in store.current(kind="resolution")
+            )
+            people = store.current() + resolutions
             final = store.final_decisions()
     print(explain(matches[0], protocol.criteria, people, final))
     return 0
