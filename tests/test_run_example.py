@@ -187,6 +187,10 @@ def test_the_report_says_at_the_top_it_comes_from_the_snapshot(
     html = (out / "report.html").read_text(encoding="utf-8")
     body = html[html.index("<body") :]
     assert "bundled example snapshot dated 2026-11-26" in body[: body.index("<h2")]
+    # No person's decisions ship with the example, so the summary says why none is included.
+    summary = body[body.index('id="summary"') : body.index('id="flow"')]
+    assert "Studies included: <strong>0</strong>." in summary
+    assert "Full-text decisions are always a person’s" in summary
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert "bundled example snapshot dated 2026-11-26" in json.dumps(report)
 
