@@ -146,7 +146,9 @@ class ImportProblem:
     """An entry that could not be read; the rest of the file is still imported."""
 
     file: str
-    position: int  # line number for text formats, 1-based record position for XML
+    # The line in the file (for XML files, where the record starts); for PubMed XML
+    # read from a stream with no lines to point at (efetch), the record's 1-based position.
+    position: int
     message: str
     record_id: str = ""  # the PMID or entry key, when it could be read
 

@@ -350,7 +350,10 @@ def test_bad_encoding_names_the_line_and_keeps_the_records_before() -> None:
 
 def test_truncated_gzip_keeps_the_records_before_the_break(tmp_path: Path) -> None:
     xml = document(
-        *(article(pmid=str(n), body=f"<ArticleTitle>{n}</ArticleTitle>") for n in range(1, 2001))
+        *(
+            "\n" + article(pmid=str(n), body=f"<ArticleTitle>{n}</ArticleTitle>")
+            for n in range(1, 2001)
+        )
     )
     packed = gzip.compress(xml.encode())
     path = tmp_path / "cut.xml.gz"
@@ -359,7 +362,27 @@ def test_truncated_gzip_keeps_the_records_before_the_break(tmp_path: Path) -> No
     assert 0 < len(result.records) < 2000
     assert [r.id for r in result.records] == [str(n) for n in range(1, len(result.records) + 1)]
     assert len(result.problems) == 1
-    assert result.problems[0].position == len(result.records) + 1
+    problem = result.problems[0]
+    last_line = 2 + len(result.records)  # declaration, <PubmedArticleSet>, one article a line
+    assert problem.position == last_line
+    assert f"after the record at line {last_line}" in problem.message
+    assert f"the {len(result.records)} records before it were kept" in problem.message
+
+
+def test_a_file_reports_problems_at_lines_naming_the_record(tmp_path: Path) -> None:
+    broken = "<PubmedArticle><MedlineCitation><Article/></MedlineCitation></PubmedArticle>"
+    xml = document("\n" + article(pmid="1"), "\n\n" + broken, "\n" + article(pmid="3") + "\n")
+    path = tmp_path / "mixed.xml"
+    path.write_bytes(xml.encode() + b"<PubmedArticle>caf\xe9</PubmedArticle>")
+    result = read_pubmed_xml(path)
+    assert [r.id for r in result.records] == ["1", "3"]
+    skipped, broken_off = result.problems
+    assert (skipped.file, skipped.position) == ("mixed.xml", 5)
+    assert skipped.message == "record 2: PubmedArticle has no PMID; record skipped"
+    assert broken_off.position == 7
+    assert "at line 7" in broken_off.message
+    # Only records that were read count as kept, not the skipped one.
+    assert "the 2 records before it were kept" in broken_off.message
 
 
 @pytest.mark.parametrize(

@@ -152,7 +152,11 @@ def normalise_pmcid(text: str) -> str:
 
 
 def read_pubmed_xml(path: Path, *, database: str = "PubMed") -> ImportResult:
-    """Every record, problem and deleted PMID of one PubMed XML file, plain or gzip."""
+    """Every record, problem and deleted PMID of one PubMed XML file, plain or gzip.
+
+    A problem's position is a line of the (unpacked) file, so that a person can
+    open it there; its message names the record's 1-based position too.
+    """
     records: list[Record] = []
     problems: list[ImportProblem] = []
     deleted: list[str] = []
@@ -161,7 +165,8 @@ def read_pubmed_xml(path: Path, *, database: str = "PubMed") -> ImportResult:
             compressed = raw.read(2) == GZIP_MAGIC
             raw.seek(0)
             stream: ByteStream = gzip.GzipFile(fileobj=raw) if compressed else raw
-            for item in iter_pubmed_xml(stream, database=database, file=path.name):
+            items = iter_pubmed_xml(stream, database=database, file=path.name, lines=True)
+            for item in items:
                 if isinstance(item, Record):
                     records.append(item)
                 elif isinstance(item, Deletion):
@@ -178,13 +183,20 @@ def read_pubmed_xml(path: Path, *, database: str = "PubMed") -> ImportResult:
 
 
 def iter_pubmed_xml(
-    stream: ByteStream, *, database: str = "PubMed", file: str = "", search: str = ""
+    stream: ByteStream,
+    *,
+    database: str = "PubMed",
+    file: str = "",
+    search: str = "",
+    lines: bool = False,
 ) -> Iterator[Record | ImportProblem | Deletion]:
     """Records, problems and deletions in document order, in constant memory.
 
     A record that cannot be read becomes an ImportProblem naming its PMID (when
     it has one) and its 1-based position; reading goes on with the next one. A
     document that breaks off gives a last ImportProblem; what came before is kept.
+    With `lines`, a problem's position is the line where it was found (where the
+    record starts) rather than the record's position, which its message then names.
     Every record is yielded, even a PMID seen before: an NLM update file can
     carry one PMID several times, and the later one is NLM's newer version.
     """
@@ -199,7 +211,8 @@ def iter_pubmed_xml(
         remove_comments=True,
         remove_pis=True,
     )
-    position = 0
+    position = kept = 0
+    line = 1  # where the last record started
     try:
         for _event, element in events:
             if element.tag == "DeleteCitation":
@@ -207,22 +220,29 @@ def iter_pubmed_xml(
                     yield Deletion(_text(pmid))
             else:
                 position += 1
-                yield _record_or_problem(element, Source(database, file, search, position))
+                item = _record_or_problem(element, Source(database, file, search, position))
+                if lines:
+                    line = element.sourceline or line
+                    if isinstance(item, ImportProblem):
+                        item = _at_line(item, line)
+                kept += isinstance(item, Record)
+                yield item
             _release(element)
     except etree.XMLSyntaxError as error:
         yield ImportProblem(
             file,
-            position + 1,
+            error.lineno if lines and error.lineno else position + 1,
             f"the XML breaks off or is malformed at line {error.lineno} ({error.msg}); "
-            f"the {position} records before it were kept; fetch or download the file again",
+            f"the {kept} records before it were kept; fetch or download the file again",
         )
         return
     except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        after = f" after the record at line {line}" if lines and position else ""
         yield ImportProblem(
             file,
-            position + 1,
-            f"the compressed data ends early or is damaged ({error}); "
-            f"the {position} records before it were kept; download the file again",
+            line if lines else position + 1,
+            f"the compressed data ends early or is damaged{after} ({error}); "
+            f"the {kept} records before it were kept; download the file again",
         )
         return
     root = events.root
@@ -233,6 +253,11 @@ def iter_pubmed_xml(
             f"not PubMed XML: the document is <{root.tag}>, not <PubmedArticleSet>; "
             "fetch it again with db=pubmed and retmode=xml",
         )
+
+
+def _at_line(problem: ImportProblem, line: int) -> ImportProblem:
+    message = f"record {problem.position}: {problem.message}"
+    return ImportProblem(problem.file, line, message, problem.record_id)
 
 
 def _release(element: etree._Element) -> None:
