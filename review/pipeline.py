@@ -629,6 +629,7 @@ def write_review_report(
         snapshot=review.plan.provenance if review.plan.snapshot is not None else None,
         uncounted_decisions=review.orphan_decisions,
         search_notes=review.plan.snapshot.search_notes if review.plan.snapshot else (),
+        stand_ins=_stand_in_ids(review),
     )
     files = write_report(report_input, out_dir)
     if not review.dedup.undecided:
@@ -638,6 +639,12 @@ def write_review_report(
     undecided = out_dir / UNDECIDED_PAIRS
     write_undecided(review.dedup, undecided)
     return (*files, undecided)
+
+
+def _stand_in_ids(review: PreparedReview) -> frozenset[str]:
+    """The PubMed records of this run that are example stand-ins (see `label_stand_ins`)."""
+    pmids = {pmid for pmid, _ in review.plan.snapshot.stand_ins} if review.plan.snapshot else set()
+    return frozenset(r.id for r in review.records if r.source.search and r.pmid in pmids)
 
 
 def _database_of(result: ImportResult) -> str:

@@ -199,6 +199,7 @@ def example_input(
         removals=REMOVALS,
         snapshot=snapshot,
         search_notes=(("withdrawal", "The <example> corpus holds few withdrawal reports."),),
+        stand_ins=frozenset({"1002"}),
         uncounted_decisions=(
             Decision("embase:1", "title-abstract", "include", by="Ana", at="2026-11-20T09:00:00Z"),
         ),

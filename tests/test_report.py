@@ -300,6 +300,22 @@ def test_a_snapshot_search_says_whose_translation_and_count_it_shows(written: Pa
     assert "- About this result: The" in markdown
 
 
+def test_stand_ins_are_marked_wherever_they_are_listed(written: Path) -> None:
+    html = lxml.html.parse(str(written / "report.html")).getroot()
+    marked = {
+        item.xpath("string(.//code)")
+        for item in html.iter("li")
+        if "example stand-in, not NLM data" in item.text_content()
+    }
+    assert marked == {"1002"}
+    reading = (written / "reading-list.md").read_text(encoding="utf-8").splitlines()
+    assert [line for line in reading if "example stand-in" in line] == [
+        line for line in reading if "Buprenorphine for kratom use disorder" in line
+    ]
+    records = json.loads((written / "report.json").read_text(encoding="utf-8"))["records"]
+    assert [i for i, r in records.items() if r["stand_in"]] == ["1002"]
+
+
 def test_a_live_run_says_so_instead(tmp_path: Path) -> None:
     write_report(example_input(snapshot=None), tmp_path)
     assert "Searches run against PubMed" in (tmp_path / "report.md").read_text(encoding="utf-8")

@@ -376,6 +376,10 @@ def test_the_report_says_why_a_search_of_the_example_found_nothing(
     report = json.loads((clone / "reports" / "kratom" / "report.json").read_text("utf-8"))
     notes = {s["name"]: s["note"] for s in report["searches"]}
     assert notes["mitragynine"] == notes["kratom-dependence"] == ""
+    # Every stand-in the snapshot names is marked as one in the report, nothing else.
+    manifest = json.loads((EXAMPLE / "snapshot.json").read_text("utf-8"))
+    marked = {i for i, r in report["records"].items() if r["stand_in"]}
+    assert marked == set(manifest["stand_ins"]) and len(marked) == 21
     assert notes["cbt"].startswith("No record of the example corpus (65 records) matches")
     assert "None of its 20 real PubMed records carries MeSH headings" in notes["cbt"]
     html = (clone / "reports" / "kratom" / "report.html").read_text("utf-8")

@@ -183,6 +183,7 @@ def _record(view: RecordView) -> dict[str, Any]:
         "database": view.database,
         "file": view.file,
         "search": view.search,
+        "stand_in": view.stand_in,
         "pubmed_url": view.pubmed_url,
         "doi_url": view.doi_url,
         "pmc_url": view.pmc_url,

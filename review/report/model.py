@@ -98,6 +98,9 @@ class ReportInput:
     snapshot: str | None = None
     uncounted_decisions: tuple[Decision, ...] = ()
     search_notes: tuple[tuple[str, str], ...] = ()
+    # Record ids of the example snapshot's stand-ins: real PMIDs whose PubMed record
+    # was built from a web page's citation metadata; every list marks them.
+    stand_ins: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,7 @@ class RecordView:
     database: str
     file: str
     search: str
+    stand_in: bool = False  # an example stand-in, not an NLM record (ReportInput.stand_ins)
 
     @property
     def pubmed_url(self) -> str:
@@ -284,7 +288,7 @@ def build_report(report_input: ReportInput) -> Report:
     """Derive everything every writer shows; raises ReportError on inconsistent input."""
     dedup = report_input.dedup
     flow = derive_prisma(dedup.records, dedup.links, report_input.decisions, report_input.removals)
-    views = _record_views(dedup)
+    views = _record_views(dedup, report_input.stand_ins)
     decisions: dict[tuple[str, str], Decision] = {
         (d.record_id, d.stage): d for d in report_input.decisions
     }
@@ -356,7 +360,7 @@ def box_heading(box: Box, protocol: Protocol) -> str:
     return prefixes[group] + label if rest and group in prefixes else label
 
 
-def _record_views(dedup: DedupResult) -> dict[str, RecordView]:
+def _record_views(dedup: DedupResult, stand_ins: frozenset[str]) -> dict[str, RecordView]:
     canonical = {r.id: r for r in dedup.canonical}
     expected = {r.id for r in dedup.records} - {link.record_id for link in dedup.links}
     if set(canonical) != expected:
@@ -365,10 +369,10 @@ def _record_views(dedup: DedupResult) -> dict[str, RecordView]:
             f"The deduplication result's canonical records do not match its links "
             f"(first mismatch: {odd[0]}); re-run deduplication."
         )
-    return {r.id: _view(canonical.get(r.id, r)) for r in dedup.records}
+    return {r.id: _view(canonical.get(r.id, r), r.id in stand_ins) for r in dedup.records}
 
 
-def _view(record: Record) -> RecordView:
+def _view(record: Record, stand_in: bool = False) -> RecordView:
     return RecordView(
         id=record.id,
         title=record.title,
@@ -381,6 +385,7 @@ def _view(record: Record) -> RecordView:
         database=record.source.database,
         file=record.source.file,
         search=record.source.search,
+        stand_in=stand_in,
     )
 
 
