@@ -108,6 +108,24 @@ def test_relations_collectives_and_orcid(tmp_path: Path) -> None:
     )
 
 
+def test_a_lone_name_under_fau_or_au_is_a_person_not_a_group(tmp_path: Path) -> None:
+    # PubMed writes an author with a LastName only so; groups always come as CN.
+    path = tmp_path / "mononym.nbib"
+    path.write_text(
+        "PMID- 33294629\nFAU - Sudirman\nAU  - Sudirman\nAU  - Aradhana\nCN  - G-Scad\n",
+        encoding="utf-8",
+    )
+    (record,) = read_records(path).records
+    assert record.authors == (
+        Author(family="Sudirman"),
+        Author(family="Aradhana"),
+        Author(collective="G-Scad"),
+    )
+    out = tmp_path / "back.nbib"
+    write_records([record], out)
+    assert read_records(out).records[0].authors == record.authors
+
+
 def test_book_chapter(tmp_path: Path) -> None:
     path = tmp_path / "statpearls.nbib"
     path.write_text(

@@ -187,7 +187,7 @@ def authors_in_order(lines: list[str]) -> tuple[Author, ...]:
         tag = line[:4].rstrip()
         value = line[6:].strip()
         if tag == "FAU":
-            authors.append(parse_person(value))
+            authors.append(medline_person(value))
             pending_full = True
         elif tag == "AU" and pending_full:
             # AU is "Family Initials" with PubMed's own initials ("Granelli Ad").
@@ -200,7 +200,7 @@ def authors_in_order(lines: list[str]) -> tuple[Author, ...]:
             authors[-1] = Author(last.family, last.given, initials or last.initials)
             pending_full = False
         elif tag == "AU":
-            authors.append(parse_person(value))
+            authors.append(medline_person(value))
         elif tag == "CN":
             authors.append(Author(collective=value))
             pending_full = False
@@ -208,6 +208,15 @@ def authors_in_order(lines: list[str]) -> tuple[Author, ...]:
             last = authors[-1]
             authors[-1] = Author(last.family, last.given, last.initials, last.collective, match[1])
     return tuple(authors)
+
+
+def medline_person(value: str) -> Author:
+    """FAU and AU name people (groups have CN): a lone name is a family name.
+
+    PubMed writes an author with a LastName only ("Sudirman") that way.
+    """
+    author = parse_person(value)
+    return Author(family=author.collective) if author.collective else author
 
 
 def values(tags: dict[str, str | list[str]], tag: str) -> list[str]:
