@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from review import formats
 from review.cli import main
 from review.convert import convert
 from review.errors import InputError
@@ -221,3 +222,20 @@ def test_output_folder_that_does_not_exist_is_one_line(
     assert capsys.readouterr().err == (
         f"Error: {output}: cannot be written (No such file or directory)\n"
     )
+
+
+def test_a_write_that_fails_half_way_leaves_the_earlier_output_whole(
+    formats_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = tmp_path / "out.ris"
+    output.write_text("an earlier conversion\n", encoding="utf-8")
+
+    def failing_writer(records: object, path: Path) -> int:
+        path.write_text("TY  - JOUR\n", encoding="utf-8")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(formats, "writer_for", lambda _name: failing_writer)
+    with pytest.raises(InputError, match=r"cannot be written \(No space left on device\)"):
+        convert([formats_dir / "zotero.ris"], output)
+    assert output.read_text(encoding="utf-8") == "an earlier conversion\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ris"]

@@ -175,7 +175,14 @@ def write_records(records: Iterable[Record], path: Path) -> int:
             f"{path}: cannot tell which format to write; end the name with one of "
             f"{', '.join(WRITE_FORMATS)}"
         )
+    # Written beside the output and renamed over it only when complete, so a
+    # failure half-way never leaves a partial file in place of an earlier one.
+    partial = path.with_name(f".{path.name}.partial")
     try:
-        return writer_for(format_name)(records, path)
+        written = writer_for(format_name)(records, partial)
+        partial.replace(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return written
