@@ -229,10 +229,11 @@ def iter_pubmed_xml(
                 yield item
             _release(element)
     except etree.XMLSyntaxError as error:
+        where = f" at line {error.lineno}" if error.lineno else ""  # 0: nothing was read
         yield ImportProblem(
             file,
             error.lineno if lines and error.lineno else position + 1,
-            f"the XML breaks off or is malformed at line {error.lineno} ({error.msg}); "
+            f"the XML breaks off or is malformed{where} ({error.msg}); "
             f"the {kept} records before it were kept; fetch or download the file again",
         )
         return
