@@ -13,6 +13,7 @@ Nothing is read from disk; the outputs go to a temporary folder.
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 import time
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from review.dedup import DedupResult, DuplicateLink
 from review.formats import write_records
 from review.protocol import parse_protocol
 from review.records import Author, Record, Source
-from review.report import ReportInput, build_report
+from review.report import ReportInput, build_report, write_report
 from review.report.html import report_html
 from review.report.json_report import report_json
 from review.report.markdown import report_markdown
@@ -117,6 +118,8 @@ def measure(n: int) -> dict[str, float]:
             f"screened.{fmt}": partial(write_records, screened, out / f"screened.{fmt}")
             for fmt in ("ris", "bib", "csv")
         },
+        # Everything together, as `review run` writes it (one file in memory at a time).
+        "write_report (all)": partial(write_report, review, out / "report"),
     }
     return {name: timed(action) for name, action in parts.items()}
 
@@ -131,7 +134,10 @@ def main() -> None:
     print("-" * len(header))
     for name in columns[0]:
         print(f"{name:<22}" + "".join(f"{column[name]:>12.2f}" for column in columns))
-    print(f"{'total':<22}" + "".join(f"{sum(column.values()):>12.2f}" for column in columns))
+    parts = [sum(v for k, v in column.items() if k != "write_report (all)") for column in columns]
+    print(f"{'sum of the parts':<22}" + "".join(f"{total:>12.2f}" for total in parts))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+    print(f"peak memory of this process: {peak:,.0f} MB")
 
 
 if __name__ == "__main__":
