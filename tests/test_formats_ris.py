@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 
 from review.formats import read_records, write_records
-from review.records import AbstractSection, Author, ImportProblem, Record, Source
+from review.formats.ris import parse_ovid_heading
+from review.records import (
+    AbstractSection,
+    Author,
+    ImportProblem,
+    MeshHeading,
+    MeshQualifier,
+    Record,
+    Source,
+)
 
 
 @pytest.fixture
@@ -40,9 +49,54 @@ def test_ovid_medline_export(formats_dir: Path) -> None:
     assert first.languages == ("English",)
     assert first.publication_types == ("Journal Article",)
     assert first.keywords[2] == "*Mitragyna"
+    # Ovid MEDLINE's KW lines are MeSH headings: they fill `mesh` too.
+    assert first.mesh == (
+        MeshHeading("Adult"),
+        MeshHeading("Humans"),
+        MeshHeading("Mitragyna", major=True),
+        MeshHeading(
+            "Substance Withdrawal Syndrome",
+            major=True,
+            qualifiers=(MeshQualifier("epidemiology"),),
+        ),
+    )
     assert ("SN", "1932-0620") in first.extra
     assert second.pages == "e41146"
     assert second.abstract == ()
+
+
+def test_keywords_of_other_databases_are_not_mesh(tmp_path: Path) -> None:
+    path = tmp_path / "ovid_embase.ris"
+    path.write_text(
+        "TY  - JOUR\nDB  - Embase\nTI  - T\nKW  - *kratom\nER  - \n"
+        "TY  - JOUR\nDB  - PubMed\nTI  - T\nKW  - Humans\nER  - \n",
+        encoding="utf-8",
+    )
+    embase, pubmed = read_records(path).records
+    assert (embase.keywords, embase.mesh) == (("*kratom",), ())
+    assert (pubmed.keywords, pubmed.mesh) == (("Humans",), ())
+
+
+@pytest.mark.parametrize(
+    ("written", "heading"),
+    [
+        ("Humans", MeshHeading("Humans")),
+        (
+            "Analgesics, Opioid/*ae [Adverse Effects]/tu [Therapeutic Use]",
+            MeshHeading(
+                "Analgesics, Opioid",
+                qualifiers=(
+                    MeshQualifier("adverse effects", major=True),
+                    MeshQualifier("therapeutic use"),
+                ),
+            ),
+        ),
+        ("*Mitragyna/ch", MeshHeading("Mitragyna", True, (MeshQualifier("ch"),))),
+        ("X/ep [Epid", MeshHeading("X", qualifiers=(MeshQualifier("ep [Epid"),))),
+    ],
+)
+def test_ovid_heading_forms(written: str, heading: MeshHeading) -> None:
+    assert parse_ovid_heading(written) == heading
 
 
 def test_embase_export(formats_dir: Path) -> None:

@@ -21,6 +21,9 @@ The exporters disagree on tags; this is how they are read:
     PMID         AN, when DB or DP names PubMed or MEDLINE (Ovid, Zotero); elsewhere
                  AN is the database's own accession number and stays in extra
     pub types    M3 (Scopus and Embase "Article", "Review")
+    keywords     KW; in Ovid MEDLINE (DB names Ovid and MEDLINE) KW holds the MeSH
+                 headings ("*Mitragyna", "Humans", "X/ep [Epidemiology]"), so
+                 there they also fill `mesh`, where screening rules look
 
 Any other tag (AN, N1, AD, U2, C2, ...) is kept in `Record.extra` under its tag and
 written back out unchanged.
@@ -44,9 +47,26 @@ import rispy
 
 from review.formats.fields import format_person, parse_person, parse_year
 from review.formats.textfile import display_name, file_stem, read_text, text_lines
-from review.records import AbstractSection, Author, ImportProblem, ImportResult, Record, Source
+from review.records import (
+    AbstractSection,
+    Author,
+    ImportProblem,
+    ImportResult,
+    MeshHeading,
+    MeshQualifier,
+    Record,
+    Source,
+)
 
-__all__ = ["iter_ris", "iter_wos", "read_ris", "read_wos", "read_wos_tabbed", "write_ris"]
+__all__ = [
+    "iter_ris",
+    "iter_wos",
+    "parse_ovid_heading",
+    "read_ris",
+    "read_wos",
+    "read_wos_tabbed",
+    "write_ris",
+]
 
 TAG_LINE = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|\s*)$")
 ALL_TAGS = {
@@ -232,9 +252,41 @@ def record_from_tags(
         url=next(iter(as_list(tags.get("UR"))), ""),
         entry_type=entry_type,
         publication_types=tuple(as_list(tags.get("M3"))),
+        mesh=ovid_mesh(tags),
         keywords=tuple(as_list(tags.get("KW"))),
         languages=tuple(as_list(tags.get("LA"))),
         extra=tuple(extra),
+    )
+
+
+# Ovid's form of a heading: "*Substance Withdrawal Syndrome/ep [Epidemiology]".
+OVID_QUALIFIER = re.compile(r"(\*?)\s*([^\[]*?)\s*(?:\[([^\]]*)\])?\s*")
+
+
+def ovid_mesh(tags: dict[str, Any]) -> tuple[MeshHeading, ...]:
+    """MeSH headings from an Ovid MEDLINE entry's KW lines; () for any other database."""
+    databases = " ".join(as_list(tags.get("DB"))).lower()
+    if "ovid" not in databases or "medline" not in databases:
+        return ()
+    return tuple(parse_ovid_heading(line) for line in as_list(tags.get("KW")) if line.strip())
+
+
+def parse_ovid_heading(text: str) -> MeshHeading:
+    """A heading as Ovid writes it: "*" marks a major topic; a qualifier is written
+    "/ep [Epidemiology]" and becomes PubMed's lower-case name ("epidemiology")."""
+    descriptor, *qualifiers = text.strip().split("/")
+    parsed = []
+    for qualifier in qualifiers:
+        match = OVID_QUALIFIER.fullmatch(qualifier)
+        if match is None:  # a "]" without its "[": keep the text as written
+            parsed.append(MeshQualifier(qualifier.strip()))
+            continue
+        star, abbreviation, name = match.groups()
+        parsed.append(MeshQualifier((name or abbreviation).strip().lower(), major=bool(star)))
+    return MeshHeading(
+        descriptor=descriptor.strip().removeprefix("*").strip(),
+        major=descriptor.strip().startswith("*"),
+        qualifiers=tuple(q for q in parsed if q.name),
     )
 
 
