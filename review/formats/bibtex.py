@@ -45,7 +45,7 @@ from bibtexparser.model import (
 from pylatexenc.latex2text import LatexNodes2Text  # type: ignore[import-untyped]
 
 from review.formats.fields import format_person, parse_person, parse_year, person
-from review.formats.textfile import display_name, file_stem, read_text
+from review.formats.textfile import display_name, file_stem, gather, read_text
 from review.records import AbstractSection, Author, ImportProblem, ImportResult, Record, Source
 
 __all__ = ["iter_bibtex", "read_bibtex", "write_bibtex"]
@@ -96,14 +96,7 @@ KEY_UNSAFE = re.compile(r"[\s,{}()=#%\"'\\~]")
 def read_bibtex(path: Path, *, database: str | None = None) -> ImportResult:
     """Every entry of a BibTeX file; entries bibtexparser cannot parse become problems."""
     decoded = read_text(path)
-    records: list[Record] = []
-    problems = list(decoded.problems)
-    for item in iter_bibtex(decoded.text, database=database, file=display_name(path)):
-        if isinstance(item, Record):
-            records.append(item)
-        else:
-            problems.append(item)
-    return ImportResult(tuple(records), tuple(sorted(problems, key=lambda p: p.position)))
+    return gather(decoded, iter_bibtex(decoded.text, database=database, file=display_name(path)))
 
 
 def iter_bibtex(text: str, *, database: str | None, file: str) -> Iterator[Record | ImportProblem]:

@@ -28,7 +28,7 @@ from pathlib import Path
 from Bio import Medline
 
 from review.formats.fields import parse_person, parse_year
-from review.formats.textfile import display_name, file_stem, read_text, text_lines
+from review.formats.textfile import display_name, file_stem, gather, read_text, text_lines
 from review.records import (
     AbstractSection,
     Author,
@@ -114,14 +114,8 @@ def format_mesh_heading(heading: MeshHeading) -> str:
 def read_medline(path: Path, *, database: str | None = None) -> ImportResult:
     """Every entry of a MEDLINE/nbib file; malformed entries become problems."""
     decoded = read_text(path)
-    records: list[Record] = []
-    problems = list(decoded.problems)
-    for item in iter_medline(decoded.text, database=database or "PubMed", file=display_name(path)):
-        if isinstance(item, Record):
-            records.append(item)
-        else:
-            problems.append(item)
-    return ImportResult(tuple(records), tuple(sorted(problems, key=lambda p: p.position)))
+    entries = iter_medline(decoded.text, database=database or "PubMed", file=display_name(path))
+    return gather(decoded, entries)
 
 
 def iter_medline(text: str, *, database: str, file: str) -> Iterator[Record | ImportProblem]:

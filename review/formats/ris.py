@@ -46,7 +46,7 @@ from typing import Any, ClassVar
 import rispy
 
 from review.formats.fields import format_person, parse_person, parse_year
-from review.formats.textfile import display_name, file_stem, read_text, text_lines
+from review.formats.textfile import display_name, file_stem, gather, read_text, text_lines
 from review.records import (
     AbstractSection,
     Author,
@@ -122,14 +122,7 @@ class RawEntry:
 def read_ris(path: Path, *, database: str | None = None) -> ImportResult:
     """Every entry of a RIS file; entries rispy cannot read become problems."""
     decoded = read_text(path)
-    records: list[Record] = []
-    problems = list(decoded.problems)
-    for item in iter_ris(decoded.text, database=database, file=display_name(path)):
-        if isinstance(item, Record):
-            records.append(item)
-        else:
-            problems.append(item)
-    return ImportResult(tuple(records), tuple(sorted(problems, key=lambda p: p.position)))
+    return gather(decoded, iter_ris(decoded.text, database=database, file=display_name(path)))
 
 
 def iter_ris(text: str, *, database: str | None, file: str) -> Iterator[Record | ImportProblem]:
@@ -400,14 +393,7 @@ WOS_TYPES = {"J": "article", "B": "book", "S": "incollection", "P": "patent"}
 def read_wos(path: Path, *, database: str | None = None) -> ImportResult:
     """Every record of a Web of Science plain-text export ("FN Clarivate ...")."""
     decoded = read_text(path)
-    records: list[Record] = []
-    problems = list(decoded.problems)
-    for item in iter_wos(decoded.text, database=database, file=display_name(path)):
-        if isinstance(item, Record):
-            records.append(item)
-        else:
-            problems.append(item)
-    return ImportResult(tuple(records), tuple(sorted(problems, key=lambda p: p.position)))
+    return gather(decoded, iter_wos(decoded.text, database=database, file=display_name(path)))
 
 
 def iter_wos(text: str, *, database: str | None, file: str) -> Iterator[Record | ImportProblem]:

@@ -35,7 +35,7 @@ from review.formats.fields import (
     split_list,
 )
 from review.formats.medline import format_mesh_heading, parse_mesh_heading, relation
-from review.formats.textfile import display_name, file_stem, read_text, text_lines
+from review.formats.textfile import display_name, file_stem, gather, read_text, text_lines
 from review.records import ImportProblem, ImportResult, Record, Relation, Source
 
 __all__ = ["iter_csv", "read_csv", "write_csv"]
@@ -92,19 +92,13 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def read_csv(path: Path, *, database: str | None = None) -> ImportResult:
     """Every row of a CSV file (plain or gzip) as a record; bad rows become problems."""
     decoded = read_text(path)
-    records: list[Record] = []
-    problems = list(decoded.problems)
-    for item in iter_csv(
+    rows = iter_csv(
         io.StringIO(decoded.text, newline=""),
         database=database or file_stem(path),
         file=display_name(path),
         use_database_column=database is None,
-    ):
-        if isinstance(item, Record):
-            records.append(item)
-        else:
-            problems.append(item)
-    return ImportResult(tuple(records), tuple(sorted(problems, key=lambda p: p.position)))
+    )
+    return gather(decoded, rows)
 
 
 def column_key(name: str) -> str:

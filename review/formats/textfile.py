@@ -15,11 +15,12 @@ import codecs
 import gzip
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from review.errors import InputError
-from review.records import ImportProblem
+from review.records import ImportProblem, ImportResult, Record
 
 __all__ = ["DecodedText", "display_name", "file_stem", "read_text", "text_lines"]
 
@@ -132,3 +133,15 @@ UNDEFINED_CP1252 = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
 
 def decode_legacy(line: bytes) -> str:
     return "".join(chr(b) if b in UNDEFINED_CP1252 else bytes([b]).decode("cp1252") for b in line)
+
+
+def gather(decoded: DecodedText, items: Iterable[Record | ImportProblem]) -> ImportResult:
+    """A reader's stream as one result: its records, and every problem in file order."""
+    records: list[Record] = []
+    problems = list(decoded.problems)
+    for item in items:
+        if isinstance(item, Record):
+            records.append(item)
+        else:
+            problems.append(item)
+    return ImportResult(tuple(records), tuple(sorted(problems, key=lambda p: p.position)))
