@@ -27,3 +27,8 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def formats_dir(fixtures_dir: Path) -> Path:
+    return fixtures_dir / "formats"

@@ -14,11 +14,6 @@ from review.errors import InputError
 from review.formats import detect_format, read_records
 
 
-@pytest.fixture
-def formats_dir(fixtures_dir: Path) -> Path:
-    return fixtures_dir / "formats"
-
-
 def test_several_inputs_keep_their_sources(formats_dir: Path, tmp_path: Path) -> None:
     inputs = [
         formats_dir / "ovid_medline.ris",

@@ -10,11 +10,6 @@ from review.formats import read_records, write_records
 from review.records import AbstractSection, Author, ImportProblem, Record, Source
 
 
-@pytest.fixture
-def formats_dir(fixtures_dir: Path) -> Path:
-    return fixtures_dir / "formats"
-
-
 def test_zotero_export(formats_dir: Path) -> None:
     result = read_records(formats_dir / "zotero.bib")
     assert result.problems == ()

@@ -23,11 +23,6 @@ from review.records import (
 )
 
 
-@pytest.fixture
-def formats_dir(fixtures_dir: Path) -> Path:
-    return fixtures_dir / "formats"
-
-
 @pytest.mark.parametrize("number", [1, 2, 3])
 def test_golden_files(formats_dir: Path, number: int) -> None:
     result = read_records(formats_dir / f"medline_pubmed_result{number}.txt")

@@ -19,11 +19,6 @@ from review.records import (
 )
 
 
-@pytest.fixture
-def formats_dir(fixtures_dir: Path) -> Path:
-    return fixtures_dir / "formats"
-
-
 def test_ovid_medline_export(formats_dir: Path) -> None:
     result = read_records(formats_dir / "ovid_medline.ris")
     assert result.problems == ()

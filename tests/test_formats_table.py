@@ -23,11 +23,6 @@ from review.records import (
 )
 
 
-@pytest.fixture
-def formats_dir(fixtures_dir: Path) -> Path:
-    return fixtures_dir / "formats"
-
-
 def test_dedup_benchmark_columns(formats_dir: Path) -> None:
     result = read_records(formats_dir / "dedup_cardiac_sample.csv.gz", database="cardiac")
     assert result.problems == ()
