@@ -125,22 +125,10 @@ def first_records(path: Path, count: int) -> bytes:
 
 
 def count_bare(stream: io.BufferedIOBase) -> int:
-    from lxml import etree
-
-    from review.formats.pubmed_xml import RECORD_TAGS, _release
+    from review.formats.pubmed_xml import _release, record_events
 
     records = 0
-    events = etree.iterparse(
-        stream,
-        events=("end",),
-        tag=RECORD_TAGS,
-        load_dtd=False,
-        no_network=True,
-        resolve_entities=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    events = record_events(stream)
     for _event, element in events:
         if element.tag != "DeleteCitation":
             records += 1
