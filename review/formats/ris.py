@@ -38,10 +38,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import rispy
 
@@ -126,20 +126,39 @@ def read_ris(path: Path, *, database: str | None = None) -> ImportResult:
 
 
 def iter_ris(text: str, *, database: str | None, file: str) -> Iterator[Record | ImportProblem]:
+    def parse(entry: str) -> dict[str, Any]:
+        (tags,) = rispy.loads(
+            entry, mapping=ALL_TAGS, list_tags=EVERY_TAG, delimiter_tags_mapping={}
+        )
+        return cast(dict[str, Any], tags)
+
+    def build(tags: dict[str, Any], position: int) -> Record:
+        return record_from_tags(tags, file=file, position=position, database=database)
+
+    return parse_entries(split_entries(text, file), file, parse, build, noun="entry")
+
+
+def parse_entries(
+    entries: Iterable[RawEntry | ImportProblem],
+    file: str,
+    parse: Callable[[str], dict[str, Any]],
+    build: Callable[[dict[str, Any], int], Record],
+    *,
+    noun: str,
+) -> Iterator[Record | ImportProblem]:
+    """Records from split entries; an entry rispy cannot read becomes a problem at its line."""
     position = 0
-    for item in split_entries(text, file):
+    for item in entries:
         if isinstance(item, ImportProblem):
             yield item
             continue
         position += 1
         try:
-            (tags,) = rispy.loads(
-                item.text, mapping=ALL_TAGS, list_tags=EVERY_TAG, delimiter_tags_mapping={}
-            )
+            tags = parse(item.text)
         except (ValueError, TypeError, KeyError) as exc:
-            yield ImportProblem(file, item.line, f"entry cannot be read ({exc}); skipped")
+            yield ImportProblem(file, item.line, f"{noun} cannot be read ({exc}); skipped")
             continue
-        yield record_from_tags(tags, file=file, position=position, database=database)
+        yield build(tags, position)
 
 
 def split_entries(text: str, file: str) -> Iterator[RawEntry | ImportProblem]:
@@ -397,20 +416,16 @@ def read_wos(path: Path, *, database: str | None = None) -> ImportResult:
 
 
 def iter_wos(text: str, *, database: str | None, file: str) -> Iterator[Record | ImportProblem]:
-    position = 0
-    for item in split_wos_entries(text, file):
-        if isinstance(item, ImportProblem):
-            yield item
-            continue
-        position += 1
-        try:
-            (tags,) = rispy.loads(
-                item.text, implementation=rispy.WokParser, mapping=ALL_TAGS, list_tags=EVERY_TAG
-            )
-        except (ValueError, TypeError, KeyError) as exc:
-            yield ImportProblem(file, item.line, f"record cannot be read ({exc}); skipped")
-            continue
-        yield record_from_wos(tags, file=file, position=position, database=database)
+    def parse(entry: str) -> dict[str, Any]:
+        (tags,) = rispy.loads(
+            entry, implementation=rispy.WokParser, mapping=ALL_TAGS, list_tags=EVERY_TAG
+        )
+        return cast(dict[str, Any], tags)
+
+    def build(tags: dict[str, Any], position: int) -> Record:
+        return record_from_wos(tags, file=file, position=position, database=database)
+
+    return parse_entries(split_wos_entries(text, file), file, parse, build, noun="record")
 
 
 def split_wos_entries(text: str, file: str) -> Iterator[RawEntry | ImportProblem]:
