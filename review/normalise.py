@@ -333,6 +333,12 @@ def _undate(part: str) -> str:
 
 
 _ROMAN_PAGE = re.compile(r"^[ivxlc]+$")
+# A thesis's or book's extent, "215 p." or "xii, 215 pp": how many pages, not
+# which. Proceedings pages ("360P", Br J Pharmacol) have no space and a capital.
+# Pages numbered within a part or a numbered supplement: "II-387-II-390",
+# "S4-76-S4-101" (Arch Cardiol Mex: supplement 4, pages S76-S101).
+_SUPPLEMENT_PAGES = re.compile(r"^([A-Za-z]{1,3})(\d*)-(\d+)-\1\2-(\d+)$")
+_PAGE_COUNT = re.compile(r"^(?:[ivxlc]+,\s*)?\d+\s+(?:p|pp|pages)\.?$")
 
 
 def page_range(value: str) -> tuple[str, str]:
@@ -340,11 +346,15 @@ def page_range(value: str) -> tuple[str, str]:
 
     Spreadsheet damage is undone: "01-Oct" -> ("1", "10"), "Oct-17" -> ("10", "17").
     What cannot be a page gives ("", ""): a month ("December", "May"), a date
-    ("20100529/0604"), a note ("var.pagings").
+    ("20100529/0604"), a note ("var.pagings"), a thesis's extent ("215 p").
     """
     value = value.strip().replace("–", "-").replace("—", "-")
-    if not value or "/" in value:
+    if not value or "/" in value or _PAGE_COUNT.match(value):
         return "", ""
+    numbered = _SUPPLEMENT_PAGES.match(value)
+    if numbered:  # "S4-76-S4-101": supplement 4, pages S76-S101
+        letter, first, last = numbered.group(1).lower(), numbered.group(3), numbered.group(4)
+        return letter + first.lstrip("0"), letter + last.lstrip("0")
     parts = [p.strip() for p in re.split(r"-+", value, maxsplit=1)]
     if len(parts) == 1 and value.lower() in _MONTHS:
         return "", ""  # a month of publication ("May"), not page 5
@@ -360,6 +370,11 @@ def page_range(value: str) -> tuple[str, str]:
     if first.isdigit() and last.isdigit() and len(last) < len(first):
         last = first[: len(first) - len(last)] + last
     return first, last
+
+
+def is_page_count(value: str) -> bool:
+    """ "215 p": the number of pages of a whole thesis or book, not a place in a serial."""
+    return bool(_PAGE_COUNT.match(value.strip()))
 
 
 def first_page(value: str) -> str:

@@ -193,11 +193,17 @@ def test_pmid_from_url() -> None:
         ("01-Oct", ("1", "10")),  # a spreadsheet's date for pages 1-10
         ("Oct-17", ("10", "17")),
         ("S12-S13", ("s12", "s13")),
+        ("S4-76-S4-101", ("s76", "s101")),  # supplement 4's pages S76-S101 (cardiac id_0006712)
+        ("II-387-II-390", ("ii387", "ii390")),
         ("e1234", ("e1234", "")),
         ("iii--xi", ("iii", "xi")),
         ("December", ("", "")),
         ("May", ("", "")),  # the month of publication, not page 5
         ("20100529/0604", ("", "")),
+        ("215 p", ("", "")),  # a thesis's extent (stroke id_0000010), not its first page
+        ("xii, 215 pp.", ("", "")),
+        ("215", ("215", "")),
+        ("360P", ("360p", "")),  # a proceedings page (Br J Pharmacol), not an extent
         ("", ("", "")),
     ],
 )
