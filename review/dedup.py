@@ -25,9 +25,11 @@ How a pair is decided (`compare`), in order:
    that is the year or the supplement's number is misplaced, not different.
    With nothing against, two supporting fields and a near-identical title
    suffice; one field against is forgiven only when everything else agrees
-   (`_fuzzy` names each case). The same title and abstract at the same place
-   are one paper however journal and authors are written. Pairs that nearly
-   pass go to a person, and so does a thesis with its abstracts-journal entry.
+   (`_fuzzy` names each case). The same title (or the same authors) and
+   abstract at the same place are one paper however the rest is written, and
+   an online-first version's provisional volume and issue do not count. Pairs
+   that nearly pass go to a person, and so does a thesis with its entry in an
+   abstracts journal.
 
 Only pairs that share a blocking key are compared (DOI, PMID, the first and
 last characters of the title, first author with first page, volume with first
@@ -556,6 +558,18 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
         and checks["doi"] is not False
     ):
         return Verdict("duplicate", "same title, abstract and place", score, detail)
+    # A title translated twice ("Calcium channel blockers as antidepressants:
+    # the property of their class..." / "...a property of the class or of the
+    # individual preparation?") keeps its abstract, authors and place.
+    if (
+        not contradictions
+        and checks["abstract"]
+        and checks["authors"]
+        and checks["year"]
+        and checks["page"]
+        and (checks["volume"] or checks["issue"])
+    ):
+        return Verdict("duplicate", "same authors, abstract and place", score, detail)
     # A book series is cited by its series name in one database and by the
     # book's title in another, a journal by names too far apart to match; the
     # abstract and the same pages (or volume and issue) settle it.
@@ -618,7 +632,7 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
         and contradictions[0] in {"volume", "issue", "page", "doi", "year"}
         and title >= 0.97
         and authors is not None
-        and authors >= 0.9
+        and (authors >= 0.9 or (authors >= 0.8 and checks["abstract"]))
         and checks["journal"] is not False
         and (checks["year"] or (contradictions == ["year"] and checks["volume"] and checks["page"]))
         and (checks["volume"] or checks["page"] or checks["abstract"] or contradictions == ["page"])
@@ -630,6 +644,21 @@ def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
         )
     ):
         return Verdict("duplicate", f"all details agree but the {contradictions[0]}", score, detail)
+    # An online-first version ("no pagination") carries a provisional volume
+    # and issue; the printed version has pages. Title, authors, journal, year
+    # and abstract still agree.
+    if (
+        contradictions
+        and set(contradictions) <= {"volume", "issue"}
+        and (not a.first_page) != (not b.first_page)
+        and title >= 0.97
+        and authors is not None
+        and authors >= 0.9
+        and checks["journal"]
+        and checks["year"]
+        and checks["abstract"]
+    ):
+        return Verdict("duplicate", "online-first and printed versions", score, detail)
     # Title and place (journal, year, volume, first page) agree and only the
     # author lists differ: a group name or a given-name-first export. Letters
     # "Re: ..." and their replies share title and page, so they are left out.

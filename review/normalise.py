@@ -193,10 +193,13 @@ def strip_notice_prefix(value: str) -> str:
 # Ovid/MEDLINE append notes to titles: ". [Review] [57 refs]", "[Erratum appears in
 # ...]", "[Article in Spanish]", "[Comment in ...]". They describe the record,
 # not the paper's title.
+# A note runs to the end of the title (its "]" may be cut off); a single bracketed
+# word ("[German]") must end the title, or "I am not [just] a rabbit ..." would
+# lose everything after "I am not".
 _TITLE_NOTE = re.compile(
-    r"\s*\.?\s*\[(?:review|\d+ refs?|errat|corrected|retract|comment|reprint|article in|"
-    r"see |summary for patients|update|published erratum|english abstract|"
-    r"[A-Z][a-z]+\])[^\[\]]*\]?\s*$",
+    r"\s*\.?\s*\[(?:(?:review|\d+ refs?|errat|corrected|retract|comment|reprint|article in|"
+    r"see |summary for patients|update|published erratum|english abstract)[^\[\]]*\]?"
+    r"|[A-Z][a-z]+\])\s*$",
     re.IGNORECASE,
 )
 
@@ -369,6 +372,8 @@ def page_range(value: str) -> tuple[str, str]:
         return "", ""
     if first.isdigit() and last.isdigit() and len(last) < len(first):
         last = first[: len(first) - len(last)] + last
+    if first.isdigit() and last.isdigit() and int(last) < int(first):
+        return "", ""  # "362-265": one of the two is mistyped, and which is unknown
     return first, last
 
 
@@ -433,7 +438,10 @@ _JOURNAL_STOP = frozenset(
     | {"suppl", "supplement", "supplements", "supplementum"}
 )
 # Embase appends the citation to the journal: "Equine veterinary journal.24 (4) ()(pp 300-304)".
-_JOURNAL_TAIL = re.compile(r"(?:\.\s*\d|\.\s*conference\b|\s\(\d|\s\d{4}\b).*$", re.IGNORECASE)
+# Without a volume it starts with the date: "Frontiers in Behavioral Neuroscience.(MARCH 2012)".
+_JOURNAL_TAIL = re.compile(
+    r"(?:\.\s*\d|\.\s*\(|\.\s*conference\b|\s\(\d|\s\d{4}\b).*$", re.IGNORECASE
+)
 
 
 _EMBASE_CITATION = re.compile(

@@ -55,6 +55,12 @@ def test_text_removes_markup_case_accents_and_punctuation(raw: str, expected: st
         ),
         ("RETRACTED: Effect of X on Y", "effect of x on y"),
         ("#NAME?", ""),
+        # an editor's insertion in a quoted title is no note (depression id_0036809)
+        (
+            '"I am not [just] a rabbit who has a bunch of children!": Agency',
+            "i am not just a rabbit who has a bunch of children agency",
+        ),
+        ("Kratom use in Malaysia [German]", "kratom use in malaysia"),
     ],
 )
 def test_title_drops_database_notes_and_translation_marks(raw: str, expected: str) -> None:
@@ -203,7 +209,9 @@ def test_pmid_from_url() -> None:
         ("215 p", ("", "")),  # a thesis's extent (stroke id_0000010), not its first page
         ("xii, 215 pp.", ("", "")),
         ("215", ("215", "")),
-        ("360P", ("360p", "")),  # a proceedings page (Br J Pharmacol), not an extent
+        ("360P", ("360p", "")),
+        ("362-265", ("", "")),  # inverted: one page is mistyped (depression id_0076656)
+        ("88-7", ("", "")),  # a proceedings page (Br J Pharmacol), not an extent
         ("", ("", "")),
     ],
 )
@@ -304,6 +312,11 @@ def test_citation_in_journal_reads_embase_style() -> None:
         ),
         ("BMJ", "BMJ (Clinical research ed.)"),
         ("Epilepsy and behavior : E&B.34 ()(pp 9-14) 2014", "Epilepsy and Behavior"),
+        # Embase's citation without a volume starts with the date (depression id_0030061)
+        (
+            "Frontiers in Behavioral Neuroscience.(MARCH 2012) (no pagination) 2012",
+            "Frontiers in Behavioral Neuroscience.(FEBRUARY 2012) (no pagination) 2012",
+        ),
     ],
 )
 def test_journals_match_abbreviations(a: str, b: str) -> None:
