@@ -176,6 +176,49 @@ def test_rules_on_real_pairs(
     assert verdict(slices, first, second) == outcome
 
 
+@pytest.mark.parametrize(
+    ("rule", "first", "second"),
+    [
+        ("same DOI", "diabetes:id_0000001", "diabetes:id_0000699"),
+        ("same PMID", "diabetes:id_0000001", "diabetes:id_0000728"),
+        ("title and bibliographic details", "stroke:id_0000271", "stroke:id_0000272"),
+        ("close title, authors and details", "digital_work:id_2002950", "digital_work:id_4002951"),
+        ("same long title and authors", "digital_work:id_1006646", "digital_work:id_2006647"),
+        ("all details agree but the doi", "cardiac:id_0002563", "cardiac:id_0008451"),
+        ("all details agree but the page", "neuroimaging:id_0002899", "neuroimaging:id_0002902"),
+        ("all details agree but the issue", "depression:id_0015946", "depression:id_0073018"),
+        ("all details agree but the volume", "diabetes:id_0001189", "diabetes:id_0001564"),
+        ("all details agree but the year", "depression:id_0030884", "depression:id_0030885"),
+        (
+            "same title and place, authors written differently",
+            "cytology_screening:id_0001684",
+            "cytology_screening:id_0001436",
+        ),
+        (
+            "same title, authors and first page; journal named differently",
+            "depression:id_0062524",
+            "depression:id_0078891",
+        ),
+        (
+            "same title, authors, place and abstract",
+            "digital_work:id_3006710",
+            "digital_work:id_3006803",
+        ),
+        ("same title, abstract and place", "cardiac:id_0004424", "cardiac:id_0007870"),
+        ("same authors, abstract and place", "depression:id_0008816", "depression:id_0008817"),
+        ("same authors and place, title translated", "cardiac:id_0003314", "cardiac:id_0008020"),
+        ("online-first and printed versions", "depression:id_0019181", "depression:id_0073506"),
+        ("a whole thesis or book and a citation of it", "stroke:id_0000009", "stroke:id_0000010"),
+    ],
+)
+def test_each_rule_on_a_real_pair(
+    slices: tuple[Record, ...], rule: str, first: str, second: str
+) -> None:
+    a, b = by_id(slices, first, second)
+    assert compare(prepare(a), prepare(b)).rule == rule
+    assert compare(prepare(b), prepare(a)).rule == rule  # the order of the records is no rule
+
+
 def test_a_thesis_and_its_abstract_go_to_a_person(slices: tuple[Record, ...]) -> None:
     a, b = by_id(slices, "stroke:id_0000892", "stroke:id_0000893")
     found = compare(prepare(a), prepare(b))
@@ -215,6 +258,22 @@ def test_exact_doi_with_prefixes_is_a_duplicate() -> None:
     a = record("a", doi="https://doi.org/10.1016/J.DRUGALCDEP.2020.107", pages="")
     b = record("b", doi="doi:10.1016/j.drugalcdep.2020.107.", journal="", volume="")
     assert compare(prepare(a), prepare(b)).rule == "same DOI"
+
+
+def test_same_pmcid_in_any_case_is_a_duplicate() -> None:
+    a = record("a", pmcid="PMC7123456", journal="", volume="", pages="")
+    b = record("b", pmcid="pmc7123456 ")
+    assert compare(prepare(a), prepare(b)).rule == "same PMCID"
+
+
+def test_a_reworded_title_needs_authors_volume_and_page() -> None:
+    a = record("a")
+    b = record(
+        "b", title="Kratom withdrawal managed with cognitive behavioural therapy: case reports"
+    )
+    assert compare(prepare(a), prepare(b)).rule == "title variant, same volume and page"
+    elsewhere = replace(b, pages="301-9")
+    assert compare(prepare(a), prepare(elsewhere)).outcome != "duplicate"
 
 
 def test_canonical_is_most_complete_and_gaps_are_filled() -> None:
@@ -453,7 +512,7 @@ def test_command_writes_one_row_per_surviving_record(
         ["dedup", str(source), "-o", str(out), "--undecided", str(undecided), "--log", str(log)]
     )
     assert code == 0
-    assert "86 records ->" in capsys.readouterr().out
+    assert "96 records ->" in capsys.readouterr().out
     with out.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0])[:4] == ["ID", "merged_ids", "entry_type", "title"]
@@ -466,7 +525,7 @@ def test_command_writes_one_row_per_surviving_record(
     surviving_and_merged = [
         i for row in rows for i in [row["ID"], *filter(None, row["merged_ids"].split(";"))]
     ]
-    assert len(surviving_and_merged) == 86 == len(set(surviving_and_merged))
+    assert len(surviving_and_merged) == 96 == len(set(surviving_and_merged))
     with log.open(encoding="utf-8", newline="") as handle:
         assert next(csv.reader(handle)) == [
             "record_id",
