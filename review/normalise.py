@@ -336,11 +336,11 @@ def _undate(part: str) -> str:
 
 
 _ROMAN_PAGE = re.compile(r"^[ivxlc]+$")
-# A thesis's or book's extent, "215 p." or "xii, 215 pp": how many pages, not
-# which. Proceedings pages ("360P", Br J Pharmacol) have no space and a capital.
 # Pages numbered within a part or a numbered supplement: "II-387-II-390",
 # "S4-76-S4-101" (Arch Cardiol Mex: supplement 4, pages S76-S101).
-_SUPPLEMENT_PAGES = re.compile(r"^([A-Za-z]{1,3})(\d*)-(\d+)-\1\2-(\d+)$")
+_PART_PAGES = re.compile(r"^([A-Za-z]{1,3})(\d*)-(\d+)-\1\2-(\d+)$")
+# A thesis's or book's extent, "215 p." or "xii, 215 pp": how many pages, not
+# which. Proceedings pages ("360P", Br J Pharmacol) have no space and a capital.
 _PAGE_COUNT = re.compile(r"^(?:[ivxlc]+,\s*)?\d+\s+(?:p|pp|pages)\.?$")
 
 
@@ -354,10 +354,10 @@ def page_range(value: str) -> tuple[str, str]:
     value = value.strip().replace("–", "-").replace("—", "-")
     if not value or "/" in value or _PAGE_COUNT.match(value):
         return "", ""
-    numbered = _SUPPLEMENT_PAGES.match(value)
-    if numbered:  # "S4-76-S4-101": supplement 4, pages S76-S101
-        letter, first, last = numbered.group(1).lower(), numbered.group(3), numbered.group(4)
-        return letter + first.lstrip("0"), letter + last.lstrip("0")
+    in_part = _PART_PAGES.match(value)
+    if in_part:  # "S4-76-S4-101" -> ("s76", "s101")
+        prefix, first, last = in_part.group(1).lower(), in_part.group(3), in_part.group(4)
+        return prefix + first.lstrip("0"), prefix + last.lstrip("0")
     parts = [p.strip() for p in re.split(r"-+", value, maxsplit=1)]
     if len(parts) == 1 and value.lower() in _MONTHS:
         return "", ""  # a month of publication ("May"), not page 5
