@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any, Final
 
 from review.errors import CacheError
+from review.sqlite_wal import connect_in_wal_mode
 
 __all__ = ["CACHE_FILE", "SCHEMA_VERSION", "Cache", "StoredRun"]
 
@@ -83,12 +84,9 @@ class Cache:
         path = folder / CACHE_FILE
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            db.execute("PRAGMA journal_mode = WAL")
             # NORMAL is crash-safe in WAL mode for a killed process; only a power cut
             # may lose the last commits, which a re-run fetches again.
-            db.execute("PRAGMA synchronous = NORMAL")
+            db = connect_in_wal_mode(path, timeout_s=BUSY_TIMEOUT_MS / 1000, synchronous="NORMAL")
             db.executescript(_SCHEMA)  # idempotent; executescript commits by itself
             with _transaction(db, path):
                 _check_version(db, path)

@@ -33,6 +33,7 @@ from typing import Literal, cast
 from review.errors import DecisionError
 from review.protocol import Protocol
 from review.screen import STAGES, Decision, Outcome, Stage
+from review.sqlite_wal import connect_in_wal_mode
 
 __all__ = [
     "CSV_COLUMNS",
@@ -126,11 +127,8 @@ class DecisionStore:
         self.reason_codes = frozenset(reason_codes)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            # isolation_level=None: we open every transaction ourselves.
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
             # FULL: a decision acknowledged on screen survives even a power cut.
-            self._db.execute("PRAGMA synchronous=FULL")
+            self._db = connect_in_wal_mode(path, timeout_s=30.0, synchronous="FULL")
             self._db.executescript(_SCHEMA)
             self._check_version()
         except sqlite3.DatabaseError as exc:
