@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import os
@@ -11,7 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -227,12 +228,19 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 
 def _own_terminal() -> None:
-    """In the child: a new session whose controlling terminal is the pty (so ^C is SIGINT)."""
+    """In the child: a new session whose controlling terminal is the pty (so ^C is SIGINT).
+
+    SIGINT gets its default action back, as a shell gives a job it runs in the foreground:
+    a test run started in the background by a shell without job control ignores SIGINT,
+    every child inherits that, and the Ctrl-C test would wait for an interrupt that never
+    comes (it did, five times in five, when several test runs were started with `&`).
+    """
     import fcntl
     import termios
 
     os.setsid()
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class Terminal:
@@ -283,6 +291,28 @@ class Terminal:
         return code
 
 
+OpenTerminal = Callable[[list[str], Path], Terminal]
+
+
+@pytest.fixture
+def open_terminal() -> Iterator[OpenTerminal]:
+    """Start `review` in a pseudo-terminal; whatever a failing test leaves running is killed,
+    so it cannot surface later as another test's "subprocess is still running" warning."""
+    started: list[Terminal] = []
+
+    def start(args: list[str], cwd: Path) -> Terminal:
+        started.append(Terminal(args, cwd))
+        return started[-1]
+
+    yield start
+    for terminal in started:
+        if terminal.process.poll() is None:
+            os.killpg(terminal.process.pid, signal.SIGKILL)
+            terminal.process.wait(timeout=60)
+        with contextlib.suppress(OSError):  # close() may have closed it already
+            os.close(terminal.master)
+
+
 @pytest.fixture
 def review_folder(tmp_path: Path) -> Path:
     (tmp_path / "kratom.toml").write_text(
@@ -309,8 +339,10 @@ def stored(folder: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
-def test_screen_command_in_a_real_terminal(review_folder: Path) -> None:
-    terminal = Terminal(SCREEN, review_folder)
+def test_screen_command_in_a_real_terminal(
+    review_folder: Path, open_terminal: OpenTerminal
+) -> None:
+    terminal = open_terminal(SCREEN, review_folder)
     terminal.expect("record 1 of 4")
     terminal.press("i")
     terminal.expect("Saved: 33342583 include.")
@@ -332,8 +364,10 @@ def test_screen_command_in_a_real_terminal(review_folder: Path) -> None:
     ]
 
 
-def test_kill_9_during_screening_loses_no_saved_decision(review_folder: Path) -> None:
-    terminal = Terminal(SCREEN, review_folder)
+def test_kill_9_during_screening_loses_no_saved_decision(
+    review_folder: Path, open_terminal: OpenTerminal
+) -> None:
+    terminal = open_terminal(SCREEN, review_folder)
     terminal.expect("record 1 of 4")
     terminal.press("i")
     terminal.expect("Saved: 33342583 include.")
@@ -344,14 +378,16 @@ def test_kill_9_during_screening_loses_no_saved_decision(review_folder: Path) ->
     assert not terminal.canonical  # nothing can restore a terminal after kill -9
     assert stored(review_folder) == [("33342583", "include", ""), ("33847849", "needs-human", "")]
     # The next session resumes with the two records not yet decided.
-    again = Terminal(SCREEN, review_folder)
+    again = open_terminal(SCREEN, review_folder)
     again.expect("record 1 of 2")
     again.press("q")
     assert again.close() == 0
 
 
-def test_ctrl_c_keeps_what_was_saved_and_restores_the_terminal(review_folder: Path) -> None:
-    terminal = Terminal(SCREEN, review_folder)
+def test_ctrl_c_keeps_what_was_saved_and_restores_the_terminal(
+    review_folder: Path, open_terminal: OpenTerminal
+) -> None:
+    terminal = open_terminal(SCREEN, review_folder)
     terminal.expect("record 1 of 4")
     terminal.press("i")
     terminal.expect("Saved: 33342583 include.")
