@@ -3,7 +3,8 @@
 The CI run of stop 8 failed because two `review search` runs opened a fresh cache
 together and one got "database is locked" at once: SQLite does not wait on the lock it
 needs to switch a new file to WAL. These tests open many fresh files from several
-processes released by one barrier, which made about 2% of opens fail before the fix.
+processes released by one barrier; before the fix, 6 processes opening 1,500 new caches
+that way failed 380 of 9,000 opens, and this smaller run failed every time (3 of 3).
 """
 
 from __future__ import annotations
