@@ -35,17 +35,15 @@ def connect_in_wal_mode(
     *,
     timeout_s: float,
     synchronous: Synchronous,
-    clock: Callable[[], float] = time.monotonic,
-    pause: Callable[[float], None] = time.sleep,
 ) -> sqlite3.Connection:
     """A connection in autocommit mode (we open every transaction), WAL, `synchronous` set.
 
-    Raises sqlite3.DatabaseError as sqlite3 does, after `timeout_s` if the file stays locked.
+    `timeout_s` is also the connection's busy timeout. Raises sqlite3.DatabaseError as
+    sqlite3 does, after `timeout_s` if the file stays locked.
     """
     db = sqlite3.connect(path, timeout=timeout_s, isolation_level=None)
     try:
-        db.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
-        _switch_to_wal(db, clock() + timeout_s, clock, pause)
+        _switch_to_wal(db, time.monotonic() + timeout_s, time.monotonic, time.sleep)
         db.execute(f"PRAGMA synchronous = {synchronous}")
     except BaseException:
         db.close()

@@ -67,6 +67,7 @@ def test_every_file_is_left_in_wal_mode(tmp_path: Path) -> None:
     db = connect_in_wal_mode(tmp_path / "x.sqlite", timeout_s=1, synchronous="FULL")
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert db.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+    assert db.execute("PRAGMA busy_timeout").fetchone() == (1000,)
     assert db.isolation_level is None
     db.close()
 
