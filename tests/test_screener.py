@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import io
 import os
@@ -263,6 +262,7 @@ class Terminal:
         )
         os.close(slave)
         self.seen = ""
+        self.closed = False
 
     def expect(self, text: str, wait: float = 60.0) -> None:
         """Read output until `text` appears; a hang fails the test instead of blocking it."""
@@ -288,6 +288,7 @@ class Terminal:
         # Line mode again (cbreak undone)? The pty's settings are readable from its master.
         self.canonical = bool(termios.tcgetattr(self.master)[3] & termios.ICANON)
         os.close(self.master)
+        self.closed = True
         return code
 
 
@@ -309,7 +310,7 @@ def open_terminal() -> Iterator[OpenTerminal]:
         if terminal.process.poll() is None:
             os.killpg(terminal.process.pid, signal.SIGKILL)
             terminal.process.wait(timeout=60)
-        with contextlib.suppress(OSError):  # close() may have closed it already
+        if not terminal.closed:
             os.close(terminal.master)
 
 
