@@ -10,11 +10,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from review.errors import InputError
-from review.formats import read_records, write_records
+from review.formats import READERS, read_records, reader_for, write_records
 from review.records import Record, Source
 
 MARKUP = [
@@ -81,3 +82,25 @@ def test_markup_inside_values_keeps_records_apart(
         result = read_records(path)
     assert len(result.records) == len(records)
     assert result.problems == ()
+
+
+@pytest.mark.parametrize("format_name", sorted(READERS))
+def test_every_reader_names_a_missing_file_or_a_folder_in_one_line(
+    tmp_path: Path, format_name: str
+) -> None:
+    read = reader_for(format_name)
+    with pytest.raises(InputError, match=r"^\S*gone\.x: no such file; check the path$"):
+        read(tmp_path / "gone.x")
+    (tmp_path / "a-folder").mkdir()
+    with pytest.raises(InputError, match=r"a-folder: is a folder, not a file; name the file"):
+        read(tmp_path / "a-folder")
+
+
+def test_a_damaged_gzip_whose_format_must_be_sniffed_is_named(tmp_path: Path) -> None:
+    damaged = tmp_path / "export.gz"  # no format suffix: the head has to be read
+    damaged.write_bytes(b"\x1f\x8b" + b"not really gzip")
+    with pytest.raises(InputError, match=r"export\.gz: is not a readable gzip file .*unpack it$"):
+        read_records(damaged)
+    (tmp_path / "nothing-here").mkdir()
+    with pytest.raises(InputError, match=r"nothing-here: is a folder, not a file"):
+        read_records(tmp_path / "nothing-here")

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from review.errors import InputError
+from review.formats.textfile import GZIP_MAGIC, damaged_gzip, unreadable_file
 from review.records import ImportResult, Record
 
 __all__ = [
@@ -80,21 +81,15 @@ def read_head(path: Path) -> str:
         with path.open("rb") as handle:
             magic = handle.read(2)
             handle.seek(0)
-            if magic == b"\x1f\x8b":
+            if magic == GZIP_MAGIC:
                 with gzip.open(handle) as unzipped:
                     raw = unzipped.read(SNIFF_BYTES)
             else:
                 raw = handle.read(SNIFF_BYTES)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a file; name the file to import") from None
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise InputError(
-            f"{path}: is not a readable gzip file ({exc}); re-download or unpack it"
-        ) from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:  # BadGzipFile is an OSError
+        raise damaged_gzip(path, exc) from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise unreadable_file(path, exc) from None
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return raw.decode("utf-16", errors="replace").lstrip("\ufeff")
     return raw.decode("utf-8", errors="replace").lstrip("\ufeff")

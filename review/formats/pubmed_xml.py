@@ -44,7 +44,7 @@ from typing import Protocol, cast
 
 from lxml import etree
 
-from review.errors import InputError
+from review.formats.textfile import GZIP_MAGIC, unreadable_file
 from review.records import (
     AbstractSection,
     Author,
@@ -74,7 +74,6 @@ RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
 # Author's own children that make up a name; Identifier also holds the ORCID.
 AUTHOR_TAGS = ("Author", "LastName", "ForeName", "Initials", "CollectiveName", "Identifier")
 ROOT_TAGS = frozenset({"PubmedArticleSet", "PubmedBookArticleSet"})
-GZIP_MAGIC = b"\x1f\x8b"
 
 # The first four digits standing alone: "2021 Apr-Jun 01" -> 2021, "Winter 1998" -> 1998.
 YEAR = re.compile(r"(?<![0-9])([12][0-9]{3})(?![0-9])")
@@ -174,12 +173,8 @@ def read_pubmed_xml(path: Path, *, database: str = "PubMed") -> ImportResult:
                     deleted.append(item.pmid)
                 else:
                     problems.append(item)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a file; name the file to import") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise unreadable_file(path, exc) from None
     return ImportResult(tuple(records), tuple(problems), tuple(deleted))
 
 

@@ -22,7 +22,16 @@ from pathlib import Path
 from review.errors import InputError
 from review.records import ImportProblem, ImportResult, Record
 
-__all__ = ["DecodedText", "display_name", "file_stem", "read_text", "text_lines"]
+__all__ = [
+    "GZIP_MAGIC",
+    "DecodedText",
+    "damaged_gzip",
+    "display_name",
+    "file_stem",
+    "read_text",
+    "text_lines",
+    "unreadable_file",
+]
 
 GZIP_MAGIC = b"\x1f\x8b"
 # Past this many undecodable lines, one summary problem stands for the rest.
@@ -64,20 +73,28 @@ def read_bytes(path: Path) -> bytes:
     """The file's bytes, gunzipped when it is gzip whatever its name."""
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a file; name the file to import") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise unreadable_file(path, exc) from None
     if raw.startswith(GZIP_MAGIC):
         try:
             return gzip.decompress(raw)
         except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(
-                f"{path}: is not a readable gzip file ({exc}); re-download or unpack it"
-            ) from None
+            raise damaged_gzip(path, exc) from None
     return raw
+
+
+def unreadable_file(path: Path, exc: OSError) -> InputError:
+    """The one-line error for an import file that cannot be opened or read."""
+    if isinstance(exc, FileNotFoundError):
+        return InputError(f"{path}: no such file; check the path")
+    if isinstance(exc, IsADirectoryError):
+        return InputError(f"{path}: is a folder, not a file; name the file to import")
+    return InputError(f"{path}: cannot be read ({exc.strerror or exc})")
+
+
+def damaged_gzip(path: Path, exc: Exception) -> InputError:
+    """The one-line error for a file that starts as gzip but does not unpack."""
+    return InputError(f"{path}: is not a readable gzip file ({exc}); re-download or unpack it")
 
 
 def read_text(path: Path) -> DecodedText:
