@@ -400,12 +400,7 @@ def _common_in_order(a: Sequence[str], b: Sequence[str]) -> int:
 def _dropped_digits(a: str, b: str) -> bool:
     """The digits of one title are the other's with some left out (lost subscripts)."""
     short, full = sorted((a, b), key=len)
-    position = 0
-    for digit in short:
-        position = full.find(digit, position) + 1
-        if position == 0:
-            return False
-    return True
+    return normalise.is_subsequence(short, full)
 
 
 def _place_conflict(a: Prepared, b: Prepared) -> bool:

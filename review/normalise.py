@@ -27,6 +27,7 @@ __all__ = [
     "citation_in_journal",
     "doi",
     "first_page",
+    "is_subsequence",
     "issue",
     "journal",
     "journals_match",
@@ -477,11 +478,14 @@ def journal(value: str) -> str:
 
 def _abbreviates(short: str, full: str) -> bool:
     """True when `short` is an abbreviation of `full`: same first letter, letters in order."""
-    if short[0] != full[0]:
-        return False
+    return short[0] == full[0] and is_subsequence(short, full)
+
+
+def is_subsequence(short: str, full: str) -> bool:
+    """Every character of `short` appears in `full`, in the same order (gaps allowed)."""
     position = 0
-    for letter in short:
-        position = full.find(letter, position) + 1
+    for character in short:
+        position = full.find(character, position) + 1
         if position == 0:
             return False
     return True

@@ -412,3 +412,17 @@ def test_journals_match_is_reflexive_and_symmetric(value: str) -> None:
     if name:
         assert normalise.journals_match(name, name)
     assert normalise.journals_match(name, other) == normalise.journals_match(other, name)
+
+
+@given(st.text(max_size=30), st.data())
+def test_characters_picked_in_order_are_a_subsequence(full: str, data: st.DataObject) -> None:
+    keep = data.draw(st.lists(st.booleans(), min_size=len(full), max_size=len(full)))
+    picked = "".join(c for c, kept in zip(full, keep, strict=True) if kept)
+    assert normalise.is_subsequence(picked, full)
+    assert not normalise.is_subsequence(picked + "\x00", full.replace("\x00", ""))
+
+
+def test_subsequence_respects_order() -> None:
+    assert normalise.is_subsequence("jbc", "journal of biological chemistry")
+    assert not normalise.is_subsequence("cbj", "journal of biological chemistry")
+    assert normalise.is_subsequence("", "")
