@@ -312,11 +312,9 @@ def test_a_run_killed_half_way_resumes_without_refetching(tmp_path: Path) -> Non
     cache_dir = tmp_path / "cache"
     with EutilsServer(corpus) as server:
         server.efetch_delay = 0.1
-        command = [sys.executable, "-m", "review", "search", str(protocol_file), "--quiet"]
-        command += ["--eutils-url", server.url, "--cache", str(cache_dir), "--batch-size", "100"]
-        env = {**os.environ, "NCBI_API_KEY": API_KEY}
+        command = _search_command(protocol_file, server, cache_dir)
         with (tmp_path / "stderr.txt").open("wb") as stderr:
-            child = subprocess.Popen(command, env=env, stderr=stderr)
+            child = subprocess.Popen(command, env=_env_with_key(), stderr=stderr)
         stored = _wait_for_articles(cache_dir / CACHE_FILE, at_least=300, child=child)
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=10)
@@ -348,16 +346,29 @@ def test_two_runs_on_one_cache_at_once_both_finish_intact(tmp_path: Path) -> Non
     cache_dir = tmp_path / "cache"
     with EutilsServer(corpus) as server:
         server.efetch_delay = 0.02
-        command = [sys.executable, "-m", "review", "search", str(protocol_file), "--quiet"]
-        command += ["--eutils-url", server.url, "--cache", str(cache_dir), "--batch-size", "100"]
-        env = {**os.environ, "NCBI_API_KEY": API_KEY}
-        runs = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) for _ in range(2)]
+        command = _search_command(protocol_file, server, cache_dir)
+        runs = [
+            subprocess.Popen(command, env=_env_with_key(), stdout=subprocess.DEVNULL)
+            for _ in range(2)
+        ]
         assert [run.wait(timeout=120) for run in runs] == [0, 0]
     db = sqlite3.connect(cache_dir / CACHE_FILE)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 800
     assert db.execute("SELECT count(*) FROM search_runs").fetchone()[0] in (1, 2)
     db.close()
+
+
+def _search_command(protocol_file: Path, server: EutilsServer, cache_dir: Path) -> list[str]:
+    """`review search` as a separate process, against the local server, 100 PMIDs a batch."""
+    return [
+        sys.executable, "-m", "review", "search", str(protocol_file), "--quiet",
+        "--eutils-url", server.url, "--cache", str(cache_dir), "--batch-size", "100",
+    ]  # fmt: skip
+
+
+def _env_with_key() -> dict[str, str]:
+    return {**os.environ, "NCBI_API_KEY": API_KEY}
 
 
 def _wait_for_articles(path: Path, *, at_least: int, child: subprocess.Popen[bytes]) -> int:
