@@ -9,8 +9,15 @@ loses nothing that was already acknowledged.
 Rows are only ever added: an undo marks a row undone, and a second reviewer
 or a resolution adds rows beside the first. A reviewer's current decision on a
 record is their latest row that is not undone; the final decision on a record
-is a resolution if there is one, else the reviewers' common answer, else a
-conflict (needs-human).
+is a resolution if there is one, else the reviewers' common answer once
+`reviewers_required` of them gave it (the protocol's `[screening]` setting; until
+then it is awaiting more votes, needs-human), else a conflict (needs-human).
+
+One rule says when two decisions agree, for conflicts and for kappa alike
+(`AGREEMENT_RULE`): the same outcome and, for exclusions, the same reason.
+Unsure is an answer of its own, so unsure against include or exclude is a
+conflict, and two different exclusion reasons are a conflict too: the PRISMA
+report counts each excluded record under one reason, so a person must choose it.
 
 A record whose full text someone has decided keeps its title/abstract
 inclusion: a decision, undo, resolution or import that would take it away is
@@ -36,8 +43,10 @@ from review.screen import STAGES, Decision, Outcome, Stage
 from review.sqlite_wal import connect_in_wal_mode
 
 __all__ = [
+    "AGREEMENT_RULE",
     "CSV_COLUMNS",
     "OUTCOMES",
+    "RESERVED_NAMES",
     "Agreement",
     "Conflict",
     "DecisionStore",
@@ -50,6 +59,16 @@ OUTCOMES: tuple[Outcome, ...] = ("include", "exclude", "needs-human", "not-retri
 CSV_COLUMNS = ("record_id", "stage", "outcome", "reason", "reviewer", "at", "note", "kind")
 Kind = Literal["decision", "resolution"]
 SCHEMA_VERSION = 1
+# Names the store uses for what no reviewer said: the rules, a conflict, a record
+# still awaiting the votes `reviewers_required` asks for.
+RESERVED_NAMES = ("rules", "conflict", "awaiting")
+AGREEMENT_RULE = (
+    "Two reviewers agree on a record when they give the same outcome and, for an "
+    "exclusion, the same reason. Unsure is an answer of its own: unsure against include "
+    "or exclude is a disagreement, and so are two different exclusion reasons. The same "
+    "rule makes conflicts and counts agreement for Cohen's kappa, whose categories are "
+    "therefore include, unsure, not retrieved and one per exclusion reason."
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -120,11 +139,15 @@ class DecisionStore:
 
     `reason_codes`, when given, are the only exclusion reasons accepted (the
     protocol's `Criteria.reason_codes()`), so a typo cannot create a new reason.
+    `reviewers_required` reviewers must agree before a record is decided.
     """
 
-    def __init__(self, path: Path, reason_codes: Collection[str] = ()) -> None:
+    def __init__(
+        self, path: Path, reason_codes: Collection[str] = (), reviewers_required: int = 1
+    ) -> None:
         self.path = path
         self.reason_codes = frozenset(reason_codes)
+        self.reviewers_required = reviewers_required
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # FULL: a decision acknowledged on screen survives even a power cut.
@@ -140,7 +163,7 @@ class DecisionStore:
     @classmethod
     def for_protocol(cls, protocol: Protocol) -> DecisionStore:
         codes = [code for code, _ in protocol.criteria.reason_codes()]
-        return cls(decisions_path(protocol), codes)
+        return cls(decisions_path(protocol), codes, protocol.screening.reviewers_required)
 
     def _check_version(self) -> None:
         with self._transaction():
@@ -186,8 +209,8 @@ class DecisionStore:
             return f"outcome {decision.outcome!r} is not one of {', '.join(OUTCOMES)}"
         if decision.outcome == "not-retrieved" and decision.stage != "full-text":
             return "not-retrieved is a full-text outcome"
-        if not decision.by.strip() or decision.by == "rules":
-            return "give the reviewer's name"
+        if not decision.by.strip() or decision.by in RESERVED_NAMES:
+            return f"give the reviewer's name ({', '.join(RESERVED_NAMES)} are reserved)"
         if decision.outcome == "exclude" and not decision.reason:
             return "an exclusion needs a reason code"
         if decision.outcome != "exclude" and decision.reason:
@@ -334,8 +357,10 @@ class DecisionStore:
     def final_decisions(self, stage: Stage | None = None) -> tuple[Decision, ...]:
         """One human decision per record and stage: resolution, agreement, or conflict.
 
-        A conflict comes back as needs-human with a note naming each reviewer's
-        answer, so it can neither include nor exclude until someone resolves it.
+        A conflict comes back as needs-human by "conflict" with a note naming each
+        reviewer's answer, so it can neither include nor exclude until someone
+        resolves it; an agreement of fewer than `reviewers_required` reviewers comes
+        back as needs-human by "awaiting", its note saying who answered what.
         """
         resolutions = {(d.record_id, d.stage): d for d in self.current(stage, kind="resolution")}
         final = []
@@ -348,15 +373,25 @@ class DecisionStore:
                 final.append(
                     Decision(key[0], key[1], "needs-human", by="conflict", at=latest, note=answers)
                 )
+            elif len(group) < self.reviewers_required:
+                answers = "; ".join(f"{d.by}: {_answer(d)}" for d in group)
+                latest = max(d.at for d in group)
+                note = f"{answers}; {len(group)} of {self.reviewers_required} reviewers"
+                final.append(
+                    Decision(key[0], key[1], "needs-human", by="awaiting", at=latest, note=note)
+                )
             else:
                 final.append(max(group, key=lambda d: d.at))
         final.extend(resolutions.values())
         return tuple(final)
 
     def agreement(self, first: str, second: str, stage: Stage) -> Agreement:
-        """Cohen's kappa over the outcomes of records both reviewers decided."""
-        mine = {d.record_id: d.outcome for d in self.current(stage, first)}
-        theirs = {d.record_id: d.outcome for d in self.current(stage, second)}
+        """Cohen's kappa over the answers to records both reviewers decided.
+
+        Answers are compared by `AGREEMENT_RULE`, the rule that makes conflicts.
+        """
+        mine = {d.record_id: _answer(d) for d in self.current(stage, first)}
+        theirs = {d.record_id: _answer(d) for d in self.current(stage, second)}
         pairs = [(mine[r], theirs[r]) for r in mine if r in theirs]
         if not pairs:
             raise DecisionError(
@@ -507,6 +542,7 @@ def _answer(d: Decision) -> str:
 
 
 def _disagree(group: Iterable[Decision]) -> bool:
+    """`AGREEMENT_RULE`: outcome and exclusion reason, unsure an answer of its own."""
     return len({_answer(d) for d in group}) > 1
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "Exports",
     "ImportSource",
     "Protocol",
+    "Screening",
     "Search",
     "YearRange",
     "load_protocol",
@@ -156,6 +157,18 @@ _BUILTIN_REASON_TEXTS = {
 
 
 @dataclass(frozen=True, slots=True)
+class Screening:
+    """How people screen: `reviewers_required` reviewers must agree on each record.
+
+    As Covidence's "reviewers required" setting (its default is two): until that
+    many reviewers give the same answer, a record is undecided (awaiting more
+    votes); any disagreement is a conflict for a person to resolve.
+    """
+
+    reviewers_required: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class Exports:
     formats: tuple[str, ...] = ("ris", "bib", "csv")
 
@@ -170,6 +183,7 @@ class Protocol:
     sources: tuple[ImportSource, ...] = ()
     criteria: Criteria = Criteria()
     exports: Exports = Exports()
+    screening: Screening = Screening()
     schema_version: int = SCHEMA_VERSION
 
     def search(self, name: str) -> Search:
@@ -292,6 +306,7 @@ class _Reader:
                 "sources",
                 "criteria",
                 "exports",
+                "screening",
             },
         )
         version = self.get(data, "schema_version", int)
@@ -315,6 +330,7 @@ class _Reader:
             sources=self.sources(data.get("sources", [])),
             criteria=self.criteria(self.get(data, "criteria", dict, {})),
             exports=self.exports(self.get(data, "exports", dict, {})),
+            screening=self.screening(self.get(data, "screening", dict, {})),
             schema_version=version,
         )
 
@@ -499,6 +515,16 @@ class _Reader:
                 )
             )
         return tuple(result)
+
+    def screening(self, data: Mapping[str, Any]) -> Screening:
+        self.table(data, "screening", {"reviewers_required"})
+        required = self.get(data, "reviewers_required", int, 1, prefix="screening.")
+        if not 1 <= required <= 10:
+            raise self.fail(
+                "screening.reviewers_required",
+                f"{required} is not a number of reviewers from 1 to 10.",
+            )
+        return Screening(required)
 
     def exports(self, data: Mapping[str, Any]) -> Exports:
         self.table(data, "exports", {"formats"})

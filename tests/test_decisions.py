@@ -224,6 +224,37 @@ def test_agreement_between_reviewers_in_the_store(store: DecisionStore) -> None:
         store.agreement("ann", "bob", "full-text")
 
 
+def test_kappa_and_conflicts_count_agreement_by_one_rule(store: DecisionStore) -> None:
+    # Same outcome, other reason: a conflict, and a disagreement for kappa.
+    decide(store, "1", "exclude", "ann", "not-kratom")
+    decide(store, "1", "exclude", "bob", "animal-only")
+    # Unsure against include: a conflict, and a disagreement for kappa.
+    decide(store, "2", "needs-human", "ann")
+    decide(store, "2", "include", "bob")
+    decide(store, "3", "include", "ann")
+    decide(store, "3", "include", "bob")
+    decide(store, "4", "exclude", "ann", "not-kratom")
+    decide(store, "4", "exclude", "bob", "not-kratom")
+    conflicts = {c.record_id for c in store.conflicts()}
+    agreement = store.agreement("ann", "bob", "title-abstract")
+    assert conflicts == {"1", "2"}
+    assert agreement.observed == pytest.approx((4 - len(conflicts)) / 4)
+
+
+def test_records_are_undecided_until_enough_reviewers_agree(tmp_path: Path) -> None:
+    with DecisionStore(tmp_path / "two.decisions.sqlite", CODES, reviewers_required=2) as two:
+        decide(two, "1", "include", "ann")
+        decide(two, "2", "exclude", "ann", "not-kratom")
+        decide(two, "2", "exclude", "bob", "not-kratom")
+        final = {d.record_id: d for d in two.final_decisions()}
+        assert (final["1"].outcome, final["1"].by) == ("needs-human", "awaiting")
+        assert final["1"].note == "ann: include; 1 of 2 reviewers"
+        assert final["2"].outcome == "exclude"
+        assert two.conflicts() == ()
+        with pytest.raises(DecisionError, match="are reserved"):
+            two.add(Decision("1", "title-abstract", "include", by="awaiting"))
+
+
 def test_csv_round_trip(store: DecisionStore, tmp_path: Path) -> None:
     decide(store, "1", "include", "ann")
     decide(store, "2", "exclude", "ann", "not-kratom")

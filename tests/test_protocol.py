@@ -79,3 +79,11 @@ def test_toml_syntax_error_names_line() -> None:
 def test_missing_file() -> None:
     with pytest.raises(ProtocolError, match="no such protocol file"):
         load_protocol("nowhere/none.toml")
+
+
+def test_reviewers_required_is_read_and_checked() -> None:
+    assert parse_protocol(MINIMAL, Path("p.toml")).screening.reviewers_required == 1
+    two = parse_protocol(MINIMAL + "[screening]\nreviewers_required = 2\n", Path("p.toml"))
+    assert two.screening.reviewers_required == 2
+    with pytest.raises(ProtocolError, match=r"p.toml:10: screening.reviewers_required: 0 is not"):
+        parse_protocol(MINIMAL + "[screening]\nreviewers_required = 0\n", Path("p.toml"))

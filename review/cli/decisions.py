@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from review.cli.screen import add_record_options, reviewer_name, screening_input
-from review.decisions import OUTCOMES, DecisionStore, decisions_path
+from review.decisions import AGREEMENT_RULE, OUTCOMES, DecisionStore, decisions_path
 from review.errors import DecisionError
 from review.protocol import Protocol, load_protocol
 from review.screen import Decision
@@ -38,12 +38,18 @@ def register(subparsers: Any) -> None:
     add_record_options(imported)
     imported.set_defaults(handler=handle_import)
 
-    conflicts = actions.add_parser("conflicts", help="list records the reviewers disagree on")
+    conflicts = actions.add_parser(
+        "conflicts",
+        help="list records the reviewers disagree on (outcome, or exclusion reason)",
+        description=AGREEMENT_RULE,
+    )
     _protocol_argument(conflicts)
     conflicts.add_argument("--stage", choices=STAGE_CHOICES)
     conflicts.set_defaults(handler=handle_conflicts)
 
-    kappa = actions.add_parser("kappa", help="Cohen's kappa between two reviewers")
+    kappa = actions.add_parser(
+        "kappa", help="Cohen's kappa between two reviewers", description=AGREEMENT_RULE
+    )
     _protocol_argument(kappa)
     kappa.add_argument("first", metavar="REVIEWER")
     kappa.add_argument("second", metavar="REVIEWER")
@@ -121,7 +127,7 @@ def handle_kappa(options: argparse.Namespace) -> int:
         f"{agreement.first} and {agreement.second}, {agreement.stage}: "
         f"{agreement.records} records both decided; observed agreement "
         f"{agreement.observed:.3f}, expected by chance {agreement.expected:.3f}; "
-        f"Cohen's kappa {kappa}"
+        f"Cohen's kappa {kappa}\n{AGREEMENT_RULE}"
     )
     return 0
 

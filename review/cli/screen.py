@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from review.decisions import DecisionStore
+from review.decisions import RESERVED_NAMES, DecisionStore
 from review.errors import InputError
 from review.protocol import Protocol, load_protocol
 from review.records import Record
@@ -156,10 +156,10 @@ def stage_summary(effective: tuple[Decision, ...]) -> str:
 
 def reviewer_name(given: str | None) -> str:
     name = (given or os.environ.get(REVIEWER_ENV, "")).strip()
-    if not name or name in ("rules", "conflict"):
+    if not name or name in RESERVED_NAMES:
         raise InputError(
             f"no reviewer name; give --reviewer NAME or set {REVIEWER_ENV}, "
-            "so every decision says who made it ('rules' and 'conflict' are reserved)."
+            f"so every decision says who made it ({', '.join(RESERVED_NAMES)} are reserved)."
         )
     return name
 
