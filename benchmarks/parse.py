@@ -129,7 +129,7 @@ def count_bare(stream: io.BufferedIOBase) -> int:
 
     records = 0
     events = record_events(stream)
-    for _event, element in events:
+    for element in events:
         if element.tag != "DeleteCitation":
             records += 1
         _release(element)

@@ -348,6 +348,54 @@ def test_bad_encoding_names_the_line_and_keeps_the_records_before() -> None:
     assert "at line 3" in problem.message
 
 
+class Trickle(io.RawIOBase):
+    """A stream that hands out at most `size` bytes a read, as a slow network does."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self._data, self._size, self._at = data, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1, /) -> bytes:
+        piece = self._data[self._at : self._at + self._size]
+        self._at += len(piece)
+        return piece
+
+
+@pytest.mark.parametrize("size", [1, 3, 7, 200, 1 << 20])
+def test_what_a_bad_byte_keeps_does_not_depend_on_how_the_file_is_read(size: int) -> None:
+    entries = [
+        f"\n{article(pmid=str(n), body=f'<ArticleTitle>日本 café {n}</ArticleTitle>')}"
+        for n in range(1, 6)
+    ]
+    data = document(*entries).encode().replace("café 4".encode(), b"caf\xe9 4")
+    items = list(iter_pubmed_xml(Trickle(data, size), lines=True))
+    records = [item for item in items if isinstance(item, Record)]
+    assert [r.title for r in records] == [f"日本 café {n}" for n in (1, 2, 3)]
+    (problem,) = [item for item in items if isinstance(item, ImportProblem)]
+    assert problem.position == 6  # the declaration, then <PubmedArticleSet> and a record a line
+    assert "not UTF-8 at line 6 (byte 0xE9)" in problem.message
+    assert "the 3 records before it were kept" in problem.message
+
+
+def test_a_document_that_declares_latin1_is_read_as_latin1() -> None:
+    xml = document(article(body="<ArticleTitle>BAD</ArticleTitle>"))
+    xml = xml.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="ISO-8859-1"?>')
+    (record,) = parse(xml.encode().replace(b"BAD", b"caf\xe9"))
+    assert isinstance(record, Record)
+    assert record.title == "café"
+
+
+def test_records_before_malformed_markup_in_the_same_read_are_kept() -> None:
+    # lxml 6.2's iterparse dropped the records of a read buffer that also held an error.
+    xml = document(article(pmid="1"), article(pmid="2"), "<PubmedArticle><oops></PubmedArticle>")
+    items = parse(xml)
+    assert [item.id for item in items if isinstance(item, Record)] == ["1", "2"]
+    assert isinstance(items[-1], ImportProblem)
+    assert "the 2 records before it were kept" in items[-1].message
+
+
 def test_truncated_gzip_keeps_the_records_before_the_break(tmp_path: Path) -> None:
     xml = document(
         *(

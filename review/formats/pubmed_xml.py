@@ -1,6 +1,6 @@
 """PubMed XML: efetch responses and NLM baseline/update files, read as a stream.
 
-One pass with lxml's `iterparse`, stopping only at the record elements
+One pass with lxml's pull parser, stopping only at the record elements
 (`PubmedArticle`, `PubmedBookArticle`, `DeleteCitation`); each record's subtree
 is read by walking its direct children once, then cleared together with the
 siblings before it, so memory stays flat however large the file is.
@@ -88,6 +88,65 @@ class ByteStream(Protocol):
     """What the parser reads from: an open binary file, a GzipFile, a response body."""
 
     def read(self, size: int = -1, /) -> bytes: ...
+
+
+class Utf8Guard:
+    """Hands on only the bytes before the first one that is not UTF-8.
+
+    libxml2 reports an undecodable byte at different moments from one release to
+    the next (lxml 6.2 fails the whole first read buffer, so a small file kept no
+    record at all), so the check is ours: the parser sees a document that simply
+    breaks off before the bad byte, every record before it is kept at any lxml
+    version, and `bad_line` says where the byte is. A document that declares
+    another encoding in its XML declaration is passed through untouched.
+    """
+
+    def __init__(self, stream: ByteStream) -> None:
+        self._stream = stream
+        self._pending = b""  # the start of a character split across two reads
+        self._checking: bool | None = None  # undecided until the declaration is seen
+        self._lines = 1
+        self.bad_line = 0
+        self.bad_byte = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        while not self.bad_line:
+            chunk = self._stream.read(size)
+            if self._checking is None:
+                self._checking = _declares_utf8(chunk)
+            if not self._checking:
+                return chunk
+            good = self._checked(chunk)
+            if good or not chunk:  # b"" only at the end: never while a character is split
+                return good
+        return b""
+
+    def _checked(self, chunk: bytes) -> bytes:
+        data = self._pending + chunk
+        try:
+            data.decode("utf-8")
+            good, self._pending = data, b""
+        except UnicodeDecodeError as error:
+            split_at_end = chunk and error.reason == "unexpected end of data"
+            if split_at_end and len(data) - error.start < 4:
+                good, self._pending = data[: error.start], data[error.start :]
+            else:
+                good = data[: error.start]
+                self.bad_line = self._lines + good.count(b"\n")
+                self.bad_byte = data[error.start]
+        self._lines += good.count(b"\n")
+        return good
+
+
+_DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
+
+
+def _declares_utf8(start: bytes) -> bool:
+    """Whether a document starting with `start` is UTF-8: declared so, or nothing declared."""
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False  # a UTF-16 byte-order mark
+    declared = _DECLARED_ENCODING.match(start)
+    return declared is None or declared.group(1).lower().replace(b"-", b"") == b"utf8"
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,23 +237,60 @@ def read_pubmed_xml(path: Path, *, database: str = "PubMed") -> ImportResult:
     return ImportResult(tuple(records), tuple(problems), tuple(deleted))
 
 
-def record_events(stream: ByteStream) -> etree.iterparse:
-    """lxml's iterparse over a PubMed document's records, with no DTD, network or entities.
+class RecordEvents:
+    """The ("end", element) events of a PubMed document's record elements, read as a stream.
+
+    lxml's pull parser, fed by us, rather than `iterparse`: when a read buffer
+    holds records and then an error, `iterparse` in lxml 6.2 raises before handing
+    out the records it already parsed from that buffer, so what a file kept
+    depended on the lxml version and on where the buffers fell. The pull parser
+    keeps every event parsed before an error readable, so this yields them all and
+    then raises. No DTD, network or entity expansion, as everywhere in this module.
+    `root` is the document element once the document has been read to its end.
+    """
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, stream: ByteStream) -> None:
+        self._stream = stream
+        self._parser = etree.XMLPullParser(
+            events=("end",),
+            tag=RECORD_TAGS,
+            load_dtd=False,
+            no_network=True,
+            resolve_entities=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        self.root: etree._Element | None = None
+
+    def __iter__(self) -> Iterator[etree._Element]:
+        parser = self._parser
+        while chunk := self._stream.read(self.CHUNK):
+            try:
+                parser.feed(chunk)
+            except etree.XMLSyntaxError:
+                yield from self._parsed()
+                raise
+            yield from self._parsed()
+        # At the end of a document that breaks off, close() ends the elements left
+        # open, whose "end" events are records cut short: they are not handed out.
+        self.root = parser.close()
+        yield from self._parsed()
+
+    def _parsed(self) -> Iterator[etree._Element]:
+        for _event, element in self._parser.read_events():
+            yield cast(etree._Element, element)  # only "end" events were asked for
+
+
+def record_events(stream: ByteStream) -> RecordEvents:
+    """The record events of a PubMed document, with no DTD, network or entities.
 
     The benchmark's bare loop uses this too, so the floor it measures is parsed
     with exactly the settings our parser uses.
     """
-    return etree.iterparse(
-        stream,
-        events=("end",),
-        tag=RECORD_TAGS,
-        load_dtd=False,
-        no_network=True,
-        resolve_entities=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    return RecordEvents(stream)
 
 
 def iter_pubmed_xml(
@@ -215,11 +311,12 @@ def iter_pubmed_xml(
     Every record is yielded, even a PMID seen before: an NLM update file can
     carry one PMID several times, and the later one is NLM's newer version.
     """
-    events = record_events(stream)
+    guarded = Utf8Guard(stream)
+    events = record_events(guarded)
     position = kept = 0
     line = 1  # where the last record started
     try:
-        for _event, element in events:
+        for element in events:
             if element.tag == "DeleteCitation":
                 for pmid in element.iterchildren("PMID"):
                     yield Deletion(_text(pmid))
@@ -227,13 +324,16 @@ def iter_pubmed_xml(
                 position += 1
                 item = _record_or_problem(element, Source(database, file, search, position))
                 if lines:
-                    line = element.sourceline or line
+                    line = cast(int | None, element.sourceline) or line  # stubs: untyped
                     if isinstance(item, ImportProblem):
                         item = _at_line(item, line)
                 kept += isinstance(item, Record)
                 yield item
             _release(element)
     except etree.XMLSyntaxError as error:
+        if guarded.bad_line:
+            yield _not_utf8(guarded, file, position + 1, lines, kept)
+            return
         where = f" at line {error.lineno}" if error.lineno else ""  # 0: nothing was read
         yield ImportProblem(
             file,
@@ -259,6 +359,17 @@ def iter_pubmed_xml(
             f"not PubMed XML: the document is <{root.tag}>, not <PubmedArticleSet>; "
             "fetch it again with db=pubmed and retmode=xml",
         )
+
+
+def _not_utf8(
+    guarded: Utf8Guard, file: str, position: int, lines: bool, kept: int
+) -> ImportProblem:
+    return ImportProblem(
+        file,
+        guarded.bad_line if lines else position,
+        f"the XML is not UTF-8 at line {guarded.bad_line} (byte 0x{guarded.bad_byte:02X}); "
+        f"the {kept} records before it were kept; save the file as UTF-8 or download it again",
+    )
 
 
 def _at_line(problem: ImportProblem, line: int) -> ImportProblem:
