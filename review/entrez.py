@@ -40,7 +40,7 @@ import requests
 from lxml import etree
 
 from review import __version__
-from review.errors import IncompleteRetrieval, QueryError, RetriesExhausted
+from review.errors import ApiKeyError, IncompleteRetrieval, QueryError, RetriesExhausted
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -242,6 +242,7 @@ _TRANSIENT_ERRORS = (
 )
 # ... except these, which describe the request and would fail again.
 _DETERMINISTIC_ERRORS = ("retstart", "retmax", "invalid", "cannot be larger")
+_API_KEY_REFUSED: Final = re.compile(rb"api[ _-]?key[^a-z]{0,5}(invalid|wrong|not valid)", re.I)
 _EXPECTED_ROOTS: Final[Mapping[Utility, str]] = {
     "esearch": "eSearchResult",
     "efetch": "PubmedArticleSet",
@@ -265,6 +266,13 @@ def classify_response(
     if status == 429 or 500 <= status < 600:
         raise TransientFailure(f"HTTP {status}", _retry_after(headers))
     if status != 200:
+        if _API_KEY_REFUSED.search(body[:500]):
+            # NCBI answers a wrong key with HTTP 400 and {"error":"API key invalid",...}.
+            raise ApiKeyError(
+                f"NCBI refused the API key (HTTP {status}: {_excerpt(body, 80)}); check "
+                "--api-key or NCBI_API_KEY (the key in your NCBI account settings), or "
+                "leave it out to search at 3 requests a second."
+            )
         raise QueryError(f"NCBI answered HTTP {status}: {_excerpt(body)}")
     if not body.strip():
         raise TransientFailure("an empty response")
@@ -471,7 +479,7 @@ class EutilsClient:
             root = classify_response(request.utility, response.status_code, headers, body)
         except QueryError as exc:
             # NCBI echoes a rejected key in its error body; the message must not show it.
-            raise QueryError(self._redact(str(exc))) from None
+            raise type(exc)(self._redact(str(exc))) from None
         except TransientFailure as failure:
             raise TransientFailure(self._redact(failure.reason), failure.retry_after) from None
         return _Answer(root, body, _answer_time(headers))

@@ -6,6 +6,7 @@
      ├── InputError                  an imported file cannot be read (names file and line)
      ├── SearchError                 PubMed could not answer a search completely
      │    ├── QueryError             NCBI rejected the query itself; retrying cannot help
+     │    │    └── ApiKeyError        NCBI rejected the API key, not the query
      │    ├── RetriesExhausted       transient faults outlasted the retry budget
      │    ├── IncompleteRetrieval    PMIDs collected differ from esearch Count
      │    └── OfflineMiss            --offline and the cache lacks a response
@@ -18,7 +19,10 @@ Each message says what went wrong, where, and what to do next.
 
 from __future__ import annotations
 
+import errno
+
 __all__ = [
+    "ApiKeyError",
     "CacheError",
     "DecisionError",
     "IncompleteRetrieval",
@@ -30,6 +34,7 @@ __all__ = [
     "RetriesExhausted",
     "ReviewError",
     "SearchError",
+    "os_error_advice",
 ]
 
 
@@ -51,6 +56,10 @@ class SearchError(ReviewError):
 
 class QueryError(SearchError):
     """NCBI rejected the query or request; retrying would give the same answer."""
+
+
+class ApiKeyError(QueryError):
+    """NCBI refused the API key sent with the request; the query was never run."""
 
 
 class RetriesExhausted(SearchError):
@@ -75,3 +84,30 @@ class DecisionError(ReviewError):
 
 class ReportError(ReviewError):
     """A report cannot be built from the records, links and decisions."""
+
+
+# What a person can do about a failed file operation, by its errno. Advice that does
+# not match the cause (free space for "File exists") sends people the wrong way.
+_OS_ERROR_ADVICE = {
+    errno.ENOSPC: "free some space",
+    errno.EDQUOT: "free some space (the disk quota is used up)",
+    errno.EFBIG: "free some space or use a file system that allows larger files",
+    errno.EACCES: "check the permissions",
+    errno.EPERM: "check the permissions",
+    errno.EROFS: "the disk is read-only; use a writable one",
+    errno.EEXIST: "a file of that name is in the way; move it",
+    errno.ENOTDIR: "a file stands where a folder is needed; move it",
+    errno.EISDIR: "a folder stands where a file is needed; move it",
+    errno.ENAMETOOLONG: "use a shorter path",
+    errno.ELOOP: "a symbolic link points to itself; fix the link",
+    errno.EIO: "the disk reported an input/output error; check it",
+}
+
+
+def os_error_advice(exc: OSError, otherwise: str) -> str:
+    """What to do about `exc`, by its errno; `otherwise` when its cause is not known.
+
+    Phrased to go before "or ..." in a message: "free some space or choose another
+    folder with --out."
+    """
+    return _OS_ERROR_ADVICE.get(exc.errno or 0, otherwise)

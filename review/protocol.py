@@ -8,6 +8,7 @@ one) and what was expected, so a reviewer can fix it without reading Python.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import re
 import tomllib
@@ -48,7 +49,7 @@ SEARCH_FIELDS: tuple[SearchField, ...] = (
     "keywords",
     "publication_types",
 )
-_DATE = re.compile(r"^\d{4}(/\d{2}(/\d{2})?)?$")
+_DATE = re.compile(r"^(\d{4})(?:/(\d{2})(?:/(\d{2}))?)?$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -200,7 +201,8 @@ def load_protocol(path: Path | str) -> Protocol:
     """Read and validate a protocol file; every problem is one ProtocolError line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: Windows editors (Notepad) save UTF-8 with a byte-order mark.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ProtocolError(f"{path}: no such protocol file; check the path.") from None
     except UnicodeDecodeError as exc:
@@ -213,6 +215,7 @@ def load_protocol(path: Path | str) -> Protocol:
 
 
 def parse_protocol(text: str, path: Path) -> Protocol:
+    text = text.removeprefix("\ufeff")  # a byte-order mark is no TOML syntax error
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -366,13 +369,18 @@ class _Reader:
             dates = {
                 k: self.get(item, k, str, "", prefix=prefix).strip() for k in ("mindate", "maxdate")
             }
-            for k, v in dates.items():
-                if v and not _DATE.match(v):
-                    raise self.fail(f"{prefix}{k}", f"{v!r} is not YYYY, YYYY/MM or YYYY/MM/DD.")
+            spans = {k: self.search_date(v, f"{prefix}{k}") for k, v in dates.items() if v}
             if bool(dates["mindate"]) != bool(dates["maxdate"]):
                 # E-utilities ignores a lone mindate or maxdate; say so rather than
                 # silently running an unlimited search.
                 raise self.fail(f"{prefix}mindate", "give both mindate and maxdate, or neither.")
+            if spans and spans["mindate"][0] > spans["maxdate"][1]:
+                # PubMed answers a reversed range with 0 records and no warning.
+                raise self.fail(
+                    f"{prefix}maxdate",
+                    f"{dates['maxdate']!r} is before mindate {dates['mindate']!r}; "
+                    "swap them or fix the dates.",
+                )
             datetype = self.choice(
                 self.get(item, "datetype", str, "pdat", prefix=prefix),
                 ("pdat", "edat", "mdat"),
@@ -410,6 +418,25 @@ class _Reader:
                 )
             )
         return tuple(result)
+
+    def search_date(self, value: str, key: str) -> tuple[datetime.date, datetime.date]:
+        """The first and last day a YYYY, YYYY/MM or YYYY/MM/DD date covers; it must exist."""
+        match = _DATE.match(value)
+        if not match:
+            raise self.fail(key, f"{value!r} is not YYYY, YYYY/MM or YYYY/MM/DD.")
+        year, month, day = (int(part) if part else None for part in match.groups())
+        assert year is not None
+        try:
+            if day is not None and month is not None:
+                first = last = datetime.date(year, month, day)
+            elif month is not None:
+                first = datetime.date(year, month, 1)
+                last = datetime.date(year, month, calendar.monthrange(year, month)[1])
+            else:
+                first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        except ValueError as exc:  # month 13, 45 May, 29 February 2021, year 0
+            raise self.fail(key, f"{value!r} is not a real date ({exc}).") from None
+        return first, last
 
     def day(self, data: Mapping[str, Any], key: str, *, prefix: str = "") -> str:
         """A calendar day written as a TOML date (2026-11-26) or as that text; "" if absent."""

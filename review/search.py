@@ -37,7 +37,7 @@ from review.entrez import (
     new_session,
     stored_esearch,
 )
-from review.errors import CacheError, OfflineMiss, QueryError, SearchError
+from review.errors import ApiKeyError, CacheError, OfflineMiss, QueryError, SearchError
 from review.protocol import Protocol, Search
 
 __all__ = [
@@ -140,7 +140,7 @@ def run_searches(
             entries.append(_run_one(search, cache, mode, client, progress))
         except SearchError as exc:
             hint = ""
-            if isinstance(exc, QueryError):
+            if isinstance(exc, QueryError) and not isinstance(exc, ApiKeyError):
                 hint = " Check the query in the protocol and --eutils-url."
             raise type(exc)(f"search {search.name!r}: {exc}{hint}") from None
     return tuple(entries)

@@ -324,7 +324,7 @@ def test_each_transient_fault_is_retried_for_efetch(server: EutilsServer, fault:
     ("fault", "message"),
     [
         ("400", "HTTP 400"),
-        ("bad_key", r'HTTP 400: \{"error":"API key invalid","api-key":"\*\*\*"'),
+        ("bad_key", r'NCBI refused the API key \(HTTP 400: \{"error":"API key invalid","api-key'),
         ("invalid", "Invalid db name specified: fleegle"),
         ("field_not_found", "does not know the field in 'xyz'"),
     ],

@@ -87,3 +87,46 @@ def test_reviewers_required_is_read_and_checked() -> None:
     assert two.screening.reviewers_required == 2
     with pytest.raises(ProtocolError, match=r"p.toml:10: screening.reviewers_required: 0 is not"):
         parse_protocol(MINIMAL + "[screening]\nreviewers_required = 0\n", Path("p.toml"))
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected"),
+    [
+        (("2020/13/45", "2021"), "p.toml:9: searches[0].mindate: '2020/13/45' is not a real date"),
+        (("2020/02/30", "2021"), "searches[0].mindate: '2020/02/30' is not a real date"),
+        (("2020", "2021/00"), "p.toml:10: searches[0].maxdate: '2021/00' is not a real date"),
+        (("0000", "2021"), "searches[0].mindate: '0000' is not a real date"),
+        (("2024", "2020"), "p.toml:10: searches[0].maxdate: '2020' is before mindate '2024'"),
+        (("2020/06", "2020/05/31"), "'2020/05/31' is before mindate '2020/06'"),
+    ],
+)
+def test_impossible_or_reversed_search_dates_are_one_line(
+    dates: tuple[str, str], expected: str
+) -> None:
+    mindate, maxdate = dates
+    text = MINIMAL.replace(
+        'query = "kratom[tiab]"',
+        f'query = "kratom[tiab]"\nmindate = "{mindate}"\nmaxdate = "{maxdate}"',
+    )
+    with pytest.raises(ProtocolError) as info:
+        parse_protocol(text, Path("p.toml"))
+    assert expected in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("mindate", "maxdate"), [("2020", "2020"), ("2020/06", "2020/06/01")])
+def test_a_range_of_one_year_or_from_a_month_to_its_first_day_is_fine(
+    mindate: str, maxdate: str
+) -> None:
+    text = MINIMAL.replace(
+        'query = "kratom[tiab]"',
+        f'query = "kratom[tiab]"\nmindate = "{mindate}"\nmaxdate = "{maxdate}"',
+    )
+    search = parse_protocol(text, Path("p.toml")).searches[0]
+    assert (search.mindate, search.maxdate) == (mindate, maxdate)
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.lstrip().encode())
+    assert load_protocol(path).name == "t"

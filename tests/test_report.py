@@ -13,6 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
@@ -478,3 +479,32 @@ def test_any_title_or_database_name_is_shown_as_text(title: str, database: str) 
     assert " ".join(title.split()) in [" ".join(t.split()) for t in titles]
     ET.fromstring(prisma_svg(report))  # still well-formed XML
     json.loads(report_json(report))
+
+
+def test_a_file_in_the_way_is_not_advised_as_a_full_disk(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(ReportError) as info:
+        write_report(example_input(), out)
+    message = str(info.value)
+    assert message == (
+        f"{out}: cannot write the report (File exists); a file of that name is in the way; "
+        "move it or choose another folder with --out."
+    )
+    assert out.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_a_full_disk_is_advised_as_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    out = tmp_path / "out"
+    mkdir = Path.mkdir
+
+    def full(self: Path, *args: Any, **kwargs: Any) -> None:
+        if self == out:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", full)
+    with pytest.raises(ReportError, match=r"\(No space left on device\); free some space or"):
+        write_report(example_input(), out)

@@ -167,11 +167,10 @@ def test_a_run_without_a_protocol_names_only_the_protocol(
 ) -> None:
     with pytest.raises(SystemExit) as exit_code:
         main(["run", "--out", "out"])
-    assert exit_code.value.code == 2
-    assert (
-        capsys.readouterr()
-        .err.splitlines()[-1]
-        .endswith("error: the following arguments are required: protocol")
+    assert exit_code.value.code == 1
+    assert capsys.readouterr().err == (
+        "Error: review run: the following arguments are required: protocol; "
+        "see `review run --help`.\n"
     )
 
 

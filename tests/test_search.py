@@ -700,3 +700,19 @@ def test_the_by_hand_procedure_with_the_server_script(tmp_path: Path) -> None:
     assert [(p["count"], p["retrieved"]) for p in json.loads(replay.stdout)] == counts
     # One esearch and one efetch per search, and nothing more for the replay.
     assert served == "6 requests served (3 esearch, 3 efetch); 0 faults not met\n"
+
+
+def test_a_wrong_api_key_is_named_as_the_problem_not_the_query(
+    server: EutilsServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.inject("bad_key", utility="esearch")
+    code = main(["search", str(KRATOM), "--cache", str(tmp_path / "c"), "--refresh", "--quiet",
+                 "--eutils-url", server.url, "--api-key", API_KEY])  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: search 'mitragynine': NCBI refused the API key (HTTP 400: ")
+    assert "check --api-key or NCBI_API_KEY" in err
+    assert "query" not in err.lower()
+    assert API_KEY not in err
+    assert err.count("\n") == 1
+    assert server.count("esearch") == 1  # not retried

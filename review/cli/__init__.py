@@ -2,8 +2,9 @@
 
 Each subcommand lives in its own module here and exposes `register(subparsers)`,
 which adds its parser and sets `handler` to a function taking the parsed options
-and returning an exit code. Library errors (`ReviewError`) become one line,
-"Error: ...", and exit code 1; nothing else is caught, so bugs keep their traceback.
+and returning an exit code. Library errors (`ReviewError`) and mistakes in the
+arguments become one line, "Error: ...", and exit code 1; nothing else is caught,
+so bugs keep their traceback.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from review import __version__
+from review.cli.parsing import ReviewArgumentParser
 from review.errors import ReviewError
 
 __all__ = ["main"]
@@ -32,7 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ReviewArgumentParser(
         prog="review",
         description="Run, document and re-run the searches of a systematic review, "
         "then deduplicate, screen and report (PRISMA 2020).",

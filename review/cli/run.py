@@ -15,6 +15,7 @@ from review.cli.common import (
     progress_bar,
     warn_about_searches,
 )
+from review.cli.parsing import ReviewArgumentParser
 from review.errors import RetriesExhausted
 from review.pipeline import (
     UNDECIDED_PAIRS,
@@ -31,7 +32,7 @@ from review.search import Mode
 __all__ = ["register"]
 
 
-class _FilesAnywhereParser(argparse.ArgumentParser):
+class _FilesAnywhereParser(ReviewArgumentParser):
     """Reads FILEs wherever they stand, e.g. `review run P --out D F`.
 
     argparse gives positionals one chance per stretch of arguments between two

@@ -27,7 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from review.errors import ReportError, ReviewError
+from review.errors import ReportError, ReviewError, os_error_advice
 from review.formats import write_records
 from review.prisma import Removal
 from review.records import Record
@@ -106,9 +106,10 @@ def _write_all(
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     except OSError as exc:
+        advice = os_error_advice(exc, "check the path")
         raise ReportError(
             f"{out_dir}: cannot create the report folder ({exc.strerror or exc}); "
-            "choose another folder with --out."
+            f"{advice} or choose another folder with --out."
         ) from None
     try:
         for name, render in texts.items():
@@ -124,9 +125,10 @@ def _write_all(
         for name in (*texts, *exports):
             (staging / name).replace(out_dir / name)
     except OSError as exc:
+        advice = os_error_advice(exc, "check the folder")
         raise ReportError(
             f"{out_dir}: cannot write the report ({exc.strerror or exc}); "
-            "free some space or choose another folder with --out."
+            f"{advice} or choose another folder with --out."
         ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
