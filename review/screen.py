@@ -299,6 +299,11 @@ def _species(record: Record, criteria: Criteria) -> _Check | None:
     if criteria.species == "any":
         return None
     if not record.mesh:
+        # Files without a MeSH field (RIS, Scopus CSV) often tag the species as a keyword.
+        # Humans there is enough to pass; Animals is not enough to exclude, since an
+        # author keyword is not an indexer's heading.
+        if any(keyword.strip().lower() == _HUMANS[0] for keyword in record.keywords):
+            return _Check("pass", "species: keyword Humans (no MeSH headings)")
         return _Check("unknown", "species: no MeSH headings, so unknown")
     humans = any(_is(h.descriptor, h.ui, _HUMANS) for h in record.mesh)
     animals = any(_is(h.descriptor, h.ui, _ANIMALS) for h in record.mesh)

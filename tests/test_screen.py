@@ -124,6 +124,22 @@ def test_humans_species_needs_the_humans_heading_to_include() -> None:
     assert screen_record(by_ui, criteria).reason == "animal-only"
 
 
+def test_humans_in_the_keywords_counts_when_there_is_no_mesh() -> None:
+    # A file with no MeSH field (RIS, Scopus CSV) often tags the species in its keywords.
+    criteria = Criteria(species="humans")
+    tagged = record(keywords=("Kratom", "humans", "Withdrawal"))
+    decision = screen_record(tagged, criteria)
+    assert decision.outcome == "include"
+    assert "species: keyword Humans (no MeSH headings)" in decision.matched
+    # Author keywords are not MeSH: "Animals" there is not enough to exclude.
+    animals = screen_record(record(keywords=("Animals", "Rats")), criteria)
+    assert animals.outcome == "needs-human"
+    assert "species: no MeSH headings, so unknown" in animals.unmatched
+    # MeSH, when present, still decides.
+    both = record(mesh=mesh("Animals", "Rats"), keywords=("Humans",))
+    assert screen_record(both, criteria).reason == "animal-only"
+
+
 @pytest.mark.parametrize(
     ("fields", "evidence"),
     [
