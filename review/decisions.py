@@ -243,14 +243,24 @@ class DecisionStore:
     def resolve(self, decision: Decision) -> Decision:
         """Record how a conflict was settled; `decision.by` is who settled it.
 
-        Only a record some reviewer decided at that stage can be resolved, so a
-        mistyped ID is refused rather than stored.
+        Only a record whose reviewers disagree at that stage can be resolved (again,
+        if an earlier resolution was wrong), so a mistyped ID or an agreed record is
+        refused rather than stored.
         """
-        if (decision.record_id, decision.stage) not in self._by_record(decision.stage):
+        group = self._by_record(decision.stage).get((decision.record_id, decision.stage))
+        if group is None:
             raise DecisionError(
                 f"{decision.record_id}: no reviewer has decided it at {decision.stage}, so "
                 "there is nothing to resolve; check the ID (`review decisions conflicts` "
                 "lists the conflicts); nothing was stored."
+            )
+        if not _disagree(group):
+            who = _names([d.by for d in group])
+            verb = "alone decided it" if len(group) == 1 else "agree"
+            raise DecisionError(
+                f"{decision.record_id}: {who} {verb} at {decision.stage} ({_answer(group[0])}), "
+                "so there is no conflict to resolve; to change a decision, screen it again "
+                "or undo it (`review decisions undo`); nothing was stored."
             )
         return self.add(decision, "resolution")
 
@@ -539,6 +549,13 @@ def _with_time(decision: Decision) -> Decision:
 
 def _answer(d: Decision) -> str:
     return f"exclude ({d.reason})" if d.outcome == "exclude" else d.outcome
+
+
+def _names(names: Sequence[str]) -> str:
+    """'ann', 'ann and bob', 'ann, bob and cara'."""
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _disagree(group: Iterable[Decision]) -> bool:

@@ -120,14 +120,13 @@ def test_a_full_text_decision_keeps_its_title_abstract_inclusion(
     decide(store, "1", "include")
     decide(store, "1", "exclude", reason="not-kratom", stage="full-text")
     before = rows(store)
-    # Undo, a changed mind, a second reviewer's conflict, a resolution, an import:
+    # Undo, a changed mind, a second reviewer's conflict, an import:
     # each would leave a full-text decision on a record no longer sought (PRISMA cannot
     # count it), so each is refused, naming the full-text decision to undo first.
     attempts = [
         lambda: store.undo_last("ann", "title-abstract"),
         lambda: decide(store, "1", "exclude", reason="not-kratom"),
         lambda: decide(store, "1", "exclude", "bob", "not-kratom"),
-        lambda: store.resolve(Decision("1", "title-abstract", "needs-human", by="cara")),
     ]
     for attempt in attempts:
         with pytest.raises(
@@ -137,6 +136,9 @@ def test_a_full_text_decision_keeps_its_title_abstract_inclusion(
         assert "undo the full-text decision first" in str(e.value)
         assert "nothing was changed" in str(e.value)
         assert rows(store) == before
+    with pytest.raises(DecisionError, match="no conflict to resolve"):  # and no resolution
+        store.resolve(Decision("1", "title-abstract", "needs-human", by="cara"))
+    assert rows(store) == before
     sheet = tmp_path / "mind-changed.csv"
     sheet.write_text(
         "record_id,stage,outcome,reason,reviewer\n2,title-abstract,include,,ann\n"
@@ -188,6 +190,30 @@ def test_two_reviewers_conflicts_and_resolution(store: DecisionStore) -> None:
     with pytest.raises(DecisionError, match=r"^2: no reviewer has decided it at full-text"):
         store.resolve(Decision("2", "full-text", "include", by="cara"))
     assert len(store.current(kind="resolution")) == 1
+
+
+def test_only_a_conflict_can_be_resolved(store: DecisionStore) -> None:
+    decide(store, "1", "include", "ann")
+    decide(store, "1", "include", "bob")
+    decide(store, "2", "exclude", "ann", "not-kratom")
+    with pytest.raises(DecisionError) as agreed:
+        store.resolve(Decision("1", "title-abstract", "exclude", "not-kratom", "cara"))
+    assert str(agreed.value) == (
+        "1: ann and bob agree at title-abstract (include), so there is no conflict to "
+        "resolve; to change a decision, screen it again or undo it (`review decisions "
+        "undo`); nothing was stored."
+    )
+    with pytest.raises(DecisionError, match=r"^2: ann alone decided it at title-abstract"):
+        store.resolve(Decision("2", "title-abstract", "include", by="cara"))
+    assert store.current(kind="resolution") == ()
+    # A conflict can be resolved, and resolved again when the first settlement was wrong.
+    decide(store, "2", "include", "bob")
+    store.resolve(Decision("2", "title-abstract", "include", by="cara"))
+    store.resolve(Decision("2", "title-abstract", "exclude", "not-kratom", "cara"))
+    assert [(d.record_id, d.outcome) for d in store.final_decisions()] == [
+        ("1", "include"),
+        ("2", "exclude"),
+    ]
 
 
 def test_cohens_kappa_on_a_hand_checked_table() -> None:
@@ -257,17 +283,18 @@ def test_records_are_undecided_until_enough_reviewers_agree(tmp_path: Path) -> N
 
 def test_csv_round_trip(store: DecisionStore, tmp_path: Path) -> None:
     decide(store, "1", "include", "ann")
+    decide(store, "1", "exclude", "bob", "not-kratom")
     decide(store, "2", "exclude", "ann", "not-kratom")
-    decide(store, "1", "not-retrieved", "ann", stage="full-text")
     store.resolve(Decision("1", "title-abstract", "include", by="cara", note='says "yes", ok'))
+    decide(store, "1", "not-retrieved", "ann", stage="full-text")
     exported = tmp_path / "decisions.csv"
-    assert store.export_csv(exported) == 4
+    assert store.export_csv(exported) == 5
     with DecisionStore(tmp_path / "copy.sqlite", CODES) as copy:
-        assert copy.import_csv(exported, IDS) == 4
+        assert copy.import_csv(exported, IDS) == 5
         assert copy.current() == store.current()
         assert copy.current(kind="resolution") == store.current(kind="resolution")
         assert copy.import_csv(exported, IDS) == 1  # only the resolution is added again
-        assert len(copy.current()) == 3
+        assert len(copy.current()) == 4
 
 
 NOTES = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=40)
@@ -487,25 +514,26 @@ def test_people_and_the_full_text_stage_survive_reruns_and_changed_criteria(
     first = prepare_review(protocol, RunSettings())
     by_rules = [d.record_id for d in first.rule_decisions if d.outcome == "include"]
     waiting = [d.record_id for d in first.rule_decisions if d.outcome == "needs-human"][:4]
-    assert len(by_rules) == 1 and len(waiting) == 4
+    assert len(by_rules) == 2 and len(waiting) == 4
     with DecisionStore.for_protocol(protocol) as store:
         decide(store, waiting[0], "exclude", "ana", "not-human-study")
         for record_id in waiting[1:]:
             decide(store, record_id, "include", "ana")
         # Full text, as PRISMA 2020 has it: one not retrieved, one excluded with a
-        # reason, two included (one of them the rules' own inclusion).
+        # reason, three included (two of them the rules' own inclusions).
         decide(store, waiting[1], "not-retrieved", "ana", stage="full-text")
         decide(store, waiting[2], "exclude", "ana", "full-text-unusable", "full-text")
         decide(store, waiting[3], "include", "ana", stage="full-text")
         decide(store, by_rules[0], "include", "ana", stage="full-text")
+        decide(store, by_rules[1], "include", "ana", stage="full-text")
         stored = store.current()
     expected = {
-        "reports_sought": 4,
+        "reports_sought": 5,
         "reports_not_retrieved": 1,
-        "reports_assessed": 3,
+        "reports_assessed": 4,
         "reports_excluded": 1,
         "reports_excluded_by_reason": {"full-text-unusable": 1},
-        "studies_included": 2,
+        "studies_included": 3,
     }
     prisma = prisma_of_run()
     assert {k: prisma[k] for k in expected} == expected
