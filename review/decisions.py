@@ -32,7 +32,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, cast
@@ -391,7 +391,7 @@ class DecisionStore:
                     Decision(key[0], key[1], "needs-human", by="awaiting", at=latest, note=note)
                 )
             else:
-                final.append(max(group, key=lambda d: d.at))
+                final.append(_shared(group))
         final.extend(resolutions.values())
         return tuple(final)
 
@@ -549,6 +549,18 @@ def _with_time(decision: Decision) -> Decision:
 
 def _answer(d: Decision) -> str:
     return f"exclude ({d.reason})" if d.outcome == "exclude" else d.outcome
+
+
+def _shared(group: Sequence[Decision]) -> Decision:
+    """The one decision reviewers agree on, credited to each of them (in the order
+    they decided), with each one's note, at the time the last of them decided."""
+    if len(group) == 1:
+        return group[0]
+    notes = [(d.by, d.note) for d in group if d.note]
+    note = notes[0][1] if len(notes) == 1 else "; ".join(f"{by}: {n}" for by, n in notes)
+    return replace(
+        group[-1], by=_names([d.by for d in group]), note=note, at=max(d.at for d in group)
+    )
 
 
 def _names(names: Sequence[str]) -> str:

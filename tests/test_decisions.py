@@ -192,6 +192,22 @@ def test_two_reviewers_conflicts_and_resolution(store: DecisionStore) -> None:
     assert len(store.current(kind="resolution")) == 1
 
 
+def test_a_decision_reviewers_share_is_credited_to_each_of_them(store: DecisionStore) -> None:
+    store.add(Decision("1", "title-abstract", "exclude", "not-kratom", "ann", note="a rat study"))
+    decide(store, "1", "exclude", "bob", "not-kratom")
+    decide(store, "1", "exclude", "cara", "not-kratom")
+    decide(store, "2", "include", "bob")
+    store.add(Decision("2", "title-abstract", "include", by="ann", note="cites kratom"))
+    store.add(Decision("3", "title-abstract", "include", by="ann", note="first"))
+    store.add(Decision("3", "title-abstract", "include", by="bob", note="second"))
+    final = {d.record_id: d for d in store.final_decisions()}
+    assert (final["1"].outcome, final["1"].reason) == ("exclude", "not-kratom")
+    assert (final["1"].by, final["1"].note) == ("ann, bob and cara", "a rat study")
+    assert (final["2"].by, final["2"].note) == ("bob and ann", "cites kratom")
+    assert (final["3"].by, final["3"].note) == ("ann and bob", "ann: first; bob: second")
+    assert final["3"].at == store.current(reviewer="bob")[-1].at
+
+
 def test_only_a_conflict_can_be_resolved(store: DecisionStore) -> None:
     decide(store, "1", "include", "ann")
     decide(store, "1", "include", "bob")
