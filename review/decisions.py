@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 from review.errors import DecisionError
+from review.formats.textfile import unreadable_file
 from review.protocol import Protocol
 from review.screen import STAGES, Decision, Outcome, Stage
 from review.sqlite_wal import connect_in_wal_mode
@@ -508,8 +509,8 @@ def _read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
                 rows.append((ended + 1, row))
                 ended = reader.line_num
             return rows
-    except FileNotFoundError:
-        raise DecisionError(f"{path}: no such file; check the path.") from None
+    except OSError as exc:
+        raise unreadable_file(path, exc) from None
     except UnicodeDecodeError as exc:
         raise DecisionError(f"{path}: not UTF-8 (byte {exc.start}); save it as UTF-8.") from None
     except csv.Error as exc:

@@ -500,6 +500,35 @@ def test_decisions_command_errors_are_one_line(
     assert "no record '99999' among the 13 records screened" in capsys.readouterr().err
 
 
+def test_import_of_a_folder_or_an_unreadable_file_is_one_line_error(
+    adhd_protocol: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    records = ["--records", str(FIXTURE_RECORDS)]
+    folder = tmp_path / "sheets"
+    folder.mkdir()
+    assert run_cli("decisions", "import", str(adhd_protocol), str(folder), *records) == 1
+    assert capsys.readouterr().err == (
+        f"Error: {folder}: is a folder, not a file; name the file to import\n"
+    )
+    # Tests run as root, whom chmod 000 does not stop: refuse the read at the edge.
+    locked = write_rows(tmp_path / "locked.csv", [["17", "", "include", "", "ann", "", ""]])
+    opened = Path.open
+
+    def refuse(path: Path, *args: Any, **kwargs: Any) -> Any:
+        if path == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return opened(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    assert run_cli("decisions", "import", str(adhd_protocol), str(locked), *records) == 1
+    assert capsys.readouterr().err == f"Error: {locked}: cannot be read (Permission denied)\n"
+    with DecisionStore.for_protocol(load_protocol(adhd_protocol)) as store:
+        assert store.current() == ()
+
+
 # --- end to end: `review run` over the bundled example --------------------------------
 
 
