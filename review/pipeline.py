@@ -41,6 +41,14 @@ from typing import Any, BinaryIO, cast
 from review.dedup import DedupResult, PairDecisions
 from review.entrez import EutilsSettings
 from review.errors import CacheError, InputError, OfflineMiss
+from review.history import History, RunEntry, RunKind, SearchCount, read_history, record_run
+from review.identity import (
+    earlier_mains,
+    follow_records,
+    group_decisions,
+    keep_main_copies,
+    main_of,
+)
 from review.prisma import Removal
 from review.protocol import Criteria, Protocol, Search
 from review.records import ImportProblem, ImportResult, Record
@@ -73,11 +81,14 @@ __all__ = [
     "pubmed_records",
     "read_pubmed_document",
     "read_snapshot",
+    "remember_run",
     "run",
     "search_limits",
     "search_pubmed",
+    "searched_on",
     "stored_human_decisions",
     "stored_pair_decisions",
+    "stored_resolutions",
     "unique_ids",
     "write_review_report",
 ]
@@ -109,6 +120,7 @@ class RunSettings:
     extra_files: tuple[Path, ...] = ()
     progress: ProgressCallback | None = None
     generated_at: str = ""
+    remember: bool = True  # add the run to the review's history (`review.history`)
 
     def report_dir(self, protocol: Protocol) -> Path:
         return self.out_dir if self.out_dir is not None else Path("reports") / protocol.name
@@ -167,6 +179,7 @@ ScreenRules = Callable[[Sequence[Record], Criteria], tuple[Decision, ...]]
 HumanDecisions = Callable[[Protocol], tuple[Decision, ...]]
 Combine = Callable[[Iterable[Decision], Iterable[Decision]], tuple[Decision, ...]]
 WriteReport = Callable[["PreparedReview", RunSettings, Path], tuple[Path, ...]]
+ReadHistory = Callable[[Protocol], History]
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +195,10 @@ class Stages:
     human_decisions: HumanDecisions
     combine: Combine
     write_report: WriteReport
+    # People's resolutions of conflicts, so a clash between copies of one record that a
+    # person settled on its main copy stays settled (`review.identity.group_decisions`).
+    resolutions: HumanDecisions = lambda protocol: ()
+    history: ReadHistory = lambda protocol: History()
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +228,7 @@ class PreparedReview:
     human_decisions: tuple[Decision, ...]  # the people's final word, on records in this run
     orphan_decisions: tuple[Decision, ...]  # people's decisions on records not screened now
     decisions: tuple[Decision, ...]  # effective: a person's where there is one, else the rules'
+    history: History = field(default_factory=History)  # what earlier runs saw (`review.history`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,17 +351,24 @@ def prepare_review(
     records = unique_ids([*pubmed.records, *(r for i in imports for r in i.result.records)])
     problems = (*pubmed.problems, *(p for i in imports for p in i.result.problems))
 
-    dedup = stages.deduplicate(
-        records, stages.pair_decisions(protocol, settings, {r.id for r in records})
-    )
+    history = stages.history(protocol)
+    found_pairs = stages.pair_decisions(protocol, settings, {r.id for r in records})
+    # The main copy of a group stays the one people saw in earlier runs (review.identity).
+    kept = earlier_mains(history.mains, history.fingerprints, records)
+    dedup = keep_main_copies(stages.deduplicate(records, found_pairs), kept)
     deleted = {pmid for i in imports for pmid in i.result.deleted_pmids}
     removals = tuple(Removal(r.id, DELETED_BY_NLM) for r in dedup.canonical if r.pmid in deleted)
     removed = {r.record_id for r in removals}
     to_screen = [r for r in dedup.canonical if r.id not in removed]
-    screened_ids = {r.id for r in to_screen}
     rules = stages.screen(to_screen, protocol.criteria)
-    people = stages.human_decisions(protocol)
-    human = tuple(d for d in people if d.record_id in screened_ids)
+    # A person's decision counts for its record's duplicate group, whichever copy it
+    # names; one on a record whose ID changed follows the record's fingerprint.
+    mains = main_of(dedup)
+    people, gone = follow_records(
+        stages.human_decisions(protocol), mains, history.fingerprints, records
+    )
+    screened_mains = {rid: main for rid, main in mains.items() if main not in removed}
+    human, orphans = group_decisions(people, screened_mains, stages.resolutions(protocol))
     return PreparedReview(
         protocol=protocol,
         plan=plan,
@@ -355,8 +380,9 @@ def prepare_review(
         removals=removals,
         rule_decisions=rules,
         human_decisions=human,
-        orphan_decisions=tuple(d for d in people if d.record_id not in screened_ids),
+        orphan_decisions=(*gone, *orphans),
         decisions=stages.combine(rules, human),
+        history=history,
     )
 
 
@@ -366,7 +392,46 @@ def run(protocol: Protocol, settings: RunSettings, stages: Stages | None = None)
     review = prepare_review(protocol, settings, stages)
     out_dir = settings.report_dir(protocol)
     files = stages.write_report(review, settings, out_dir)
+    if settings.remember:
+        remember_run(review, "run", settings.generated_at)
     return RunResult(review, out_dir, files)
+
+
+def remember_run(review: PreparedReview, kind: RunKind, at: str = "") -> RunEntry:
+    """Add this run to the review's history: its searches, records and main copies."""
+    seen = review.history.first_run
+    searches = tuple(
+        SearchCount(
+            e.name,
+            e.retrieved,
+            sum(1 for p in e.pmids if p not in seen),
+            e.mindate,
+            e.maxdate,
+            e.datetype,
+        )
+        for e in review.search_log
+    )
+    included = tuple(
+        d.record_id for d in review.decisions if d.stage == "full-text" and d.outcome == "include"
+    )
+    return record_run(
+        review.protocol,
+        kind,
+        at=at or datetime.now(UTC).isoformat(timespec="seconds"),
+        searched_on=searched_on(review),
+        records=review.records,
+        mains=(r.id for r in review.dedup.canonical),
+        searches=searches,
+        included=included,
+    )
+
+
+def searched_on(review: PreparedReview) -> str:
+    """The day of a run's searches: the snapshot's day, or the latest search's."""
+    if review.plan.snapshot is not None:
+        return review.plan.snapshot.date
+    days = [e.searched_at[:10] for e in review.search_log if e.searched_at]
+    return max(days) if days else datetime.now(UTC).date().isoformat()
 
 
 def pubmed_records(found: SearchOutput, read_pubmed: ReadPubmed) -> ImportResult:
@@ -472,6 +537,8 @@ def default_stages() -> Stages:
         human_decisions=stored_human_decisions,
         combine=effective_decisions,
         write_report=write_review_report,
+        resolutions=stored_resolutions,
+        history=read_history,
     )
 
 
@@ -596,6 +663,16 @@ def stored_human_decisions(protocol: Protocol) -> tuple[Decision, ...]:
         return ()
     with DecisionStore.for_protocol(protocol) as store:
         return store.final_decisions()
+
+
+def stored_resolutions(protocol: Protocol) -> tuple[Decision, ...]:
+    """How people settled conflicts; none when nobody has screened this review yet."""
+    from review.decisions import DecisionStore, decisions_path
+
+    if not decisions_path(protocol).is_file():
+        return ()
+    with DecisionStore.for_protocol(protocol) as store:
+        return store.current(kind="resolution")
 
 
 def write_review_report(

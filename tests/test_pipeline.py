@@ -218,6 +218,7 @@ def test_a_person_always_wins_and_stray_decisions_are_kept_apart(
         Decision("33342583", "title-abstract", "exclude", "not-kratom", by="ana", at="2026-11-26"),
         Decision("33342583", "full-text", "include", by="ana", at="2026-11-26"),
         Decision("ks0003", "title-abstract", "include", by="ana", at="2026-11-26"),  # a duplicate
+        Decision("zz9", "title-abstract", "include", by="ana", at="2026-11-26"),  # no record
     ]
     log = [entry("first", ["33342583"])]
     review = prepare_review(
@@ -228,8 +229,10 @@ def test_a_person_always_wins_and_stray_decisions_are_kept_apart(
     assert effective[("33342583", "title-abstract")].by == "ana"
     assert effective[("33342583", "full-text")].outcome == "include"
     assert effective[("ks0013", "title-abstract")].by == "rules"
-    assert [d.record_id for d in review.orphan_decisions] == ["ks0003"]
+    # A decision on a duplicate counts for its group, named by the main copy.
     assert ("ks0003", "title-abstract") not in effective
+    assert effective[("ks0002", "title-abstract")].by == "ana"
+    assert [d.record_id for d in review.orphan_decisions] == ["zz9"]
 
 
 def test_records_nlm_deleted_are_removed_before_screening(

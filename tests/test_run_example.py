@@ -27,8 +27,11 @@ from review.cli import main
 from review.decisions import DecisionStore
 from review.entrez import EutilsSettings
 from review.errors import RetriesExhausted
+from review.formats import write_records
+from review.identity import CONFLICT, main_of
 from review.pipeline import RunSettings, holds_every_search, plan_search, prepare_review, run
 from review.protocol import load_protocol
+from review.records import AbstractSection, Source
 from review.screen import Decision
 
 REPO = Path(__file__).resolve().parent.parent
@@ -111,6 +114,7 @@ def test_people_decide_what_rules_cannot_and_the_reading_list_follows(
     sought = [d.record_id for d in first.decisions if d.outcome == "include"]
     waiting = next(d.record_id for d in first.decisions if d.outcome == "needs-human")
     duplicate = first.dedup.links[0].record_id
+    main = first.dedup.links[0].canonical_id
     with DecisionStore.for_protocol(protocol) as store:
         for record_id in sought:
             store.add(Decision(record_id, "full-text", "include", by="ana"))
@@ -122,12 +126,13 @@ def test_people_decide_what_rules_cannot_and_the_reading_list_follows(
     assert report["prisma"]["studies_included"] == len(sought) > 0
     assert report["prisma"]["records_excluded_by_reason"]["not-kratom"] >= 1
     listed = [e["record_id"] for group in report["reading_list"] for e in group["entries"]]
-    assert sorted(listed) == sorted(sought)
+    assert sorted(listed) == sorted({*sought, main})
     decided = {(d.record_id, d.stage): d.by for d in result.review.decisions}
     assert decided[(waiting, "title-abstract")] == "ana"
-    # A decision on a record that is now a duplicate is kept and shown, not counted.
+    # A decision on a copy that is not the main one counts for its duplicate group.
     assert (duplicate, "title-abstract") not in decided
-    assert [u["record_id"] for u in report["uncounted_decisions"]] == [duplicate]
+    assert decided[(main, "title-abstract")] == "ana"
+    assert report["uncounted_decisions"] == []
 
 
 def test_files_on_the_command_line_join_as_further_sources(
@@ -475,3 +480,60 @@ def test_live_the_same_command_searches_pubmed_and_says_so(
     review = prepare_review(load_protocol("queries/kratom.toml"), RunSettings(mode="offline"))
     assert review.plan.snapshot is None and review.plan.cache_dir == Path("cache")
     assert all(e.replayed for e in review.search_log)
+
+
+def test_adding_a_source_after_screening_loses_no_decision(
+    clone: Path, no_network: list[object]
+) -> None:
+    """A reviewer screens, a new export brings more complete copies: every decision counts."""
+    protocol = load_protocol("queries/kratom.toml")
+    first = run(protocol, RunSettings()).review
+    waiting = [d.record_id for d in first.decisions if d.outcome == "needs-human"]
+    assert waiting
+    with DecisionStore.for_protocol(protocol) as store:
+        for n, record_id in enumerate(waiting):
+            outcome = "include" if n % 2 else "exclude"
+            store.add(
+                Decision(
+                    record_id,
+                    "title-abstract",
+                    outcome,
+                    "not-kratom" if outcome == "exclude" else "",
+                    by="ana",
+                )
+            )
+    decided = run(protocol, RunSettings()).review
+    before = {d.record_id: d for d in decided.human_decisions}
+    # An Embase export with a fuller copy (abstract, keywords) of every decided record.
+    canonical = {r.id: r for r in decided.dedup.canonical}
+    copies = [
+        dataclasses.replace(
+            canonical[record_id],
+            id=f"embase-{n}",
+            source=Source("Embase", file="embase.ris", position=n),
+            abstract=(AbstractSection("Kratom dependence and withdrawal in adults."),),
+            keywords=("kratom", "withdrawal", "dependence"),
+            extra=(),
+        )
+        for n, record_id in enumerate(before, 1)
+    ]
+    write_records(copies, clone / "queries" / "embase.ris")
+    with (clone / "queries" / "kratom.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[[sources]]\nfile = "embase.ris"\ndatabase = "Embase"\n')
+    protocol = load_protocol("queries/kratom.toml")
+    after = run(protocol, RunSettings()).review
+    assert len(after.records) == len(decided.records) + len(copies)
+    counted = {d.record_id: d for d in after.human_decisions}
+    assert not after.orphan_decisions
+    mains = main_of(after.dedup)
+    for record_id, decision in before.items():
+        # Counted for its group, as made; or, where the new copies joined two groups
+        # decided differently, a conflict naming it, for a person to resolve.
+        now = counted[mains[record_id]]
+        if now.by == CONFLICT:
+            assert f"{record_id} (ana): {decision.outcome}" in now.note
+        else:
+            assert (now.outcome, now.by) == (decision.outcome, "ana")
+    # Main copies stay where they were (a group that merged keeps one of its two).
+    earlier = {r.id for r in decided.dedup.canonical}
+    assert all(mains[m] in earlier for m in earlier)

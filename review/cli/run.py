@@ -164,7 +164,8 @@ def _warn(result: RunResult) -> None:
     if review.orphan_decisions:
         print(
             f"Warning: {len(review.orphan_decisions)} screening decision(s) name records "
-            "this run did not screen (now duplicates or gone); they are kept but not counted.",
+            "this run no longer has (or removed before screening); they are kept but not "
+            "counted.",
             file=sys.stderr,
         )
 
