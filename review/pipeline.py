@@ -36,7 +36,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from review.dedup import DedupResult, PairDecisions
 from review.entrez import EutilsSettings
@@ -54,6 +54,9 @@ from review.protocol import Criteria, Protocol, Search
 from review.records import ImportProblem, ImportResult, Record
 from review.screen import Decision
 from review.search import Mode, ProgressCallback, SearchLogEntry
+
+if TYPE_CHECKING:
+    from review.report.model import ReportInput
 
 __all__ = [
     "DEFAULT_CACHE_DIR",
@@ -82,6 +85,7 @@ __all__ = [
     "read_pubmed_document",
     "read_snapshot",
     "remember_run",
+    "review_report_input",
     "run",
     "search_limits",
     "search_pubmed",
@@ -90,6 +94,7 @@ __all__ = [
     "stored_pair_decisions",
     "stored_resolutions",
     "unique_ids",
+    "with_human_decisions",
     "write_review_report",
 ]
 
@@ -361,14 +366,14 @@ def prepare_review(
     removed = {r.record_id for r in removals}
     to_screen = [r for r in dedup.canonical if r.id not in removed]
     rules = stages.screen(to_screen, protocol.criteria)
-    # A person's decision counts for its record's duplicate group, whichever copy it
-    # names; one on a record whose ID changed follows the record's fingerprint.
-    mains = main_of(dedup)
-    people, gone = follow_records(
-        stages.human_decisions(protocol), mains, history.fingerprints, records
+    human, orphans = _settle_people(
+        dedup,
+        removals,
+        history,
+        records,
+        stages.human_decisions(protocol),
+        stages.resolutions(protocol),
     )
-    screened_mains = {rid: main for rid, main in mains.items() if main not in removed}
-    human, orphans = group_decisions(people, screened_mains, stages.resolutions(protocol))
     return PreparedReview(
         protocol=protocol,
         plan=plan,
@@ -380,10 +385,31 @@ def prepare_review(
         removals=removals,
         rule_decisions=rules,
         human_decisions=human,
-        orphan_decisions=(*gone, *orphans),
+        orphan_decisions=orphans,
         decisions=stages.combine(rules, human),
         history=history,
     )
+
+
+def _settle_people(
+    dedup: DedupResult,
+    removals: Sequence[Removal],
+    history: History,
+    records: Sequence[Record],
+    people: Iterable[Decision],
+    resolutions: Iterable[Decision],
+) -> tuple[tuple[Decision, ...], tuple[Decision, ...]]:
+    """(people's decisions per duplicate group, decisions on no record screened now).
+
+    A person's decision counts for its record's duplicate group, whichever copy it
+    names; one on a record whose ID changed follows the record's fingerprint.
+    """
+    mains = main_of(dedup)
+    followed, gone = follow_records(people, mains, history.fingerprints, records)
+    removed = {r.record_id for r in removals}
+    screened_mains = {rid: main for rid, main in mains.items() if main not in removed}
+    human, orphans = group_decisions(followed, screened_mains, resolutions)
+    return human, (*gone, *orphans)
 
 
 def run(protocol: Protocol, settings: RunSettings, stages: Stages | None = None) -> RunResult:
@@ -675,16 +701,47 @@ def stored_resolutions(protocol: Protocol) -> tuple[Decision, ...]:
         return store.current(kind="resolution")
 
 
+def with_human_decisions(
+    review: PreparedReview, people: Sequence[Decision], resolutions: Sequence[Decision]
+) -> PreparedReview:
+    """The same review with people's decisions as they stand now (`review serve` re-reads
+    the store for its dashboard), followed and grouped as `prepare_review` does."""
+    from review.screen import effective_decisions
+
+    human, orphans = _settle_people(
+        review.dedup, review.removals, review.history, review.records, people, resolutions
+    )
+    return dataclasses.replace(
+        review,
+        human_decisions=human,
+        orphan_decisions=orphans,
+        decisions=effective_decisions(review.rule_decisions, human),
+    )
+
+
 def write_review_report(
     review: PreparedReview, settings: RunSettings, out_dir: Path
 ) -> tuple[Path, ...]:
     """Hand everything the report counts to the report writers."""
-    from review import __version__
     from review.dedup import write_undecided
     from review.report import write_report
+
+    files = write_report(review_report_input(review, settings), out_dir)
+    if not review.dedup.undecided:
+        return tuple(files)
+    # Pairs too close to call, as a CSV a person fills in and saves as the protocol's
+    # pair-decisions file; the next run applies it.
+    undecided = out_dir / UNDECIDED_PAIRS
+    write_undecided(review.dedup, undecided)
+    return (*files, undecided)
+
+
+def review_report_input(review: PreparedReview, settings: RunSettings) -> ReportInput:
+    """Everything the report counts, from a prepared review."""
+    from review import __version__
     from review.report.model import OtherSource, ReportInput
 
-    report_input = ReportInput(
+    return ReportInput(
         protocol=review.protocol,
         searches=review.search_log,
         dedup=review.dedup,
@@ -708,14 +765,6 @@ def write_review_report(
         search_notes=review.plan.snapshot.search_notes if review.plan.snapshot else (),
         stand_ins=_stand_in_ids(review),
     )
-    files = write_report(report_input, out_dir)
-    if not review.dedup.undecided:
-        return tuple(files)
-    # Pairs too close to call, as a CSV a person fills in and saves as the protocol's
-    # pair-decisions file; the next run applies it.
-    undecided = out_dir / UNDECIDED_PAIRS
-    write_undecided(review.dedup, undecided)
-    return (*files, undecided)
 
 
 def _stand_in_ids(review: PreparedReview) -> frozenset[str]:

@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "convert",
     "dedup",
     "screen",
+    "serve",
     "explain",
     "decisions",
     "run",

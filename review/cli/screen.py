@@ -12,7 +12,7 @@ import argparse
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from review.decisions import RESERVED_NAMES, DecisionStore
 from review.errors import InputError
@@ -28,10 +28,15 @@ from review.screen import (
 )
 from review.screener import TerminalKeys, console_for_terminal, run_screener, screening_queue
 
+if TYPE_CHECKING:
+    from review.pipeline import PreparedReview, RunSettings
+
 __all__ = [
     "REVIEWER_ENV",
     "ScreeningInput",
     "add_record_options",
+    "pipeline_settings",
+    "prepared_input",
     "register",
     "reviewer_name",
     "screening_input",
@@ -169,10 +174,19 @@ def screening_input(protocol: Protocol, options: argparse.Namespace) -> Screenin
     if options.records:
         records = _read_files(options.records)
         return ScreeningInput(records, screen_records(records, protocol.criteria))
-    from review.pipeline import RunSettings, prepare_review
+    from review.pipeline import prepare_review
 
-    settings = RunSettings(mode="offline" if options.offline else "cached", cache_dir=options.cache)
-    review = prepare_review(protocol, settings)
+    return prepared_input(prepare_review(protocol, pipeline_settings(options)))
+
+
+def pipeline_settings(options: argparse.Namespace) -> RunSettings:
+    from review.pipeline import RunSettings
+
+    return RunSettings(mode="offline" if options.offline else "cached", cache_dir=options.cache)
+
+
+def prepared_input(review: PreparedReview) -> ScreeningInput:
+    """The records people screen from a prepared review: canonical, not removed."""
     screened = {d.record_id for d in review.rule_decisions}
     records = tuple(r for r in review.dedup.canonical if r.id in screened)
     return ScreeningInput(records, review.rule_decisions)

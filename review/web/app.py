@@ -1,0 +1,630 @@
+"""The web app's routes: screening, full text, conflicts, agreement, dashboard.
+
+Starlette routes as a plain list; each page reads the decisions store afresh
+(in a worker thread, one connection per request), so two reviewers, the
+terminal screener and this app can write at once and nobody sees stale state.
+A decision is committed (`DecisionStore.add`, synchronous=FULL) before the
+server answers with the redirect that shows "Saved"; a killed server or a
+closed tab loses nothing the page ever called saved.
+
+Security: Jinja2 autoescapes every template (record text is untrusted); every
+POST carries a CSRF token equal to the `review_csrf` cookie (SameSite=Strict)
+and a foreign Origin is refused; served on loopback only the Host names of
+this machine are accepted (no DNS rebinding), and served beyond it every
+request needs a reviewer's access token. The app writes only through the
+`DecisionStore` and, on request, the report into `reports/<name>/`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import quote, unquote, urlencode, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from review.decisions import AGREEMENT_RULE, RESERVED_NAMES, DecisionStore
+from review.errors import DecisionError
+from review.pipeline import PreparedReview, RunSettings
+from review.protocol import Protocol
+from review.records import Record
+from review.screen import (
+    STAGES,
+    Decision,
+    Outcome,
+    Stage,
+    effective_decisions,
+    full_text_counts,
+    title_abstract_counts,
+)
+from review.screener import screening_queue
+from review.web.views import (
+    REASON_KEYS,
+    answer_text,
+    previous_decided,
+    record_page,
+    stage_label,
+)
+
+__all__ = ["LOOPBACK_HOSTS", "ServeConfig", "create_app"]
+
+HERE = Path(__file__).parent
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+CSRF_COOKIE = "review_csrf"
+REVIEWER_COOKIE = "review_reviewer"
+TOKEN_COOKIE = "review_token"
+MAX_NAME = 60
+MAX_NOTE = 4000
+CHOICES: dict[str, Outcome] = {
+    "include": "include",
+    "exclude": "exclude",
+    "unsure": "needs-human",
+    "not-retrieved": "not-retrieved",
+}
+SECURITY_HEADERS = (
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        b"img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cache-control", b"no-store"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ServeConfig:
+    """What one `review serve` serves.
+
+    `tokens` maps access tokens to reviewers; empty means loopback use, where a
+    reviewer gives a name. `prepared` (absent with `--records`) gives the dashboard
+    its PRISMA diagram and lets the app write the report into `report_dir`.
+    """
+
+    protocol: Protocol
+    records: tuple[Record, ...]
+    rule_decisions: tuple[Decision, ...]
+    report_dir: Path
+    prepared: PreparedReview | None = None
+    run_settings: RunSettings | None = None
+    tokens: tuple[tuple[str, str], ...] = ()
+    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
+
+
+def create_app(config: ServeConfig) -> Starlette:
+    pages = _Pages(config)
+    routes = [
+        Route("/", pages.home),
+        Route("/login", pages.login, methods=["GET", "POST"]),
+        Route("/logout", pages.logout, methods=["POST"]),
+        Route("/dashboard", pages.dashboard),
+        Route("/screen/{stage}", pages.screen),
+        Route("/screen/{stage}/decide", pages.decide, methods=["POST"]),
+        Route("/screen/{stage}/undo", pages.undo, methods=["POST"]),
+        Route("/conflicts", pages.conflicts),
+        Route("/conflicts/resolve", pages.resolve, methods=["POST"]),
+        Route("/agreement", pages.agreement),
+        Route("/report/write", pages.write_report, methods=["POST"]),
+        Route("/report/{path:path}", pages.report_file),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    middleware = [
+        Middleware(_SecurityHeaders),
+        Middleware(TrustedHostMiddleware, allowed_hosts=list(config.allowed_hosts)),
+    ]
+    return Starlette(routes=routes, middleware=middleware)
+
+
+class _SecurityHeaders:
+    """Adds the CSP and friends to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class _Pages:
+    def __init__(self, config: ServeConfig) -> None:
+        self.config = config
+        self.protocol = config.protocol
+        self.index = {r.id: r for r in config.records}
+        self.rules = {d.record_id: d for d in config.rule_decisions}
+        self.reasons = config.protocol.criteria.reason_codes()
+        env = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.templates = Jinja2Templates(env=env)
+
+    # --- plumbing --------------------------------------------------------------------
+
+    def store(self) -> DecisionStore:
+        return DecisionStore.for_protocol(self.protocol)
+
+    def reviewer(self, request: Request) -> str:
+        """Who is asking; "" when nobody has signed in (or the token is not valid)."""
+        if self.config.tokens:
+            given = request.cookies.get(TOKEN_COOKIE, "")
+            for token, name in self.config.tokens:
+                if given and hmac.compare_digest(given, token):
+                    return name
+            return ""
+        name = unquote(request.cookies.get(REVIEWER_COOKIE, ""))
+        return name if _name_problem(name) == "" else ""
+
+    def page(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, Any],
+        status: int = 200,
+    ) -> Response:
+        token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+        response = self.templates.TemplateResponse(
+            request,
+            template,
+            {
+                "protocol": self.protocol,
+                "reviewer": self.reviewer(request),
+                "csrf": token,
+                "stage_label": stage_label,
+                "open_conflicts": None,
+                **context,
+            },
+            status_code=status,
+        )
+        if request.cookies.get(CSRF_COOKIE) != token:
+            _cookie(response, CSRF_COOKIE, token)
+        return response
+
+    def open_conflicts(self, store: DecisionStore) -> int:
+        return len([c for c in store.conflicts() if c.record_id in self.index])
+
+    async def checked_form(self, request: Request) -> FormData:
+        """The POSTed form, once its CSRF token and origin are checked."""
+        origin = request.headers.get("origin")
+        if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
+            raise _Refused(403, "This form came from another site; nothing was stored.")
+        form = await request.form()
+        sent = str(form.get("csrf", ""))
+        cookie = request.cookies.get(CSRF_COOKIE, "")
+        if not cookie or not hmac.compare_digest(sent, cookie):
+            raise _Refused(
+                403,
+                "The page was out of date (its form token did not match); nothing was "
+                "stored. Reload the page and decide again.",
+            )
+        return form
+
+    def refused(self, request: Request, refusal: _Refused) -> Response:
+        return self.page(request, "message.html", {"message": refusal.message}, refusal.status)
+
+    async def posted(self, request: Request) -> tuple[str, FormData] | Response:
+        """(reviewer, form) of a POST from a signed-in reviewer with a good CSRF token,
+        or the response that refuses it."""
+        reviewer = self.reviewer(request)
+        if not reviewer:
+            return self.to_login(request)
+        try:
+            form = await self.checked_form(request)
+        except _Refused as refusal:
+            return self.refused(request, refusal)
+        return reviewer, form
+
+    def message(self, request: Request, text: str, status: int) -> Response:
+        return self.page(request, "message.html", {"message": text}, status)
+
+    def to_login(self, request: Request) -> Response:
+        if self.config.tokens:
+            return self.page(
+                request,
+                "message.html",
+                {
+                    "message": "This review is served to other machines: open the link "
+                    "`review serve` printed for you (it carries your access token)."
+                },
+                401,
+            )
+        return RedirectResponse("/login", status_code=303)
+
+    # --- sign in ---------------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        if not self.reviewer(request):
+            return self.to_login(request)
+        return RedirectResponse("/dashboard", status_code=303)
+
+    async def login(self, request: Request) -> Response:
+        if self.config.tokens:
+            token = request.query_params.get("token", "")
+            for known, _name in self.config.tokens:
+                if token and hmac.compare_digest(token, known):
+                    response = RedirectResponse("/dashboard", status_code=303)
+                    _cookie(response, TOKEN_COOKIE, known)
+                    return response
+            return self.to_login(request)
+        if request.method == "GET":
+            return self.page(request, "login.html", {"problem": ""})
+        try:
+            form = await self.checked_form(request)
+        except _Refused as refusal:
+            return self.refused(request, refusal)
+        name = " ".join(str(form.get("name", "")).split())
+        problem = _name_problem(name)
+        if problem:
+            return self.page(request, "login.html", {"problem": problem, "name": name}, 400)
+        response = RedirectResponse("/dashboard", status_code=303)
+        _cookie(response, REVIEWER_COOKIE, quote(name, safe=""))
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        try:
+            await self.checked_form(request)
+        except _Refused as refusal:
+            return self.refused(request, refusal)
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(REVIEWER_COOKIE)
+        response.delete_cookie(TOKEN_COOKIE)
+        return response
+
+    # --- screening -------------------------------------------------------------------
+
+    async def screen(self, request: Request) -> Response:
+        reviewer = self.reviewer(request)
+        if not reviewer:
+            return self.to_login(request)
+        stage = _stage(request)
+        if stage is None:
+            return self.page(request, "message.html", {"message": "No such stage."}, 404)
+        wanted = request.query_params.get("record", "")
+        if wanted and wanted not in self.index:
+            return self.page(
+                request, "message.html", {"message": f"No record {wanted!r} here."}, 404
+            )
+        context = await run_in_threadpool(self.screen_context, reviewer, stage, wanted)
+        said = request.query_params
+        if said.get("saved") in self.index:
+            context["said"] = self.saved_text(context, said["saved"])
+        elif said.get("undone") in self.index:
+            context["said"] = f"Undone: your decision on {said['undone']}; decide it again."
+        elif said.get("nothing"):
+            context["said"] = "Nothing to undo."
+        return self.page(request, "screen.html", context)
+
+    def screen_context(self, reviewer: str, stage: Stage, wanted: str) -> dict[str, Any]:
+        with self.store() as store:
+            queue = screening_queue(
+                self.config.records, self.config.rule_decisions, store, reviewer, stage
+            )
+            mine = [d for d in store.current(stage, reviewer) if d.record_id in self.index]
+            effective = self.effective(store)
+            crossings = self.open_conflicts(store)
+        record = self.index[wanted] if wanted else (queue[0] if queue else None)
+        order = [d.record_id for d in mine]
+        by_record = {d.record_id: d for d in mine}
+        shown = (
+            record_page(record, self.protocol.criteria, self.rules.get(record.id))
+            if record
+            else None
+        )
+        mine_now = by_record.get(record.id) if record else None
+        return {
+            "stage": stage,
+            "record": shown,
+            "mine": answer_text(mine_now, self.protocol.criteria) if mine_now else "",
+            "mine_note": mine_now.note if mine_now else "",
+            "back": previous_decided(order, record.id if record else ""),
+            "done": len(order),
+            "left": len(queue),
+            "position": (queue.index(record) + 1) if record in queue else 0,
+            "reasons": [
+                (REASON_KEYS[n] if n < len(REASON_KEYS) else "", code, text)
+                for n, (code, text) in enumerate(self.reasons)
+            ],
+            "answers": {d.record_id: answer_text(d, self.protocol.criteria) for d in mine},
+            "ta": title_abstract_counts(effective),
+            "ft": full_text_counts(effective),
+            "said": "",
+            "problem": "",
+            "open_conflicts": crossings,
+        }
+
+    def saved_text(self, context: Mapping[str, Any], record_id: str) -> str:
+        answer = context["answers"].get(record_id)
+        if answer is None:  # undone meanwhile (another tab): say what is true
+            return f"{record_id} has no decision of yours now."
+        title = self.index[record_id].title or "(no title)"
+        short = title if len(title) <= 70 else title[:67] + "…"
+        return f"Saved {record_id} ({short}): {answer}."
+
+    def effective(self, store: DecisionStore) -> tuple[Decision, ...]:
+        people = [d for d in store.final_decisions() if d.record_id in self.index]
+        return effective_decisions(self.config.rule_decisions, people)
+
+    async def decide(self, request: Request) -> Response:
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        reviewer, form = posted
+        stage = _stage(request)
+        record_id = str(form.get("record_id", ""))
+        choice = str(form.get("choice", ""))
+        outcome_name, _, reason = choice.partition(":")
+        outcome = CHOICES.get(outcome_name)
+        if stage is None or record_id not in self.index or outcome is None:
+            return self.page(
+                request,
+                "message.html",
+                {"message": "That decision is not one this page offers; nothing was stored."},
+                400,
+            )
+        note = str(form.get("note", ""))[:MAX_NOTE].strip()
+        decision = Decision(record_id, stage, outcome, reason, reviewer, note=note)
+        try:
+            await run_in_threadpool(self.store_decision, decision)
+        except DecisionError as exc:
+            context = await run_in_threadpool(self.screen_context, reviewer, stage, record_id)
+            context["problem"] = f"Not saved: {exc}"
+            return self.page(request, "screen.html", context, 409)
+        return RedirectResponse(f"/screen/{stage}?{urlencode({'saved': record_id})}", 303)
+
+    def store_decision(self, decision: Decision) -> None:
+        with self.store() as store:
+            store.add(decision)
+
+    async def undo(self, request: Request) -> Response:
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        reviewer, _form = posted
+        stage = _stage(request)
+        if stage is None:
+            return self.page(request, "message.html", {"message": "No such stage."}, 404)
+        try:
+            undone = await run_in_threadpool(self.undo_last, reviewer, stage)
+        except DecisionError as exc:
+            context = await run_in_threadpool(self.screen_context, reviewer, stage, "")
+            context["problem"] = f"Not undone: {exc}"
+            return self.page(request, "screen.html", context, 409)
+        if undone is None:
+            return RedirectResponse(f"/screen/{stage}?nothing=undo", 303)
+        query = urlencode({"record": undone.record_id, "undone": undone.record_id})
+        return RedirectResponse(f"/screen/{stage}?{query}", 303)
+
+    def undo_last(self, reviewer: str, stage: Stage) -> Decision | None:
+        with self.store() as store:
+            return store.undo_last(reviewer, stage)
+
+    # --- conflicts and agreement -----------------------------------------------------
+
+    async def conflicts(self, request: Request) -> Response:
+        if not self.reviewer(request):
+            return self.to_login(request)
+        context = await run_in_threadpool(self.conflicts_context)
+        resolved = request.query_params.get("resolved", "")
+        if resolved in self.index:
+            context["said"] = f"Resolved {resolved}."
+        return self.page(request, "conflicts.html", context)
+
+    def conflicts_context(self) -> dict[str, Any]:
+        with self.store() as store:
+            found = [c for c in store.conflicts() if c.record_id in self.index]
+        criteria = self.protocol.criteria
+        items = [
+            {
+                "record": record_page(self.index[c.record_id], criteria, None),
+                "stage": c.stage,
+                "answers": [(d.by, answer_text(d, criteria), d.note) for d in c.decisions],
+            }
+            for c in found
+        ]
+        return {
+            "conflicts": items,
+            "reasons": self.reasons,
+            "said": "",
+            "problem": "",
+            "open_conflicts": len(items),
+        }
+
+    async def resolve(self, request: Request) -> Response:
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        reviewer, form = posted
+        record_id = str(form.get("record_id", ""))
+        stage = str(form.get("stage", ""))
+        outcome = CHOICES.get(str(form.get("choice", "")))
+        reason = str(form.get("reason", "")) if outcome == "exclude" else ""
+        if record_id not in self.index or stage not in STAGES or outcome is None:
+            return self.page(
+                request,
+                "message.html",
+                {"message": "Not a resolution this page offers; nothing was stored."},
+                400,
+            )
+        note = str(form.get("note", ""))[:MAX_NOTE].strip()
+        decision = Decision(record_id, stage, outcome, reason, reviewer, note=note)
+        try:
+            await run_in_threadpool(self.store_resolution, decision)
+        except DecisionError as exc:
+            context = await run_in_threadpool(self.conflicts_context)
+            context["problem"] = f"Not resolved: {exc}"
+            return self.page(request, "conflicts.html", context, 409)
+        return RedirectResponse(f"/conflicts?{urlencode({'resolved': record_id})}", 303)
+
+    def store_resolution(self, decision: Decision) -> None:
+        with self.store() as store:
+            store.resolve(decision)
+
+    async def agreement(self, request: Request) -> Response:
+        if not self.reviewer(request):
+            return self.to_login(request)
+        context = await run_in_threadpool(self.agreement_context)
+        return self.page(request, "agreement.html", context)
+
+    def agreement_context(self) -> dict[str, Any]:
+        rows = []
+        with self.store() as store:
+            for stage in STAGES:
+                names = store.reviewers(stage)
+                for n, first in enumerate(names):
+                    for second in names[n + 1 :]:
+                        try:
+                            rows.append(store.agreement(first, second, stage))
+                        except DecisionError:
+                            continue  # no record both decided
+            crossings = self.open_conflicts(store)
+        return {"rows": rows, "rule": AGREEMENT_RULE, "open_conflicts": crossings}
+
+    # --- dashboard and report --------------------------------------------------------
+
+    async def dashboard(self, request: Request) -> Response:
+        if not self.reviewer(request):
+            return self.to_login(request)
+        context = await run_in_threadpool(self.dashboard_context)
+        if request.query_params.get("report") == "written":
+            context["said"] = f"Report written to {self.config.report_dir}."
+        return self.page(request, "dashboard.html", context)
+
+    def dashboard_context(self) -> dict[str, Any]:
+        with self.store() as store:
+            people = [d for d in store.final_decisions() if d.record_id in self.index]
+            everyone = store.final_decisions()
+            resolutions = store.current(kind="resolution")
+            per_reviewer = [
+                (name, [len(store.current(stage, name)) for stage in STAGES])
+                for name in store.reviewers()
+            ]
+            crossings = self.open_conflicts(store)
+        prisma = None
+        effective = effective_decisions(self.config.rule_decisions, people)
+        if self.config.prepared is not None and self.config.run_settings is not None:
+            # As `review run` counts: decisions per duplicate group, the report's diagram.
+            from review.pipeline import review_report_input, with_human_decisions
+            from review.report.model import build_report
+            from review.report.svg import prisma_svg
+
+            review = with_human_decisions(self.config.prepared, everyone, resolutions)
+            effective = review.decisions
+            report = build_report(review_report_input(review, self.config.run_settings))
+            # Built by ElementTree from counts and the protocol's labels: escaped markup.
+            prisma = Markup(prisma_svg(report, link_prefix=None))
+        report_html = self.config.report_dir / "report.html"
+        written = ""
+        if report_html.is_file():
+            stamp = datetime.fromtimestamp(report_html.stat().st_mtime, UTC)
+            written = stamp.isoformat(timespec="seconds")
+        return {
+            "ta": title_abstract_counts(effective),
+            "ft": full_text_counts(effective),
+            "awaiting": sum(1 for d in people if d.by == "awaiting"),
+            "required": self.protocol.screening.reviewers_required,
+            "per_reviewer": per_reviewer,
+            "prisma": prisma,
+            "report_written": written,
+            "can_write_report": self.config.prepared is not None,
+            "said": "",
+            "open_conflicts": crossings,
+        }
+
+    async def write_report(self, request: Request) -> Response:
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        _reviewer, _form = posted
+        if self.config.prepared is None or self.config.run_settings is None:
+            return self.page(
+                request,
+                "message.html",
+                {"message": "Serving --records files: run `review run` for a report."},
+                400,
+            )
+        await run_in_threadpool(self.write_report_now)
+        return RedirectResponse("/dashboard?report=written", 303)
+
+    def write_report_now(self) -> None:
+        from review.pipeline import with_human_decisions, write_review_report
+
+        assert self.config.prepared is not None and self.config.run_settings is not None
+        with self.store() as store:
+            people = store.final_decisions()
+            resolutions = store.current(kind="resolution")
+        review = with_human_decisions(self.config.prepared, people, resolutions)
+        write_review_report(review, self.config.run_settings, self.config.report_dir)
+
+    async def report_file(self, request: Request) -> Response:
+        if not self.reviewer(request):
+            return self.to_login(request)
+        root = self.config.report_dir.resolve()
+        wanted = (root / request.path_params["path"]).resolve()
+        if wanted.is_dir():
+            wanted = wanted / "report.html"
+        if not wanted.is_relative_to(root) or not wanted.is_file():
+            return self.page(
+                request,
+                "message.html",
+                {"message": "No such report file; write the report from the dashboard."},
+                404,
+            )
+        return FileResponse(wanted)
+
+
+def _stage(request: Request) -> Stage | None:
+    stage = request.path_params.get("stage", "")
+    return cast(Stage, stage) if stage in STAGES else None
+
+
+def _name_problem(name: str) -> str:
+    if not name:
+        return "Give your name: every decision says who made it."
+    if name in RESERVED_NAMES:
+        return f"{name!r} is reserved ({', '.join(RESERVED_NAMES)}); give your own name."
+    if len(name) > MAX_NAME or not name.isprintable():
+        return f"Give a name of up to {MAX_NAME} printable characters."
+    return ""
+
+
+def _cookie(response: Response, key: str, value: str) -> None:
+    response.set_cookie(key, value, httponly=True, samesite="strict", path="/")

@@ -1,0 +1,163 @@
+"""The web app in-process (Starlette's TestClient): security and what the pages say."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+from web_support import HOSTILE_TITLE, Review, make_review
+
+from review.decisions import DecisionStore
+from review.formats import read_records
+from review.protocol import load_protocol
+from review.screen import screen_records
+from review.web import ServeConfig, create_app
+from review.web.views import highlight, record_links
+
+URL = "http://127.0.0.1"
+
+
+def config(review: Review, **more: object) -> ServeConfig:
+    protocol = load_protocol(review.protocol)
+    records = read_records(review.records).records
+    return ServeConfig(
+        protocol=protocol,
+        records=records,
+        rule_decisions=screen_records(records, protocol.criteria),
+        report_dir=review.folder / "reports",
+        **more,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def review(tmp_path: Path) -> Review:
+    return make_review(tmp_path / "data", count=3)
+
+
+@pytest.fixture
+def client(review: Review) -> TestClient:
+    return TestClient(create_app(config(review)), base_url=URL)
+
+
+def csrf(client: TestClient, path: str = "/login") -> str:
+    page = client.get(path).text
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def sign_in(client: TestClient, name: str = "ann") -> None:
+    answer = client.post("/login", data={"csrf": csrf(client), "name": name})
+    assert answer.status_code == 200, answer.text  # followed to the dashboard
+
+
+def stored(review: Review) -> int:
+    with DecisionStore.for_protocol(load_protocol(review.protocol)) as store:
+        return len(store.current())
+
+
+def test_a_decision_is_stored_before_the_page_says_saved(
+    client: TestClient, review: Review
+) -> None:
+    sign_in(client)
+    token = csrf(client, "/screen/title-abstract")
+    answer = client.post(
+        "/screen/title-abstract/decide",
+        data={"csrf": token, "record_id": "r0", "choice": "exclude:not-kratom"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert stored(review) == 1  # before the browser even asks for the page saying so
+    page = client.get(answer.headers["location"]).text
+    assert "Saved r0" in page
+    assert "exclude — not-kratom: Not about kratom" in page
+
+
+@pytest.mark.parametrize(
+    ("form", "headers"),
+    [
+        ({"record_id": "r0", "choice": "include"}, {}),
+        ({"record_id": "r0", "choice": "include", "csrf": "forged"}, {}),
+        ({"record_id": "r0", "choice": "include", "csrf": "GOOD"}, {"origin": "http://evil.test"}),
+    ],
+)
+def test_a_post_without_its_token_or_from_another_site_stores_nothing(
+    client: TestClient, review: Review, form: dict[str, str], headers: dict[str, str]
+) -> None:
+    sign_in(client)
+    token = csrf(client, "/screen/title-abstract")
+    form = {k: token if v == "GOOD" else v for k, v in form.items()}
+    answer = client.post("/screen/title-abstract/decide", data=form, headers=headers)
+    assert answer.status_code == 403
+    assert stored(review) == 0
+
+
+def test_only_this_machines_host_names_are_served(client: TestClient) -> None:
+    # A page of another site resolving its own name to 127.0.0.1 (DNS rebinding).
+    assert client.get("/login", headers={"host": "evil.test"}).status_code == 400
+    assert client.get("/login", headers={"host": "localhost:8765"}).status_code == 200
+
+
+def test_beyond_loopback_every_page_needs_a_reviewers_token(review: Review) -> None:
+    app = create_app(config(review, tokens=(("s3cret-token", "ann"),), allowed_hosts=("*",)))
+    client = TestClient(app, base_url="http://review.example")
+    for path in ("/", "/dashboard", "/screen/title-abstract", "/conflicts", "/report/x"):
+        assert client.get(path).status_code == 401, path
+    assert client.get("/login?token=guess").status_code == 401
+    answer = client.get("/login?token=s3cret-token")
+    assert answer.status_code == 200
+    assert '<span class="who">ann</span>' in answer.text
+
+
+def test_names_reserved_by_the_store_are_refused(client: TestClient, review: Review) -> None:
+    answer = client.post("/login", data={"csrf": csrf(client), "name": "conflict"})
+    assert answer.status_code == 400
+    assert "is reserved" in answer.text
+
+
+def test_record_text_is_escaped_on_every_page(client: TestClient, review: Review) -> None:
+    sign_in(client)
+    hostile = review.ids[-1]
+    page = client.get(f"/screen/title-abstract?record={hostile}").text
+    assert "<script>window.pwned" not in page
+    assert "&lt;script&gt;window.pwned = 1&lt;/script&gt;" in page
+    assert "javascript:" not in page
+    assert "Kratom &lt;b&gt;web&lt;/b&gt; test" in client.get("/dashboard").text
+
+
+def test_report_files_stay_inside_the_report_folder(client: TestClient, review: Review) -> None:
+    sign_in(client)
+    (review.folder / "reports").mkdir()
+    (review.folder / "reports" / "report.html").write_text("<p>the report</p>")
+    (review.folder / "secret.txt").write_text("not for the web")
+    assert client.get("/report/report.html").text == "<p>the report</p>"
+    assert client.get("/report/..%2Fsecret.txt").status_code == 404
+    assert client.get("/report/../secret.txt").status_code in (404, 401)
+
+
+def test_highlight_cuts_text_at_the_rules_own_matches(review: Review) -> None:
+    criteria = load_protocol(review.protocol).criteria
+    segments = highlight("Kratom and mitragynine <b>", criteria, "title")
+    assert [(s.text, s.mark) for s in segments] == [
+        ("Kratom", "c0"),
+        (" and ", ""),
+        ("mitragynine", "c0"),
+        (" <b>", ""),
+    ]
+
+
+def test_only_web_addresses_become_links(tmp_path: Path) -> None:
+    records = read_records(make_review(tmp_path, count=1).records).records
+    assert [link.label for link in record_links(records[0])] == ["PubMed"]
+    assert records[0].title == HOSTILE_TITLE
+
+
+def test_serving_beyond_loopback_needs_named_reviewers(
+    review: Review, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from review import cli
+
+    assert cli.main(["serve", *review.serve_args(), "--host", "0.0.0.0"]) == 1
+    assert "name who may screen with --reviewers" in capsys.readouterr().err

@@ -1,0 +1,233 @@
+"""`review serve` in a real browser: Playwright driving Debian's Chromium.
+
+The server runs in its own process on a free port of 127.0.0.1 (so kill -9 is
+real); each test checks what the decisions store holds afterwards, not only what
+the page says. Skipped, saying why, when Chromium or Playwright is missing
+(Debian: `apt-get install chromium`; Playwright's own browser download is not used).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from web_support import HOSTILE_TITLE, Review, Server, make_review
+
+from review.decisions import DecisionStore
+from review.protocol import load_protocol
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="needs Playwright for Python (pip install -e '.[dev]')"
+)
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="needs Chromium (Debian package 'chromium'), which is not installed",
+)
+
+Page = playwright_api.Page
+Browser = playwright_api.Browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with playwright_api.sync_playwright() as p:
+        launched = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def review(tmp_path: Path) -> Review:
+    return make_review(tmp_path / "data")
+
+
+def serve(review: Review, tmp_path: Path) -> Server:
+    return Server(review, cwd=tmp_path)
+
+
+def sign_in(page: Page, url: str, name: str) -> None:
+    page.goto(f"{url}/login")
+    page.keyboard.type(name)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/dashboard")
+
+
+def key(page: Page, name: str) -> None:
+    """Press a key that submits a decision and wait for the page the server answers with."""
+    with page.expect_navigation():
+        page.keyboard.press(name)
+
+
+def shown_record(page: Page) -> str:
+    return page.get_attribute("article.record", "data-record-id") or ""
+
+
+def decisions(review: Review, reviewer: str | None = None) -> dict[str, str]:
+    with DecisionStore.for_protocol(load_protocol(review.protocol)) as store:
+        return {
+            d.record_id: d.outcome + (f":{d.reason}" if d.reason else "")
+            for d in store.current("title-abstract", reviewer)
+        }
+
+
+def test_ten_records_screened_with_the_keyboard_only(
+    browser: Browser, review: Review, tmp_path: Path
+) -> None:
+    server = serve(review, tmp_path)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        sign_in(page, server.url, "ann")
+        page.goto(f"{server.url}/screen/title-abstract")
+        assert shown_record(page) == "r0"
+        key(page, "i")  # r0 include
+        assert "Saved r0" in page.inner_text("#said")
+        key(page, "u")  # r1 unsure
+        key(page, "1")  # r2 exclude, first reason
+        page.keyboard.press("e")  # r3: the reason picker, then its second reason
+        key(page, "2")
+        page.keyboard.press("n")  # r4: a note, then leave the box and include
+        page.keyboard.type("dose in abstract only")
+        page.keyboard.press("Escape")
+        key(page, "i")
+        key(page, "i")  # r5
+        key(page, "b")  # back to r5 ...
+        assert shown_record(page) == "r5"
+        assert "Your decision: include" in page.inner_text("#mine")
+        key(page, "1")  # ... and exclude it instead; then the queue goes on at r6
+        assert shown_record(page) == "r6"
+        key(page, "i")  # r6
+        key(page, "i")  # r7, then undo it: r7 comes back
+        key(page, "z")
+        assert shown_record(page) == "r7"
+        assert "Undone" in page.inner_text("#said")
+        for _ in range(3):  # r7, r8, r9
+            key(page, "u")
+        assert page.inner_text("#done-count") == "10"
+        assert shown_record(page) == "r10"
+    finally:
+        context.close()
+        server.stop()
+    stored = decisions(review, "ann")
+    assert stored == {
+        "r0": "include",
+        "r1": "needs-human",
+        "r2": "exclude:not-kratom",
+        "r3": "exclude:wrong-design",
+        "r4": "include",
+        "r5": "exclude:not-kratom",
+        "r6": "include",
+        "r7": "needs-human",
+        "r8": "needs-human",
+        "r9": "needs-human",
+    }
+    with DecisionStore.for_protocol(load_protocol(review.protocol)) as store:
+        notes = {d.record_id: d.note for d in store.current("title-abstract", "ann")}
+    assert notes["r4"] == "dose in abstract only"
+
+
+def test_two_blind_reviewers_make_a_conflict_and_one_resolves_it(
+    browser: Browser, tmp_path: Path
+) -> None:
+    review = make_review(tmp_path / "data", count=4, required=2)
+    server = serve(review, tmp_path)
+    ann_context, bob_context = browser.new_context(), browser.new_context()
+    try:
+        ann, bob = ann_context.new_page(), bob_context.new_page()
+        sign_in(ann, server.url, "ann")
+        sign_in(bob, server.url, "bob")
+        ann.goto(f"{server.url}/screen/title-abstract")
+        bob.goto(f"{server.url}/screen/title-abstract")
+        key(ann, "i")  # r0: ann includes ...
+        key(ann, "i")  # r1
+        key(bob, "i")  # r0: bob too: agreed by the two required
+        key(bob, "1")  # r1: bob excludes: a conflict
+        # Blind: neither screening page says what the other decided.
+        bob.goto(f"{server.url}/screen/title-abstract?record=r1")
+        assert "ann" not in bob.inner_text("main")
+        ann.goto(f"{server.url}/dashboard")
+        assert "for people to decide" in ann.inner_text("#counts-title-abstract")
+        ann.goto(f"{server.url}/conflicts")
+        conflict = ann.locator("section.conflict")
+        assert conflict.count() == 1
+        text = conflict.inner_text()
+        assert "Kratom study number 1" in text
+        assert "include" in text
+        assert "exclude — not-kratom" in text
+        conflict.locator("input[name=note]").fill("abstract names kratom use")
+        with ann.expect_navigation():
+            conflict.locator("button[value=include]").click()
+        assert "Resolved r1" in ann.inner_text("#said")
+        assert ann.locator("section.conflict").count() == 0
+        ann.goto(f"{server.url}/agreement")
+        assert "unsure" in ann.inner_text("#agreement-rule").lower()
+    finally:
+        ann_context.close()
+        bob_context.close()
+        server.stop()
+    with DecisionStore.for_protocol(load_protocol(review.protocol)) as store:
+        final = {d.record_id: d for d in store.final_decisions()}
+    assert (final["r0"].outcome, final["r1"].outcome, final["r1"].by) == (
+        "include",
+        "include",
+        "ann",
+    )
+
+
+def test_a_killed_server_loses_nothing_and_a_restart_resumes(
+    browser: Browser, review: Review, tmp_path: Path
+) -> None:
+    server = serve(review, tmp_path)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        sign_in(page, server.url, "ann")
+        page.goto(f"{server.url}/screen/title-abstract")
+        for _ in range(3):
+            key(page, "i")
+        server.kill_9()
+        assert decisions(review, "ann") == {"r0": "include", "r1": "include", "r2": "include"}
+        # A key pressed while the server is down stores nothing (and nothing says saved).
+        with contextlib.suppress(playwright_api.Error):  # the browser says it was refused
+            key(page, "i")
+        page.wait_for_load_state()
+        assert "saved=r3" not in page.url
+        assert decisions(review, "ann") == {"r0": "include", "r1": "include", "r2": "include"}
+        server = serve(review, tmp_path)
+        page.goto(f"{server.url}/screen/title-abstract")  # the same browser: still signed in
+        assert shown_record(page) == "r3"
+        assert page.inner_text("#done-count") == "3"
+        key(page, "i")
+    finally:
+        context.close()
+        server.stop()
+    assert decisions(review, "ann")["r3"] == "include"
+
+
+def test_markup_in_a_title_stays_text(browser: Browser, review: Review, tmp_path: Path) -> None:
+    server = serve(review, tmp_path)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        sign_in(page, server.url, "ann")
+        hostile = review.ids[-1]
+        page.goto(f"{server.url}/screen/title-abstract?record={hostile}")
+        assert page.inner_text("#record-title") == HOSTILE_TITLE
+        assert page.evaluate("window.pwned === undefined")
+        assert page.locator("article.record img, article.record script").count() == 0
+        # The record's javascript: URL is not offered as a link.
+        assert page.locator("a[href^=javascript]").count() == 0
+        key(page, "i")
+        assert HOSTILE_TITLE[:60] in page.inner_text("#said")
+        assert page.evaluate("window.pwned === undefined")
+    finally:
+        context.close()
+        server.stop()
