@@ -244,11 +244,17 @@ class _Transaction:
                 self.db.execute("COMMIT")
                 return
             except sqlite3.DatabaseError as exc:
-                self.db.execute("ROLLBACK")
+                self._rollback()
                 raise self._error(exc) from None
-        self.db.execute("ROLLBACK")
+        self._rollback()
         if isinstance(value, sqlite3.DatabaseError):
             raise self._error(value) from None
+
+    def _rollback(self) -> None:
+        # SQLite has already rolled back after some errors (SQLITE_FULL among them); a
+        # second ROLLBACK would raise and hide the error that says what to do.
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
 
     def _error(self, exc: sqlite3.DatabaseError) -> CacheError:
         where = self.path or "cache"

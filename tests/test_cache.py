@@ -50,6 +50,25 @@ def test_a_batch_is_stored_whole_or_not_at_all(tmp_path: Path) -> None:
         assert cache.article_count() == 5
 
 
+def fill_the_disk(db: sqlite3.Connection) -> None:
+    """Make the file unable to grow, as a full disk does (SQLITE_FULL on the next page)."""
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def test_a_full_disk_is_a_cache_error_and_keeps_what_was_stored(tmp_path: Path) -> None:
+    # SQLite rolls a transaction back itself on SQLITE_FULL; a second ROLLBACK must not
+    # hide the message that says what to do.
+    with Cache.open(tmp_path) as cache:
+        cache.store_articles(_articles(1, 5), "t")
+        fill_the_disk(cache._db)
+        with pytest.raises(CacheError, match=r"database or disk is full\); is the disk full\?"):
+            cache.store_articles(_articles(6, 500), "t")
+        with pytest.raises(CacheError, match="is the disk full"):
+            cache.add_search_run("key", "a", "2025-01-01", "x" * 100_000)
+        assert cache.article_count() == 5
+
+
 def test_search_runs_are_appended_and_the_latest_wins(tmp_path: Path) -> None:
     with Cache.open(tmp_path) as cache:
         first = cache.add_search_run("key", "a", "2025-01-01", '{"n": 1}')

@@ -672,6 +672,31 @@ def test_review_search_out_of_retries_is_one_line_and_keeps_what_was_fetched(
     assert len(fetched) == 1200 - 500 + 600 + 40 + len(real_articles())
 
 
+def test_review_search_on_a_full_disk_is_one_line_and_the_cache_stays_sound(
+    server: EutilsServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opened = Cache.open
+
+    def full_after_opening(folder: Path | str) -> Cache:
+        cache = opened(folder)
+        pages = cache._db.execute("PRAGMA page_count").fetchone()[0]
+        cache._db.execute(f"PRAGMA max_page_count = {pages + 2}")  # then the disk is full
+        return cache
+
+    monkeypatch.setattr(Cache, "open", full_after_opening)
+    command = ["search", str(KRATOM), "--cache", str(tmp_path), "--eutils-url", server.url]
+    assert main([*command, "--api-key", API_KEY, "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: {tmp_path / CACHE_FILE}: cannot write the cache (database")
+    assert err.endswith("is the disk full?\n") and err.count("\n") == 1
+    with opened(tmp_path) as cache:
+        assert cache._db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert cache.search_runs() == ()  # no run is logged as if it had finished
+
+
 def test_the_by_hand_procedure_with_the_server_script(tmp_path: Path) -> None:
     """The README-style check: serve the protocol, search it, replay it offline."""
     server_script = REPO / "tests" / "eutils_server.py"
