@@ -60,6 +60,8 @@ OUTCOMES: tuple[Outcome, ...] = ("include", "exclude", "needs-human", "not-retri
 CSV_COLUMNS = ("record_id", "stage", "outcome", "reason", "reviewer", "at", "note", "kind")
 Kind = Literal["decision", "resolution"]
 SCHEMA_VERSION = 1
+# How long a write waits for another process (a second screener, an import) to finish.
+BUSY_TIMEOUT_S = 30.0
 # Names the store uses for what no reviewer said: the rules, a conflict, a record
 # still awaiting the votes `reviewers_required` asks for.
 RESERVED_NAMES = ("rules", "conflict", "awaiting")
@@ -144,22 +146,38 @@ class DecisionStore:
     """
 
     def __init__(
-        self, path: Path, reason_codes: Collection[str] = (), reviewers_required: int = 1
+        self,
+        path: Path,
+        reason_codes: Collection[str] = (),
+        reviewers_required: int = 1,
+        *,
+        timeout_s: float = BUSY_TIMEOUT_S,
     ) -> None:
         self.path = path
         self.reason_codes = frozenset(reason_codes)
         self.reviewers_required = reviewers_required
+        self.timeout_s = timeout_s
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # FULL: a decision acknowledged on screen survives even a power cut.
-            self._db = connect_in_wal_mode(path, timeout_s=30.0, synchronous="FULL")
+            self._db = connect_in_wal_mode(path, timeout_s=timeout_s, synchronous="FULL")
+        except (OSError, sqlite3.DatabaseError) as exc:
+            raise self._cannot_open(exc) from None
+        try:
             self._db.executescript(_SCHEMA)
             self._check_version()
-        except sqlite3.DatabaseError as exc:
-            raise DecisionError(
-                f"{path}: cannot open the decisions database ({exc}); "
-                "check the file is a review decisions file and the folder is writable."
-            ) from None
+        except BaseException as exc:
+            self._db.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise self._cannot_open(exc) from None
+            raise
+
+    def _cannot_open(self, exc: OSError | sqlite3.DatabaseError) -> DecisionError:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        return DecisionError(
+            f"{self.path}: cannot open the decisions database ({detail}); "
+            "check the file is a review decisions file and the folder is writable."
+        )
 
     @classmethod
     def for_protocol(cls, protocol: Protocol) -> DecisionStore:
@@ -190,13 +208,40 @@ class DecisionStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE … COMMIT, all or nothing; SQLite's errors as DecisionError."""
         try:
-            yield
-        except BaseException:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._rollback()
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise self._cannot_save(exc) from None
+
+    def _rollback(self) -> None:
+        # After some errors (SQLITE_FULL among them) SQLite has rolled back already, and
+        # a second ROLLBACK would raise instead of the error that says what to do.
+        if self._db.in_transaction:
             self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+
+    def _cannot_save(self, exc: sqlite3.DatabaseError) -> DecisionError:
+        code = getattr(exc, "sqlite_errorname", "")
+        if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            advice = (
+                f"another program is writing to this decisions file and did not finish "
+                f"within {self.timeout_s:g} s ({exc}); try again when it has (another "
+                "screener or `review decisions import`?)"
+            )
+        elif code.startswith("SQLITE_FULL"):
+            advice = (
+                f"cannot save decisions ({exc}); is the disk full? Free some space and try again"
+            )
+        else:
+            advice = f"cannot save decisions ({exc}); check the disk and that the file is writable"
+        return DecisionError(f"{self.path}: {advice}; nothing of this change was stored.")
 
     # --- writing ---------------------------------------------------------------------
 

@@ -397,6 +397,42 @@ def test_a_file_that_is_not_a_database_is_a_decision_error(tmp_path: Path) -> No
         DecisionStore(path)
 
 
+def test_a_decisions_file_another_process_keeps_locked_is_refused_in_time(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "review.decisions.sqlite"
+    with DecisionStore(path, CODES, timeout_s=0.05) as store:
+        decide(store, "1", "include")
+        other = sqlite3.connect(path, isolation_level=None)  # another screener, mid-write
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(DecisionError) as locked:
+            decide(store, "2", "include")
+        assert str(locked.value) == (
+            f"{path}: another program is writing to this decisions file and did not finish "
+            "within 0.05 s (database is locked); try again when it has (another screener "
+            "or `review decisions import`?); nothing of this change was stored."
+        )
+        other.execute("ROLLBACK")
+        other.close()
+        decide(store, "2", "include")  # the store is still usable
+        assert [d.record_id for d in store.current()] == ["1", "2"]
+
+
+def full_disk_after_connecting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every decisions file opened from now on can no longer grow, as on a full disk."""
+    import review.decisions
+
+    connect = review.decisions.connect_in_wal_mode
+
+    def connect_to_a_full_disk(path: Path, **options: Any) -> sqlite3.Connection:
+        db = connect(path, **options)
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count = {max(pages, 1)}")
+        return db
+
+    monkeypatch.setattr(review.decisions, "connect_in_wal_mode", connect_to_a_full_disk)
+
+
 # --- the `review decisions` and `review explain` commands ----------------------------
 
 FIXTURE_RECORDS = REPO / "tests" / "fixtures" / "screening" / "cohen2006_adhd_slice.csv"
@@ -527,6 +563,34 @@ def test_import_of_a_folder_or_an_unreadable_file_is_one_line_error(
     assert capsys.readouterr().err == f"Error: {locked}: cannot be read (Permission denied)\n"
     with DecisionStore.for_protocol(load_protocol(adhd_protocol)) as store:
         assert store.current() == ()
+
+
+def test_import_on_a_full_disk_is_one_line_and_keeps_every_stored_decision(
+    adhd_protocol: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    records = ["--records", str(FIXTURE_RECORDS)]
+    first = write_rows(tmp_path / "first.csv", [["17", "", "include", "", "ann", "", ""]])
+    assert run_cli("decisions", "import", str(adhd_protocol), str(first), *records) == 0
+    capsys.readouterr()
+    long_note = "quoted from the full text: " + "x" * 5000
+    second = write_rows(
+        tmp_path / "second.csv",
+        [[record_id, "", "include", "", "bob", "", long_note] for record_id in ("17", "28")],
+    )
+    full_disk_after_connecting(monkeypatch)
+    assert run_cli("decisions", "import", str(adhd_protocol), str(second), *records) == 1
+    err = capsys.readouterr().err
+    path = decisions_path(load_protocol(adhd_protocol))
+    assert err == (
+        f"Error: {path}: cannot save decisions (database or disk is full); is the disk full? "
+        "Free some space and try again; nothing of this change was stored.\n"
+    )
+    monkeypatch.undo()
+    with DecisionStore.for_protocol(load_protocol(adhd_protocol)) as store:
+        assert [(d.record_id, d.by) for d in store.current()] == [("17", "ann")]
 
 
 # --- end to end: `review run` over the bundled example --------------------------------

@@ -149,6 +149,40 @@ def test_two_reviewers_each_see_their_own_queue(store: DecisionStore) -> None:
     assert [c.record_id for c in store.conflicts()] == ["28476432"]
 
 
+def fill_the_disk(store: DecisionStore) -> int:
+    """Let the file grow no more and fill its last free space, as a full disk leaves it."""
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+    store._db.execute(f"PRAGMA max_page_count = {pages}")
+    for filled in range(10_000):  # a page holds at most a few hundred of these rows
+        try:
+            store.add(Decision("x", "title-abstract", "include", by="b"))  # the smallest row
+        except DecisionError:
+            return filled
+    raise AssertionError("the disk never filled up")
+
+
+def test_a_full_disk_or_a_long_lock_at_the_first_key_is_said_and_nothing_is_lost(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "t.decisions.sqlite"
+    with DecisionStore(path, ["not-kratom"], timeout_s=0.05) as store:
+        other = sqlite3.connect(path, isolation_level=None)  # another screener, mid-write
+        other.execute("BEGIN IMMEDIATE")
+        shown = " ".join(session(store, "iq")[0].split())  # as one line, unwrapped
+        assert "Not saved: " in shown and "(database is locked); try again when" in shown
+        other.execute("ROLLBACK")
+        other.close()
+        assert outcomes(store) == []
+        filled = fill_the_disk(store)
+        shown = " ".join(session(store, "iq")[0].split())
+        assert "Not saved: " in shown and "is the disk full? Free some space" in shown
+        assert outcomes(store) == [("x", "include", "")]
+        assert len(store._db.execute("SELECT * FROM decisions").fetchall()) == filled
+        store._db.execute("PRAGMA max_page_count = 1000000")  # space freed
+        session(store, "iq")
+        assert outcomes(store) == [("x", "include", ""), ("28476432", "include", "")]
+
+
 def test_no_reviewer_is_refused(store: DecisionStore) -> None:
     with pytest.raises(DecisionError, match="no reviewer name"):
         session(store, "i", reviewer="")
