@@ -31,6 +31,7 @@ from review.errors import DecisionError
 from review.protocol import Criteria, SearchField
 from review.records import Record
 from review.screen import Decision, Outcome, Stage, effective_decisions, match_spans
+from review.terminal import console as printable_console
 
 __all__ = [
     "KeySource",
@@ -410,7 +411,7 @@ def _byline(record: Record) -> str:
 
 def console_for_terminal() -> Console:
     """The console the command draws on: the real terminal, highlighting on."""
-    console = Console(highlight=False)
+    console = printable_console(highlight=False)  # record text cannot steer the terminal
     with suppress(Exception):
         console.set_window_title("review screen")
     return console

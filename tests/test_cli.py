@@ -1,3 +1,5 @@
+import argparse
+
 import pytest
 
 from review import __version__, cli, errors
@@ -15,6 +17,17 @@ def test_every_command_module_registers() -> None:
     help_text = parser.format_help()
     for name in cli.COMMAND_MODULES:
         assert name in help_text
+
+
+def _command_help(parser: argparse.ArgumentParser) -> dict[str, str]:
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {action.dest: action.help or "" for action in commands._choices_actions}
+
+
+def test_the_quick_help_lines_are_the_ones_each_command_registers() -> None:
+    everything = _command_help(cli.build_parser())
+    assert _command_help(cli.build_parser(set())) == everything
+    assert {n: everything[n] for n in cli.COMMAND_HELP} == cli.COMMAND_HELP
 
 
 def test_errors_all_lists_every_public_class() -> None:
@@ -39,7 +52,7 @@ def test_closed_pipe_ends_quietly() -> None:
         "    return 0\n"
         "parser = argparse.ArgumentParser()\n"
         "parser.set_defaults(handler=flood)\n"
-        "cli.build_parser = lambda: parser\n"
+        "cli.build_parser = lambda *commands: parser\n"
         "sys.exit(cli.main([]))\n"
     )
     with subprocess.Popen(
@@ -84,3 +97,34 @@ def test_help_still_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["run", "--help"])
     assert info.value.code == 0
     assert capsys.readouterr().out.startswith("usage: review run")
+
+
+def test_the_help_names_the_client_s_default_url() -> None:
+    from review.cli.common import NCBI_EUTILS_URL
+    from review.entrez import DEFAULT_BASE_URL
+
+    assert NCBI_EUTILS_URL == DEFAULT_BASE_URL
+
+
+HEAVY = ("lxml", "requests", "rapidfuzz", "rich", "bibtexparser", "rispy", "jinja2", "sklearn")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["decisions", "--help"]])
+def test_help_imports_no_heavy_module(argv: list[str]) -> None:
+    """`review --help` must be quick: the library loads when a command runs, not before."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from review.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.splitlines()[-1] == "[]"

@@ -281,10 +281,10 @@ def test_the_cli_names_the_snapshot_when_pubmed_cannot_be_reached(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import review.cli.common
+    import review.entrez
 
     # No retries, so the refused connection fails at once.
-    monkeypatch.setattr(review.cli.common, "EutilsSettings", partial(EutilsSettings, max_retries=0))
+    monkeypatch.setattr(review.entrez, "EutilsSettings", partial(EutilsSettings, max_retries=0))
     argv = [
         "run",
         "queries/kratom.toml",

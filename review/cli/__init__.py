@@ -2,9 +2,13 @@
 
 Each subcommand lives in its own module here and exposes `register(subparsers)`,
 which adds its parser and sets `handler` to a function taking the parsed options
-and returning an exit code. Library errors (`ReviewError`) and mistakes in the
+and returning an exit code. A command module imports at its top only what its
+parser needs and the library inside its handler, so `review --help` does not load
+lxml, requests, rich or rapidfuzz (tests/test_cli.py checks; benchmarks/startup.py
+times it). Library errors (`ReviewError`) and mistakes in the
 arguments become one line, "Error: ...", and exit code 1; nothing else is caught,
-so bugs keep their traceback.
+so bugs keep their traceback. Everything a command prints passes through
+`review.terminal.printable` (see there).
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from typing import Any
 
-from review import __version__
 from review.cli.parsing import ReviewArgumentParser
 from review.errors import ReviewError
+from review.terminal import printable_output
 
 __all__ = ["main"]
 
@@ -32,23 +37,71 @@ COMMAND_MODULES: tuple[str, ...] = (
     "decisions",
     "run",
 )
+# Each command's line in `review --help`, so that listing them imports none of their
+# modules (tests/test_cli.py checks these match what each module registers). A
+# command missing here is imported to build even the top-level help.
+COMMAND_HELP: dict[str, str] = {
+    "search": "run the protocol's PubMed searches (cached, replayable offline)",
+    "convert": "convert bibliographic files between formats (input format from the file, "
+    "output format from OUTPUT's extension)",
+    "dedup": "find duplicate records across files; write one row per surviving record",
+    "screen": "screen records in the terminal (include, exclude with a reason, unsure)",
+    "explain": "show what the rules matched for one record and what people decided",
+    "decisions": "export/import screening decisions as CSV; two reviewers' conflicts and kappa",
+    "run": "search, deduplicate, screen and write the PRISMA 2020 report",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with `commands`, only those commands' modules are imported.
+
+    The other commands get a one-line entry from COMMAND_HELP: enough for `review
+    --help` and for argparse to know the name, at none of the cost of importing them.
+    """
     parser = ReviewArgumentParser(
         prog="review",
         description="Run, document and re-run the searches of a systematic review, "
         "then deduplicate, screen and report (PRISMA 2020).",
     )
-    parser.add_argument("--version", action="version", version=f"review {__version__}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        importlib.import_module(f"review.cli.{name}").register(subparsers)
+        if commands is None or name in commands or name not in COMMAND_HELP:
+            importlib.import_module(f"review.cli.{name}").register(subparsers)
+        else:
+            subparsers.add_parser(name, help=COMMAND_HELP[name])
     return parser
 
 
+def _command_in(argv: Sequence[str]) -> set[str]:
+    """The command named on the command line: the first argument that is not an option."""
+    first = next((a for a in argv if not a.startswith("-")), "")
+    return {first} if first in COMMAND_MODULES else set()
+
+
+class _Version(argparse.Action):
+    """`--version`, the version looked up only when asked for (see review/__init__.py)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        from review import __version__
+
+        print(f"review {__version__}")
+        parser.exit()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    options = build_parser().parse_args(argv)
+    # Record text, file contents and server answers reach the terminal only through
+    # review.terminal.printable: no escape sequence from them can steer it.
+    with printable_output():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    options = build_parser(_command_in(arguments)).parse_args(arguments)
     try:
         code: int = options.handler(options)
     except ReviewError as exc:

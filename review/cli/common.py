@@ -7,21 +7,25 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+if TYPE_CHECKING:  # the library is imported when a command runs, not to build parsers
+    from rich.progress import TaskID
 
-from review.entrez import DEFAULT_BASE_URL, EutilsSettings
-from review.search import ProgressCallback, SearchLogEntry
+    from review.entrez import EutilsSettings
+    from review.search import ProgressCallback, SearchLogEntry
 
 __all__ = ["add_eutils_options", "eutils_settings", "progress_bar", "warn_about_searches"]
+
+# review.entrez.DEFAULT_BASE_URL, written out so `--help` need not import requests and
+# lxml with the client (tests/test_cli.py checks that the two agree).
+NCBI_EUTILS_URL: Final = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 
 
 def add_eutils_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--eutils-url",
-        help=f"E-utilities base URL (env REVIEW_EUTILS_URL; default {DEFAULT_BASE_URL})",
+        help=f"E-utilities base URL (env REVIEW_EUTILS_URL; default {NCBI_EUTILS_URL})",
     )
     parser.add_argument("--email", help="your email, sent to NCBI as it asks (env NCBI_EMAIL)")
     parser.add_argument(
@@ -32,6 +36,8 @@ def add_eutils_options(parser: argparse.ArgumentParser) -> None:
 
 def eutils_settings(options: argparse.Namespace, **more: Any) -> EutilsSettings:
     """Settings from the command line, falling back to the environment NCBI documents."""
+    from review.entrez import DEFAULT_BASE_URL, EutilsSettings
+
     return EutilsSettings(
         base_url=options.eutils_url or os.environ.get("REVIEW_EUTILS_URL") or DEFAULT_BASE_URL,
         email=options.email or os.environ.get("NCBI_EMAIL", ""),
@@ -58,12 +64,16 @@ def progress_bar(*, quiet: bool) -> Iterator[ProgressCallback | None]:
     if quiet:
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from review.terminal import console
+
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("articles"),
-        console=Console(stderr=True),
+        console=console(stderr=True),
     )
     tasks: dict[str, TaskID] = {}
 

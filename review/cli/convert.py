@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from review.convert import convert
-
 __all__ = ["register"]
 
 
@@ -37,6 +35,8 @@ def register(subparsers: Any) -> None:
 
 
 def handle(options: argparse.Namespace) -> int:
+    from review.convert import convert
+
     result = convert(options.inputs, options.output, database=options.database)
     for problem in result.problems:
         print(f"{problem.file}:{problem.position}: {problem.message}", file=sys.stderr)

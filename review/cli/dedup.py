@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from review.dedup import dedup_files
-
 __all__ = ["register"]
 
 
@@ -48,6 +46,8 @@ def register(subparsers: Any) -> None:
 
 
 def handle(options: argparse.Namespace) -> int:
+    from review.dedup import dedup_files
+
     run = dedup_files(
         options.inputs,
         options.output,

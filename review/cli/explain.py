@@ -8,10 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from review.cli.screen import add_record_options, screening_input
-from review.decisions import DecisionStore, decisions_path
 from review.errors import InputError
-from review.protocol import load_protocol
-from review.screen import Decision, explain
 
 __all__ = ["register"]
 
@@ -28,6 +25,10 @@ def register(subparsers: Any) -> None:
 
 
 def handle(options: argparse.Namespace) -> int:
+    from review.decisions import DecisionStore, decisions_path
+    from review.protocol import load_protocol
+    from review.screen import Decision, explain
+
     protocol = load_protocol(options.protocol)
     found = screening_input(protocol, options)
     matches = [r for r in found.records if r.id == options.record_id]

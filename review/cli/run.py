@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from review.cli.common import (
     add_eutils_options,
@@ -17,17 +17,11 @@ from review.cli.common import (
 )
 from review.cli.parsing import ReviewArgumentParser
 from review.errors import RetriesExhausted
-from review.pipeline import (
-    UNDECIDED_PAIRS,
-    RunResult,
-    RunSettings,
-    example_dir_for,
-    pair_decisions_path,
-    read_snapshot,
-    run,
-)
 from review.protocol import Protocol, load_protocol
-from review.search import Mode
+
+if TYPE_CHECKING:  # the pipeline is imported when the command runs: `--help` stays quick
+    from review.pipeline import RunResult, RunSettings
+    from review.search import Mode
 
 __all__ = ["register"]
 
@@ -108,6 +102,8 @@ def register(subparsers: Any) -> None:
 
 
 def handle(options: argparse.Namespace) -> int:
+    from review.pipeline import RunSettings, run
+
     protocol = load_protocol(options.protocol)
     mode: Mode = "offline" if options.offline else "refresh" if options.refresh else "cached"
     eutils = eutils_settings(options)
@@ -136,6 +132,8 @@ def handle(options: argparse.Namespace) -> int:
 
 def _snapshot_hint(protocol: Protocol, settings: RunSettings) -> str:
     """Say that a bundled snapshot exists when PubMed (or the cache) could not answer."""
+    from review.pipeline import example_dir_for, read_snapshot
+
     example = example_dir_for(protocol, settings)
     snapshot = read_snapshot(example)
     if snapshot is None or snapshot.protocol != protocol.name:
@@ -147,6 +145,8 @@ def _snapshot_hint(protocol: Protocol, settings: RunSettings) -> str:
 
 
 def _warn(result: RunResult) -> None:
+    from review.pipeline import UNDECIDED_PAIRS, pair_decisions_path
+
     review = result.review
     if review.plan.snapshot is not None:
         print(f"Note: {review.plan.provenance}", file=sys.stderr)

@@ -26,7 +26,6 @@ from review.screen import (
     screen_records,
     title_abstract_counts,
 )
-from review.screener import TerminalKeys, console_for_terminal, run_screener, screening_queue
 
 if TYPE_CHECKING:
     from review.pipeline import PreparedReview, RunSettings
@@ -103,6 +102,8 @@ def handle(options: argparse.Namespace) -> int:
     protocol = load_protocol(options.protocol)
     found = screening_input(protocol, options)
     stage: Stage = options.stage
+    from review.screener import screening_queue  # with rich: not needed to build the parser
+
     with DecisionStore.for_protocol(protocol) as store:
         queue = screening_queue(
             found.records,
@@ -133,6 +134,8 @@ def _screen(
     stage: Stage,
     queue: list[Record],
 ) -> None:
+    from review.screener import TerminalKeys, console_for_terminal, run_screener
+
     with TerminalKeys() as keys:
         run_screener(
             queue,

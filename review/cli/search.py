@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from review.cli.common import (
     add_eutils_options,
@@ -14,9 +14,10 @@ from review.cli.common import (
     progress_bar,
     warn_about_searches,
 )
-from review.entrez import RateLimiter
 from review.protocol import load_protocol
-from review.search import Mode, SearchLogEntry, search_protocol
+
+if TYPE_CHECKING:  # the client is imported when the command runs: `--help` stays quick
+    from review.search import Mode, SearchLogEntry
 
 __all__ = ["register"]
 
@@ -60,6 +61,9 @@ def _positive(text: str) -> int:
 
 
 def run(options: argparse.Namespace) -> int:
+    from review.entrez import RateLimiter
+    from review.search import search_protocol
+
     protocol = load_protocol(options.protocol)
     settings = eutils_settings(options, batch_size=options.batch_size)
     mode: Mode = "offline" if options.offline else "refresh" if options.refresh else "cached"
