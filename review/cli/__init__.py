@@ -49,6 +49,7 @@ COMMAND_HELP: dict[str, str] = {
     "explain": "show what the rules matched for one record and what people decided",
     "decisions": "export/import screening decisions as CSV; two reviewers' conflicts and kappa",
     "run": "search, deduplicate, screen and write the PRISMA 2020 report",
+    "serve": "screen in a web browser: several reviewers, blind, conflicts, dashboard",
 }
 
 
