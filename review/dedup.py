@@ -1100,12 +1100,15 @@ def dedup_files(
     pair_decisions: Path | None = None,
     undecided: Path | None = None,
     log: Path | None = None,
+    keep_going: bool = False,
 ) -> DedupRun:
-    """Read every input, deduplicate them together and write OUT (and the optional files)."""
+    """Read every input, deduplicate them together and write OUT (and the optional files).
+
+    An input that yields no record is an error, unless `keep_going`."""
     records: list[Record] = []
     problems: list[ImportProblem] = []
     for path in inputs:
-        imported = read_records(path)
+        imported = read_records(path, keep_going=keep_going)
         records += imported.records
         problems += imported.problems
     seen: dict[str, str] = {}

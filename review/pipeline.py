@@ -50,8 +50,8 @@ from review.identity import (
     main_of,
 )
 from review.prisma import Removal
-from review.protocol import Criteria, Protocol, Search
-from review.records import ImportProblem, ImportResult, Record
+from review.protocol import Criteria, ImportSource, Protocol, Search
+from review.records import DatabaseNames, ImportProblem, ImportResult, Record
 from review.screen import Decision
 from review.search import Mode, ProgressCallback, SearchLogEntry
 
@@ -122,7 +122,10 @@ class RunSettings:
     eutils: EutilsSettings = field(default_factory=EutilsSettings)
     out_dir: Path | None = None  # default reports/<protocol name>/
     pair_decisions: Path | None = None  # default <protocol dir>/<name>.pair-decisions.csv
-    extra_files: tuple[Path, ...] = ()
+    # files named on the command line: a path (the file names its own database) or an
+    # ImportSource naming it (`review run P embase.ris=Embase`)
+    extra_files: tuple[Path | ImportSource, ...] = ()
+    keep_going: bool = False  # an input that yields no record is skipped, not an error
     progress: ProgressCallback | None = None
     generated_at: str = ""
     remember: bool = True  # add the run to the review's history (`review.history`)
@@ -344,15 +347,21 @@ def prepare_review(
     protocol: Protocol, settings: RunSettings, stages: Stages | None = None
 ) -> PreparedReview:
     """Search, read every source, deduplicate and screen; writes nothing but the cache."""
-    stages = stages or default_stages()
+    stages = stages or default_stages(keep_going=settings.keep_going)
     plan = plan_search(protocol, settings)
     found = stages.search(protocol, plan, settings)
     pubmed = label_stand_ins(pubmed_records(found, stages.read_pubmed), plan.snapshot)
-    imports = [
-        Imported(s.path, s.database, stages.read_file(s.path, s.database), s.exported_on, s.note)
-        for s in protocol.sources
+    names = DatabaseNames()  # "Scopus" and "scopus" are one database
+    names("PubMed")
+    sources = [
+        *protocol.sources,
+        *(f if isinstance(f, ImportSource) else ImportSource(f, "") for f in settings.extra_files),
     ]
-    imports += [Imported(path, "", stages.read_file(path, None)) for path in settings.extra_files]
+    imports = []
+    for source in sources:
+        database = names(source.database) if source.database else ""
+        result = one_spelling(stages.read_file(source.path, database or None), names)
+        imports.append(Imported(source.path, database, result, source.exported_on, source.note))
     records = unique_ids([*pubmed.records, *(r for i in imports for r in i.result.records)])
     problems = (*pubmed.problems, *(p for i in imports for p in i.result.problems))
 
@@ -412,9 +421,22 @@ def _settle_people(
     return human, (*gone, *orphans)
 
 
+def one_spelling(result: ImportResult, names: DatabaseNames) -> ImportResult:
+    """The result with each record's database spelled as `names` spells it."""
+    renamed = [
+        r
+        if names(r.source.database) == r.source.database
+        else dataclasses.replace(
+            r, source=dataclasses.replace(r.source, database=names(r.source.database))
+        )
+        for r in result.records
+    ]
+    return dataclasses.replace(result, records=tuple(renamed))
+
+
 def run(protocol: Protocol, settings: RunSettings, stages: Stages | None = None) -> RunResult:
     """Every stage, then the report in `settings.report_dir(protocol)`."""
-    stages = stages or default_stages()
+    stages = stages or default_stages(keep_going=settings.keep_going)
     review = prepare_review(protocol, settings, stages)
     out_dir = settings.report_dir(protocol)
     files = stages.write_report(review, settings, out_dir)
@@ -545,8 +567,10 @@ def unique_ids(records: Sequence[Record]) -> list[Record]:
 # --- the real stages ------------------------------------------------------------------------
 
 
-def default_stages() -> Stages:
-    """The real stages. Imported here so that a test of one stage loads only that one."""
+def default_stages(*, keep_going: bool = False) -> Stages:
+    """The real stages. Imported here so that a test of one stage loads only that one.
+
+    With `keep_going`, an input file that yields no record is read as empty."""
     from review.dedup import deduplicate
     from review.formats import read_records
     from review.screen import effective_decisions, screen_records
@@ -554,7 +578,9 @@ def default_stages() -> Stages:
     return Stages(
         search=search_pubmed,
         read_pubmed=read_pubmed_document,
-        read_file=lambda path, database: read_records(path, database=database),
+        read_file=lambda path, database: read_records(
+            path, database=database, keep_going=keep_going
+        ),
         pair_decisions=stored_pair_decisions,
         deduplicate=lambda records, people: deduplicate(
             records, pair_decisions=people.decisions, reviewers=people.reviewers

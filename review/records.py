@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 __all__ = [
     "AbstractSection",
     "Author",
+    "DatabaseNames",
+    "Deleted",
     "ImportProblem",
     "ImportResult",
     "MeshHeading",
@@ -21,6 +23,7 @@ __all__ = [
     "Record",
     "Relation",
     "Source",
+    "canonical_database",
 ]
 
 
@@ -95,6 +98,36 @@ class Source:
     position: int = 0
 
 
+# Databases as PRISMA and their owners spell them; a name is matched ignoring case
+# and spacing ("scopus", "Web of  science"), so one database is counted once.
+KNOWN_DATABASES = {
+    " ".join(name.casefold().split()): name
+    for name in (
+        "PubMed", "MEDLINE", "PMC", "Embase", "Scopus", "Web of Science", "PsycINFO",
+        "CINAHL", "CENTRAL", "Cochrane Library", "Google Scholar", "ClinicalTrials.gov",
+        "ERIC", "LILACS", "ProQuest", "OpenAlex", "Europe PMC", "Semantic Scholar",
+    )
+}  # fmt: skip
+
+
+def canonical_database(name: str) -> str:
+    """A database name spelled as its owner does when it is known ("scopus", "SCOPUS "
+    and "Scopus" are "Scopus"); another name is kept as written."""
+    return KNOWN_DATABASES.get(" ".join(name.casefold().split()), name)
+
+
+class DatabaseNames:
+    """One spelling per database within a run or a conversion: the known spelling
+    (`canonical_database`), else the first one met, whatever its letter case."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, name: str) -> str:
+        canonical = canonical_database(name)
+        return self._seen.setdefault(" ".join(canonical.casefold().split()), canonical)
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     """A bibliographic record from any source.
@@ -151,6 +184,13 @@ class ImportProblem:
     position: int
     message: str
     record_id: str = ""  # the PMID or entry key, when it could be read
+
+
+@dataclass(frozen=True, slots=True)
+class Deleted:
+    """A PMID that NLM withdrew (a DeleteCitation entry of PubMed XML)."""
+
+    pmid: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,7 @@ def test_given_database_replaces_the_stored_one(tmp_path: Path) -> None:
 def test_wrong_shapes_are_problems_not_crashes(tmp_path: Path, bad: str) -> None:
     path = tmp_path / "r.jsonl"
     path.write_text(bad + "\n", encoding="utf-8")
-    result = read_records(path)
+    result = read_records(path, keep_going=True)
     assert result.records == ()
     assert len(result.problems) == 1
 

@@ -88,7 +88,9 @@ def test_markup_inside_values_keeps_records_apart(
 def test_every_reader_names_a_missing_file_or_a_folder_in_one_line(
     tmp_path: Path, format_name: str
 ) -> None:
-    read = reader_for(format_name)
+    def read(path: Path) -> None:
+        list(reader_for(format_name)(path))  # a reader opens its file as it is iterated
+
     with pytest.raises(InputError, match=r"^\S*gone\.x: no such file; check the path$"):
         read(tmp_path / "gone.x")
     (tmp_path / "a-folder").mkdir()

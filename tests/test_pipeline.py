@@ -32,7 +32,7 @@ from review.pipeline import (
     unique_ids,
     write_review_report,
 )
-from review.protocol import Criteria, Protocol, load_protocol
+from review.protocol import Criteria, ImportSource, Protocol, load_protocol
 from review.records import ImportResult, Record, Source
 from review.screen import Decision, effective_decisions
 from review.search import SearchLogEntry
@@ -465,3 +465,20 @@ def test_pairs_too_close_to_call_are_written_for_a_person(
     lines = (out / UNDECIDED_PAIRS).read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("first_id,second_id,decision,reviewer,note")
     assert lines[1].startswith("ks0002,ks0013,,")
+
+
+def test_a_file_can_name_its_database_and_one_database_has_one_spelling(
+    protocol: Protocol, articles: dict[str, bytes], tmp_path: Path
+) -> None:
+    named = tmp_path / "export.csv"
+    named.write_text("id,title\ne1,An Embase record\n", encoding="utf-8")
+    lower = tmp_path / "other.csv"
+    lower.write_text("id,title,database\no1,Another,other WEBSITES\n", encoding="utf-8")
+    run_settings = dataclasses.replace(
+        settings(tmp_path), extra_files=(ImportSource(named, "embase"), lower)
+    )
+    review = prepare_review(protocol, run_settings, stages(articles, [entry("first", [])]))
+    by_id = {r.id: r.source.database for r in review.records}
+    assert by_id["e1"] == "Embase"
+    assert by_id["o1"] == "Other websites"  # as the protocol's [[sources]] spells it
+    assert [i.database for i in review.imports] == ["Other websites", "Embase", ""]

@@ -31,13 +31,21 @@ def register(subparsers: Any) -> None:
         help="the database the inputs came from, as PRISMA should count it (e.g. Embase); "
         "default: the file's own database field, else its name",
     )
+    parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="go on when an input yields no record at all (garbage, an HTML page, a "
+        "file compressed twice); by default that stops the conversion",
+    )
     parser.set_defaults(handler=handle)
 
 
 def handle(options: argparse.Namespace) -> int:
     from review.convert import convert
 
-    result = convert(options.inputs, options.output, database=options.database)
+    result = convert(
+        options.inputs, options.output, database=options.database, keep_going=options.keep_going
+    )
     for problem in result.problems:
         print(f"{problem.file}:{problem.position}: {problem.message}", file=sys.stderr)
     print(result.summary)

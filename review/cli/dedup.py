@@ -42,6 +42,11 @@ def register(subparsers: Any) -> None:
         metavar="LOG.csv",
         help="write every link with the rule and scores that made it",
     )
+    parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="go on when an input yields no record at all; by default that is an error",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -54,6 +59,7 @@ def handle(options: argparse.Namespace) -> int:
         pair_decisions=options.pair_decisions,
         undecided=options.undecided,
         log=options.log,
+        keep_going=options.keep_going,
     )
     for problem in run.problems:
         print(f"{problem.file}:{problem.position}: {problem.message}", file=sys.stderr)

@@ -17,7 +17,7 @@ from review.cli.common import (
 )
 from review.cli.parsing import ReviewArgumentParser
 from review.errors import RetriesExhausted
-from review.protocol import Protocol, load_protocol
+from review.protocol import ImportSource, Protocol, load_protocol
 
 if TYPE_CHECKING:  # the pipeline is imported when the command runs: `--help` stays quick
     from review.pipeline import RunResult, RunSettings
@@ -62,12 +62,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument("protocol", type=Path, help="the protocol file, e.g. queries/kratom.toml")
     parser.add_argument(
         "files",
-        type=Path,
+        type=file_argument,
         nargs="*",
         default=[],  # not required (argparse would name FILE as missing with PROTOCOL)
-        metavar="FILE",
+        metavar="FILE[=DATABASE]",
         help="more records to join (RIS, BibTeX, CSV, MEDLINE, PubMed XML exports), "
-        "before or after the options",
+        "before or after the options; FILE=DATABASE names the database PRISMA counts "
+        "them under (embase.ris=Embase), as `database` does in the protocol's [[sources]]; "
+        "without it the file's own database field, else its name",
+    )
+    parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="go on when a file yields no record at all (garbage, an HTML page, a file "
+        "compressed twice); by default that stops the run",
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
@@ -101,6 +109,19 @@ def register(subparsers: Any) -> None:
     parser.__class__ = _FilesAnywhereParser
 
 
+def file_argument(text: str) -> Path | ImportSource:
+    """ "embase.ris=Embase": a file and the database it came from; a file whose own
+    name holds "=" is taken whole when it exists."""
+    path, equals, database = text.rpartition("=")
+    if not equals or Path(text).exists():
+        return Path(text)
+    if not path or not database.strip():
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: write FILE=DATABASE with both parts, e.g. embase.ris=Embase"
+        )
+    return ImportSource(Path(path), database.strip())
+
+
 def handle(options: argparse.Namespace) -> int:
     from review.pipeline import RunSettings, run
 
@@ -115,6 +136,7 @@ def handle(options: argparse.Namespace) -> int:
             eutils=eutils,
             out_dir=options.out,
             extra_files=tuple(options.files),
+            keep_going=options.keep_going,
             pair_decisions=options.pair_decisions,
             progress=progress,
         )

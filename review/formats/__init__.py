@@ -20,21 +20,31 @@ Every reader also takes a gzip file (".csv.gz" or any gzip content).
 
 from __future__ import annotations
 
-import codecs
 import gzip
 import importlib
 import re
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from review.errors import InputError
-from review.formats.textfile import GZIP_MAGIC, damaged_gzip, unreadable_file
-from review.records import ImportResult, Record
+from review.formats.textfile import (
+    GZIP_MAGIC,
+    damaged_gzip,
+    decode_head,
+    display_name,
+    gather,
+    nested_gzip,
+    open_binary,
+    unreadable_file,
+)
+from review.records import Deleted, ImportProblem, ImportResult, Record, canonical_database
 
 __all__ = [
     "WRITE_FORMATS",
     "detect_format",
+    "iter_records",
     "read_records",
     "write_records",
 ]
@@ -58,6 +68,16 @@ EXTENSION_FORMATS = {
     ".jsonl": "jsonl",
 }
 SNIFF_BYTES = 4096
+FORMAT_NAMES = {
+    "csv": "CSV",
+    "pubmed-xml": "PubMed XML",
+    "ris": "RIS",
+    "medline": "MEDLINE/nbib",
+    "jsonl": "JSON Lines",
+    "bibtex": "BibTeX",
+    "wos": "Web of Science plain text",
+    "wos-tabbed": "Web of Science tab-delimited",
+}
 
 
 def detect_format(path: Path) -> str:
@@ -77,22 +97,16 @@ def detect_format(path: Path) -> str:
 
 
 def read_head(path: Path) -> str:
-    try:
-        with path.open("rb") as handle:
-            magic = handle.read(2)
-            handle.seek(0)
-            if magic == GZIP_MAGIC:
-                with gzip.open(handle) as unzipped:
-                    raw = unzipped.read(SNIFF_BYTES)
-            else:
-                raw = handle.read(SNIFF_BYTES)
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:  # BadGzipFile is an OSError
-        raise damaged_gzip(path, exc) from None
-    except OSError as exc:
-        raise unreadable_file(path, exc) from None
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16", errors="replace").lstrip("\ufeff")
-    return raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+    with open_binary(path) as stream:
+        try:
+            raw = stream.read(SNIFF_BYTES)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:  # BadGzipFile is an OSError
+            raise damaged_gzip(path, exc) from None
+        except OSError as exc:
+            raise unreadable_file(path, exc) from None
+        if raw.startswith(GZIP_MAGIC) and isinstance(stream, gzip.GzipFile):
+            raise nested_gzip(path)
+    return decode_head(raw)
 
 
 def sniff(head: str) -> str | None:
@@ -117,16 +131,17 @@ def sniff(head: str) -> str | None:
 
 
 # Each format's module and its reader and writer; modules are imported only when
-# used, so reading CSV does not load lxml, Biopython, rispy or bibtexparser.
+# used, so reading CSV does not load lxml, Biopython, rispy or bibtexparser. A reader
+# yields records and problems one at a time, reading its file as it goes.
 READERS: dict[str, tuple[str, str]] = {
-    "csv": ("review.formats.table", "read_csv"),
-    "pubmed-xml": ("review.formats.pubmed_xml", "read_pubmed_xml"),
-    "ris": ("review.formats.ris", "read_ris"),
-    "medline": ("review.formats.medline", "read_medline"),
-    "jsonl": ("review.formats.jsonl", "read_jsonl"),
-    "bibtex": ("review.formats.bibtex", "read_bibtex"),
-    "wos": ("review.formats.ris", "read_wos"),
-    "wos-tabbed": ("review.formats.ris", "read_wos_tabbed"),
+    "csv": ("review.formats.table", "stream_csv"),
+    "pubmed-xml": ("review.formats", "stream_pubmed_xml"),
+    "ris": ("review.formats.ris", "stream_ris"),
+    "medline": ("review.formats.medline", "stream_medline"),
+    "jsonl": ("review.formats.jsonl", "stream_jsonl"),
+    "bibtex": ("review.formats.bibtex", "stream_bibtex"),
+    "wos": ("review.formats.ris", "stream_wos"),
+    "wos-tabbed": ("review.formats.ris", "stream_wos_tabbed"),
 }
 WRITERS: dict[str, tuple[str, str]] = {
     "csv": ("review.formats.table", "write_csv"),
@@ -135,11 +150,13 @@ WRITERS: dict[str, tuple[str, str]] = {
     "jsonl": ("review.formats.jsonl", "write_jsonl"),
     "bibtex": ("review.formats.bibtex", "write_bibtex"),
 }
+# A stream's items: a record, a problem, or a PMID that NLM deleted (PubMed XML only).
+Item = Record | ImportProblem | Deleted
 
 
-def reader_for(format_name: str) -> Callable[..., ImportResult]:
+def reader_for(format_name: str) -> Callable[..., Iterator[Item]]:
     module, name = READERS[format_name]
-    reader: Callable[..., ImportResult] = getattr(importlib.import_module(module), name)
+    reader: Callable[..., Iterator[Item]] = getattr(importlib.import_module(module), name)
     return reader
 
 
@@ -149,17 +166,60 @@ def writer_for(format_name: str) -> Callable[[Iterable[Record], Path], int]:
     return writer
 
 
-def read_records(path: Path, *, database: str | None = None) -> ImportResult:
-    """Records, problems and deletions from one file of any supported format.
+def stream_pubmed_xml(path: Path, *, database: str | None = None) -> Iterator[Item]:
+    from review.formats.pubmed_xml import iter_pubmed_xml
+
+    with open_binary(path) as stream:
+        try:
+            for item in iter_pubmed_xml(
+                stream, database=database or "PubMed", file=display_name(path), lines=True
+            ):
+                yield item if isinstance(item, Record | ImportProblem) else Deleted(item.pmid)
+        except OSError as exc:
+            raise unreadable_file(path, exc) from None
+
+
+def iter_records(
+    path: Path, *, database: str | None = None, keep_going: bool = False
+) -> Iterator[Item]:
+    """Records, problems and PubMed deletions from one file of any supported format,
+    one at a time: the file is read as they are taken (BibTeX excepted).
 
     `database` names the source for PRISMA ("Embase"); without it the file's own
-    database field is used where the format has one, else the file's stem.
-    Raises InputError when the file cannot be read at all.
+    database field is used where the format has one, else the file's stem; the
+    name is spelled as `canonical_database` gives it. Raises InputError when the
+    file cannot be read at all, or when not one record could be read from it
+    although it holds something (a problem was found) and not `keep_going`.
     """
     format_name = detect_format(path)
-    if format_name == "pubmed-xml":
-        return reader_for(format_name)(path, database=database or "PubMed")
-    return reader_for(format_name)(path, database=database)
+    wanted = canonical_database(database) if database else None
+    records = 0
+    first_problem: ImportProblem | None = None
+    for item in reader_for(format_name)(path, database=wanted):
+        if isinstance(item, Record):
+            records += 1
+            # JSON Lines keeps every field as it was written: it is our lossless format.
+            name = item.source.database
+            if format_name != "jsonl":
+                name = canonical_database(name)
+            if name != item.source.database:
+                item = replace(item, source=replace(item.source, database=name))
+        elif isinstance(item, ImportProblem) and first_problem is None:
+            first_problem = item
+        yield item
+    if records == 0 and first_problem is not None and not keep_going:
+        where = f"{path}:{first_problem.position}" if first_problem.position else f"{path}"
+        raise InputError(
+            f"{where}: no record could be read from this {FORMAT_NAMES[format_name]} file "
+            f"({first_problem.message.rstrip('.')}); --keep-going goes on without it"
+        )
+
+
+def read_records(
+    path: Path, *, database: str | None = None, keep_going: bool = False
+) -> ImportResult:
+    """Every record, problem and deletion of one file (see `iter_records`)."""
+    return gather(iter_records(path, database=database, keep_going=keep_going))
 
 
 def write_records(records: Iterable[Record], path: Path) -> int:

@@ -33,6 +33,7 @@ from typing import Any
 from bibtexparser import middlewares
 from bibtexparser.entrypoint import parse_string, write_string
 from bibtexparser.library import Library
+from bibtexparser.middlewares.middleware import LibraryMiddleware
 from bibtexparser.middlewares.names import parse_single_name_into_parts
 from bibtexparser.model import (
     Block,
@@ -41,6 +42,7 @@ from bibtexparser.model import (
     Entry,
     Field,
     ParsingFailedBlock,
+    String,
 )
 from pylatexenc.latex2text import LatexNodes2Text  # type: ignore[import-untyped]
 
@@ -48,7 +50,7 @@ from review.formats.fields import format_person, parse_person, parse_year, perso
 from review.formats.textfile import display_name, file_stem, gather, read_text
 from review.records import AbstractSection, Author, ImportProblem, ImportResult, Record, Source
 
-__all__ = ["iter_bibtex", "read_bibtex", "write_bibtex"]
+__all__ = ["iter_bibtex", "read_bibtex", "resolve_value", "stream_bibtex", "write_bibtex"]
 
 HANDLED = {
     "title", "abstract", "doi", "isbn", "url", "volume", "author", "year", "date", "journal",
@@ -95,14 +97,28 @@ KEY_UNSAFE = re.compile(r"[\s,{}()=#%\"'\\~]")
 
 def read_bibtex(path: Path, *, database: str | None = None) -> ImportResult:
     """Every entry of a BibTeX file; entries bibtexparser cannot parse become problems."""
+    return gather(stream_bibtex(path, database=database))
+
+
+def stream_bibtex(path: Path, *, database: str | None = None) -> Iterator[Record | ImportProblem]:
+    """`read_bibtex` entry by entry (bibtexparser needs the whole text in memory)."""
     decoded = read_text(path)
-    return gather(decoded, iter_bibtex(decoded.text, database=database, file=display_name(path)))
+    yield from iter_bibtex(decoded.text, database=database, file=display_name(path))
+    yield from decoded.problems
 
 
 def iter_bibtex(text: str, *, database: str | None, file: str) -> Iterator[Record | ImportProblem]:
     # LaTeX is decoded field by field below, so that URLs and DOIs stay verbatim.
     with reported_here():
-        library = parse_string(text, append_middleware=[middlewares.SeparateCoAuthors()])
+        library = parse_string(
+            text,
+            parse_stack=[
+                ResolveConcatenation(),
+                middlewares.RemoveEnclosingMiddleware(),
+                middlewares.SeparateCoAuthors(),
+            ],
+        )
+    strings = string_values(library)
     decoder = LatexNodes2Text()
     stem = file_stem(Path(file))
     position = 0
@@ -116,19 +132,20 @@ def iter_bibtex(text: str, *, database: str | None, file: str) -> Iterator[Recor
                 file, line, f"duplicate key '{block.key}'; entry kept as '{new_id}'", block.key
             )
             if isinstance(entry, Entry):
+                entry = first_of_each_field(entry, library, strings)
+                yield from undefined_macros(entry, file)
                 yield record_from_entry(entry, decoder, file, position, database, new_id)
         elif isinstance(block, DuplicateFieldKeyBlock) and isinstance(
             block.ignore_error_block, Entry
         ):
             position += 1
-            entry = block.ignore_error_block
+            entry = first_of_each_field(block.ignore_error_block, library, strings)
             fields = ", ".join(sorted(block.duplicate_keys))
             yield ImportProblem(
                 file, line, f"field {fields} given twice; the first value is kept", entry.key
             )
-            yield record_from_entry(
-                first_of_each_field(entry, library), decoder, file, position, database, entry.key
-            )
+            yield from undefined_macros(entry, file)
+            yield record_from_entry(entry, decoder, file, position, database, entry.key)
         elif isinstance(block, ParsingFailedBlock):
             position += 1
             reason = getattr(block.error, "abort_reason", "") or str(block.error)
@@ -136,18 +153,132 @@ def iter_bibtex(text: str, *, database: str | None, file: str) -> Iterator[Recor
             yield ImportProblem(file, line, f"entry cannot be read: {message}; skipped")
         elif isinstance(block, Entry):
             position += 1
+            yield from undefined_macros(block, file)
             yield record_from_entry(block, decoder, file, position, database, block.key)
 
 
-def first_of_each_field(entry: Entry, library: Library) -> Entry:
-    """The entry bibtexparser set aside, with one value a field, as the parser would give it."""
+# BibTeX's standard styles define the months; no @string is needed for them.
+MONTH_MACROS = frozenset(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+)
+UNDEFINED_KEY = "undefined_macros"
+
+
+def split_concatenation(value: str) -> list[str] | None:
+    """'"A " # {B} # name' → ['"A "', '{B}', 'name']; None when braces or quotes do not
+    close (bibtexparser has then already refused the entry)."""
+    parts: list[str] = []
+    depth, quoted, start = 0, False, 0
+    for index, char in enumerate(value):
+        if char == "{" and (index == 0 or value[index - 1] != "\\"):
+            depth += 1
+        elif char == "}" and (index == 0 or value[index - 1] != "\\"):
+            depth -= 1
+            if depth < 0:
+                return None
+        elif char == '"' and depth == 0:
+            quoted = not quoted
+        elif char == "#" and depth == 0 and not quoted:
+            parts.append(value[start:index].strip())
+            start = index + 1
+    if depth or quoted:
+        return None
+    parts.append(value[start:].strip())
+    return parts
+
+
+def resolve_value(value: str, strings: dict[str, str]) -> tuple[str, list[str]]:
+    """A field's value as BibTeX reads it: its parts joined, each {braced} or "quoted"
+    text, number or @string name; and the names no @string defines (kept as written,
+    so nothing is lost)."""
+    parts = split_concatenation(value)
+    if parts is None or (len(parts) == 1 and parts[0][:1] in ("{", '"')):
+        return value, []
+    texts: list[str] = []
+    undefined: list[str] = []
+    for part in parts:
+        if len(part) >= 2 and (part[0], part[-1]) in (("{", "}"), ('"', '"')):
+            texts.append(part[1:-1])
+        elif part.isdigit() or part.lower() in MONTH_MACROS:
+            texts.append(part)
+        elif part.lower() in strings:
+            texts.append(strings[part.lower()])
+        else:
+            undefined.append(part)
+            texts.append(part)
+    return "{" + "".join(texts) + "}", undefined
+
+
+def string_values(library: Library) -> dict[str, str]:
+    """Each @string's text (names are case-insensitive; a later definition wins)."""
+    resolved: dict[str, str] = {}
+    for block in library.blocks:
+        if isinstance(block, String):
+            value, _ = resolve_value(str(block.value), resolved)
+            parts = split_concatenation(value)
+            if (
+                parts
+                and len(parts) == 1
+                and parts[0][:1] in ("{", '"')
+                and parts[0][-1:]
+                in (
+                    "}",
+                    '"',
+                )
+            ):
+                value = parts[0][1:-1]
+            resolved[block.key.lower()] = value
+    return resolved
+
+
+class ResolveConcatenation(LibraryMiddleware):
+    """Joins "A" # "B" and replaces @string names, as BibTeX does; the names no @string
+    defines are noted on the entry for `undefined_macros`. bibtexparser's own
+    ResolveStringReferencesMiddleware only replaces a value that is one name."""
+
+    def __init__(self) -> None:
+        super().__init__(allow_inplace_modification=True)
+
+    def transform(self, library: Library) -> Library:
+        strings = string_values(library)
+        for entry in library.entries:
+            resolve_entry(entry, strings)
+        return library
+
+
+def resolve_entry(entry: Entry, strings: dict[str, str]) -> None:
+    undefined: list[tuple[str, str, int]] = []
+    for field in entry.fields:
+        if isinstance(field.value, str):
+            field.value, names = resolve_value(field.value, strings)
+            line = (field.start_line if field.start_line is not None else entry.start_line) or 0
+            undefined.extend((field.key, name, line + 1) for name in names)
+    entry.parser_metadata[UNDEFINED_KEY] = undefined
+
+
+def undefined_macros(entry: Entry, file: str) -> Iterator[ImportProblem]:
+    for field, name, line in entry.parser_metadata.get(UNDEFINED_KEY, []):
+        yield ImportProblem(
+            file,
+            line,
+            f"field {field}: no @string defines {name!r}; read as the text {name!r}, "
+            "add the @string or put the text in braces",
+            entry.key,
+        )
+
+
+def first_of_each_field(entry: Entry, library: Library, strings: dict[str, str]) -> Entry:
+    """An entry bibtexparser set aside (a duplicate key or field), with one value a field,
+    as the parse stack would have given it."""
     seen: set[str] = set()
     fields = []
     for field in entry.fields:
         if field.key.lower() not in seen:
             seen.add(field.key.lower())
             fields.append(field)
-    block: Block = Entry(entry.entry_type, entry.key, fields, entry.start_line, entry.raw)
+    copy = Entry(entry.entry_type, entry.key, fields, entry.start_line, entry.raw)
+    resolve_entry(copy, strings)
+    block: Block = copy
     for middleware in (middlewares.RemoveEnclosingMiddleware(), middlewares.SeparateCoAuthors()):
         transformed = middleware.transform_block(block, library)
         if isinstance(transformed, Block):
@@ -326,9 +457,10 @@ def entry_key(record: Record, used: set[str]) -> str:
 
 def fields_of(record: Record) -> list[tuple[str, str]]:
     container = "booktitle" if record.entry_type in CONTAINER_IS_BOOKTITLE else "journal"
-    pages = record.pages
-    if pages.count("-") == 1:
-        pages = pages.replace("-", "--")
+    # "963--977": the range's dash is written as BibTeX's en dash, "--", which `encode`
+    # would otherwise keep apart ("963-{}-977") as it does any other "--" in text.
+    first_page, dash, last_page = record.pages.partition("-")
+    pages = f"{encode(first_page)}--{encode(last_page)}" if dash and "-" not in last_page else ""
     plain = [
         ("title", record.title),
         ("year", "" if record.year is None else str(record.year)),
@@ -337,7 +469,7 @@ def fields_of(record: Record) -> list[tuple[str, str]]:
         ("shortjournal", record.journal_abbrev),
         ("volume", record.volume),
         ("number", record.issue),
-        ("pages", pages),
+        ("pages", record.pages),
         ("abstract", " ".join(record.abstract_text.split("\n"))),
         ("doi", record.doi),
         ("pmid", record.pmid),
@@ -360,6 +492,8 @@ def fields_of(record: Record) -> list[tuple[str, str]]:
             name,
             VERBATIM_SPECIAL.sub(lambda m: VERBATIM_ESCAPES[m[0]], LINE_BREAKS.sub(" ", value))
             if name in VERBATIM
+            else pages
+            if name == "pages" and pages
             else encode(value),
         )
         for name, value in plain
@@ -375,16 +509,19 @@ def is_field_name(name: str) -> bool:
 
 
 def write_bibtex(records: Iterable[Record], path: Path) -> int:
-    """Write records as BibTeX (UTF-8); returns how many were written."""
-    library = Library()
+    """Write records as BibTeX (UTF-8), one at a time; returns how many were written."""
     used: set[str] = set()
     count = 0
-    for record in records:
-        fields = [Field(name, value) for name, value in fields_of(record)]
-        entry_type = record.entry_type if ENTRY_TYPE.fullmatch(record.entry_type) else "misc"
-        library.add(Entry(entry_type, entry_key(record, used), fields))
-        count += 1
-    # The default unparse stack deep-copies every block first (slow, and it warns).
-    unparse_stack = middlewares.default_unparse_stack(allow_inplace_modification=True)
-    path.write_text(write_string(library, unparse_stack=unparse_stack), encoding="utf-8")
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        for record in records:
+            fields = [Field(name, value) for name, value in fields_of(record)]
+            entry_type = record.entry_type if ENTRY_TYPE.fullmatch(record.entry_type) else "misc"
+            library = Library()
+            library.add(Entry(entry_type, entry_key(record, used), fields))
+            # The default unparse stack deep-copies every block first (slow, and it warns).
+            unparse_stack = middlewares.default_unparse_stack(allow_inplace_modification=True)
+            out.write(
+                ("\n\n" if count else "") + write_string(library, unparse_stack=unparse_stack)
+            )
+            count += 1
     return count

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from review.formats.fields import names_for_message
 from review.formats.table import COLUMN_FIELD, column_key, record_from_row
-from review.formats.textfile import display_name, file_stem, read_text, text_lines
+from review.formats.textfile import display_name, file_stem, gather, lines_of, read_lines
 from review.records import (
     AbstractSection,
     Author,
@@ -33,7 +33,14 @@ from review.records import (
     Source,
 )
 
-__all__ = ["iter_jsonl", "read_jsonl", "record_from_json", "record_to_json", "write_jsonl"]
+__all__ = [
+    "iter_jsonl",
+    "read_jsonl",
+    "record_from_json",
+    "record_to_json",
+    "stream_jsonl",
+    "write_jsonl",
+]
 
 T = TypeVar("T")
 
@@ -68,26 +75,24 @@ def write_jsonl(records: Iterable[Record], path: Path) -> int:
 
 def read_jsonl(path: Path, *, database: str | None = None) -> ImportResult:
     """Records from JSON Lines; `database`, when given, replaces each record's own."""
-    decoded = read_text(path)
-    records: list[Record] = []
-    problems = list(decoded.problems)
-    for item in iter_jsonl(decoded.text, file=display_name(path)):
-        if isinstance(item, ImportProblem):
-            problems.append(item)
-        elif database is not None:
-            records.append(
-                dataclasses.replace(
-                    item, source=dataclasses.replace(item.source, database=database)
-                )
-            )
+    return gather(stream_jsonl(path, database=database))
+
+
+def stream_jsonl(path: Path, *, database: str | None = None) -> Iterator[Record | ImportProblem]:
+    """`read_jsonl` one line at a time; decoding problems last."""
+    problems: list[ImportProblem] = []
+    for item in iter_jsonl(read_lines(path, problems), file=display_name(path)):
+        if isinstance(item, Record) and database is not None:
+            source = dataclasses.replace(item.source, database=database)
+            yield dataclasses.replace(item, source=source)
         else:
-            records.append(item)
-    return ImportResult(tuple(records), tuple(sorted(problems, key=lambda p: p.position)))
+            yield item
+    yield from problems
 
 
-def iter_jsonl(text: str, *, file: str) -> Iterator[Record | ImportProblem]:
+def iter_jsonl(text: str | Iterable[str], *, file: str) -> Iterator[Record | ImportProblem]:
     position = 0
-    for number, line in enumerate(text_lines(text), start=1):
+    for number, line in enumerate(lines_of(text), start=1):
         if not line.strip():
             continue
         position += 1

@@ -15,7 +15,9 @@ own lines.
     OT → keywords           LA → languages       AID/LID "[doi]" → DOI, PMC → PMCID
     CIN, CON, EIN, EFR, RIN, ROF, UIN, UOF, ... → relations with their PMID
     BTI (book title) → a PubmedBookArticle; ISBN → isbn
-Any other tag stays in `Record.extra` under its tag.
+    DB (not PubMed's: written for records from another database) → the source
+Any other tag stays in `Record.extra` under its tag. Only a PubMed ID is written
+as PMID; another database's accession number stays in its own tag (AN).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from pathlib import Path
 from Bio import Medline
 
 from review.formats.fields import parse_person, parse_year
-from review.formats.textfile import display_name, file_stem, gather, read_text, text_lines
+from review.formats.textfile import display_name, file_stem, gather, read_lines
+from review.formats.textfile import lines_of as text_lines_of
 from review.records import (
     AbstractSection,
     Author,
@@ -75,9 +78,10 @@ RELATION_TAGS = {
 }
 RELATION_KINDS = {kind: tag for tag, kind in RELATION_TAGS.items()}
 AUTHOR_TAGS = {"FAU", "AU", "CN", "AUID"}
+PERSON_TAGS = {"FAU", "AU", "CN"}
 HANDLED = {
     "PMID", "TI", "AB", "JT", "TA", "VI", "IP", "PG", "DP", "PT", "MH", "OT", "LA",
-    "PMC", "BTI", "ISBN", *AUTHOR_TAGS, *RELATION_TAGS,
+    "PMC", "BTI", "ISBN", "DB", *AUTHOR_TAGS, *RELATION_TAGS,
 }  # fmt: skip
 # "BACKGROUND: ..." at the start of the abstract or after a sentence's end.
 SECTION_LABEL = re.compile(r"(?:^|(?<=[.?!)\]] ))([A-Z][A-Z0-9 ,/&()'-]{1,60}[A-Z)]): ")
@@ -113,12 +117,22 @@ def format_mesh_heading(heading: MeshHeading) -> str:
 
 def read_medline(path: Path, *, database: str | None = None) -> ImportResult:
     """Every entry of a MEDLINE/nbib file; malformed entries become problems."""
-    decoded = read_text(path)
-    entries = iter_medline(decoded.text, database=database or "PubMed", file=display_name(path))
-    return gather(decoded, entries)
+    return gather(stream_medline(path, database=database))
 
 
-def iter_medline(text: str, *, database: str, file: str) -> Iterator[Record | ImportProblem]:
+def stream_medline(path: Path, *, database: str | None = None) -> Iterator[Record | ImportProblem]:
+    """`read_medline` one entry at a time, the file read line by line; decoding problems last."""
+    problems: list[ImportProblem] = []
+    lines = read_lines(path, problems)
+    yield from iter_medline(lines, database=database, file=display_name(path))
+    yield from problems
+
+
+def iter_medline(
+    text: str | Iterable[str], *, database: str | None, file: str
+) -> Iterator[Record | ImportProblem]:
+    """Records and problems in file order. The source is `database`, else the entry's
+    DB line (which `write_medline` writes for records from elsewhere), else PubMed."""
     position = 0
     for entry in split_entries(text):
         if not is_tag_line(entry.lines[0]):
@@ -141,15 +155,21 @@ def iter_medline(text: str, *, database: str, file: str) -> Iterator[Record | Im
                     f"line has no tag: {line.rstrip()[:40]!r}; read as part of the line before",
                     record_id=pmid_of(entry),
                 )
+            elif line[:4].rstrip() in PERSON_TAGS and not line[6:].strip():
+                yield ImportProblem(
+                    file,
+                    entry.line + offset,
+                    f"{line[:4].rstrip()} line names no one; no author added",
+                    record_id=pmid_of(entry),
+                )
         tags = Medline.read(lines)  # type: ignore[no-untyped-call]
-        source = Source(database=database, file=file, position=position)
-        yield record_from_tags(tags, authors_in_order(lines), source)
+        yield record_from_tags(tags, authors_in_order(lines), file, position, database)
 
 
-def split_entries(text: str) -> Iterator[RawEntry]:
+def split_entries(text: str | Iterable[str]) -> Iterator[RawEntry]:
     lines: list[str] = []
     start = 0
-    for number, line in enumerate(text_lines(text), start=1):
+    for number, line in enumerate(text_lines_of(text), start=1):
         if line.strip():
             if not lines:
                 start = number
@@ -180,6 +200,8 @@ def authors_in_order(lines: list[str]) -> tuple[Author, ...]:
     for line in lines:
         tag = line[:4].rstrip()
         value = line[6:].strip()
+        if tag in PERSON_TAGS and not value:
+            continue  # reported by iter_medline
         if tag == "FAU":
             authors.append(medline_person(value))
             pending_full = True
@@ -234,7 +256,11 @@ def identifier(tags: dict[str, str | list[str]], kind: str) -> str:
 
 
 def record_from_tags(
-    tags: dict[str, str | list[str]], authors: tuple[Author, ...], source: Source
+    tags: dict[str, str | list[str]],
+    authors: tuple[Author, ...],
+    file: str,
+    position: int,
+    database: str | None,
 ) -> Record:
     pmid = first(tags, "PMID")
     doi = identifier(tags, "doi")
@@ -245,6 +271,10 @@ def record_from_tags(
         for value in values(tags, tag)
         if not (tag in {"AID", "LID"} and value == f"{doi} [doi]")
     ]
+    # DB is no PubMed tag: `write_medline` names the database of records from elsewhere.
+    named = values(tags, "DB")
+    source = Source(database or (named[0] if named else "PubMed"), file, position=position)
+    extra.extend(("DB", name) for name in named if name != source.database)
     is_book = "BTI" in tags
     return Record(
         id=pmid or f"{file_stem(Path(source.file))}:{source.position}",
@@ -301,7 +331,13 @@ def abstract_sections(text: str) -> tuple[AbstractSection, ...]:
 
 
 def lines_of(record: Record) -> Iterator[tuple[str, str]]:
-    yield "PMID", record.pmid or record.id
+    if record.pmid.isdigit():  # never another database's accession or a citation key
+        yield "PMID", record.pmid
+    if record.source.database not in ("", "PubMed"):
+        yield "DB", record.source.database
+    for key, value in record.extra:
+        if key == "DB" and value != record.source.database:
+            yield "DB", value
     if record.pmcid:
         yield "PMC", record.pmcid
     yield "TI", record.title

@@ -36,7 +36,6 @@ with the same tags as column names (`read_wos_tabbed`).
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -46,7 +45,7 @@ from typing import Any, ClassVar, cast
 import rispy
 
 from review.formats.fields import format_person, parse_person, parse_year
-from review.formats.textfile import display_name, file_stem, gather, read_text, text_lines
+from review.formats.textfile import display_name, file_stem, gather, lines_of, read_lines
 from review.records import (
     AbstractSection,
     Author,
@@ -121,18 +120,26 @@ class RawEntry:
 
 def read_ris(path: Path, *, database: str | None = None) -> ImportResult:
     """Every entry of a RIS file; entries rispy cannot read become problems."""
-    decoded = read_text(path)
-    return gather(decoded, iter_ris(decoded.text, database=database, file=display_name(path)))
+    return gather(stream_ris(path, database=database))
 
 
-def iter_ris(text: str, *, database: str | None, file: str) -> Iterator[Record | ImportProblem]:
+def stream_ris(path: Path, *, database: str | None = None) -> Iterator[Record | ImportProblem]:
+    """`read_ris` one entry at a time, the file read line by line; decoding problems last."""
+    problems: list[ImportProblem] = []
+    yield from iter_ris(read_lines(path, problems), database=database, file=display_name(path))
+    yield from problems
+
+
+def iter_ris(
+    text: str | Iterable[str], *, database: str | None, file: str
+) -> Iterator[Record | ImportProblem]:
     def parse(entry: str) -> dict[str, Any]:
         (tags,) = rispy.loads(
             entry, mapping=ALL_TAGS, list_tags=EVERY_TAG, delimiter_tags_mapping={}
         )
         return cast(dict[str, Any], tags)
 
-    def build(tags: dict[str, Any], position: int) -> Record:
+    def build(tags: dict[str, Any], position: int) -> tuple[Record, list[str]]:
         return record_from_tags(tags, file=file, position=position, database=database)
 
     return parse_entries(split_entries(text, file), file, parse, build, noun="entry")
@@ -142,11 +149,12 @@ def parse_entries(
     entries: Iterable[RawEntry | ImportProblem],
     file: str,
     parse: Callable[[str], dict[str, Any]],
-    build: Callable[[dict[str, Any], int], Record],
+    build: Callable[[dict[str, Any], int], tuple[Record, list[str]]],
     *,
     noun: str,
 ) -> Iterator[Record | ImportProblem]:
-    """Records from split entries; an entry rispy cannot read becomes a problem at its line."""
+    """Records from split entries; an entry rispy cannot read becomes a problem at its line,
+    and so does a value that cannot be used (a year that is no year)."""
     position = 0
     for item in entries:
         if isinstance(item, ImportProblem):
@@ -158,18 +166,29 @@ def parse_entries(
         except (ValueError, TypeError, KeyError) as exc:
             yield ImportProblem(file, item.line, f"{noun} cannot be read ({exc}); skipped")
             continue
-        yield build(tags, position)
+        record, messages = build(tags, position)
+        yield from (ImportProblem(file, item.line, m, record.id) for m in messages)
+        yield record
 
 
-def split_entries(text: str, file: str) -> Iterator[RawEntry | ImportProblem]:
-    """Entries from TY to ER with their first line; stray text and missing ERs reported."""
+def split_entries(text: str | Iterable[str], file: str) -> Iterator[RawEntry | ImportProblem]:
+    """Entries from TY to ER with their first line; stray text, lines without a tag and
+    missing ERs reported."""
     lines: list[str] = []
     start = 0
     stray_reported = False
-    for number, raw_line in enumerate(text_lines(text), start=1):
+    for number, raw_line in enumerate(lines_of(text), start=1):
         match = TAG_LINE.match(raw_line)
         tag = match.group(1) if match else ""
         line = f"{tag}  - {match.group(2) or ''}".rstrip() if match else raw_line
+        if lines and not match and raw_line.strip() and not raw_line[0].isspace():
+            # Ovid indents a wrapped line; one that is not indented is text that lost
+            # its tag (an edited file), read with the line before as rispy does.
+            yield ImportProblem(
+                file,
+                number,
+                f"line has no tag: {raw_line.strip()[:40]!r}; read as part of the line before",
+            )
         if tag == "TY":
             if lines:
                 yield ImportProblem(
@@ -217,7 +236,9 @@ def first(tags: dict[str, Any], *names: str) -> str:
 
 def record_from_tags(
     tags: dict[str, Any], *, file: str, position: int, database: str | None
-) -> Record:
+) -> tuple[Record, list[str]]:
+    """The record an entry's tags describe, and what could not be read from them."""
+    problems: list[str] = []
     ris_type = first(tags, "TY").upper()
     entry_type = TYPE_TO_ENTRY.get(ris_type, "misc")
     serials = as_list(tags.get("SN"))
@@ -243,7 +264,17 @@ def record_from_tags(
     pmid = pubmed_accession(tags)
     if pmid:
         extra.remove(("AN", pmid))
-    return Record(
+    dates = [(tag, first(tags, tag)) for tag in ("PY", "Y1", "DA") if first(tags, tag)]
+    year = next((y for _, value in dates if (y := parse_year(value)) is not None), None)
+    published = first(tags, "PY")
+    if published and parse_year(published) is None:
+        extra.append(("PY", published))  # kept as written, so nothing is lost
+        taken = next((tag for tag, value in dates if parse_year(value) is not None), "")
+        problems.append(
+            f"PY {published[:40]!r} holds no year; "
+            + (f"the year is taken from {taken}" if taken else "the record has no year")
+        )
+    record = Record(
         id=first(tags, "ID") or f"{file_stem(Path(file))}:{position}",
         source=Source(database=source_database, file=file, position=position),
         title=title,
@@ -256,7 +287,7 @@ def record_from_tags(
         volume=first(tags, "VL"),
         issue=first(tags, "IS"),
         pages=f"{start_page}-{end_page}" if start_page and end_page else start_page or end_page,
-        year=parse_year(first(tags, "PY") or first(tags, "Y1") or first(tags, "DA")),
+        year=year,
         pub_date=first(tags, "DA", "Y1"),
         pmid=pmid,
         doi=DOI_PREFIX.sub("", first(tags, "DO")),
@@ -269,6 +300,7 @@ def record_from_tags(
         languages=tuple(as_list(tags.get("LA"))),
         extra=tuple(extra),
     )
+    return record, problems
 
 
 # Ovid's form of a heading: "*Substance Withdrawal Syndrome/ep [Epidemiology]".
@@ -380,21 +412,23 @@ WRITE_NAMES = {tag: tag.lower() for tag in ALL_TAGS} | {"TY": "type_of_reference
 
 
 def write_ris(records: Iterable[Record], path: Path) -> int:
-    """Write records as RIS (UTF-8); returns how many were written."""
-    entries = [tags_of(record) for record in records]
+    """Write records as RIS (UTF-8), one at a time; returns how many were written."""
     names = {name: tag for tag, name in WRITE_NAMES.items()}
-    list_tags = sorted(
-        {names[name] for entry in entries for name, v in entry.items() if isinstance(v, list)}
-    )
-    text = rispy.dumps(
-        entries,
-        implementation=_Writer,
-        mapping=WRITE_NAMES,
-        list_tags=list_tags,
-        delimiter_tags_mapping={},
-    )
-    path.write_text(text, encoding="utf-8")
-    return len(entries)
+    count = 0
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        for record in records:
+            entry = tags_of(record)
+            list_tags = sorted(names[name] for name, v in entry.items() if isinstance(v, list))
+            text = rispy.dumps(
+                [entry],
+                implementation=_Writer,
+                mapping=WRITE_NAMES,
+                list_tags=list_tags,
+                delimiter_tags_mapping={},
+            )
+            out.write(("\n" if count else "") + text)
+            count += 1
+    return count
 
 
 # Web of Science "Plain text" export: the same idea as RIS with other tags, read by
@@ -411,27 +445,34 @@ WOS_TYPES = {"J": "article", "B": "book", "S": "incollection", "P": "patent"}
 
 def read_wos(path: Path, *, database: str | None = None) -> ImportResult:
     """Every record of a Web of Science plain-text export ("FN Clarivate ...")."""
-    decoded = read_text(path)
-    return gather(decoded, iter_wos(decoded.text, database=database, file=display_name(path)))
+    return gather(stream_wos(path, database=database))
 
 
-def iter_wos(text: str, *, database: str | None, file: str) -> Iterator[Record | ImportProblem]:
+def stream_wos(path: Path, *, database: str | None = None) -> Iterator[Record | ImportProblem]:
+    problems: list[ImportProblem] = []
+    yield from iter_wos(read_lines(path, problems), database=database, file=display_name(path))
+    yield from problems
+
+
+def iter_wos(
+    text: str | Iterable[str], *, database: str | None, file: str
+) -> Iterator[Record | ImportProblem]:
     def parse(entry: str) -> dict[str, Any]:
         (tags,) = rispy.loads(
             entry, implementation=rispy.WokParser, mapping=ALL_TAGS, list_tags=EVERY_TAG
         )
         return cast(dict[str, Any], tags)
 
-    def build(tags: dict[str, Any], position: int) -> Record:
-        return record_from_wos(tags, file=file, position=position, database=database)
+    def build(tags: dict[str, Any], position: int) -> tuple[Record, list[str]]:
+        return record_from_wos(tags, file=file, position=position, database=database), []
 
     return parse_entries(split_wos_entries(text, file), file, parse, build, noun="record")
 
 
-def split_wos_entries(text: str, file: str) -> Iterator[RawEntry | ImportProblem]:
+def split_wos_entries(text: str | Iterable[str], file: str) -> Iterator[RawEntry | ImportProblem]:
     lines: list[str] = []
     start = 0
-    for number, line in enumerate(text_lines(text), start=1):
+    for number, line in enumerate(lines_of(text), start=1):
         match = WOS_TAG_LINE.match(line)
         tag = match.group(1) if match else ""
         if tag == "PT":
@@ -513,12 +554,15 @@ def split_semicolons(value: Any) -> tuple[str, ...]:
 
 def read_wos_tabbed(path: Path, *, database: str | None = None) -> ImportResult:
     """Every record of a Web of Science "Tab-delimited" export (header "PT<tab>AU<tab>...")."""
-    decoded = read_text(path)
+    return gather(stream_wos_tabbed(path, database=database))
+
+
+def stream_wos_tabbed(
+    path: Path, *, database: str | None = None
+) -> Iterator[Record | ImportProblem]:
     file = display_name(path)
-    records: list[Record] = []
-    problems = list(decoded.problems)
-    rows = io.StringIO(decoded.text, newline="")
-    reader = csv.reader(rows, delimiter="\t", quoting=csv.QUOTE_NONE)
+    problems: list[ImportProblem] = []
+    reader = csv.reader(read_lines(path, problems), delimiter="\t", quoting=csv.QUOTE_NONE)
     header = [tag.strip() for tag in next(reader, [])]
     position = 0
     for row in reader:
@@ -529,12 +573,12 @@ def read_wos_tabbed(path: Path, *, database: str | None = None) -> ImportResult:
         # means the row lost its layout (a tab inside a field, say).
         if any(cell.strip() for cell in row[len(header) :]):
             message = f"row has {len(row)} cells, the header {len(header)}; skipped"
-            problems.append(ImportProblem(file, reader.line_num, message))
+            yield ImportProblem(file, reader.line_num, message)
             continue
         tags = {
             tag: [v.strip() for v in value.split(";")] if tag in WOS_LIST_TAGS else value
             for tag, value in zip(header, row[: len(header)], strict=False)
             if value.strip()
         }
-        records.append(record_from_wos(tags, file=file, position=position, database=database))
-    return ImportResult(tuple(records), tuple(sorted(problems, key=lambda p: p.position)))
+        yield record_from_wos(tags, file=file, position=position, database=database)
+    yield from problems

@@ -20,7 +20,8 @@ cells a spreadsheet would run as a formula; reading undoes that.
 from __future__ import annotations
 
 import csv
-import io
+import json
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -35,10 +36,10 @@ from review.formats.fields import (
     split_list,
 )
 from review.formats.medline import format_mesh_heading, parse_mesh_heading, relation
-from review.formats.textfile import display_name, file_stem, gather, read_text, text_lines
+from review.formats.textfile import display_name, file_stem, gather, read_lines, text_lines
 from review.records import ImportProblem, ImportResult, Record, Relation, Source
 
-__all__ = ["iter_csv", "read_csv", "write_csv"]
+__all__ = ["iter_csv", "read_csv", "stream_csv", "write_csv"]
 
 # Each field and the column names (as `column_key` gives them) that fill it; the
 # first is what we write.
@@ -91,14 +92,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def read_csv(path: Path, *, database: str | None = None) -> ImportResult:
     """Every row of a CSV file (plain or gzip) as a record; bad rows become problems."""
-    decoded = read_text(path)
-    rows = iter_csv(
-        io.StringIO(decoded.text, newline=""),
+    return gather(stream_csv(path, database=database))
+
+
+def stream_csv(path: Path, *, database: str | None = None) -> Iterator[Record | ImportProblem]:
+    """`read_csv` one row at a time, the file read line by line; decoding problems last."""
+    problems: list[ImportProblem] = []
+    yield from iter_csv(
+        read_lines(path, problems),
         database=database or file_stem(path),
         file=display_name(path),
         use_database_column=database is None,
     )
-    return gather(decoded, rows)
+    yield from problems
 
 
 def column_key(name: str) -> str:
@@ -107,7 +113,7 @@ def column_key(name: str) -> str:
 
 
 def iter_csv(
-    stream: io.StringIO,
+    stream: Iterable[str],
     *,
     database: str,
     file: str,
@@ -278,21 +284,35 @@ def unneutralise(cell: str) -> str:
 
 
 def write_csv(records: Iterable[Record], path: Path) -> int:
-    """Write records as CSV (UTF-8); returns how many were written."""
-    records = list(records)
+    """Write records as CSV (UTF-8); returns how many were written.
+
+    Extra fields become columns after the standard ones, and which there are is
+    known only at the end: rows wait in a temporary file beside the output (one
+    record at a time in memory), then the header and the rows are written.
+    """
     extra_columns: dict[str, None] = {}
-    for record in records:
-        for name, _ in record.extra:
-            if column_key(name) not in COLUMN_FIELD:
-                extra_columns.setdefault(name, None)
-    columns = [*WRITTEN_COLUMNS, *extra_columns]
-    with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow([neutralise(column) for column in columns])
+    count = 0
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=path.parent) as rows:
+        spool = csv.writer(rows)
         for record in records:
             row = row_of(record)
+            extra: dict[str, str] = {}
             for name, value in record.extra:
-                if name in extra_columns and name not in row:
-                    row[name] = value
-            writer.writerow([neutralise(row.get(column, "")) for column in columns])
-    return len(records)
+                if column_key(name) not in COLUMN_FIELD:
+                    extra_columns.setdefault(name, None)
+                    if name not in row:
+                        extra.setdefault(name, value)
+            spool.writerow([*(row[column] for column in WRITTEN_COLUMNS), json.dumps(extra)])
+            count += 1
+        rows.seek(0)
+        columns = [*WRITTEN_COLUMNS, *extra_columns]
+        with path.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow([neutralise(column) for column in columns])
+            for cells in csv.reader(rows):
+                extra = json.loads(cells[-1])
+                writer.writerow(
+                    [neutralise(cell) for cell in cells[:-1]]
+                    + [neutralise(extra.get(name, "")) for name in extra_columns]
+                )
+    return count
