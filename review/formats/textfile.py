@@ -228,7 +228,7 @@ LONE_CR = re.compile(r"(?<=\r)(?!\n)")
 
 def split_lone_cr(text: str) -> list[str]:
     """ "a\rb\n" → ["a\r", "b\n"]: a lone CR (old Mac files) ends a line too."""
-    if "\r" not in text[:-2]:
+    if "\r" not in text:
         return [text]
     return [part for part in LONE_CR.split(text) if part]
 
