@@ -10,7 +10,14 @@ records this reviewer has not decided yet.
 
 Keys: i include · e exclude (then a reason; > pages on when a protocol has
 more reasons than keys) · u unsure · s skip · z undo · q quit; at the
-full-text stage also n not retrieved.
+full-text stage also n not retrieved. Space (or j) pages the abstract on,
+k pages it back, c shows the criteria again.
+
+On a terminal every record is drawn to fit the window: the record's title and
+authors at the top, one page of the abstract (with the rules' evidence after
+it) below, the keys at the bottom, so nothing scrolls off however small the
+terminal or long the abstract. The criteria are shown with the first record and
+on c, not under every record. Output that is not a terminal gets each record whole.
 """
 
 from __future__ import annotations
@@ -22,8 +29,9 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
 
-from rich.console import Console, Group
-from rich.panel import Panel
+from rich.console import Console, Group, RenderableType
+from rich.rule import Rule
+from rich.segment import Segment, Segments
 from rich.text import Text
 
 from review.decisions import DecisionStore
@@ -45,6 +53,9 @@ __all__ = [
 REASON_KEYS = "123456789abcdefghijklmnoprstuvwxyz"  # no q: q always cancels
 CANCEL_KEYS = ("q", "\x1b")
 MORE_REASONS_KEY = ">"
+NEXT_PAGE_KEYS = (" ", "j")
+PREVIOUS_PAGE_KEY = "k"
+CRITERIA_KEY = "c"
 AUTHORS_SHOWN = 6
 # One highlight colour per concept, cycled; exclusion concepts get red.
 CONCEPT_STYLES = ("bold black on yellow", "bold black on cyan", "bold black on green")
@@ -199,6 +210,10 @@ class _Session:
         self.result = ScreenerResult()
         self.reasons = criteria.reason_codes()
         self.said: list[str] = []
+        self.shown = ""  # the record on screen, so its abstract's page is kept
+        self.page = 0
+        self.pages = 1
+        self.criteria_on: str | None = None  # the record shown with the criteria: the first
 
     def run(self) -> ScreenerResult:
         index = 0
@@ -209,14 +224,37 @@ class _Session:
             if key in ("q", ""):
                 self.result.quit = True
                 break
+            if self._turned_page(key):
+                continue
             index = self._act(key, record, index)
         self.result.decided = len(self.decided)
         self.result.remaining = sum(1 for r in self.queue if r.id not in self.decided)
+        if self.console.is_terminal:  # what the last key did: no drawing follows to show it
+            for message in self.said:
+                self.console.print(Text(message, style="bold yellow"))
         self._say(
             f"{self.result.decided} decided this session, {self.result.remaining} left "
-            f"for {self.reviewer} at {self.stage}. Saved in {self.store.path}."
+            f"for {self.reviewer} at {self.stage}. Saved in {self.store.path}.",
+            redrawn=False,
         )
         return self.result
+
+    def _turned_page(self, key: str) -> bool:
+        """Page keys move through the abstract (or show the criteria): no decision."""
+        if key in NEXT_PAGE_KEYS:
+            if self.page + 1 < self.pages:
+                self.page += 1
+            else:
+                self.said.append("That was the last page; decide, or k pages back.")
+            return True
+        if key == PREVIOUS_PAGE_KEY:
+            self.page = max(0, self.page - 1)
+            return True
+        if key == CRITERIA_KEY:  # show them (or hide them again) over this record's abstract
+            self.criteria_on = None if self.criteria_on == self.shown else self.shown
+            self.page = 0
+            return True
+        return False
 
     def _act(self, key: str, record: Record, index: int) -> int:
         """Handle one key; returns the queue position to show next."""
@@ -293,54 +331,119 @@ class _Session:
             position = page * page_size + REASON_KEYS.find(key)
             if REASON_KEYS.find(key) >= 0 and position < len(self.reasons):
                 return self.reasons[position][0]
-            self._say(f"Key {key!r} is not a reason; press one of the keys listed, or q.")
+            self._say(
+                f"Key {key!r} is not a reason; press one of the keys listed, or q.",
+                redrawn=False,
+            )
 
     def _show_reasons(self, page: int, pages: int) -> None:
         shown = self.reasons[page * len(REASON_KEYS) : (page + 1) * len(REASON_KEYS)]
         lines = [f"  [{REASON_KEYS[n]}] {code}: {text}" for n, (code, text) in enumerate(shown)]
         if pages > 1:
             lines.append(f"  [{MORE_REASONS_KEY}] more reasons (page {page + 1} of {pages})")
-        self.console.print(Text("Exclude because:\n" + "\n".join(lines) + "\n  [q] cancel"))
+        menu = Text("Exclude because:\n" + "\n".join(lines) + "\n  [q] cancel")
+        if not self.console.is_terminal or self.shown not in self.known:
+            self.console.print(menu)
+            return
+        # Over the record's abstract, under its title: the title stays on screen.
+        header = self._header_lines(self.known[self.shown])
+        room = max(3, self.console.height - len(header) - 1)
+        self.console.clear()
+        self._emit(header)
+        self._emit(self._lines(menu)[:room])
 
     # --- drawing ---------------------------------------------------------------------
 
-    def _say(self, message: str) -> None:
-        self.console.print(Text(message, style="bold"))
-        # Drawing the next record clears the screen; it shows these again below.
+    def _say(self, message: str, *, redrawn: bool = True) -> None:
+        """Tell the reviewer; on a terminal the next drawing (`redrawn`) shows it under the
+        keys, where it cannot push the record's title off the top."""
+        if not (redrawn and self.console.is_terminal):
+            self.console.print(Text(message, style="bold"))
         self.said.append(message)
 
     def _keys_help(self) -> str:
         keys = "[i] include  [e] exclude  [u] unsure  [s] skip  [z] undo  [q] quit"
         if self.stage == "full-text":
             keys = keys.replace("[u] unsure", "[u] unsure  [n] not retrieved")
-        return keys
+        return keys + "  [c] criteria"
 
     def _draw(self, record: Record, index: int) -> None:
-        done = len(self.decided)
-        progress = (
-            f"{self.stage} · {self.reviewer} · record {index + 1} of {len(self.queue)} · "
-            f"{done} decided this session · {len(self.queue) - done} to go"
+        if record.id != self.shown:
+            self.shown, self.page = record.id, 0
+        self.progress = (
+            f"{record.id} · {self.stage} · {self.reviewer} · record {index + 1} of "
+            f"{len(self.queue)} · {len(self.decided)} decided this session · "
+            f"{len(self.queue) - len(self.decided)} to go"
         )
-        body = Group(
-            self._highlighted(record.title or "(no title)", "title", "bold"),
-            Text(_byline(record), style="dim"),
-            Text(""),
+        body: list[RenderableType] = []
+        if self.criteria_on is None:
+            self.criteria_on = record.id
+        if self.criteria_on == record.id:
+            body += [self._criteria_text(), Text("")]
+        body += [
             self._highlighted(record.abstract_text or "(no abstract)", "abstract", ""),
             *self._listing("MeSH", record.mesh_descriptors, "mesh"),
             *self._listing("Keywords", record.keywords, "keywords"),
             *self._listing("Publication types", record.publication_types, "publication_types"),
             Text(""),
             self._rules_text(record),
-            self._criteria_text(),
-        )
+        ]
         if self.console.is_terminal:
-            self.console.clear()
-        self.console.print(Panel(body, title=Text(record.id), subtitle=Text(progress)))
-        self.console.print(Text(self._keys_help(), style="bold"))
-        if self.console.is_terminal:
-            for message in self.said:
-                self.console.print(Text(message, style="bold yellow"))
+            self._draw_to_fit(record, Group(*body))
+        else:
+            self.console.print(Group(*self._header(record), Rule(), *body, Rule()))
+            self.console.print(Text(self._keys_help(), style="bold"))
         self.said.clear()
+
+    def _header(self, record: Record) -> list[Text]:
+        return [
+            Text(self.progress, style="dim"),
+            self._highlighted(record.title or "(no title)", "title", "bold"),
+            Text(_byline(record), style="dim"),
+        ]
+
+    def _header_lines(self, record: Record) -> list[list[Segment]]:
+        """Progress, title and authors, at most half the window (a title of absurd length
+        is cut, never the keys)."""
+        progress, title, byline = (self._lines(t) for t in self._header(record))
+        room = max(4, self.console.height // 2)
+        title = _cut(title, max(1, room - 1 - min(len(byline), 2)))
+        byline = _cut(byline, max(1, room - 1 - len(title)))
+        return [*progress[:1], *title, *byline]
+
+    def _draw_to_fit(self, record: Record, body: Group) -> None:
+        """The record on one screen: header, a page of the body, the keys, messages."""
+        header = self._header_lines(record)
+        keys = self._lines(Text(self._keys_help(), style="bold"))
+        said = [line for m in self.said for line in self._lines(Text(m, style="bold yellow"))]
+        lines = self._lines(body)
+        # One line for the rule above the page, one below it, one for the cursor.
+        room = max(3, self.console.height - len(header) - len(keys) - len(said) - 3)
+        self.pages = max(1, -(-len(lines) // room))
+        self.page = min(self.page, self.pages - 1)
+        first = self.page * room
+        shown = lines[first : first + room]
+        where = (
+            f"lines {first + 1}–{first + len(shown)} of {len(lines)} · "
+            "[space] next page  [k] previous"
+            if self.pages > 1
+            else ""
+        )
+        self.console.clear()
+        self._emit(header)
+        self._emit(self._lines(Rule(style="dim")))
+        self._emit(shown)
+        self._emit(self._lines(Rule(Text(where), style="dim", align="right")))
+        self._emit(keys)
+        self._emit(said)
+
+    def _lines(self, renderable: RenderableType) -> list[list[Segment]]:
+        options = self.console.options.update(width=self.console.width)
+        return self.console.render_lines(renderable, options, pad=False, new_lines=False)
+
+    def _emit(self, lines: Sequence[Sequence[Segment]]) -> None:
+        segments = [s for line in lines for s in (*line, Segment.line())]
+        self.console.print(Segments(segments), end="")
 
     def _highlighted(self, text: str, field: SearchField, style: str) -> Text:
         shown = Text(text, style=style)
@@ -394,6 +497,14 @@ class _Session:
             parts.append(f"{verb} {concept.name} ({concept.description or concept.reason})")
         text.append("; ".join(parts))
         return text
+
+
+def _cut(lines: list[list[Segment]], most: int) -> list[list[Segment]]:
+    """At most `most` lines, the last ending in an ellipsis when some were cut."""
+    if len(lines) <= most:
+        return lines
+    kept = lines[:most]
+    return [*kept[:-1], [*kept[-1], Segment(" …")]]
 
 
 def _byline(record: Record) -> str:

@@ -480,3 +480,34 @@ def test_the_criteria_and_the_rules_evidence_are_on_screen(tmp_path: Path) -> No
     assert "Rules: needs-human" in text
     assert "✓ kratom: 'kratom' in title" in text
     assert "✗ language: the record gives none" in text
+
+
+@pytest.mark.parametrize(("width", "height"), [(80, 24), (100, 30)])
+def test_a_long_abstract_is_paged_under_a_title_that_stays(
+    tmp_path: Path, width: int, height: int
+) -> None:
+    words = "Kratom use and withdrawal in people who self-treat. "
+    text = (words * 60)[:3000] + " The final sentence."
+    long = record("40000001", "A survey of kratom withdrawal among daily users", text)
+    queue = [long, RECORDS[1]]
+    out = io.StringIO()
+    console = Console(file=out, width=width, height=height, force_terminal=True, color_system=None)
+    with DecisionStore(tmp_path / "p.sqlite", ["not-kratom"]) as store:
+        rules = screen_records(queue, CRITERIA)
+        keys = ScriptedKeys([" ", " ", " ", " ", " ", " ", "k", "i", "c", "q"])
+        run_screener(queue, rules, CRITERIA, store, "ann", "title-abstract", keys, console)
+    screens = [ANSI.sub("", s) for s in out.getvalue().split("\x1b[2J")[1:]]
+    assert len(screens) == 10  # a draw per key but the last (q), plus the first
+    for screen in screens:
+        lines = screen.rstrip("\n").split("\n")
+        assert len(lines) < height, screen  # never scrolls: the title cannot scroll away
+        assert "A survey of kratom withdrawal" in lines[1] or "Kratom use and mental" in lines[1]
+        assert "Grundmann O, Smith KE" in screen
+    whole = "".join(screens)
+    assert "The final sentence." in whole  # paging reaches the end of the abstract
+    assert "lines 1–" in screens[0]
+    # The criteria come with the first record, and again only on c.
+    with_criteria = [n for n, screen in enumerate(screens) if "Criteria:" in screen]
+    # On the first page of the first record (and back there with k), then only on c.
+    assert {0, 9} <= set(with_criteria)
+    assert 8 not in with_criteria
