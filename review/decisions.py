@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import Literal, cast
 
 from review.errors import DecisionError
+from review.formats import write_replacing
+from review.formats.table import neutralise, unneutralise
 from review.formats.textfile import unreadable_file
 from review.protocol import Protocol
 from review.screen import STAGES, Decision, Outcome, Stage
@@ -463,17 +465,19 @@ class DecisionStore:
         """Write current decisions and resolutions; returns how many rows."""
         rows = [(d, "decision") for d in self.current()]
         rows += [(d, "resolution") for d in self.current(kind="resolution")]
-        try:
-            with path.open("w", encoding="utf-8", newline="") as handle:
+
+        def write(partial: Path) -> int:
+            with partial.open("w", encoding="utf-8", newline="") as handle:
                 writer = csv.writer(handle)
                 writer.writerow(CSV_COLUMNS)
                 for d, kind in rows:
-                    writer.writerow(
-                        (d.record_id, d.stage, d.outcome, d.reason, d.by, d.at, d.note, kind)
-                    )
-        except OSError as exc:
-            raise DecisionError(f"{path}: cannot write the CSV: {exc.strerror}.") from None
-        return len(rows)
+                    cells = (d.record_id, d.stage, d.outcome, d.reason, d.by, d.at, d.note, kind)
+                    writer.writerow([neutralise(cell) for cell in cells])
+            return len(rows)
+
+        # Replaced whole or not at all, as record exports are; cells a spreadsheet
+        # would run as formulas are neutralised as in record exports (import undoes it).
+        return write_replacing(path, write)
 
     def import_csv(self, path: Path, known_ids: Collection[str]) -> int:
         """Add the rows of a decisions CSV, all or none; returns how many were new.
@@ -515,7 +519,7 @@ class DecisionStore:
     def _row_decision(
         self, row: dict[str, str], known_ids: Collection[str]
     ) -> tuple[Decision | None, Kind, str]:
-        get = {k: (row.get(k) or "").strip() for k in CSV_COLUMNS}
+        get = {k: unneutralise((row.get(k) or "").strip()) for k in CSV_COLUMNS}
         kind = get["kind"] or "decision"
         if kind not in ("decision", "resolution"):
             return None, "decision", f"kind {kind!r} is not decision or resolution"
@@ -530,7 +534,7 @@ class DecisionStore:
             reason=get["reason"],
             by=get["reviewer"],
             at=get["at"] or now(),
-            note=row.get("note") or "",  # a note is kept exactly as written
+            note=unneutralise(row.get("note") or ""),  # a note is kept exactly as written
         )
         if get["at"] and not _is_iso_time(get["at"]):
             return None, "decision", f"at {get['at']!r} is not an ISO 8601 time"

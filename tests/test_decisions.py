@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from review.decisions import DecisionStore, cohens_kappa, decisions_path
-from review.errors import DecisionError
+from review.errors import DecisionError, ReviewError
 from review.protocol import load_protocol
 from review.screen import Decision, Stage
 
@@ -311,6 +311,54 @@ def test_csv_round_trip(store: DecisionStore, tmp_path: Path) -> None:
         assert copy.current(kind="resolution") == store.current(kind="resolution")
         assert copy.import_csv(exported, IDS) == 1  # only the resolution is added again
         assert len(copy.current()) == 4
+
+
+def test_export_neutralises_formulas_and_the_import_gives_them_back(
+    store: DecisionStore, tmp_path: Path
+) -> None:
+    # A spreadsheet runs a cell starting with = + - @ as a formula (CSV injection).
+    store.add(Decision("1", "title-abstract", "include", by='=HYPERLINK("x")', note="+1"))
+    store.add(Decision("2", "title-abstract", "include", by="@ann", note="-- unsure --"))
+    store.add(Decision("3", "title-abstract", "include", by="bob", note="'=already quoted"))
+    exported = tmp_path / "decisions.csv"
+    store.export_csv(exported)
+    with exported.open(encoding="utf-8", newline="") as handle:
+        cells = [(row["reviewer"], row["note"]) for row in csv.DictReader(handle)]
+    assert cells == [
+        ('\'=HYPERLINK("x")', "'+1"),
+        ("'@ann", "'-- unsure --"),
+        ("bob", "''=already quoted"),
+    ]
+    with DecisionStore(tmp_path / "copy.sqlite", CODES) as copy:
+        assert copy.import_csv(exported, IDS) == 3
+        assert copy.current() == store.current()
+
+
+def test_a_failed_export_leaves_the_previous_export_intact(
+    store: DecisionStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decide(store, "1", "include")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    exported = folder / "decisions.csv"
+    store.export_csv(exported)
+    before = exported.read_bytes()
+    decide(store, "2", "include")
+    opened = Path.open
+
+    def full_disk(path: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        """Opening for writing in `folder` truncates the file, then writing fails."""
+        if path.parent != folder or not mode.startswith("w"):
+            return opened(path, mode, *args, **kwargs)
+        opened(path, mode, *args, **kwargs).close()
+        return opened(Path("/dev/full"), mode, *args, **kwargs)  # ENOSPC on every write
+
+    monkeypatch.setattr(Path, "open", full_disk)
+    with pytest.raises(ReviewError, match=r"decisions\.csv: .*No space left on device"):
+        store.export_csv(exported)
+    monkeypatch.undo()
+    assert exported.read_bytes() == before
+    assert [p.name for p in folder.iterdir()] == ["decisions.csv"]  # nothing half-written
 
 
 NOTES = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=40)

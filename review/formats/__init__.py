@@ -47,6 +47,7 @@ __all__ = [
     "iter_records",
     "read_records",
     "write_records",
+    "write_replacing",
 ]
 
 WRITE_FORMATS = {
@@ -230,11 +231,19 @@ def write_records(records: Iterable[Record], path: Path) -> int:
             f"{path}: cannot tell which format to write; end the name with one of "
             f"{', '.join(WRITE_FORMATS)}"
         )
-    # Written beside the output and renamed over it only when complete, so a
-    # failure half-way never leaves a partial file in place of an earlier one.
+    write = writer_for(format_name)
+    return write_replacing(path, lambda partial: write(records, partial))
+
+
+def write_replacing(path: Path, write: Callable[[Path], int]) -> int:
+    """Call `write` on a file beside `path`, then rename that over `path`; returns its count.
+
+    Renamed only when complete, so a failure half-way (a full disk) never leaves a
+    partial file in place of an earlier one. Raises InputError naming `path`.
+    """
     partial = path.with_name(f".{path.name}.partial")
     try:
-        written = writer_for(format_name)(records, partial)
+        written = write(partial)
         partial.replace(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
