@@ -8,8 +8,10 @@ loses nothing that was already acknowledged.
 
 Rows are only ever added: an undo marks a row undone, and a second reviewer
 or a resolution adds rows beside the first. A reviewer's current decision on a
-record is their latest row that is not undone; the final decision on a record
-is a resolution if there is one, else the reviewers' common answer once
+record is their latest row by its time (`at`) that is not undone, so an older
+sheet imported later adds to the history without taking anything back; the
+final decision on a record is a resolution if there is one, else the
+reviewers' common answer once
 `reviewers_required` of them gave it (the protocol's `[screening]` setting; until
 then it is awaiting more votes, needs-human), else a conflict (needs-human).
 
@@ -61,7 +63,9 @@ __all__ = [
 OUTCOMES: tuple[Outcome, ...] = ("include", "exclude", "needs-human", "not-retrieved")
 CSV_COLUMNS = ("record_id", "stage", "outcome", "reason", "reviewer", "at", "note", "kind")
 Kind = Literal["decision", "resolution"]
+KINDS: tuple[Kind, ...] = ("decision", "resolution")
 SCHEMA_VERSION = 1
+_ROW_COLUMNS = "record_id, stage, outcome, reason, reviewer, at, note, kind"
 # How long a write waits for another process (a second screener, an import) to finish.
 BUSY_TIMEOUT_S = 30.0
 # Names the store uses for what no reviewer said: the rules, a conflict, a record
@@ -321,22 +325,15 @@ class DecisionStore:
         return self._undo(reviewer, stage, record_id)
 
     def _undo(self, reviewer: str, stage: Stage, record_id: str | None) -> Decision | None:
-        query = (
-            "SELECT id, record_id, stage, outcome, reason, reviewer, at, note FROM decisions"
-            " WHERE reviewer=? AND stage=? AND undone_at IS NULL AND kind='decision'"
-        )
-        params = [reviewer, stage]
-        if record_id is not None:
-            query += " AND record_id=?"
-            params.append(record_id)
         with self._transaction():
-            row = self._db.execute(query + " ORDER BY id DESC LIMIT 1", params).fetchone()
-            if row is None:
+            mine = self._current_rows(stage, reviewer, "decision", record_id)
+            if not mine:
                 return None
-            self._db.execute("UPDATE decisions SET undone_at=? WHERE id=?", (now(), row[0]))
+            row_id, undone = mine[-1]  # of the current decisions, the one stored last
+            self._db.execute("UPDATE decisions SET undone_at=? WHERE id=?", (now(), row_id))
             if stage == "title-abstract":
-                self._refuse_orphaned_full_text({row[1]}, "undo")
-        return _decision(row[1:])
+                self._refuse_orphaned_full_text({undone.record_id}, "undo")
+        return undone
 
     def _refuse_orphaned_full_text(
         self, record_ids: Collection[str], change: Literal["decision", "undo", "import"]
@@ -378,21 +375,39 @@ class DecisionStore:
         self, stage: Stage | None = None, reviewer: str | None = None, kind: Kind = "decision"
     ) -> tuple[Decision, ...]:
         """Each reviewer's latest decision per record (and stage), undone ones left out."""
+        return tuple(d for _, d in self._current_rows(stage, reviewer, kind))
+
+    def _current_rows(
+        self,
+        stage: Stage | None = None,
+        reviewer: str | None = None,
+        kind: Kind = "decision",
+        record_id: str | None = None,
+    ) -> list[tuple[int, Decision]]:
+        """(row id, decision) of each current decision, in the order they were stored.
+
+        Latest means latest by its time `at`, not the row stored last: importing an
+        older sheet adds to the history without taking back a newer decision. Of two
+        decisions at the same time, the one stored last counts.
+        """
         query = (
-            "SELECT record_id, stage, outcome, reason, reviewer, at, note FROM decisions d"
-            " WHERE undone_at IS NULL AND kind=? AND id = (SELECT max(id) FROM decisions e"
-            "  WHERE e.record_id=d.record_id AND e.stage=d.stage AND e.reviewer=d.reviewer"
-            "  AND e.kind=d.kind AND e.undone_at IS NULL)"
+            "SELECT id, record_id, stage, outcome, reason, reviewer, at, note FROM decisions"
+            " WHERE undone_at IS NULL AND kind=?"
         )
         params: list[str] = [kind]
-        if stage is not None:
-            query += " AND stage=?"
-            params.append(stage)
-        if reviewer is not None:
-            query += " AND reviewer=?"
-            params.append(reviewer)
-        rows = self._db.execute(query + " ORDER BY id", params).fetchall()
-        return tuple(_decision(r) for r in rows)
+        for column, value in (("stage", stage), ("reviewer", reviewer), ("record_id", record_id)):
+            if value is not None:
+                query += f" AND {column}=?"
+                params.append(value)
+        latest: dict[tuple[str, str, str], tuple[datetime, int, Decision]] = {}
+        for row in self._db.execute(query + " ORDER BY id", params):
+            d = _decision(row[1:])
+            when = _instant(d.at)
+            key = (d.record_id, d.stage, d.by)
+            held = latest.get(key)
+            if held is None or when >= held[0]:
+                latest[key] = (when, row[0], d)
+        return sorted(((row_id, d) for _, row_id, d in latest.values()), key=lambda t: t[0])
 
     def reviewers(self, stage: Stage | None = None) -> tuple[str, ...]:
         return tuple(sorted({d.by for d in self.current(stage)}))
@@ -482,15 +497,19 @@ class DecisionStore:
     def import_csv(self, path: Path, known_ids: Collection[str]) -> int:
         """Add the rows of a decisions CSV, all or none; returns how many were new.
 
-        Rows with an empty outcome are undecided and skipped; a row equal to the
-        reviewer's current decision is skipped, so importing twice adds nothing.
+        Rows with an empty outcome are undecided and skipped. A row identical to one
+        already stored (or to an earlier line) is skipped, so importing twice adds
+        nothing. A row with a time joins the history at that time, so an older sheet
+        never takes back a newer decision; a row without one is decided now, and is
+        skipped when it says what the reviewer's decision already says.
         Unknown record IDs and invalid values refuse the whole file, naming lines.
         """
         parsed = _read_csv(path)
+        stamp = now()
         problems = []
         accepted: list[tuple[Decision, Kind]] = []
         for line, row in parsed:
-            decision, kind, problem = self._row_decision(row, known_ids)
+            decision, kind, problem = self._row_decision(row, known_ids, stamp)
             if problem:
                 problems.append(f"line {line}: {problem}")
             elif decision is not None:
@@ -501,12 +520,21 @@ class DecisionStore:
             raise DecisionError(
                 f"{path}: {shown}{more}; nothing was imported — fix these lines and import again."
             )
-        existing = {(d.record_id, d.stage, d.by): d for d in self.current()}
-        new = [
-            (d, kind)
-            for d, kind in accepted
-            if kind == "resolution" or not _same(existing.get((d.record_id, d.stage, d.by)), d)
-        ]
+        stored = set(self._db.execute("SELECT " + _ROW_COLUMNS + " FROM decisions"))
+        standing = {
+            (d.record_id, d.stage, d.by, kind): d for kind in KINDS for d in self.current(kind=kind)
+        }
+        new = []
+        for d, kind in accepted:
+            cells = (d.record_id, d.stage, d.outcome, d.reason, d.by, d.at, d.note, kind)
+            key = (d.record_id, d.stage, d.by, kind)
+            if cells in stored or (d.at == stamp and _same(standing.get(key), d)):
+                continue
+            stored.add(cells)
+            held = standing.get(key)
+            if held is None or _instant(d.at) >= _instant(held.at):
+                standing[key] = d
+            new.append((d, kind))
         with self._transaction():
             for d, kind in new:
                 self._insert(d, kind)
@@ -517,7 +545,7 @@ class DecisionStore:
         return len(new)
 
     def _row_decision(
-        self, row: dict[str, str], known_ids: Collection[str]
+        self, row: dict[str, str], known_ids: Collection[str], stamp: str
     ) -> tuple[Decision | None, Kind, str]:
         get = {k: unneutralise((row.get(k) or "").strip()) for k in CSV_COLUMNS}
         kind = get["kind"] or "decision"
@@ -533,7 +561,7 @@ class DecisionStore:
             outcome=cast(Outcome, get["outcome"]),
             reason=get["reason"],
             by=get["reviewer"],
-            at=get["at"] or now(),
+            at=get["at"] or stamp,
             note=unneutralise(row.get("note") or ""),  # a note is kept exactly as written
         )
         if get["at"] and not _is_iso_time(get["at"]):
@@ -564,6 +592,15 @@ def _read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
         raise DecisionError(f"{path}: not UTF-8 (byte {exc.start}); save it as UTF-8.") from None
     except csv.Error as exc:
         raise DecisionError(f"{path}: not a readable CSV ({exc}); nothing was imported.") from None
+
+
+def _instant(at: str) -> datetime:
+    """An ISO 8601 time as an instant to compare; a time without an offset is UTC."""
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)  # never stored: import checks times
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _is_iso_time(text: str) -> bool:

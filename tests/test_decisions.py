@@ -309,8 +309,68 @@ def test_csv_round_trip(store: DecisionStore, tmp_path: Path) -> None:
         assert copy.import_csv(exported, IDS) == 5
         assert copy.current() == store.current()
         assert copy.current(kind="resolution") == store.current(kind="resolution")
-        assert copy.import_csv(exported, IDS) == 1  # only the resolution is added again
+        assert copy.import_csv(exported, IDS) == 0  # nothing is stored twice
         assert len(copy.current()) == 4
+
+
+def test_an_older_sheet_does_not_take_back_newer_decisions(
+    store: DecisionStore, tmp_path: Path
+) -> None:
+    store.add(
+        Decision(
+            "1", "title-abstract", "exclude", "not-kratom", "ann", at="2026-03-02T10:00:00+00:00"
+        )
+    )
+    decide(store, "2", "include", "ann")  # now
+    older = write_rows(
+        tmp_path / "older.csv",
+        [
+            ["1", "title-abstract", "include", "", "ann", "2026-03-01T09:00:00+00:00", ""],
+            ["1", "title-abstract", "include", "", "ann", "2026-03-01T09:00:00+00:00", ""],
+            [
+                "2",
+                "title-abstract",
+                "exclude",
+                "not-kratom",
+                "ann",
+                "2026-03-01T11:00:00+01:00",
+                "",
+            ],
+            ["3", "title-abstract", "include", "", "ann", "2026-03-01T09:00:00", ""],  # UTC
+            # 08:30 UTC: older than the line before, though written after it.
+            [
+                "3",
+                "title-abstract",
+                "exclude",
+                "not-kratom",
+                "ann",
+                "2026-03-01T10:30:00+02:00",
+                "",
+            ],
+        ],
+    )
+    assert store.import_csv(older, IDS) == 4  # the line given twice is stored once
+    assert [(d.record_id, d.outcome) for d in store.current()] == [
+        ("1", "exclude"),
+        ("2", "include"),
+        ("3", "include"),
+    ]
+    assert store.import_csv(older, IDS) == 0  # nothing is stored twice
+    assert len(rows(store)) == 2 + 4
+    # The history is all there: undoing the newer decision brings back the older one.
+    undone = store.undo_record("1", "ann", "title-abstract")
+    assert undone is not None and undone.at == "2026-03-02T10:00:00+00:00"
+    assert {d.record_id: d.outcome for d in store.current()}["1"] == "include"
+    # Rows without a time are decided now, in the order the file gives them.
+    now_rows = write_rows(
+        tmp_path / "now.csv",
+        [
+            ["1", "title-abstract", "exclude", "not-kratom", "ann", "", ""],
+            ["1", "title-abstract", "include", "", "ann", "", ""],
+        ],
+    )
+    store.import_csv(now_rows, IDS)
+    assert {d.record_id: d.outcome for d in store.current()}["1"] == "include"
 
 
 def test_export_neutralises_formulas_and_the_import_gives_them_back(
