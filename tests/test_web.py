@@ -161,3 +161,31 @@ def test_serving_beyond_loopback_needs_named_reviewers(
 
     assert cli.main(["serve", *review.serve_args(), "--host", "0.0.0.0"]) == 1
     assert "name who may screen with --reviewers" in capsys.readouterr().err
+
+
+def test_full_text_stage_takes_what_was_included_and_counts_reports(
+    client: TestClient, review: Review
+) -> None:
+    sign_in(client)
+    token = csrf(client, "/screen/title-abstract")
+    for rid in ("r0", "r1"):
+        client.post(
+            "/screen/title-abstract/decide",
+            data={"csrf": token, "record_id": rid, "choice": "include"},
+        )
+    page = client.get("/screen/full-text").text
+    assert 'data-record-id="r0"' in page
+    assert 'value="not-retrieved" data-key="r"' in page
+    client.post(
+        "/screen/full-text/decide",
+        data={"csrf": token, "record_id": "r0", "choice": "not-retrieved"},
+    )
+    answer = client.post(
+        "/screen/full-text/decide",
+        data={"csrf": token, "record_id": "r1", "choice": "exclude:wrong-design"},
+    )
+    assert "Saved r1" in answer.text
+    assert "reports sought 2, not retrieved 1, assessed 1:" in " ".join(answer.text.split())
+    dashboard = " ".join(client.get("/dashboard").text.split())
+    assert "2 reports sought, 1 not retrieved, 1 assessed" in dashboard
+    assert "wrong-design: 1" in dashboard

@@ -104,6 +104,8 @@ def handle(options: argparse.Namespace) -> int:
         print(f"  {name}: {address}login?token={token}", flush=True)
     try:
         serve(create_app(config), sock)
+    except KeyboardInterrupt:
+        pass  # uvicorn has finished every request under way; Ctrl-C is how it stops
     finally:
         sock.close()
     print(f"Stopped. Every decision is in {decisions_path(protocol)}.")

@@ -457,6 +457,8 @@ class _Pages:
                 "record": record_page(self.index[c.record_id], criteria, None),
                 "stage": c.stage,
                 "answers": [(d.by, answer_text(d, criteria), d.note) for d in c.decisions],
+                # A reason some reviewer gave, offered first; never a silent default.
+                "suggested": next((d.reason for d in c.decisions if d.reason), ""),
             }
             for c in found
         ]
