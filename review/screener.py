@@ -27,7 +27,8 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import IO, Any, Protocol
+from typing import IO, Any, Literal
+from typing import Protocol as Interface
 
 from rich.console import Console, Group, RenderableType
 from rich.rule import Rule
@@ -36,19 +37,29 @@ from rich.text import Text
 
 from review.decisions import DecisionStore
 from review.errors import DecisionError
-from review.protocol import Criteria, SearchField
+from review.protocol import Criteria, Protocol, SearchField
+from review.rank import RecordRanker
 from review.records import Record
 from review.screen import Decision, Outcome, Stage, effective_decisions, match_spans
+from review.stopping import DEFAULT_RULE, StopRule, StopStatus, StopTracker
 from review.terminal import console as printable_console
 
 __all__ = [
+    "QUEUE_ORDERS",
     "KeySource",
+    "QueueOrder",
     "ScreenerResult",
     "ScriptedKeys",
     "TerminalKeys",
+    "people_pool",
+    "queue_ranker",
     "run_screener",
     "screening_queue",
+    "stop_status",
 ]
+
+QueueOrder = Literal["ranked", "input"]
+QUEUE_ORDERS: tuple[QueueOrder, ...] = ("ranked", "input")
 
 REASON_KEYS = "123456789abcdefghijklmnoprstuvwxyz"  # no q: q always cancels
 CANCEL_KEYS = ("q", "\x1b")
@@ -62,7 +73,7 @@ CONCEPT_STYLES = ("bold black on yellow", "bold black on cyan", "bold black on g
 EXCLUDE_STYLE = "bold white on red"
 
 
-class KeySource(Protocol):
+class KeySource(Interface):
     def read_key(self) -> str:
         """The next key pressed; "" when input has ended (treated as quit)."""
         ...
@@ -130,11 +141,19 @@ def screening_queue(
     *,
     everything: bool = False,
     unsure_again: bool = False,
+    order: QueueOrder = "ranked",
+    ranker: RecordRanker | None = None,
+    protocol: Protocol | None = None,
 ) -> list[Record]:
-    """The records this reviewer still has to decide at this stage, in input order.
+    """The records this reviewer still has to decide at this stage: the one queue order.
 
     Title/abstract: what the rules left to people (every record with
-    `everything`). Full text: what stands as included at title/abstract.
+    `everything`), most likely relevant first (`order="ranked"`, the default):
+    ranked by the protocol's question and concepts until people have included
+    and excluded a record each, then by a model learned from their decisions
+    (`review.rank`). Pass the `ranker` of `queue_ranker` to reuse it, or the
+    `protocol` to have one built. `order="input"` keeps the records' own order.
+    Full text: what stands as included at title/abstract, in input order.
     `unsure_again` brings back the records this reviewer marked unsure.
     """
     mine = {
@@ -156,7 +175,56 @@ def screening_queue(
             for d in effective_decisions(rule_decisions, people)
             if d.stage == "title-abstract" and d.outcome == "include"
         }
-    return [r for r in records if r.id in wanted and r.id not in mine]
+    queue = [r for r in records if r.id in wanted and r.id not in mine]
+    if order == "input" or stage != "title-abstract" or not queue:
+        return queue
+    if ranker is None:
+        ranker = queue_ranker(records, store, protocol)
+    return ranker.order(queue)
+
+
+def queue_ranker(
+    records: Sequence[Record], store: DecisionStore, protocol: Protocol | None = None, seed: int = 0
+) -> RecordRanker:
+    """A ranker over `records`, taught every person's current title/abstract decision."""
+    ranker = RecordRanker(
+        records,
+        question=protocol.question if protocol else "",
+        criteria=protocol.criteria if protocol else None,
+        seed=seed,
+    )
+    ranker.learn(sorted(store.final_decisions("title-abstract"), key=lambda d: d.at))
+    return ranker
+
+
+def people_pool(records: Sequence[Record], rule_decisions: Sequence[Decision]) -> list[str]:
+    """IDs of the records the rules left to people at title/abstract."""
+    rules = {d.record_id: d for d in rule_decisions}
+    return [
+        r.id for r in records if rules.get(r.id) is None or rules[r.id].outcome == "needs-human"
+    ]
+
+
+def stop_status(
+    pool: Sequence[str], store: DecisionStore, rule: StopRule = DEFAULT_RULE
+) -> StopStatus:
+    """The stopping rule over people's title/abstract decisions on `pool`, in time order."""
+    return _stop_tracker(pool, store, rule).status()
+
+
+def _stop_tracker(pool: Sequence[str], store: DecisionStore, rule: StopRule) -> StopTracker:
+    wanted = set(pool)
+    decided = sorted(
+        (
+            d
+            for d in store.final_decisions("title-abstract")
+            if d.record_id in wanted and d.outcome in ("include", "exclude")
+        ),
+        key=lambda d: d.at,
+    )
+    return StopTracker(
+        len(wanted), rule, [d.outcome == "include" for d in decided], [d.at for d in decided]
+    )
 
 
 def run_screener(
@@ -169,14 +237,26 @@ def run_screener(
     keys: KeySource,
     console: Console,
     records: Sequence[Record] = (),
+    *,
+    ranker: RecordRanker | None = None,
+    pool: Sequence[str] = (),
+    rule: StopRule = DEFAULT_RULE,
 ) -> ScreenerResult:
     """Show each record of `queue` and store the reviewer's decision the moment it is made.
 
     `records` (every record of the review) lets undo bring back a record
-    decided in an earlier session, which is not in `queue`.
+    decided in an earlier session, which is not in `queue`. With a `ranker`
+    (`queue_ranker`), every decision teaches it and the records still to come
+    are re-ranked before the next is shown, with its predicted relevance and
+    the terms that weighed most. With the `pool` of records left to people
+    (`people_pool`), the stopping rule's state is shown under each record.
     """
     session = _Session(queue, rule_decisions, criteria, store, reviewer, stage, keys, console)
     session.known.update((r.id, r) for r in records)
+    session.ranker = ranker if stage == "title-abstract" else None
+    if pool and stage == "title-abstract":
+        session.pool = list(pool)
+        session.stop = _stop_tracker(pool, store, rule)
     return session.run()
 
 
@@ -214,6 +294,9 @@ class _Session:
         self.page = 0
         self.pages = 1
         self.criteria_on: str | None = None  # the record shown with the criteria: the first
+        self.ranker: RecordRanker | None = None
+        self.stop: StopTracker | None = None
+        self.pool: list[str] = []
 
     def run(self) -> ScreenerResult:
         index = 0
@@ -285,14 +368,24 @@ class _Session:
     def _save(self, record: Record, index: int, outcome: Outcome, reason: str) -> int:
         decision = Decision(record.id, self.stage, outcome, reason, self.reviewer)
         try:
-            self.store.add(decision)
+            decision = self.store.add(decision)
         except DecisionError as exc:
             self._say(f"Not saved: {exc}")
             return index
         self.decided.add(record.id)
         shown = "unsure" if outcome == "needs-human" else outcome
         self._say(f"Saved: {record.id} {shown}{f' ({reason})' if reason else ''}.")
+        self._learn(record.id, outcome, index + 1)
+        if self.stop is not None and outcome in ("include", "exclude"):
+            self.stop.add(outcome == "include", decision.at)
         return index + 1
+
+    def _learn(self, record_id: str, outcome: str | None, upcoming: int) -> None:
+        """Teach the ranker this decision and re-rank the records still to come."""
+        if self.ranker is None:
+            return
+        self.ranker.teach(record_id, outcome)
+        self.queue[upcoming:] = self.ranker.order(self.queue[upcoming:])
 
     def _undo(self, index: int) -> int:
         try:
@@ -305,6 +398,10 @@ class _Session:
             return index
         self.decided.discard(undone.record_id)
         self.result.undone.append(undone.record_id)
+        if self.ranker is not None:
+            self.ranker.teach(undone.record_id, None)
+        if self.stop is not None:
+            self.stop = _stop_tracker(self.pool, self.store, self.stop.rule)
         self._say(f"Undone: {undone.record_id} {undone.outcome}.")
         record = self.known.get(undone.record_id)
         if record is None:
@@ -381,6 +478,7 @@ class _Session:
         if self.criteria_on == record.id:
             body += [self._criteria_text(), Text("")]
         body += [
+            *self._ranking_text(record),
             self._highlighted(record.abstract_text or "(no abstract)", "abstract", ""),
             *self._listing("MeSH", record.mesh_descriptors, "mesh"),
             *self._listing("Keywords", record.keywords, "keywords"),
@@ -463,6 +561,21 @@ class _Session:
         line = Text(f"{label}: ", style="italic")
         line.append_text(self._highlighted("; ".join(values), field, ""))
         return [line]
+
+    def _ranking_text(self, record: Record) -> list[Text]:
+        lines = []
+        if self.ranker is not None:
+            relevance = self.ranker.relevance(record.id)
+            terms = self.ranker.terms(record.id)
+            line = Text("Relevance: ", style="bold")
+            line.append(f"{relevance:.2f}" if relevance is not None else "unknown")
+            line.append(f" ({self.ranker.describe()})", style="dim")
+            if terms:
+                line.append("; weighed most: " + ", ".join(terms))
+            lines.append(line)
+        if self.stop is not None:
+            lines.append(Text(self.stop.status().describe(), style="dim"))
+        return lines
 
     def _rules_text(self, record: Record) -> Text:
         rule = self.rules.get(record.id)

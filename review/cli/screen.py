@@ -29,6 +29,7 @@ from review.screen import (
 
 if TYPE_CHECKING:
     from review.pipeline import PreparedReview, RunSettings
+    from review.rank import RecordRanker
 
 __all__ = [
     "REVIEWER_ENV",
@@ -78,6 +79,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--unsure", action="store_true", help="show again the records you marked unsure"
     )
+    parser.add_argument(
+        "--order",
+        choices=("ranked", "input"),
+        default="ranked",
+        help="ranked (default): most likely relevant first, learning from every decision; "
+        "input: the records' own order",
+    )
     add_record_options(parser)
     parser.set_defaults(handler=handle)
 
@@ -102,9 +110,13 @@ def handle(options: argparse.Namespace) -> int:
     protocol = load_protocol(options.protocol)
     found = screening_input(protocol, options)
     stage: Stage = options.stage
-    from review.screener import screening_queue  # with rich: not needed to build the parser
+    # With rich and scikit-learn: not needed to build the parser.
+    from review.screener import people_pool, queue_ranker, screening_queue, stop_status
 
     with DecisionStore.for_protocol(protocol) as store:
+        ranker = None
+        if options.order == "ranked" and stage == "title-abstract":
+            ranker = queue_ranker(found.records, store, protocol)
         queue = screening_queue(
             found.records,
             found.rule_decisions,
@@ -113,16 +125,21 @@ def handle(options: argparse.Namespace) -> int:
             stage,
             everything=options.all,
             unsure_again=options.unsure,
+            order=options.order,
+            ranker=ranker,
         )
         if not queue:
             print(f"Nothing left for {reviewer} to screen at {stage}; decisions: {store.path}")
         else:
-            _screen(protocol, found, store, reviewer, stage, queue)
+            _screen(protocol, found, store, reviewer, stage, queue, ranker)
         # Decisions on records not screened now (a duplicate, a stray ID) are not counted,
         # as in `review run`.
         ids = {r.id for r in found.records}
         people = [d for d in store.final_decisions() if d.record_id in ids]
         print(stage_summary(effective_decisions(found.rule_decisions, people)))
+        pool = people_pool(found.records, found.rule_decisions)
+        if pool:
+            print(stop_status(pool, store).describe())
     return 0
 
 
@@ -133,8 +150,14 @@ def _screen(
     reviewer: str,
     stage: Stage,
     queue: list[Record],
+    ranker: RecordRanker | None,
 ) -> None:
-    from review.screener import TerminalKeys, console_for_terminal, run_screener
+    from review.screener import (
+        TerminalKeys,
+        console_for_terminal,
+        people_pool,
+        run_screener,
+    )
 
     with TerminalKeys() as keys:
         run_screener(
@@ -147,6 +170,8 @@ def _screen(
             keys,
             console_for_terminal(),
             found.records,
+            ranker=ranker,
+            pool=people_pool(found.records, found.rule_decisions),
         )
 
 

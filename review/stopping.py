@@ -1,0 +1,195 @@
+"""When it is reasonably safe to stop screening: Callaghan & Müller-Hansen (2020).
+
+The hypergeometric stopping rule ("buscar"): treat the last k records screened,
+for every k, as a sample drawn from themselves plus the records nobody has
+screened yet. If fewer than `target` of all relevant records had been found,
+that pool would hold at least K relevant records, and a sample of k holding as
+few relevant ones as it did would be unlikely. The p-value is the smallest such
+probability over all k; when it is below 1 - confidence, the reviewer may stop
+and say: "we reject, at 95 % confidence, that recall is below 95 %".
+
+Callaghan, M. W. & Müller-Hansen, F. (2020). Statistical stopping criteria for
+automated screening in systematic reviews. Systematic Reviews 9, 273.
+https://doi.org/10.1186/s13643-020-01521-4
+
+Records are assumed to have been screened in ranked order (most likely relevant
+first): the test then errs on the safe side, since the sample is richer in
+relevant records than a random one would be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+
+__all__ = [
+    "DEFAULT_CONFIDENCE",
+    "DEFAULT_RULE",
+    "DEFAULT_TARGET",
+    "StopRule",
+    "StopStatus",
+    "StopTracker",
+    "first_stop",
+    "p_value",
+    "stop_status",
+]
+
+DEFAULT_TARGET = 0.95
+DEFAULT_CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True, slots=True)
+class StopRule:
+    target: float = DEFAULT_TARGET  # recall the reviewer wants
+    confidence: float = DEFAULT_CONFIDENCE
+
+    def describe(self) -> str:
+        return (
+            f"hypergeometric stopping rule (Callaghan & Müller-Hansen 2020), recall target "
+            f"{self.target:.0%}, confidence {self.confidence:.0%}"
+        )
+
+
+DEFAULT_RULE = StopRule()
+
+
+@dataclass(frozen=True, slots=True)
+class StopStatus:
+    rule: StopRule
+    screened: int  # records decided, in order
+    total: int  # records in the pool being screened (decided + not yet)
+    relevant: int  # relevant records found so far
+    p: float  # p-value of "recall is below the target"
+    fired_at: int | None  # records screened when the rule first said stop (None: not yet)
+    estimate_remaining: int  # point estimate of relevant records still unscreened
+    fired_when: str = ""  # time of the decision at which the rule first said stop
+
+    @property
+    def safe_to_stop(self) -> bool:
+        return self.fired_at is not None
+
+    def describe(self) -> str:
+        left = self.total - self.screened
+        if self.safe_to_stop:
+            when = f" ({self.fired_when[:16].replace('T', ' ')})" if self.fired_when else ""
+            head = (
+                f"Stopping rule met after {self.fired_at} of {self.total} records{when} "
+                f"(p = {self.p:.3f}): recall is at least {self.rule.target:.0%} with "
+                f"{self.rule.confidence:.0%} confidence; {left} records may stay unscreened."
+            )
+        else:
+            head = (
+                f"Stopping rule not met (p = {self.p:.3f} ≥ {1 - self.rule.confidence:.2f}): "
+                f"keep screening; {left} records left."
+            )
+        return (
+            f"{head} Found {self.relevant} relevant; about {self.estimate_remaining} "
+            "estimated to remain."
+        )
+
+
+def p_value(labels: Sequence[int], total: int, target: float = DEFAULT_TARGET) -> float:
+    """P-value of H0 "recall < target" after screening `labels` (1 relevant) in order."""
+    from scipy.stats import hypergeom
+
+    seen = np.asarray(labels, dtype=np.int64)
+    n = len(seen)
+    if n == 0 or total <= 0:
+        return 1.0
+    found = int(seen.sum())
+    sample_relevant = np.cumsum(seen[::-1])  # relevant among the last k, k = 1..n
+    sizes = np.arange(1, n + 1)
+    # Within a run of irrelevant records the sample's relevant count, and so K below,
+    # stay the same while the sample grows, and the p-value can only fall; the
+    # smallest p is at the end of a run: just before an older relevant record, or k = n.
+    ends = np.flatnonzero(np.append(seen[::-1][1:] == 1, True))
+    sample_relevant, sizes = sample_relevant[ends], sizes[ends]
+    # Smallest number of relevant records the pool (sample + unscreened) holds under H0.
+    k_hat = np.floor(found / target - (found - sample_relevant) + 1)
+    pools = total - n + sizes
+    if (k_hat > pools).any():
+        # Even if every record of that pool were relevant, recall would reach the target.
+        return 0.0
+    p = hypergeom.cdf(sample_relevant, pools, k_hat, sizes)
+    return float(np.min(p))
+
+
+def first_stop(labels: Sequence[int], total: int, rule: StopRule = DEFAULT_RULE) -> int | None:
+    """How many records had been screened when the rule first said stop (None: never)."""
+    seen = list(labels)
+    alpha = 1 - rule.confidence
+    for n in range(1, len(seen) + 1):
+        if sum(seen[:n]) == 0:
+            continue  # nothing relevant found yet: nothing to estimate recall of
+        if p_value(seen[:n], total, rule.target) < alpha:
+            return n
+    return None
+
+
+def stop_status(
+    labels: Sequence[int],
+    total: int,
+    rule: StopRule = DEFAULT_RULE,
+    *,
+    fired_at: int | Literal["replay"] | None = "replay",
+) -> StopStatus:
+    """Where screening `labels` (in the order decided) of `total` records stands.
+
+    `fired_at` when already known (a `StopTracker`), else the history is replayed.
+    """
+    seen = list(labels)
+    found = sum(seen)
+    left = total - len(seen)
+    # Rate of relevant records among the last 10 % screened (at least 20), as a rough
+    # point estimate of what remains; the test above is what the rule rests on.
+    window = seen[-max(20, len(seen) // 10) :]
+    rate = sum(window) / len(window) if window else 0.0
+    return StopStatus(
+        rule,
+        len(seen),
+        total,
+        found,
+        p_value(seen, total, rule.target),
+        first_stop(seen, total, rule) if fired_at == "replay" else fired_at,
+        round(rate * left),
+    )
+
+
+class StopTracker:
+    """The rule followed decision by decision, as a screening session needs it.
+
+    Checking costs one p-value per decision, so the screener stays quick however
+    many records have been decided; `first_stop` replays the whole history once.
+    """
+
+    def __init__(
+        self,
+        total: int,
+        rule: StopRule = DEFAULT_RULE,
+        labels: Sequence[bool] = (),
+        times: Sequence[str] = (),
+    ) -> None:
+        self.total = total
+        self.rule = rule
+        self.labels = [int(v) for v in labels]
+        self.times = list(times) or [""] * len(self.labels)
+        self.fired_at = first_stop(self.labels, total, rule)
+
+    def add(self, relevant: bool, at: str = "") -> None:
+        self.labels.append(int(relevant))
+        self.times.append(at)
+        if (
+            self.fired_at is None
+            and sum(self.labels) > 0
+            and p_value(self.labels, self.total, self.rule.target) < 1 - self.rule.confidence
+        ):
+            self.fired_at = len(self.labels)
+
+    def status(self) -> StopStatus:
+        status = stop_status(self.labels, self.total, self.rule, fired_at=self.fired_at)
+        if status.fired_at is not None and status.fired_at <= len(self.times):
+            return replace(status, fired_when=self.times[status.fired_at - 1])
+        return status

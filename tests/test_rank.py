@@ -1,0 +1,112 @@
+"""Ranking: the protocol orders records before any decision; one include lifts its like."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from review.decisions import DecisionStore
+from review.protocol import Concept, Criteria
+from review.rank import Document, Ranker, RecordRanker, protocol_query
+from review.records import AbstractSection, Record, Source
+from review.screen import Decision
+from review.screener import screening_queue
+
+SOURCE = Source("test.csv", "CSV")
+
+OTHER_TOPICS = [
+    "Statin therapy and cardiovascular events in older adults",
+    "Surgical outcomes of hip replacement in a regional hospital",
+    "Vaccination coverage among school children in rural districts",
+    "Dietary sodium and blood pressure: a cohort study",
+    "Antibiotic prescribing for sore throat in primary care",
+    "Sleep duration and academic performance of students",
+    "Air pollution and asthma admissions in cities",
+    "Physical activity programmes for people with diabetes",
+]
+
+
+def record(n: int, title: str, abstract: str = "") -> Record:
+    return Record(
+        id=f"r{n}",
+        source=SOURCE,
+        title=title,
+        abstract=(AbstractSection(abstract),) if abstract else (),
+    )
+
+
+def corpus() -> list[Record]:
+    """Twenty-four unrelated records, then three about kratom withdrawal, planted last."""
+    records = [
+        record(n, OTHER_TOPICS[n % len(OTHER_TOPICS)], f"Study number {n} of the usual kind.")
+        for n in range(24)
+    ]
+    records += [
+        record(24, "Kratom withdrawal symptoms in regular users", "Mitragynine dependence."),
+        record(25, "Treating kratom dependence with buprenorphine", "Withdrawal from kratom."),
+        record(26, "Kratom use disorder: a case series of withdrawal", "Kratom dependence."),
+    ]
+    return records
+
+
+KRATOM = Criteria(
+    concepts=(
+        Concept("kratom", "not-kratom", ("kratom", "mitragyn*"), ("title", "abstract")),
+        Concept("outcome", "no-outcome", ("withdraw*", "dependen*"), ("title", "abstract")),
+    )
+)
+
+
+def test_cold_start_puts_the_records_the_protocol_describes_first() -> None:
+    records = corpus()
+    ranker = RecordRanker(
+        records, question="What is known about kratom withdrawal?", criteria=KRATOM
+    )
+    first = [r.id for r in ranker.order(records)[:3]]
+    assert set(first) == {"r24", "r25", "r26"}
+    assert ranker.ranking().basis == "protocol"
+    assert "kratom" in ranker.terms("r24")
+    assert ranker.relevance("r24") == 1.0 or ranker.relevance("r26") == 1.0
+
+
+def test_protocol_query_expands_truncated_terms() -> None:
+    query = protocol_query("", KRATOM)
+    assert [p.name for p in query.parts] == ["kratom", "outcome"]
+    assert "mitragyn*" in query.parts[0].terms
+
+
+def test_a_planted_relevant_record_rises_after_one_include() -> None:
+    records = corpus()
+    ranker = RecordRanker(records)  # no protocol: nothing to go on but decisions
+    before = [r.id for r in ranker.order(records)]
+    assert before.index("r26") == 26  # input order until something is learned
+    ranker.teach("r24", "include")
+    ranker.teach("r3", "exclude")
+    after = [r.id for r in ranker.order([r for r in records if r.id not in ("r24", "r3")])]
+    assert after.index("r26") <= 1 and after.index("r25") <= 1
+    assert ranker.ranking().basis == "model"
+    assert "kratom" in ranker.terms("r26")
+
+
+def test_the_same_seed_gives_the_same_ranking() -> None:
+    documents = [Document(r.title + " " + r.abstract_text) for r in corpus()]
+    scores = []
+    for _ in range(2):
+        ranker = Ranker(documents, seed=7)
+        ranker.label(24, True)
+        ranker.label(0, False)
+        scores.append(ranker.ranking().scores.tolist())
+    assert scores[0] == scores[1]
+
+
+def test_the_screening_queue_is_ranked_by_default_and_input_order_on_request(
+    tmp_path: Path,
+) -> None:
+    records = corpus()
+    with DecisionStore(tmp_path / "d.sqlite") as store:
+        store.add(Decision("r24", "title-abstract", "include", by="ann"))
+        store.add(Decision("r3", "title-abstract", "exclude", "off-topic", by="ann"))
+        ranked = screening_queue(records, (), store, "ann", "title-abstract")
+        plain = screening_queue(records, (), store, "ann", "title-abstract", order="input")
+    assert {r.id for r in ranked[:2]} == {"r25", "r26"}
+    assert [r.id for r in plain[:2]] == ["r0", "r1"]
+    assert len(ranked) == len(plain) == 25

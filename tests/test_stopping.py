@@ -1,0 +1,56 @@
+"""The hypergeometric stopping rule on examples small enough to check by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from review.stopping import StopRule, StopTracker, first_stop, p_value, stop_status
+
+# Ten relevant records found first, then only irrelevant ones, in a pool of 100.
+# After n records the last n - 10 (all irrelevant) are the telling sample: were
+# recall below 95 %, at least floor(10 / 0.95 - 10 + 1) = 1 relevant record would
+# be among those n - 10 and the 100 - n unscreened, and a sample of n - 10 drawn from
+# those 90 records misses that one with probability (100 - n) / 90.
+
+
+def test_p_value_by_hand() -> None:
+    labels = [1] * 10 + [0] * 85
+    assert p_value(labels, 100) == pytest.approx(5 / 90)
+    assert p_value([*labels, 0], 100) == pytest.approx(4 / 90)
+
+
+def test_the_rule_fires_at_the_first_p_below_five_percent() -> None:
+    labels = [1] * 10 + [0] * 90
+    assert first_stop(labels, 100) == 96  # 4/90 = 0.044 < 0.05; 5/90 = 0.056 is not
+
+
+def test_an_early_sample_proves_nothing() -> None:
+    # 10 relevant, then 40 irrelevant of 100: 1 relevant hidden among those 40 and the
+    # 50 unscreened is missed by a sample of 40 with probability 50/90.
+    labels = [1] * 10 + [0] * 40
+    assert p_value(labels, 100) == pytest.approx(50 / 90)
+    status = stop_status(labels, 100)
+    assert not status.safe_to_stop
+    assert "keep screening" in status.describe()
+
+
+def test_when_the_unscreened_cannot_hold_enough_the_rule_fires() -> None:
+    # 40 relevant found, 1 record left: even if it were relevant, recall is 40/41 > 95 %.
+    assert p_value([1] * 40 + [0] * 59, 100) == 0.0
+
+
+def test_a_lower_target_stops_sooner() -> None:
+    labels = [1] * 10 + [0] * 90
+    sooner = first_stop(labels, 100, StopRule(target=0.8))
+    assert sooner is not None and sooner < 96
+
+
+def test_the_tracker_agrees_with_replaying_the_history() -> None:
+    labels = [1] * 10 + [0] * 90
+    tracker = StopTracker(100)
+    for n, label in enumerate(labels):
+        tracker.add(bool(label), f"2026-01-01T00:00:{n:02d}")
+    assert tracker.fired_at == 96
+    status = tracker.status()
+    assert status.safe_to_stop and status.fired_when == "2026-01-01T00:00:95"
+    assert "Stopping rule met after 96 of 100 records" in status.describe()
