@@ -1,10 +1,10 @@
-"""PubMed XML parsing benchmark: ours against the bare iterparse floor and Entrez.read.
+"""PubMed XML parsing benchmark: ours against the bare parser loop and Entrez.read.
 
 Parses the NLM update file ../shared/data/pubmed/pubmed21n1298.xml.gz (20,788
 PubmedArticle records and one DeleteCitation) with
 
-- `bare`: lxml iterparse over the same record tags with the same options and the
-  same clearing as ours, doing nothing with the records: the floor;
+- `bare`: lxml's pull parser (`record_events`) over the same record tags with the
+  same options and the same clearing as ours, doing nothing with the records: the floor;
 - `ours`: `review.formats.pubmed_xml.iter_pubmed_xml`, every record built and
   dropped (streaming, as a pipeline consumes it);
 - `ours x2`: ours on the file's records twice over in one document, to show that
@@ -297,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         entrez_flags = ("--entrez-records", str(options.entrez_records))
     runs, entrez_runs = options.runs, 0 if options.skip_entrez else options.entrez_runs
     labels = [
-        "bare iterparse loop (floor)",
+        "bare parser loop (floor)",
         "ours: iter_pubmed_xml",
         "ours, records twice over (2x file)",
         "ours, collected (read_pubmed_xml)",
