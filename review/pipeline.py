@@ -51,7 +51,7 @@ from review.identity import (
 )
 from review.prisma import Removal
 from review.protocol import Criteria, ImportSource, Protocol, Search
-from review.records import DatabaseNames, ImportProblem, ImportResult, Record
+from review.records import DatabaseNames, ImportProblem, ImportResult, Record, SharedValues
 from review.screen import Decision
 from review.search import Mode, ProgressCallback, SearchLogEntry
 
@@ -681,9 +681,10 @@ def read_pubmed_document(stream: BinaryIO, search: str) -> ImportResult:
 
     records: list[Record] = []
     problems: list[ImportProblem] = []
+    shared = SharedValues()  # one copy of each journal, MeSH heading, ... (less memory)
     for item in iter_pubmed_xml(stream, database="PubMed", search=search):
         if isinstance(item, Record):
-            records.append(item)
+            records.append(shared.record(item))
         elif not isinstance(item, Deletion):
             problems.append(item)
     return ImportResult(tuple(records), tuple(problems))

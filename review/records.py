@@ -9,7 +9,8 @@ because 0 would be a wrong year.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TypeVar, cast
 
 __all__ = [
     "AbstractSection",
@@ -22,6 +23,7 @@ __all__ = [
     "MeshQualifier",
     "Record",
     "Relation",
+    "SharedValues",
     "Source",
     "canonical_database",
 ]
@@ -200,3 +202,55 @@ class ImportResult:
     records: tuple[Record, ...]
     problems: tuple[ImportProblem, ...] = ()
     deleted_pmids: tuple[str, ...] = ()  # NLM DeleteCitation entries
+
+
+T = TypeVar("T")
+
+
+class SharedValues:
+    """One copy of each value that many records repeat, for a large import.
+
+    A reader makes new strings for every record: the same journal, database,
+    language, publication type, MeSH heading and given name thousands of times
+    over. Records
+    are frozen, so they can share one copy; `record` gives the record with its
+    repeated values replaced by the first equal one seen (about 0.5 KB less a
+    record; see benchmarks/memory.py). Only values with few distinct forms are
+    kept here, so the table stays small beside the records.
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[object, object] = {}
+
+    def one(self, value: T) -> T:
+        return cast(T, self._values.setdefault(value, value))
+
+    def record(self, record: Record) -> Record:
+        one = self.one
+        source = record.source
+        return replace(
+            record,
+            authors=tuple(
+                author
+                if author.collective
+                else Author(
+                    author.family, one(author.given), one(author.initials), "", author.orcid
+                )
+                for author in record.authors
+            ),
+            source=Source(
+                one(source.database), one(source.file), one(source.search), source.position
+            ),
+            journal=one(record.journal),
+            journal_abbrev=one(record.journal_abbrev),
+            volume=one(record.volume),
+            issue=one(record.issue),
+            year=one(record.year),
+            pub_date=one(record.pub_date),
+            entry_type=one(record.entry_type),
+            publication_types=one(tuple(one(kind) for kind in record.publication_types)),
+            mesh=tuple(one(heading) for heading in record.mesh),
+            keywords=tuple(one(keyword) for keyword in record.keywords),
+            languages=one(tuple(one(language) for language in record.languages)),
+            extra=tuple((one(key), value) for key, value in record.extra),
+        )

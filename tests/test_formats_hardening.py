@@ -308,3 +308,11 @@ def test_an_existing_file_with_an_equals_sign_is_a_file(tmp_path: Path) -> None:
 def test_a_utf16_bom_is_still_told_apart() -> None:
     assert textfile.detect_encoding(codecs.BOM_UTF16_LE + "TY".encode("utf-16-le")) == "utf-16"
     assert textfile.detect_encoding(b"TY  - JOUR\n") == "utf-8"
+
+
+def test_records_of_one_file_share_their_repeated_values(tmp_path: Path) -> None:
+    second = EMBASE_ENTRY.replace("L2004123456", "L2").replace("Malaysia", "Thailand")
+    path = write(tmp_path / "embase.ris", EMBASE_ENTRY + second)
+    first, other = read_records(path).records
+    assert first.source.database is other.source.database
+    assert first.year is other.year  # 2019: one int object, not one per record

@@ -26,6 +26,7 @@ from review.records import (
     MeshQualifier,
     Record,
     Relation,
+    SharedValues,
     Source,
 )
 
@@ -300,3 +301,10 @@ def test_medline_round_trip(records: list[Record]) -> None:
 @given(st.lists(jsonl_record(), min_size=1, max_size=3))
 def test_jsonl_round_trip_keeps_everything(records: list[Record]) -> None:
     assert round_trip(records, ".jsonl") == tuple(records)
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(jsonl_record(), min_size=1, max_size=3))
+def test_shared_values_change_no_record(records: list[Record]) -> None:
+    shared = SharedValues()
+    assert [shared.record(r) for r in records] == records

@@ -39,7 +39,14 @@ from review.formats.textfile import (
     open_binary,
     unreadable_file,
 )
-from review.records import Deleted, ImportProblem, ImportResult, Record, canonical_database
+from review.records import (
+    Deleted,
+    ImportProblem,
+    ImportResult,
+    Record,
+    SharedValues,
+    canonical_database,
+)
 
 __all__ = [
     "WRITE_FORMATS",
@@ -196,9 +203,11 @@ def iter_records(
     wanted = canonical_database(database) if database else None
     records = 0
     first_problem: ImportProblem | None = None
+    shared = SharedValues()
     for item in reader_for(format_name)(path, database=wanted):
         if isinstance(item, Record):
             records += 1
+            item = shared.record(item)
             # JSON Lines keeps every field as it was written: it is our lossless format.
             name = item.source.database
             if format_name != "jsonl":
