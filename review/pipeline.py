@@ -12,15 +12,17 @@ decisions the report counts.
 Where the PubMed answers come from (`SearchPlan`) is decided once, before any
 request, and travels into the report:
 
-* `--cache DIR`: that folder, searched live where it lacks an answer, replayed
-  (`--offline`) or refreshed (`--refresh`); a bundled snapshot is only replayed;
+* `--cache DIR`: that folder; a bundled snapshot is only replayed;
 * otherwise the working cache `cache/` once it holds a run of every search of
   the protocol, or when PubMed is asked for (`--live`, `--refresh`);
 * otherwise the bundled example snapshot (`cache/example/`) when it was built
   for this protocol, replayed without network; the report says so at the top;
-* otherwise `cache/`, searched live.
+* otherwise `cache/`.
 
-A live run never falls back to the snapshot when PubMed cannot be reached: it
+Nothing is sent unless PubMed is asked for (`live`, or mode "refresh"): without
+it the cache is replayed (mode "offline") and a search it lacks is an error that
+says to add --live, as `review search` does. With --live, PubMed is searched for
+what the cache lacks. A live run never falls back to the snapshot when PubMed cannot be reached: it
 fails and says how to use the snapshot instead, so a report can never claim a
 live search it did not make.
 """
@@ -114,8 +116,8 @@ class RunSettings:
     the bundled snapshot in `example_dir`. `generated_at` "" means now; tests fix it.
     """
 
-    mode: Mode = "cached"
-    live: bool = False  # PubMed asked for explicitly (--live)
+    mode: Mode = "cached"  # how to search PubMed when `live`; "refresh" implies it
+    live: bool = False  # PubMed asked for explicitly (--live); else the cache is replayed
     cache_dir: Path | None = None
     default_cache_dir: Path = DEFAULT_CACHE_DIR
     example_dir: Path = EXAMPLE_DIR
@@ -127,6 +129,7 @@ class RunSettings:
     extra_files: tuple[Path | ImportSource, ...] = ()
     keep_going: bool = False  # an input that yields no record is skipped, not an error
     progress: ProgressCallback | None = None
+    on_retry: Callable[[str], None] | None = None  # told of each retry, in one line
     generated_at: str = ""
     remember: bool = True  # add the run to the review's history (`review.history`)
 
@@ -165,7 +168,7 @@ class SearchPlan:
                 f"{self.snapshot.description} Run with --live to search PubMed."
             )
         if self.mode == "offline":
-            return f"PubMed answers replayed from the cache {self.cache_dir} without network."
+            return f"PubMed answers replayed from {self.cache_dir} without network."
         return f"PubMed searched live; answers stored in {self.cache_dir}."
 
 
@@ -275,27 +278,25 @@ def read_snapshot(directory: Path) -> Snapshot | None:
 
 def plan_search(protocol: Protocol, settings: RunSettings) -> SearchPlan:
     """Decide, without network, which cache answers and how (see the module's docstring)."""
+    live = settings.live or settings.mode == "refresh"
+    mode: Mode = settings.mode if live else "offline"
     if settings.cache_dir is not None:
         snapshot = read_snapshot(settings.cache_dir)
         if snapshot is None:
-            return SearchPlan(settings.cache_dir, settings.mode)
-        if settings.mode == "refresh" or settings.live:
+            return SearchPlan(settings.cache_dir, mode)
+        if live:
             raise CacheError(
                 f"{settings.cache_dir} is the bundled example snapshot and is never "
                 "changed; search PubMed into another folder with --cache DIR."
             )
         return _snapshot_plan(protocol, settings.cache_dir, snapshot)
     working = settings.default_cache_dir
-    if (
-        not settings.live
-        and settings.mode != "refresh"
-        and not holds_every_search(protocol, working)
-    ):
+    if not live and not holds_every_search(protocol, working):
         example = example_dir_for(protocol, settings)
         snapshot = read_snapshot(example)
         if snapshot is not None and snapshot.protocol == protocol.name:
             return _snapshot_plan(protocol, example, snapshot)
-    return SearchPlan(working, settings.mode)
+    return SearchPlan(working, mode)
 
 
 def example_dir_for(protocol: Protocol, settings: RunSettings) -> Path:
@@ -516,7 +517,7 @@ def pubmed_records(found: SearchOutput, read_pubmed: ReadPubmed) -> ImportResult
         if missing:
             raise CacheError(
                 f"search {entry.name!r}: the cache holds no PubMed XML for {len(missing)} "
-                f"of its PMIDs (first: {missing[0]}); run again without --offline to fetch them."
+                f"of its PMIDs (first: {missing[0]}); run again with --live to fetch them."
             )
     return ImportResult(tuple(records), tuple(problems))
 
@@ -638,6 +639,7 @@ def _search(
         settings=settings.eutils,
         mode=plan.mode,
         progress=settings.progress,
+        on_retry=settings.on_retry,
     )
 
 

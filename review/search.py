@@ -11,9 +11,11 @@
    PMIDs PubMed did not return.
 
 With mode "offline" nothing is sent: every answer must come from the cache, and a
-missing one is an `OfflineMiss` naming the search. A bundled snapshot folder (with a
-`snapshot.json`) is only ever replayed offline. `article_set_xml` gives the stored
-articles back as one `<PubmedArticleSet>` document for the PubMed XML parser.
+missing one is an `OfflineMiss` naming the search. The commands replay ("offline")
+unless the user asks for PubMed with --live ("cached") or --refresh. A bundled
+snapshot folder (with a `snapshot.json`) is only ever replayed offline.
+`article_set_xml` gives the stored articles back as one `<PubmedArticleSet>`
+document for the PubMed XML parser.
 """
 
 from __future__ import annotations
@@ -104,13 +106,13 @@ def search_protocol(
     if mode != "offline" and (Path(cache_dir) / SNAPSHOT_MANIFEST).is_file():
         raise CacheError(
             f"{cache_dir} is a bundled example snapshot, which is never changed: replay it "
-            "with --offline, or search PubMed into another folder with --cache DIR."
+            "without --live and --refresh, or search PubMed into another folder with --cache DIR."
         )
     if mode == "offline" and not (Path(cache_dir) / CACHE_FILE).is_file():
         first = protocol.searches[0].name
         raise OfflineMiss(
-            f"search {first!r}: there is no cache in {cache_dir}; run `review search` "
-            "without --offline first (or point --cache at a copied cache folder)."
+            f"search {first!r}: {cache_dir} holds no search cache yet; search PubMed with "
+            "--live first (or point --cache at a copied cache folder)."
         )
     with Cache.open(cache_dir) as cache:
         if mode == "offline":  # no session at all: nothing can be sent
@@ -165,8 +167,8 @@ def _run_one(
     if mode == "offline" or (mode == "cached" and stored is not None):
         if stored is None:
             raise OfflineMiss(
-                f"the cache {cache.folder} has no run of this search (with this query and "
-                "these dates); run `review search` without --offline first."
+                f"{cache.folder} holds no run of this search (with this query and these "
+                "dates); search PubMed with --live first."
             )
         entry = replace(_entry_from_json(stored.entry), replayed=True)
         run_id = stored.run_id
@@ -293,9 +295,8 @@ def _check_offline_articles(cache: Cache, entry: SearchLogEntry) -> None:
     absent = [p for p in expected if p not in stored]
     if absent:
         raise OfflineMiss(
-            f"{len(absent)} of its {len(entry.pmids)} articles are not in the cache "
-            f"{cache.folder} (first: PMID {absent[0]}); run `review search` without "
-            "--offline to fetch them."
+            f"{len(absent)} of its {len(entry.pmids)} articles are not in "
+            f"{cache.folder} (first: PMID {absent[0]}); run again with --live to fetch them."
         )
 
 

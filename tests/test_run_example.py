@@ -256,7 +256,8 @@ def test_once_the_working_cache_holds_every_search_it_is_used(
     (clone / "cache" / "search.sqlite3").write_bytes((EXAMPLE / "search.sqlite3").read_bytes())
     protocol = load_protocol("queries/kratom.toml")
     plan = plan_search(protocol, RunSettings())
-    assert (plan.cache_dir, plan.mode, plan.snapshot) == (Path("cache"), "cached", None)
+    # Replayed without network: a plain run never asks PubMed (only --live does).
+    assert (plan.cache_dir, plan.mode, plan.snapshot) == (Path("cache"), "offline", None)
     review = prepare_review(protocol, RunSettings())
     assert all(e.replayed for e in review.search_log) and no_network == []
 
@@ -537,3 +538,41 @@ def test_adding_a_source_after_screening_loses_no_decision(
     # Main copies stay where they were (a group that merged keeps one of its two).
     earlier = {r.id for r in decided.dedup.canonical}
     assert all(mains[m] in earlier for m in earlier)
+
+
+def test_a_cache_folder_lacking_a_search_is_an_error_without_live_and_nothing_is_sent(
+    clone: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README: the plain command replays without network; only --live searches."""
+    protocol_file = clone / "queries" / "kratom.toml"
+    text = protocol_file.read_text(encoding="utf-8")
+    protocol_file.write_text(
+        text.replace("OR mitragyna[Title/Abstract]", "OR ketum[Title/Abstract]", 1),
+        encoding="utf-8",
+    )
+    (clone / "mine").mkdir()
+    shutil.copy(EXAMPLE / "search.sqlite3", clone / "mine")  # every search but the edited one
+    with example_server() as server:
+        argv = ["run", "queries/kratom.toml", "--cache", "mine", "--eutils-url", server.url]
+        assert main([*argv, "--quiet"]) == 1
+        assert server.requests == []
+    error = capsys.readouterr().err
+    assert error.startswith("Error: search 'mitragynine': mine holds no run of this search")
+    assert error.endswith("search PubMed with --live first.\n")
+    assert not (clone / "reports").exists()
+
+
+def test_a_live_run_shows_each_retry_as_review_search_does(
+    clone: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from review.entrez import RetryPolicy
+
+    monkeypatch.setattr(RetryPolicy, "delay", lambda *args: 0.0)  # retry without waiting
+    with example_server() as server:
+        server.inject("503", "backend_failed", utility="esearch")
+        argv = ["run", "--live", "--eutils-url", server.url, "queries/kratom.toml"]
+        assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "Note: esearch got HTTP 503; retry 1 of 5 in 0.0 s\n" in err
+    assert "Note: esearch got <ERROR>Search Backend failed" in err
+    assert "Note: NCBI asks for an email address" in err

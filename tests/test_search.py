@@ -215,8 +215,13 @@ def test_refresh_searches_again_and_fetches_only_new_pmids(
 def test_offline_without_a_stored_search_names_the_search(
     protocol: Protocol, tmp_path: Path
 ) -> None:
-    with pytest.raises(OfflineMiss, match=r"^search 'mitragynine': the cache .* has no run"):
-        _run(protocol, tmp_path, None, mode="offline")
+    cache = tmp_path / "cache"
+    with pytest.raises(OfflineMiss) as info:
+        _run(protocol, cache, None, mode="offline")
+    assert str(info.value) == (
+        f"search 'mitragynine': {cache} holds no run of this search (with this query and "
+        "these dates); search PubMed with --live first."
+    )
 
 
 def test_offline_with_articles_missing_names_the_search(
@@ -362,7 +367,7 @@ def test_two_runs_on_one_cache_at_once_both_finish_intact(tmp_path: Path) -> Non
 def _search_command(protocol_file: Path, server: EutilsServer, cache_dir: Path) -> list[str]:
     """`review search` as a separate process, against the local server, 100 PMIDs a batch."""
     return [
-        sys.executable, "-m", "review", "search", str(protocol_file), "--quiet",
+        sys.executable, "-m", "review", "search", str(protocol_file), "--live", "--quiet",
         "--eutils-url", server.url, "--cache", str(cache_dir), "--batch-size", "100",
     ]  # fmt: skip
 
@@ -409,7 +414,7 @@ def test_review_search_then_offline_gives_the_same_pmids(
     )
     cache = str(tmp_path / "cache")
     common = ["search", str(KRATOM), "--cache", cache, "--json", "--quiet"]
-    live = ["--eutils-url", server.url, "--api-key", API_KEY, "--batch-size", "3000"]
+    live = ["--live", "--eutils-url", server.url, "--api-key", API_KEY, "--batch-size", "3000"]
     assert main([*common, *live]) == 0
     printed = json.loads(capsys.readouterr().out)
     hits, _real = _kratom_corpus(protocol, big=True)
@@ -444,7 +449,10 @@ def test_review_search_offline_miss_is_one_line(
     code = main(["search", str(KRATOM), "--cache", str(folder), "--offline", "--quiet"])
     assert code == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"Error: search 'mitragynine': there is no cache in {folder}; ")
+    assert err == (
+        f"Error: search 'mitragynine': {folder} holds no search cache yet; search PubMed "
+        "with --live first (or point --cache at a copied cache folder).\n"
+    )
     assert err.count("\n") == 1
     assert not folder.exists()  # offline creates nothing
 
@@ -455,7 +463,7 @@ def test_review_search_prints_warnings_and_a_summary(
     protocol_file = tmp_path / "p.toml"
     protocol_file.write_text(KILL_PROTOCOL.replace('"many records"', '"abcXYZ"'), encoding="utf-8")
     code = main(
-        ["search", str(protocol_file), "--cache", str(tmp_path / "c"), "--eutils-url",
+        ["search", str(protocol_file), "--live", "--cache", str(tmp_path / "c"), "--eutils-url",
          server.url, "--api-key", API_KEY]
     )  # fmt: skip
     assert code == 0
@@ -506,7 +514,8 @@ def test_review_search_reads_url_email_and_key_from_the_environment(
     monkeypatch.setenv("NCBI_API_KEY", API_KEY)
     protocol_file = tmp_path / "p.toml"
     protocol_file.write_text(KILL_PROTOCOL.replace('"many records"', '"abcXYZ"'), "utf-8")
-    assert main(["search", str(protocol_file), "--cache", str(tmp_path / "c"), "--quiet"]) == 0
+    command = ["search", str(protocol_file), "--live", "--cache", str(tmp_path / "c"), "--quiet"]
+    assert main(command) == 0
     sent = server.requests[0].params
     assert (sent["email"], sent["api_key"], sent["tool"]) == (EMAIL, API_KEY, "review")
     assert API_KEY not in capsys.readouterr().out
@@ -535,7 +544,7 @@ def test_review_search_query_error_is_one_line_and_not_retried(
 ) -> None:
     server.inject("invalid", utility="esearch")
     cache = tmp_path / "c"
-    code = main(["search", str(KRATOM), "--cache", str(cache), "--eutils-url", server.url,
+    code = main(["search", str(KRATOM), "--live", "--cache", str(cache), "--eutils-url", server.url,
                  "--api-key", API_KEY, "--quiet"])  # fmt: skip
     assert code == 1
     err = capsys.readouterr().err
@@ -549,7 +558,7 @@ def test_review_search_query_error_is_one_line_and_not_retried(
 def test_review_search_with_a_malformed_url_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["search", str(KRATOM), "--cache", str(tmp_path / "c"), "--eutils-url",
+    code = main(["search", str(KRATOM), "--live", "--cache", str(tmp_path / "c"), "--eutils-url",
                  "eutils.example/", "--quiet"])  # fmt: skip
     assert code == 1
     err = capsys.readouterr().err
@@ -566,16 +575,17 @@ def test_review_search_never_writes_to_a_snapshot_folder(
     snapshot = tmp_path / "example"
     shutil.copytree(REPO / "cache" / "example", snapshot)
     before = {p.name: p.read_bytes() for p in snapshot.iterdir()}
-    for mode in ([], ["--refresh"]):
+    for mode in (["--live"], ["--refresh"]):
         code = main(["search", str(KRATOM), "--cache", str(snapshot), "--quiet",
                      "--eutils-url", "http://127.0.0.1:9/", *mode])  # fmt: skip
         assert code == 1
         err = capsys.readouterr().err
         assert err == (
             f"Error: {snapshot} is a bundled example snapshot, which is never changed: "
-            "replay it with --offline, or search PubMed into another folder with --cache DIR.\n"
+            "replay it without --live and --refresh, or search PubMed into another folder with "
+            "--cache DIR.\n"
         )
-    assert main(["search", str(KRATOM), "--cache", str(snapshot), "--offline", "--json"]) == 0
+    assert main(["search", str(KRATOM), "--cache", str(snapshot), "--json"]) == 0
     replayed = json.loads(capsys.readouterr().out)
     assert [p["name"] for p in replayed] == ["mitragynine", "kratom-dependence", "cbt"]
     assert all(p["replayed"] for p in replayed)
@@ -628,7 +638,8 @@ def test_review_search_shows_progress_unless_quiet_and_warns_of_missing_pmids(
     protocol_file.write_text(
         KILL_PROTOCOL.replace('"many records"', json.dumps(cbt.query)), encoding="utf-8"
     )
-    command = ["search", str(protocol_file), "--eutils-url", server.url, "--api-key", API_KEY]
+    command = ["search", str(protocol_file), "--live", "--eutils-url", server.url]
+    command += ["--api-key", API_KEY]
     assert main([*command, "--cache", str(tmp_path / "a")]) == 0
     err = capsys.readouterr().err
     assert "many" in err and "40/40" in err and "articles" in err  # the bar, finished
@@ -654,7 +665,15 @@ def test_review_search_out_of_retries_is_one_line_and_keeps_what_was_fetched(
 ) -> None:
     monkeypatch.setattr(RetryPolicy, "delay", lambda *args: 0.0)  # retry without waiting
     server.inject("pass", *["503"] * 6, utility="efetch")  # the second batch never comes
-    command = ["search", str(KRATOM), "--cache", str(tmp_path), "--eutils-url", server.url]
+    command = [
+        "search",
+        str(KRATOM),
+        "--live",
+        "--cache",
+        str(tmp_path),
+        "--eutils-url",
+        server.url,
+    ]
     command += ["--api-key", API_KEY, "--quiet", "--batch-size", "500"]
     assert main(command) == 1
     err = capsys.readouterr().err
@@ -687,7 +706,15 @@ def test_review_search_on_a_full_disk_is_one_line_and_the_cache_stays_sound(
         return cache
 
     monkeypatch.setattr(Cache, "open", full_after_opening)
-    command = ["search", str(KRATOM), "--cache", str(tmp_path), "--eutils-url", server.url]
+    command = [
+        "search",
+        str(KRATOM),
+        "--live",
+        "--cache",
+        str(tmp_path),
+        "--eutils-url",
+        server.url,
+    ]
     assert main([*command, "--api-key", API_KEY, "--quiet"]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"Error: {tmp_path / CACHE_FILE}: cannot write the cache (database")
@@ -713,10 +740,10 @@ def test_the_by_hand_procedure_with_the_server_script(tmp_path: Path) -> None:
         review = [sys.executable, "-m", "review", "search", str(KRATOM), "--quiet", "--json"]
         review += ["--cache", str(tmp_path), "--eutils-url", url, "--api-key", API_KEY]
         env = {**os.environ, "PYTHONPATH": str(REPO)}
-        live = subprocess.run(review, capture_output=True, text=True, env=env, check=True)
-        replay = subprocess.run(
-            [*review, "--offline"], capture_output=True, text=True, env=env, check=True
+        live = subprocess.run(
+            [*review, "--live"], capture_output=True, text=True, env=env, check=True
         )
+        replay = subprocess.run(review, capture_output=True, text=True, env=env, check=True)
     finally:
         server.send_signal(signal.SIGTERM)
         _out, served = server.communicate(timeout=10)
@@ -741,3 +768,37 @@ def test_a_wrong_api_key_is_named_as_the_problem_not_the_query(
     assert API_KEY not in err
     assert err.count("\n") == 1
     assert server.count("esearch") == 1  # not retried
+
+
+def test_plain_review_search_replays_and_says_to_add_live(
+    server: EutilsServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`review search` agrees with `review run`: plain replays, only --live sends."""
+    cache = tmp_path / "cache"
+    command = ["search", str(KRATOM), "--cache", str(cache), "--eutils-url", server.url]
+    command += ["--api-key", API_KEY, "--quiet"]
+    assert main(command) == 1
+    assert server.requests == []
+    err = capsys.readouterr().err
+    assert err == (
+        f"Error: search 'mitragynine': {cache} holds no search cache yet; search PubMed "
+        "with --live first (or point --cache at a copied cache folder).\n"
+    )
+    assert main([*command, "--live"]) == 0
+    sent = len(server.requests)
+    capsys.readouterr()
+    assert main(command) == 0  # now a replay
+    assert len(server.requests) == sent
+    assert "(from the cache)" in capsys.readouterr().out
+
+
+def test_a_cache_folder_named_cache_is_named_once(
+    protocol: Protocol, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not "the cache cache has no run": the folder's name is not a description of it."""
+    monkeypatch.chdir(tmp_path)
+    Cache.open("cache").close()
+    with pytest.raises(OfflineMiss) as info:
+        search_protocol(protocol, cache_dir="cache", mode="offline")
+    assert "cache cache" not in str(info.value)
+    assert str(info.value).startswith("search 'mitragynine': cache holds no run of this search")

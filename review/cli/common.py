@@ -13,9 +13,18 @@ if TYPE_CHECKING:  # the library is imported when a command runs, not to build p
     from rich.progress import TaskID
 
     from review.entrez import EutilsSettings
-    from review.search import ProgressCallback, SearchLogEntry
+    from review.search import Mode, ProgressCallback, SearchLogEntry
 
-__all__ = ["add_eutils_options", "eutils_settings", "progress_bar", "warn_about_searches"]
+__all__ = [
+    "add_eutils_options",
+    "add_mode_options",
+    "eutils_settings",
+    "note_missing_email",
+    "progress_bar",
+    "retry_notice",
+    "search_mode",
+    "warn_about_searches",
+]
 
 # review.entrez.DEFAULT_BASE_URL, written out so `--help` need not import requests and
 # lxml with the client (tests/test_cli.py checks that the two agree).
@@ -32,6 +41,44 @@ def add_eutils_options(parser: argparse.ArgumentParser) -> None:
         "--api-key",
         help="NCBI API key: 10 requests/s instead of 3 (env NCBI_API_KEY); never stored",
     )
+
+
+def add_mode_options(parser: argparse.ArgumentParser, *, live_help: str = "") -> None:
+    """--live, --refresh and --offline: the same for `review search` and `review run`.
+
+    Without them the cache is replayed and nothing is sent: a search it lacks is an
+    error that says to add --live. Only the user's asking sends requests to PubMed.
+    """
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--live",
+        action="store_true",
+        help=live_help or "search PubMed for what the cache lacks (default: replay the cache)",
+    )
+    mode.add_argument(
+        "--refresh", action="store_true", help="search PubMed again; fetch only new PMIDs"
+    )
+    mode.add_argument(
+        "--offline",
+        action="store_true",
+        help="replay the cache; send nothing (the default; kept for scripts)",
+    )
+
+
+def search_mode(options: argparse.Namespace) -> Mode:
+    """The search mode the options ask for: "offline" unless --live or --refresh."""
+    return "refresh" if options.refresh else "cached" if options.live else "offline"
+
+
+def note_missing_email(settings: EutilsSettings) -> None:
+    if not settings.email:
+        note = "Note: NCBI asks for an email address: give --email or set NCBI_EMAIL."
+        print(note, file=sys.stderr)
+
+
+def retry_notice(message: str) -> None:
+    """Say, in one line, that a request is retried and when: a stalled server is not silent."""
+    print(f"Note: {message}", file=sys.stderr)
 
 
 def eutils_settings(options: argparse.Namespace, **more: Any) -> EutilsSettings:

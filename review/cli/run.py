@@ -11,8 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from review.cli.common import (
     add_eutils_options,
+    add_mode_options,
     eutils_settings,
+    note_missing_email,
     progress_bar,
+    retry_notice,
+    search_mode,
     warn_about_searches,
 )
 from review.cli.parsing import ReviewArgumentParser
@@ -21,7 +25,6 @@ from review.protocol import ImportSource, Protocol, load_protocol
 
 if TYPE_CHECKING:  # the pipeline is imported when the command runs: `--help` stays quick
     from review.pipeline import RunResult, RunSettings
-    from review.search import Mode
 
 __all__ = ["register"]
 
@@ -55,9 +58,10 @@ def register(subparsers: Any) -> None:
         description="Run every stage of a review and write reports/<protocol name>/. "
         "PubMed's answers come from --cache DIR if given; else from cache/ once it holds a "
         "run of every search, or with --live or --refresh; else from the bundled example "
-        "snapshot (cache/example/, built for queries/kratom.toml), replayed without network "
-        "and named at the top of the report. A live run that cannot reach PubMed fails; it "
-        "never falls back to the snapshot.",
+        "snapshot (cache/example/, built for queries/kratom.toml), named at the top of the "
+        "report. Without --live or --refresh nothing is sent: the cache is replayed, and a "
+        "search it lacks is an error. A live run that cannot reach PubMed fails; it never "
+        "falls back to the snapshot.",
     )
     parser.add_argument("protocol", type=Path, help="the protocol file, e.g. queries/kratom.toml")
     parser.add_argument(
@@ -77,17 +81,10 @@ def register(subparsers: Any) -> None:
         help="go on when a file yields no record at all (garbage, an HTML page, a file "
         "compressed twice); by default that stops the run",
     )
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument(
-        "--live",
-        action="store_true",
-        help="search PubMed (into --cache, default cache/), not the bundled example snapshot",
-    )
-    mode.add_argument(
-        "--offline", action="store_true", help="answer only from the cache; send nothing"
-    )
-    mode.add_argument(
-        "--refresh", action="store_true", help="search PubMed again; fetch only new PMIDs"
+    add_mode_options(
+        parser,
+        live_help="search PubMed for what the cache lacks (into --cache, default cache/), "
+        "not the bundled example snapshot",
     )
     parser.add_argument(
         "--cache", type=Path, metavar="DIR", help="cache folder (default cache/, see above)"
@@ -126,12 +123,15 @@ def handle(options: argparse.Namespace) -> int:
     from review.pipeline import RunSettings, run
 
     protocol = load_protocol(options.protocol)
-    mode: Mode = "offline" if options.offline else "refresh" if options.refresh else "cached"
+    mode = search_mode(options)
     eutils = eutils_settings(options)
+    if mode != "offline" and not options.quiet:
+        note_missing_email(eutils)
     with progress_bar(quiet=options.quiet) as progress:
         settings = RunSettings(
             mode=mode,
-            live=options.live or options.refresh,
+            live=mode != "offline",
+            on_retry=None if options.quiet else retry_notice,
             cache_dir=options.cache,
             eutils=eutils,
             out_dir=options.out,

@@ -100,7 +100,9 @@ def add_record_options(parser: argparse.ArgumentParser) -> None:
         "the pipeline's deduplicated records",
     )
     parser.add_argument(
-        "--offline", action="store_true", help="pipeline: answer only from the cache"
+        "--offline",
+        action="store_true",
+        help="pipeline: replay the cache, send nothing (always so; kept for scripts)",
     )
     parser.add_argument("--cache", type=Path, metavar="DIR", help="pipeline: cache folder")
 
@@ -210,7 +212,8 @@ def screening_input(protocol: Protocol, options: argparse.Namespace) -> Screenin
 def pipeline_settings(options: argparse.Namespace) -> RunSettings:
     from review.pipeline import RunSettings
 
-    return RunSettings(mode="offline" if options.offline else "cached", cache_dir=options.cache)
+    # Screening never searches PubMed: the cache (or the bundled snapshot) is replayed.
+    return RunSettings(mode="offline", cache_dir=options.cache)
 
 
 def prepared_input(review: PreparedReview) -> ScreeningInput:

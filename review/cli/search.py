@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from review.cli.common import (
     add_eutils_options,
+    add_mode_options,
     eutils_settings,
+    note_missing_email,
     progress_bar,
+    retry_notice,
+    search_mode,
     warn_about_searches,
 )
 from review.protocol import load_protocol
 
 if TYPE_CHECKING:  # the client is imported when the command runs: `--help` stays quick
-    from review.search import Mode, SearchLogEntry
+    from review.search import SearchLogEntry
 
 __all__ = ["register"]
 
@@ -26,22 +29,17 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "search",
         help="run the protocol's PubMed searches (cached, replayable offline)",
-        description="Run every PubMed search of a protocol, retrieve every PMID PubMed "
-        "counts, store each article in the cache and log the run. A re-run reuses the "
-        "cache; --refresh asks PubMed again; --offline replays the cache without network.",
+        description="Replay every PubMed search of a protocol from the cache, without "
+        "network; a search the cache lacks is an error. --live searches PubMed for what "
+        "the cache lacks: it retrieves every PMID PubMed counts, stores each article and "
+        "logs the run. --refresh asks PubMed again and fetches only new PMIDs.",
     )
     parser.add_argument("protocol", type=Path, help="the protocol file, e.g. queries/kratom.toml")
     add_eutils_options(parser)
     parser.add_argument(
         "--cache", type=Path, default=Path("cache"), metavar="DIR", help="cache folder (cache/)"
     )
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument(
-        "--offline", action="store_true", help="answer only from the cache; send nothing"
-    )
-    mode.add_argument(
-        "--refresh", action="store_true", help="search PubMed again; fetch only new PMIDs"
-    )
+    add_mode_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(
@@ -66,11 +64,9 @@ def run(options: argparse.Namespace) -> int:
 
     protocol = load_protocol(options.protocol)
     settings = eutils_settings(options, batch_size=options.batch_size)
-    mode: Mode = "offline" if options.offline else "refresh" if options.refresh else "cached"
-    if mode != "offline" and not settings.email and not options.quiet:
-        print(
-            "Note: NCBI asks for an email address: give --email or set NCBI_EMAIL.", file=sys.stderr
-        )
+    mode = search_mode(options)
+    if mode != "offline" and not options.quiet:
+        note_missing_email(settings)
     # One limiter for the whole process: NCBI's limit counts every request it makes.
     limiter = RateLimiter(settings.requests_per_second)
     with progress_bar(quiet=options.quiet) as progress:
@@ -81,7 +77,7 @@ def run(options: argparse.Namespace) -> int:
             mode=mode,
             progress=progress,
             rate_limiter=limiter,
-            on_retry=None if options.quiet else _notice,
+            on_retry=None if options.quiet else retry_notice,
         )
     warn_about_searches(entries)
     if options.json:
@@ -91,10 +87,6 @@ def run(options: argparse.Namespace) -> int:
             origin = "from the cache" if entry.replayed else f"searched {entry.searched_at}"
             print(f"{entry.name}: Count {entry.count}, retrieved {entry.retrieved} ({origin})")
     return 0
-
-
-def _notice(message: str) -> None:
-    print(f"Note: {message}", file=sys.stderr)
 
 
 def _as_json(entry: SearchLogEntry) -> dict[str, Any]:
