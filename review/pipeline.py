@@ -52,7 +52,7 @@ from review.identity import (
     main_of,
 )
 from review.prisma import Removal
-from review.protocol import Criteria, ImportSource, Protocol, Search
+from review.protocol import Criteria, ImportSource, Protocol, Search, SourceMethod
 from review.records import DatabaseNames, ImportProblem, ImportResult, Record, SharedValues
 from review.screen import Decision
 from review.search import Mode, ProgressCallback, SearchLogEntry
@@ -221,6 +221,7 @@ class Imported:
     result: ImportResult
     exported_on: str = ""  # from the protocol's [[sources]]
     note: str = ""
+    method: SourceMethod = "database"
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,7 +363,9 @@ def prepare_review(
     for source in sources:
         database = names(source.database) if source.database else ""
         result = one_spelling(stages.read_file(source.path, database or None), names)
-        imports.append(Imported(source.path, database, result, source.exported_on, source.note))
+        imports.append(
+            Imported(source.path, database, result, source.exported_on, source.note, source.method)
+        )
     records = unique_ids([*pubmed.records, *(r for i in imports for r in i.result.records)])
     problems = (*pubmed.problems, *(p for i in imports for p in i.result.problems))
 
@@ -785,6 +788,7 @@ def review_report_input(review: PreparedReview, settings: RunSettings) -> Report
                 exported_on=i.exported_on,
                 problems=len(i.result.problems),
                 note=i.note,
+                method=i.method,
             )
             for i in review.imports
         ),

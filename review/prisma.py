@@ -7,37 +7,47 @@ record. `PrismaCounts` holds one number per box and `PrismaCounts.check` tests
 the flow's arithmetic; every writer calls it before drawing, so an
 inconsistent diagram is a `ReportError`, never a picture.
 
+The template has two columns: "Identification of studies via databases and
+registers" and "... via other methods" (websites, organisations, citation
+searching). `PrismaFlow` holds the whole review's boxes; `PrismaFlow.columns`
+the same boxes split by column. A duplicate group belongs to the databases
+column when any of its records came from a database or register, else to the
+other-methods column; records from other methods that duplicate a database's
+are removed as duplicates in their own column.
+
 How the boxes are defined (the report's method section says the same):
 
 - Records identified: every record read, per `Source.database`. PubMed searches
   overlap; a PMID is one record however many searches returned it, so PubMed's
   box counts distinct PMIDs and the per-search numbers go in the search section.
-- Duplicate records removed: records linked to a canonical record.
-- Records removed for other reasons: canonical records the run took out before
-  screening with a stated reason (`Removal`), e.g. a PMID that NLM has deleted.
-- Records screened: every remaining canonical record. Rule-based exclusions
-  are screening decisions made by an automation tool; the excluded box says how
-  many came from the rules and how many from reviewers.
-- Records awaiting screening: screened records whose title/abstract decision is
-  `needs-human`, or that have none yet; they are neither excluded nor sought.
-- Reports sought for retrieval: records included at title/abstract.
+- Records removed before screening: duplicates (records linked to a main copy);
+  records marked as ineligible by automation tools (the protocol's rules, by
+  reason); records removed for other reasons (`Removal`, e.g. deleted by NLM).
+- Records screened: every remaining main copy; records excluded are a
+  reviewer's exclusions; records awaiting screening have no decision yet or a
+  `needs-human` one.
+- Reports sought for retrieval: records included at title/abstract (by a
+  person, or by the rules when the protocol says `rules_include = true`,
+  counted in `rules_included`).
 - Reports not retrieved: full-text decisions `not-retrieved`.
-- Reports assessed for eligibility: sought minus not retrieved.
-- Reports awaiting assessment: assessed reports with no full-text decision yet
-  or a `needs-human` one.
-- Reports excluded, one line per reason; studies included: full-text decisions.
+- Reports awaiting assessment: sought, not "not retrieved", with no full-text
+  decision yet or a `needs-human` one.
+- Reports assessed for eligibility: reports with a full-text include or exclude.
+- Reports excluded, one line per reason; studies included and reports of
+  included studies: full-text inclusions (each report counts as one study).
 
-The arithmetic, with the two awaiting boxes accounted for:
+The arithmetic, checked for each column and for the whole:
 
-    identified − duplicates − removed for other reasons = screened
-    screened − excluded − awaiting screening            = sought
-    sought − not retrieved                              = assessed
-    assessed − excluded − awaiting assessment           = included
+    identified − duplicates − automation − removed for other reasons = screened
+    screened − excluded − awaiting screening                         = sought
+    sought − not retrieved − awaiting assessment                     = assessed
+    assessed − excluded                                              = included
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import dataclasses
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from review.dedup import DuplicateLink
@@ -46,8 +56,10 @@ from review.records import Record
 from review.screen import Decision
 
 __all__ = [
+    "COLUMNS",
     "NO_REASON",
     "Box",
+    "Column",
     "PrismaCounts",
     "PrismaFlow",
     "Removal",
@@ -55,6 +67,11 @@ __all__ = [
 ]
 
 NO_REASON = "no-reason-recorded"  # the reason line for an exclusion that names none
+# The template's two columns: (key, heading).
+COLUMNS = (
+    ("databases", "Identification of studies via databases and registers"),
+    ("other", "Identification of studies via other methods"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +87,9 @@ class Box:
     """One box (or one line of a box) of the flow diagram and the records it counts.
 
     `key` is stable and safe in URLs and HTML ids ("duplicates",
-    "reports-excluded.not-kratom"); `name` is what the line is about: a
-    database, a reason code, or "" for a box that has a single number.
+    "reports-excluded.not-kratom", "other.sought" for the other-methods column's
+    own box); `name` is what the line is about: a database, a reason code, or ""
+    for a box that has a single number.
     """
 
     key: str
@@ -89,21 +107,28 @@ class PrismaCounts:
 
     identified: tuple[tuple[str, int], ...]  # (database, records)
     duplicates_removed: int
+    automation: tuple[tuple[str, int], ...]  # (reason code, records the rules marked)
     removed_other: tuple[tuple[str, int], ...]  # (reason, records)
     records_screened: int
     records_excluded: tuple[tuple[str, int], ...]  # (reason code, records)
-    records_excluded_by_rules: int
     awaiting_screening: int
     reports_sought: int
     reports_not_retrieved: int
+    awaiting_assessment: int
     reports_assessed: int
     reports_excluded: tuple[tuple[str, int], ...]  # (reason code, reports)
-    awaiting_assessment: int
     studies_included: int
+    reports_of_included_studies: int = 0
+    rules_included: int = 0  # of reports sought, records the rules included without a person
+    columns: tuple[PrismaCounts, ...] = ()  # the same numbers per column of the diagram
 
     @property
     def identified_total(self) -> int:
         return sum(n for _, n in self.identified)
+
+    @property
+    def automation_total(self) -> int:
+        return sum(n for _, n in self.automation)
 
     @property
     def removed_other_total(self) -> int:
@@ -127,8 +152,11 @@ class PrismaCounts:
             )
         equations = (
             (
-                "identified − duplicates − removed for other reasons = screened",
-                self.identified_total - self.duplicates_removed - self.removed_other_total,
+                "identified − duplicates − automation − removed for other reasons = screened",
+                self.identified_total
+                - self.duplicates_removed
+                - self.automation_total
+                - self.removed_other_total,
                 self.records_screened,
             ),
             (
@@ -137,13 +165,13 @@ class PrismaCounts:
                 self.reports_sought,
             ),
             (
-                "sought − not retrieved = assessed",
-                self.reports_sought - self.reports_not_retrieved,
+                "sought − not retrieved − awaiting assessment = assessed",
+                self.reports_sought - self.reports_not_retrieved - self.awaiting_assessment,
                 self.reports_assessed,
             ),
             (
-                "assessed − excluded − awaiting assessment = included",
-                self.reports_assessed - self.reports_excluded_total - self.awaiting_assessment,
+                "assessed − excluded = included",
+                self.reports_assessed - self.reports_excluded_total,
                 self.studies_included,
             ),
         )
@@ -153,15 +181,37 @@ class PrismaCounts:
                     f"PRISMA flow does not add up: {text} gives {left}, but the diagram "
                     f"has {right}; the report was not written."
                 )
-        if self.records_excluded_by_rules > self.records_excluded_total:
+        if self.rules_included > self.reports_sought:
             raise ReportError(
-                f"PRISMA flow: {self.records_excluded_by_rules} records excluded by rules, "
-                f"more than the {self.records_excluded_total} excluded in all."
+                f"PRISMA flow: {self.rules_included} records included by rules, "
+                f"more than the {self.reports_sought} reports sought."
             )
+        if self.reports_of_included_studies < self.studies_included:
+            raise ReportError(
+                f"PRISMA flow: {self.reports_of_included_studies} reports of included studies, "
+                f"fewer than the {self.studies_included} studies included."
+            )
+        for column in self.columns:
+            column.check()
+        if self.columns:
+            for name, total in self._numbers():
+                parts = sum(
+                    dict(column._numbers()).get(name, 0)
+                    for column in self.columns
+                    if not name.startswith("records identified from")
+                    or name in dict(column._numbers())
+                )
+                if parts != total:
+                    raise ReportError(
+                        f"PRISMA flow: the columns' {name} add up to {parts}, "
+                        f"but the whole review has {total}; the report was not written."
+                    )
 
     def _numbers(self) -> Iterable[tuple[str, int]]:
         for database, n in self.identified:
             yield f"records identified from {database}", n
+        for reason, n in self.automation:
+            yield f"records marked ineligible by automation ({reason})", n
         for reason, n in self.removed_other:
             yield f"records removed ({reason})", n
         for reason, n in self.records_excluded:
@@ -170,50 +220,124 @@ class PrismaCounts:
             yield f"reports excluded ({reason})", n
         yield "duplicates removed", self.duplicates_removed
         yield "records screened", self.records_screened
-        yield "records excluded by rules", self.records_excluded_by_rules
         yield "records awaiting screening", self.awaiting_screening
         yield "reports sought", self.reports_sought
         yield "reports not retrieved", self.reports_not_retrieved
-        yield "reports assessed", self.reports_assessed
         yield "reports awaiting assessment", self.awaiting_assessment
+        yield "reports assessed", self.reports_assessed
         yield "studies included", self.studies_included
+        yield "reports of included studies", self.reports_of_included_studies
+        yield "records included by rules", self.rules_included
 
 
 @dataclass(frozen=True, slots=True)
-class PrismaFlow:
-    """Every box of the PRISMA 2020 flow as the records it counts."""
+class Column:
+    """The boxes of one column of the diagram ("databases" or "other")."""
 
+    key: str
+    heading: str
     identified: tuple[Box, ...]  # one per database
     duplicates: Box
+    automation: tuple[Box, ...]  # one per reason code
     removed_other: tuple[Box, ...]  # one per reason
     screened: Box
     records_excluded: tuple[Box, ...]  # one per reason code
-    records_excluded_by_rules: Box
     awaiting_screening: Box
     sought: Box
     not_retrieved: Box
+    awaiting_assessment: Box
     assessed: Box
     reports_excluded: tuple[Box, ...]  # one per reason code
-    awaiting_assessment: Box
     included: Box
+    rules_included: Box
 
     def boxes(self) -> tuple[Box, ...]:
         """Every box and line, in the diagram's reading order."""
         return (
             *self.identified,
             self.duplicates,
+            *self.automation,
             *self.removed_other,
             self.screened,
             *self.records_excluded,
-            self.records_excluded_by_rules,
             self.awaiting_screening,
             self.sought,
+            self.rules_included,
             self.not_retrieved,
+            self.awaiting_assessment,
             self.assessed,
             *self.reports_excluded,
-            self.awaiting_assessment,
             self.included,
         )
+
+    def counts(self) -> PrismaCounts:
+        return PrismaCounts(
+            identified=_pairs(self.identified),
+            duplicates_removed=self.duplicates.count,
+            automation=_pairs(self.automation),
+            removed_other=_pairs(self.removed_other),
+            records_screened=self.screened.count,
+            records_excluded=_pairs(self.records_excluded),
+            awaiting_screening=self.awaiting_screening.count,
+            reports_sought=self.sought.count,
+            reports_not_retrieved=self.not_retrieved.count,
+            awaiting_assessment=self.awaiting_assessment.count,
+            reports_assessed=self.assessed.count,
+            reports_excluded=_pairs(self.reports_excluded),
+            studies_included=self.included.count,
+            reports_of_included_studies=self.included.count,
+            rules_included=self.rules_included.count,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PrismaFlow:
+    """Every box of the PRISMA 2020 flow as the records it counts, for the whole review.
+
+    `columns` holds the diagram's columns: one ("databases") when every record
+    came from databases and registers, else two, whose boxes have keys of their
+    own ("databases.sought", "other.sought").
+    """
+
+    identified: tuple[Box, ...]  # one per database
+    duplicates: Box
+    automation: tuple[Box, ...]  # records marked as ineligible by automation, per reason
+    removed_other: tuple[Box, ...]  # one per reason
+    screened: Box
+    records_excluded: tuple[Box, ...]  # one per reason code, by people
+    awaiting_screening: Box
+    sought: Box
+    rules_included: Box  # of sought, included by the rules without a person
+    not_retrieved: Box
+    awaiting_assessment: Box
+    assessed: Box
+    reports_excluded: tuple[Box, ...]  # one per reason code
+    included: Box
+    included_reports: Box  # reports of included studies
+    columns: tuple[Column, ...] = ()
+
+    def boxes(self) -> tuple[Box, ...]:
+        """Every box and line, in the diagram's reading order; then the columns' own."""
+        whole = (
+            *self.identified,
+            self.duplicates,
+            *self.automation,
+            *self.removed_other,
+            self.screened,
+            *self.records_excluded,
+            self.awaiting_screening,
+            self.sought,
+            self.rules_included,
+            self.not_retrieved,
+            self.awaiting_assessment,
+            self.assessed,
+            *self.reports_excluded,
+            self.included,
+            self.included_reports,
+        )
+        if len(self.columns) < 2:
+            return whole
+        return (*whole, *(box for column in self.columns for box in column.boxes()))
 
     def box(self, key: str) -> Box:
         for box in self.boxes():
@@ -225,17 +349,20 @@ class PrismaFlow:
         return PrismaCounts(
             identified=_pairs(self.identified),
             duplicates_removed=self.duplicates.count,
+            automation=_pairs(self.automation),
             removed_other=_pairs(self.removed_other),
             records_screened=self.screened.count,
             records_excluded=_pairs(self.records_excluded),
-            records_excluded_by_rules=self.records_excluded_by_rules.count,
             awaiting_screening=self.awaiting_screening.count,
             reports_sought=self.sought.count,
             reports_not_retrieved=self.not_retrieved.count,
+            awaiting_assessment=self.awaiting_assessment.count,
             reports_assessed=self.assessed.count,
             reports_excluded=_pairs(self.reports_excluded),
-            awaiting_assessment=self.awaiting_assessment.count,
             studies_included=self.included.count,
+            reports_of_included_studies=self.included_reports.count,
+            rules_included=self.rules_included.count,
+            columns=tuple(c.counts() for c in self.columns) if len(self.columns) > 1 else (),
         )
 
 
@@ -244,32 +371,42 @@ def derive_prisma(
     links: Sequence[DuplicateLink],
     decisions: Sequence[Decision],
     removals: Sequence[Removal] = (),
+    other_methods: Collection[str] = (),
 ) -> PrismaFlow:
     """Work out every box from the records, their duplicate links and the decisions.
 
     `decisions` are the effective ones: at most one per record and stage.
-    Raises ReportError when the inputs contradict each other (a decision for a
-    duplicate, a full-text decision for a record never sought, ...), and when
-    the resulting counts do not add up.
+    `other_methods` names the databases (`Source.database`) that are other
+    methods (websites, organisations, citation searching): their records form
+    the diagram's second column. Raises ReportError when the inputs contradict
+    each other (a decision for a duplicate, a full-text decision for a record
+    never sought, ...), and when the resulting counts do not add up.
     """
     ids = _record_ids(records)
     duplicate_ids = _duplicate_ids(ids, links)
     canonical = [i for i in ids if i not in duplicate_ids]
     removed = _removed(removals, set(ids), duplicate_ids)
-    screened = tuple(i for i in canonical if i not in removed)
-    screening = _by_stage(decisions, set(screened), duplicate_ids, removed)
+    remaining = [i for i in canonical if i not in removed]
+    screening = _by_stage(decisions, set(remaining), duplicate_ids, removed)
     title_abstract = screening["title-abstract"]
     full_text = screening["full-text"]
-
-    excluded = [i for i in screened if _outcome(title_abstract, i) == "exclude"]
-    sought = tuple(i for i in screened if _outcome(title_abstract, i) == "include")
-    awaiting = tuple(i for i in screened if _outcome(title_abstract, i) in ("needs-human", ""))
     for decision in title_abstract.values():
         if decision.outcome == "not-retrieved":
             raise ReportError(
                 f"Record {decision.record_id}: 'not-retrieved' is a full-text outcome, "
                 "but it was given at the title-abstract stage; correct the decision."
             )
+
+    def by_rules(i: str) -> bool:
+        decision = title_abstract.get(i)
+        return decision is not None and decision.by == "rules"
+
+    automated = [i for i in remaining if _outcome(title_abstract, i) == "exclude" and by_rules(i)]
+    automated_set = set(automated)
+    screened = tuple(i for i in remaining if i not in automated_set)
+    excluded = [i for i in screened if _outcome(title_abstract, i) == "exclude"]
+    sought = tuple(i for i in screened if _outcome(title_abstract, i) == "include")
+    awaiting = tuple(i for i in screened if _outcome(title_abstract, i) in ("needs-human", ""))
     sought_set = set(sought)
     for decision in full_text.values():
         if decision.record_id not in sought_set:
@@ -278,42 +415,125 @@ def derive_prisma(
                 "at title/abstract; remove the full-text decision or change the first one."
             )
     not_retrieved = tuple(i for i in sought if _outcome(full_text, i) == "not-retrieved")
-    assessed = tuple(i for i in sought if _outcome(full_text, i) != "not-retrieved")
+    awaiting_assessment = tuple(i for i in sought if _outcome(full_text, i) in ("needs-human", ""))
+    assessed = tuple(i for i in sought if _outcome(full_text, i) in ("include", "exclude"))
     reports_excluded = [i for i in assessed if _outcome(full_text, i) == "exclude"]
-    awaiting_assessment = tuple(
-        i for i in assessed if _outcome(full_text, i) in ("needs-human", "")
-    )
     included = tuple(i for i in assessed if _outcome(full_text, i) == "include")
+    database_of = {r.id: r.source.database or "Unknown source" for r in records}
 
-    flow = PrismaFlow(
-        identified=_group(
-            "identified", ids, {r.id: r.source.database or "Unknown source" for r in records}
-        ),
+    whole = Column(
+        key="",
+        heading="",
+        identified=_group("identified", ids, database_of),
         duplicates=Box("duplicates", "", tuple(i for i in ids if i in duplicate_ids)),
+        automation=_group(
+            "automation", automated, {i: _reason(title_abstract[i]) for i in automated}
+        ),
         removed_other=_group("removed", [i for i in canonical if i in removed], removed),
         screened=Box("screened", "", screened),
         records_excluded=_group(
             "records-excluded", excluded, {i: _reason(title_abstract[i]) for i in excluded}
         ),
-        records_excluded_by_rules=Box(
-            "records-excluded-by-rules",
-            "rules",
-            tuple(i for i in excluded if title_abstract[i].by == "rules"),
-        ),
         awaiting_screening=Box("awaiting-screening", "", awaiting),
         sought=Box("sought", "", sought),
         not_retrieved=Box("not-retrieved", "", not_retrieved),
+        awaiting_assessment=Box("awaiting-assessment", "", awaiting_assessment),
         assessed=Box("assessed", "", assessed),
         reports_excluded=_group(
             "reports-excluded",
             reports_excluded,
             {i: _reason(full_text[i]) for i in reports_excluded},
         ),
-        awaiting_assessment=Box("awaiting-assessment", "", awaiting_assessment),
         included=Box("included", "", included),
+        rules_included=Box("rules-included", "rules", tuple(i for i in sought if by_rules(i))),
+    )
+    columns = _columns(whole, records, links, set(other_methods))
+    flow = PrismaFlow(
+        identified=whole.identified,
+        duplicates=whole.duplicates,
+        automation=whole.automation,
+        removed_other=whole.removed_other,
+        screened=whole.screened,
+        records_excluded=whole.records_excluded,
+        awaiting_screening=whole.awaiting_screening,
+        sought=whole.sought,
+        rules_included=whole.rules_included,
+        not_retrieved=whole.not_retrieved,
+        awaiting_assessment=whole.awaiting_assessment,
+        assessed=whole.assessed,
+        reports_excluded=whole.reports_excluded,
+        included=whole.included,
+        included_reports=Box("included-reports", "", included),
+        columns=columns,
     )
     flow.counts().check()
     return flow
+
+
+def _columns(
+    whole: Column,
+    records: Sequence[Record],
+    links: Sequence[DuplicateLink],
+    other_methods: set[str],
+) -> tuple[Column, ...]:
+    """The whole flow split into the template's columns (one when nothing is "other")."""
+    other = {r.id for r in records if r.source.database in other_methods}
+    if not other:
+        return (dataclasses.replace(whole, key="databases", heading=COLUMNS[0][1]),)
+    main_of = {r.id: r.id for r in records}
+    main_of.update((link.record_id, link.canonical_id) for link in links)
+    members: dict[str, list[str]] = {}
+    for r in records:
+        members.setdefault(main_of[r.id], []).append(r.id)
+    # A group is the databases column's when any of its records came from one; that
+    # column counts one of those records as the group's, and the rest as duplicates.
+    stands_for: dict[str, str] = {}
+    for main, group in members.items():
+        found = [m for m in group if m not in other]
+        if found:
+            stands_for[main] = main if main in found else found[0]
+    column_of = {main: ("databases" if main in stands_for else "other") for main in members}
+    representative = {stands_for[m] for m in stands_for}
+    result = []
+    for key, heading in COLUMNS:
+        mine_main = {m for m, c in column_of.items() if c == key}
+        in_column = {r.id for r in records if (r.id in other) == (key == "other")}
+        # Databases: every record but the one that stands for its group; other
+        # methods: every record but the main copy of a group of their own.
+        kept = representative if key == "databases" else mine_main
+        duplicates = {i for i in in_column if i not in kept}
+
+        def only(box: Box, ids: set[str] = mine_main, key: str = key) -> Box:
+            return Box(f"{key}.{box.key}", box.name, tuple(i for i in box.record_ids if i in ids))
+
+        def each(boxes: tuple[Box, ...], ids: set[str] = mine_main) -> tuple[Box, ...]:
+            return tuple(b for b in (only(b, ids) for b in boxes) if b.count)
+
+        result.append(
+            Column(
+                key=key,
+                heading=heading,
+                identified=each(whole.identified, in_column),
+                duplicates=Box(f"{key}.duplicates", "", _in_order(records, duplicates)),
+                automation=each(whole.automation),
+                removed_other=each(whole.removed_other),
+                screened=only(whole.screened),
+                records_excluded=each(whole.records_excluded),
+                awaiting_screening=only(whole.awaiting_screening),
+                sought=only(whole.sought),
+                not_retrieved=only(whole.not_retrieved),
+                awaiting_assessment=only(whole.awaiting_assessment),
+                assessed=only(whole.assessed),
+                reports_excluded=each(whole.reports_excluded),
+                included=only(whole.included),
+                rules_included=only(whole.rules_included),
+            )
+        )
+    return tuple(result)
+
+
+def _in_order(records: Sequence[Record], ids: set[str]) -> tuple[str, ...]:
+    return tuple(r.id for r in records if r.id in ids)
 
 
 def _record_ids(records: Sequence[Record]) -> list[str]:

@@ -20,7 +20,9 @@ from typing import Any, Literal, TypeVar, cast
 from review.errors import ProtocolError
 
 __all__ = [
+    "OTHER_METHODS",
     "SCHEMA_VERSION",
+    "SOURCE_METHODS",
     "Concept",
     "Criteria",
     "Exports",
@@ -28,6 +30,7 @@ __all__ = [
     "Protocol",
     "Screening",
     "Search",
+    "SourceMethod",
     "YearRange",
     "load_protocol",
     "parse_protocol",
@@ -39,6 +42,17 @@ Species = Literal["any", "humans", "not-animal-only"]
 ConceptRole = Literal["require", "exclude"]
 WhenAbsent = Literal["exclude", "needs-human"]
 DateType = Literal["pdat", "edat", "mdat"]
+# How a source was searched, as PRISMA 2020 sorts them: databases and registers in the
+# diagram's first column, the other methods in its second.
+SourceMethod = Literal["database", "register", "website", "organisation", "citation-searching"]
+SOURCE_METHODS: tuple[SourceMethod, ...] = (
+    "database",
+    "register",
+    "website",
+    "organisation",
+    "citation-searching",
+)
+OTHER_METHODS: tuple[SourceMethod, ...] = ("website", "organisation", "citation-searching")
 SearchField = Literal["title", "abstract", "mesh", "keywords", "publication_types"]
 
 EXPORT_FORMATS = ("ris", "bib", "csv", "nbib", "jsonl")
@@ -74,6 +88,7 @@ class ImportSource:
     database: str
     exported_on: str = ""  # YYYY-MM-DD the export or collection was made (PRISMA-S item 9)
     note: str = ""  # how the file was made, for the report's sources section
+    method: SourceMethod = "database"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +135,10 @@ class Criteria:
     publication_type_reason: str = "publication-type"
     species_reason: str = "animal-only"
     retracted_reason: str = "retracted"
-    # False: rules only exclude and people make every inclusion (a rule that would
-    # include answers needs-human instead).
-    rules_include: bool = True
+    # False (the default): rules only exclude and people make every inclusion (a rule
+    # that would include answers needs-human instead). True lets the rules include a
+    # record with no person involved; the report says how many they did.
+    rules_include: bool = False
 
     def reason_text(self, code: str) -> str:
         return dict(self.reasons).get(code) or _BUILTIN_REASON_TEXTS.get(code, code)
@@ -406,7 +422,7 @@ class _Reader:
             prefix = f"sources[{n}]."
             if not isinstance(item, dict):
                 raise self.fail(f"sources[{n}]", "expected a [[sources]] table.")
-            self.table(item, f"sources[{n}]", {"file", "database", "exported_on", "note"})
+            self.table(item, f"sources[{n}]", {"file", "database", "exported_on", "note", "method"})
             file = Path(self.get(item, "file", str, prefix=prefix))
             resolved = file if file.is_absolute() else self.path.parent / file
             result.append(
@@ -415,6 +431,14 @@ class _Reader:
                     self.get(item, "database", str, prefix=prefix),
                     self.day(item, "exported_on", prefix=prefix),
                     self.get(item, "note", str, "", prefix=prefix).strip(),
+                    cast(
+                        SourceMethod,
+                        self.choice(
+                            self.get(item, "method", str, "database", prefix=prefix),
+                            SOURCE_METHODS,
+                            f"{prefix}method",
+                        ),
+                    ),
                 )
             )
         return tuple(result)
@@ -496,7 +520,7 @@ class _Reader:
             exclude_publication_types=self.strings(data, "exclude_publication_types", prefix=p),
             species=species,  # type: ignore[arg-type]
             exclude_retracted=self.get(data, "exclude_retracted", bool, True, prefix=p),
-            rules_include=self.get(data, "rules_include", bool, True, prefix=p),
+            rules_include=self.get(data, "rules_include", bool, False, prefix=p),
             concepts=self.concepts(data.get("concepts", [])),
             reasons=tuple(reasons.items()),
         )

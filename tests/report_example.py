@@ -34,6 +34,7 @@ maxdate = "2026"
 
 [criteria]
 languages = ["eng"]
+rules_include = true
 
 [[criteria.concepts]]
 name = "kratom"
@@ -152,17 +153,17 @@ def _canonical() -> tuple[Record, ...]:
 DECISIONS = (
     # title/abstract
     Decision("1001", "title-abstract", "include", matched=("kratom: 'kratom' in title",)),
-    Decision("1002", "title-abstract", "include"),
-    Decision("1003", "title-abstract", "include"),
-    Decision("1004", "title-abstract", "include"),
+    Decision("1002", "title-abstract", "include", by="Ana"),
+    Decision("1003", "title-abstract", "include", by="Ana"),
+    Decision("1004", "title-abstract", "include", by="Ana"),
     Decision("1005", "title-abstract", "exclude", reason="not-kratom",
              unmatched=("kratom: no term in title, abstract, MeSH or keywords",)),
-    Decision("1006", "title-abstract", "include"),
+    Decision("1006", "title-abstract", "include", by="Ana"),
     Decision("1007", "title-abstract", "needs-human", unmatched=("no abstract",)),
-    Decision("1008", "title-abstract", "include"),
+    Decision("1008", "title-abstract", "include", by="Ana"),
     Decision("1009", "title-abstract", "exclude", reason="wrong-outcome", by="Ana",
              at="2026-11-26T10:00:00Z", note="use patterns only"),
-    Decision("embase:3", "title-abstract", "include"),
+    Decision("embase:3", "title-abstract", "include", by="Ana"),
     # 1010 removed before screening; embase:4 has no decision yet
     # full text
     Decision("1001", "full-text", "include", by="Ana"),

@@ -26,16 +26,21 @@ def test_every_box_of_the_example() -> None:
     assert counts.identified == (("PubMed", 10), ("Embase", 4))
     assert flow.duplicates.record_ids == ("embase:1", "embase:2")
     assert counts.removed_other == (("Deleted from PubMed by NLM", 1),)
-    assert counts.records_screened == 11
-    assert counts.records_excluded == (("not-kratom", 1), ("wrong-outcome", 1))
-    assert flow.records_excluded_by_rules.record_ids == ("1005",)
+    # The rules' exclusion is marked ineligible by automation, before screening.
+    assert counts.automation == (("not-kratom", 1),)
+    assert flow.automation[0].record_ids == ("1005",)
+    assert counts.records_screened == 10
+    assert counts.records_excluded == (("wrong-outcome", 1),)
     assert flow.awaiting_screening.record_ids == ("1007", "embase:4")
     assert flow.sought.record_ids == ("1001", "1002", "1003", "1004", "1006", "1008", "embase:3")
     assert flow.not_retrieved.record_ids == ("1006",)
-    assert counts.reports_assessed == 6
-    assert counts.reports_excluded == (("wrong-outcome", 1),)
+    # Assessed: only reports with a full-text include or exclude.
     assert flow.awaiting_assessment.record_ids == ("1008", "embase:3")
+    assert flow.assessed.record_ids == ("1001", "1002", "1003", "1004")
+    assert counts.reports_excluded == (("wrong-outcome", 1),)
     assert flow.included.record_ids == ("1001", "1002", "1004")
+    assert counts.reports_of_included_studies == 3
+    assert [c.key for c in flow.columns] == ["databases"]
 
 
 def test_box_keys_are_unique_and_found() -> None:
@@ -82,7 +87,7 @@ def test_counts_that_do_not_add_up_are_a_report_error(field: str, change: int) -
 def test_a_reason_line_that_does_not_add_up_is_a_report_error() -> None:
     counts = example_flow().counts()
     broken = dataclasses.replace(counts, reports_excluded=(("wrong-outcome", 2),))
-    with pytest.raises(ReportError, match="assessed − excluded − awaiting assessment"):
+    with pytest.raises(ReportError, match="assessed − excluded = included"):
         broken.check()
 
 
@@ -90,8 +95,10 @@ def test_negative_and_impossible_counts_are_report_errors() -> None:
     counts = example_flow().counts()
     with pytest.raises(ReportError, match="negative"):
         dataclasses.replace(counts, identified=(("PubMed", -1),)).check()
-    with pytest.raises(ReportError, match="excluded by rules"):
-        dataclasses.replace(counts, records_excluded_by_rules=3).check()
+    with pytest.raises(ReportError, match="included by rules"):
+        dataclasses.replace(counts, rules_included=30).check()
+    with pytest.raises(ReportError, match="reports of included studies"):
+        dataclasses.replace(counts, reports_of_included_studies=0).check()
 
 
 @pytest.mark.parametrize(
@@ -165,8 +172,56 @@ def test_contradictory_inputs_are_report_errors(
 
 
 def test_an_exclusion_without_a_reason_gets_its_own_line() -> None:
-    flow = derive_prisma(RECORDS[:1], (), (Decision("1001", "title-abstract", "exclude"),))
+    flow = derive_prisma(
+        RECORDS[:1], (), (Decision("1001", "title-abstract", "exclude", by="Ana"),)
+    )
     assert flow.counts().records_excluded == (("no-reason-recorded", 1),)
+
+
+def test_rules_that_include_are_counted_apart() -> None:
+    flow = derive_prisma(RECORDS[:2], (), (Decision("1001", "title-abstract", "include"),))
+    assert flow.rules_included.record_ids == ("1001",) == flow.sought.record_ids
+
+
+def test_other_methods_have_a_column_of_their_own() -> None:
+    records = (
+        _rec("p1"),
+        _rec("p2"),
+        _rec("w1", "Websites"),  # a copy of p1
+        _rec("w2", "Websites"),
+        _rec("c1", "Citations"),  # a copy of w2
+        _rec("c2", "Citations"),  # a copy of p2, chosen as main copy
+    )
+    links = (
+        DuplicateLink("w1", "p1", "doi"),
+        DuplicateLink("c1", "w2", "doi"),
+        DuplicateLink("p2", "c2", "doi"),
+    )
+    decisions = (
+        Decision("p1", "title-abstract", "include", by="Ana"),
+        Decision("p1", "full-text", "include", by="Ana"),
+        Decision("w2", "title-abstract", "include", by="Ana"),
+        Decision("w2", "full-text", "include", by="Ana"),
+        Decision("c2", "title-abstract", "exclude", "x"),
+    )
+    flow = derive_prisma(records, links, decisions, (), {"Websites", "Citations"})
+    databases, other = flow.columns
+    assert (databases.key, other.key) == ("databases", "other")
+    assert [(b.name, b.count) for b in databases.identified] == [("PubMed", 2)]
+    assert [(b.name, b.count) for b in other.identified] == [("Websites", 2), ("Citations", 2)]
+    # p2's group is the databases column's (a PubMed record is in it), though c2 is main.
+    assert databases.duplicates.count == 0
+    assert databases.automation[0].record_ids == ("c2",)
+    assert databases.screened.record_ids == ("p1",)
+    # w1 and c2 copy database records; c1 copies w2: all three are duplicates here.
+    assert other.duplicates.record_ids == ("w1", "c1", "c2")
+    assert other.screened.record_ids == ("w2",)
+    assert databases.included.record_ids == ("p1",) and other.included.record_ids == ("w2",)
+    assert flow.included.count == 2
+    counts = flow.counts()
+    assert len(counts.columns) == 2
+    counts.check()
+    assert flow.box("other.included").record_ids == ("w2",)
 
 
 def _rec(record_id: str, database: str = "PubMed") -> Record:
@@ -227,6 +282,7 @@ def test_any_consistent_review_adds_up_and_each_record_is_in_one_place(
     # Every identified record ends in exactly one terminal box.
     terminal = [
         *flow.duplicates.record_ids,
+        *(i for box in flow.automation for i in box.record_ids),
         *(i for box in flow.removed_other for i in box.record_ids),
         *(i for box in flow.records_excluded for i in box.record_ids),
         *flow.awaiting_screening.record_ids,
@@ -237,6 +293,9 @@ def test_any_consistent_review_adds_up_and_each_record_is_in_one_place(
     ]
     assert sorted(terminal) == sorted(r.id for r in records)
     assert sum(box.count for box in flow.identified) == len(records)
-    assert set(flow.records_excluded_by_rules.record_ids) <= {
-        i for box in flow.records_excluded for i in box.record_ids
-    }
+    assert set(flow.rules_included.record_ids) <= set(flow.sought.record_ids)
+    # Split into the template's columns, every column adds up and the columns add up
+    # to the whole (check() tests both).
+    split = derive_prisma(records, links, decisions, removals, {"x.ris"})
+    split.counts().check()
+    assert sum(c.included.count for c in split.columns) == flow.included.count

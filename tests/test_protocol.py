@@ -130,3 +130,23 @@ def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "p.toml"
     path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.lstrip().encode())
     assert load_protocol(path).name == "t"
+
+
+def test_rules_include_nothing_unless_the_protocol_says_so() -> None:
+    assert parse_protocol(MINIMAL, Path("p.toml")).criteria.rules_include is False
+    said = parse_protocol(MINIMAL + "[criteria]\nrules_include = true\n", Path("p.toml"))
+    assert said.criteria.rules_include is True
+
+
+def test_sources_carry_their_prisma_method() -> None:
+    source = '[[sources]]\nfile = "w.csv"\ndatabase = "Websites"\nmethod = "website"\n'
+    protocol = parse_protocol(MINIMAL + source, Path("p.toml"))
+    assert protocol.sources[0].method == "website"
+    plain = parse_protocol(MINIMAL + source.replace('method = "website"\n', ""), Path("p.toml"))
+    assert plain.sources[0].method == "database"
+    with pytest.raises(ProtocolError, match=r"p.toml:\d+: sources\[0\].method: 'web' is not one"):
+        parse_protocol(MINIMAL + source.replace('"website"', '"web"'), Path("p.toml"))
+    kratom = load_protocol(Path(__file__).parent.parent / "queries" / "kratom.toml")
+    assert {s.database: s.method for s in kratom.sources}["Citation searching"] == (
+        "citation-searching"
+    )

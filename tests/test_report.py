@@ -92,7 +92,7 @@ def test_exports_hold_the_included_and_the_screened_records(written: Path) -> No
     assert sorted(r.title for r in included) == sorted(
         r.title for r in example_input().dedup.canonical if r.id in {"1001", "1002", "1004"}
     )
-    assert len(screened) == 11
+    assert len(screened) == 10
     assert len(read_records(written / "included.bib").records) == 3
     # The reading list adds the two reports still awaiting a full-text decision.
     for name in ("reading-list.ris", "reading-list.bib"):
@@ -135,6 +135,7 @@ def test_every_number_in_the_diagram_is_the_derived_count(written: Path, report:
     drawn = _svg_counts((written / "prisma.svg").read_text(encoding="utf-8"))
     flow = report.flow
     totals = {
+        "automation": report.counts.automation_total,
         "removed": report.counts.removed_other_total,
         "records-excluded": report.counts.records_excluded_total,
         "reports-excluded": report.counts.reports_excluded_total,
@@ -191,22 +192,60 @@ def test_year_chart_adds_up_to_the_screened_records(written: Path, report: Repor
             drawn[rect.get("data-status", "")] += int(rect.get("data-count", "0"))
     expected = Counter(statuses(report.flow).values())
     assert drawn == expected
-    assert sum(drawn.values()) == report.counts.records_screened
+    # Every main copy that was screened, by a person or marked ineligible by the rules.
+    assert sum(drawn.values()) == report.counts.records_screened + report.counts.automation_total
     assert {s for s, _ in STATUSES} >= set(drawn)
 
 
-def test_the_diagram_names_other_methods_and_keeps_the_automation_count_apart(
-    written: Path,
-) -> None:
-    lines = [t.text or "" for t in ET.parse(written / "prisma.svg").iter(f"{SVG}text")]
-    lines = [" ".join(t.split()) for t in lines]
-    # Embase records share the flow, so the heading names more than databases.
-    assert "Identification of studies via databases, registers and other methods" in lines
-    by_rules = next(n for n, t in enumerate(lines) if "excluded by automated rules" in t)
-    first_reason = next(n for n, t in enumerate(lines) if t.startswith("Not about kratom"))
-    assert by_rules < lines.index("Reasons:") < first_reason
-    live = dataclasses.replace(example_input(), other_sources=())
-    assert "Identification of studies via databases and registers" in prisma_svg(build_report(live))
+def test_automation_exclusions_are_removed_before_screening_and_named(written: Path) -> None:
+    lines = [
+        " ".join((t.text or "").split())
+        for t in ET.parse(written / "prisma.svg").iter(f"{SVG}text")
+    ]
+    removed = lines.index("Records removed before screening:")
+    automation = next(n for n, t in enumerate(lines) if "ineligible by automation" in t)
+    screened = next(n for n, t in enumerate(lines) if t.startswith("Records screened"))
+    assert removed < automation < screened
+    assert "Studies included in review (n = 3)" in lines
+    assert "Reports of included studies (n = 3)" in lines
+
+
+def other_methods_report() -> Report:
+    """The example with its Embase file counted as citation searching."""
+    example = example_input()
+    other = dataclasses.replace(example.other_sources[0], method="citation-searching")
+    return build_report(dataclasses.replace(example, other_sources=(other,)))
+
+
+def test_other_methods_get_the_templates_second_column() -> None:
+    report = other_methods_report()
+    svg = prisma_svg(report)
+    lines = [" ".join((t.text or "").split()) for t in ET.fromstring(svg).iter(f"{SVG}text")]
+    assert "Identification of studies via databases and registers" in lines
+    assert "Identification of studies via other methods" in lines
+    drawn = _svg_counts(svg)
+    databases, other = report.flow.columns
+    for column in (databases, other):
+        for box in column.boxes():
+            if box.key in drawn:
+                assert drawn[box.key] == box.count, box.key
+    assert drawn["other.identified.embase"] == 4
+    assert drawn["databases.identified.pubmed"] == 10
+    assert drawn["included"] == report.counts.studies_included
+    # Each column adds up on its own, and the two add up to the whole.
+    assert len(report.counts.columns) == 2
+    report.counts.check()
+    data = json.loads("".join(report_json(report)))
+    assert set(data["prisma"]["columns"]) == {"databases", "other"}
+    assert data["prisma"]["columns"]["other"]["identified"] == {"Embase": 4}
+
+
+def test_every_link_of_a_two_column_report_has_a_target() -> None:
+    report = other_methods_report()
+    html = lxml.html.fromstring("".join(report_html(report)))
+    for href in html.xpath("//a/@href"):
+        if href.startswith("#"):
+            assert html.get_element_by_id(href[1:]) is not None, href
 
 
 def test_a_diagram_that_does_not_add_up_is_not_drawn(report: Report) -> None:
@@ -268,7 +307,7 @@ def test_the_html_needs_no_network(written: Path) -> None:
         assert "@import" not in css
         assert "url(" not in css
     svg = (written / "prisma.svg").read_text(encoding="utf-8")
-    assert set(re.findall(r"url\(([^)]*)\)", svg)) == {"#arrow"}
+    assert not re.findall(r"url\(([^)]*)\)", svg)  # no markers: arrowheads are polygons
 
 
 def test_snapshot_is_stated_at_the_top_of_every_report(written: Path) -> None:
@@ -332,7 +371,10 @@ def test_json_prisma_numbers_match_the_flow(report: Report) -> None:
     prisma = data["prisma"]
     assert prisma["identified"] == {"PubMed": 10, "Embase": 4}
     assert (
-        prisma["identified_total"] - prisma["duplicates_removed"] - prisma["removed_other_total"]
+        prisma["identified_total"]
+        - prisma["duplicates_removed"]
+        - prisma["marked_ineligible_by_automation"]
+        - prisma["removed_other_total"]
         == prisma["records_screened"]
     )
     assert prisma["studies_included"] == len(data["included"]) == 3

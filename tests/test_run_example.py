@@ -100,7 +100,11 @@ def test_the_main_command_gives_the_full_report_offline(
     review = prepare_review(load_protocol("queries/kratom.toml"), RunSettings())
     assert prisma["identified"] == dict(Counter(r.source.database for r in review.records))
     assert prisma["duplicates_removed"] == len(review.dedup.links) > 0
-    assert prisma["records_screened"] == len(review.dedup.canonical) == len(review.decisions)
+    assert (
+        prisma["records_screened"] + prisma["marked_ineligible_by_automation"]
+        == len(review.dedup.canonical)
+        == len(review.decisions)
+    )
     # The snapshot is replayed from a copy: not a byte of it changes, nothing is added.
     assert digest(clone / "cache" / "example") == before
     assert "bundled example snapshot dated 2026-11-26" in capsys.readouterr().err
@@ -111,12 +115,15 @@ def test_people_decide_what_rules_cannot_and_the_reading_list_follows(
 ) -> None:
     protocol = load_protocol("queries/kratom.toml")
     first = prepare_review(protocol, RunSettings())
-    sought = [d.record_id for d in first.decisions if d.outcome == "include"]
-    waiting = next(d.record_id for d in first.decisions if d.outcome == "needs-human")
-    duplicate = first.dedup.links[0].record_id
-    main = first.dedup.links[0].canonical_id
+    # The rules include nothing without a person (rules_include is false by default).
+    assert not [d for d in first.decisions if d.outcome == "include"]
+    left = [d.record_id for d in first.decisions if d.outcome == "needs-human"]
+    waiting, sought = left[0], left[1:3]
+    link = next(k for k in first.dedup.links if k.canonical_id not in left[:3])
+    duplicate, main = link.record_id, link.canonical_id
     with DecisionStore.for_protocol(protocol) as store:
         for record_id in sought:
+            store.add(Decision(record_id, "title-abstract", "include", by="ana"))
             store.add(Decision(record_id, "full-text", "include", by="ana"))
         store.add(Decision(waiting, "title-abstract", "exclude", "not-kratom", by="ana"))
         store.add(Decision(duplicate, "title-abstract", "include", by="ana"))
@@ -193,8 +200,8 @@ def test_the_report_says_at_the_top_it_comes_from_the_snapshot(
     assert "bundled example snapshot dated 2026-11-26" in body[: body.index("<h2")]
     # No person's decisions ship with the example, so the summary says why none is included.
     summary = body[body.index('id="summary"') : body.index('id="flow"')]
-    assert "Studies included: <strong>0</strong>." in summary
-    assert "Full-text decisions are always a person’s" in summary
+    assert "Studies included: <strong>0</strong>;" in summary
+    assert "Inclusions are always a person’s" in summary
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert "bundled example snapshot dated 2026-11-26" in json.dumps(report)
 

@@ -115,7 +115,7 @@ def test_animal_only_mesh_excludes_but_no_mesh_does_not() -> None:
 
 
 def test_humans_species_needs_the_humans_heading_to_include() -> None:
-    criteria = Criteria(species="humans")
+    criteria = Criteria(rules_include=True, species="humans")
     assert screen_record(record(mesh=mesh("Humans", "Male")), criteria).outcome == "include"
     assert screen_record(record(mesh=mesh("Mitragyna")), criteria).outcome == "needs-human"
     both = record(mesh=mesh("Animals", "Humans", "Rats"))
@@ -126,7 +126,7 @@ def test_humans_species_needs_the_humans_heading_to_include() -> None:
 
 def test_humans_in_the_keywords_counts_when_there_is_no_mesh() -> None:
     # A file with no MeSH field (RIS, Scopus CSV) often tags the species in its keywords.
-    criteria = Criteria(species="humans")
+    criteria = Criteria(rules_include=True, species="humans")
     tagged = record(keywords=("Kratom", "humans", "Withdrawal"))
     decision = screen_record(tagged, criteria)
     assert decision.outcome == "include"
@@ -161,10 +161,10 @@ def test_humans_in_the_keywords_counts_when_there_is_no_mesh() -> None:
 def test_retracted_publications_and_retraction_notices_are_excluded(
     fields: dict[str, object], evidence: str
 ) -> None:
-    decision = screen_record(record(**fields), Criteria())
+    decision = screen_record(record(**fields), Criteria(rules_include=True))
     assert (decision.outcome, decision.reason) == ("exclude", "retracted")
     assert any(e.startswith(evidence) for e in decision.unmatched)
-    kept = screen_record(record(**fields), Criteria(exclude_retracted=False))
+    kept = screen_record(record(**fields), Criteria(rules_include=True, exclude_retracted=False))
     assert kept.outcome == "include"
 
 
@@ -173,14 +173,16 @@ def test_retracted_publications_and_retraction_notices_are_excluded(
     ["Retraction of the tongue in sleep apnoea", "Gingival retraction cords", "Retracted nipple"],
 )
 def test_retraction_as_a_medical_word_is_not_a_retraction(title: str) -> None:
-    assert screen_record(record(title=title), Criteria()).outcome == "include"
+    assert screen_record(record(title=title), Criteria(rules_include=True)).outcome == "include"
 
 
 def test_publication_types_exclude_and_include_lists() -> None:
-    criteria = Criteria(exclude_publication_types=("Comment", "Editorial"))
+    criteria = Criteria(rules_include=True, exclude_publication_types=("Comment", "Editorial"))
     comment = screen_record(record(publication_types=("Letter", "Comment")), criteria)
     assert (comment.outcome, comment.reason) == ("exclude", "publication-type")
-    wanted = Criteria(include_publication_types=("Randomized Controlled Trial",))
+    wanted = Criteria(
+        rules_include=True, include_publication_types=("Randomized Controlled Trial",)
+    )
     rct = record(publication_types=("Journal Article", "Randomized Controlled Trial"))
     assert screen_record(rct, wanted).outcome == "include"
     other = screen_record(record(publication_types=("Review",)), wanted)
@@ -189,7 +191,7 @@ def test_publication_types_exclude_and_include_lists() -> None:
 
 
 def test_years_and_languages_exclude_only_when_known() -> None:
-    criteria = Criteria(years=YearRange(1990, 2020), languages=("eng",))
+    criteria = Criteria(rules_include=True, years=YearRange(1990, 2020), languages=("eng",))
     assert screen_record(record(year=1985, languages=("eng",)), criteria).reason == "out-of-years"
     assert screen_record(record(year=2021, languages=("eng",)), criteria).reason == "out-of-years"
     german = screen_record(record(year=2000, languages=("ger",)), criteria)
@@ -213,7 +215,7 @@ TOPIC = Concept("kratom", "not-kratom", ("kratom", "mitragyn*"), ("title", "abst
 
 
 def test_a_missing_required_concept_excludes_only_when_there_is_an_abstract() -> None:
-    criteria = Criteria(concepts=(TOPIC,))
+    criteria = Criteria(rules_include=True, concepts=(TOPIC,))
     with_abstract = record(title="Rivaroxaban disposition", abstract=abstract("CYP 3A"))
     decision = screen_record(with_abstract, criteria)
     assert (decision.outcome, decision.reason) == ("exclude", "not-kratom")
@@ -221,12 +223,15 @@ def test_a_missing_required_concept_excludes_only_when_there_is_an_abstract() ->
     title_only = screen_record(record(title="Rivaroxaban disposition"), criteria)
     assert title_only.outcome == "needs-human"
     soft = dataclasses.replace(TOPIC, when_absent="needs-human")
-    assert screen_record(with_abstract, Criteria(concepts=(soft,))).outcome == "needs-human"
+    assert (
+        screen_record(with_abstract, Criteria(rules_include=True, concepts=(soft,))).outcome
+        == "needs-human"
+    )
 
 
 def test_mesh_matches_and_exclusion_concepts() -> None:
     bench = Concept("bench", "in-vitro", ("in vitro", "HPLC"), ("title",), role="exclude")
-    criteria = Criteria(concepts=(TOPIC, bench))
+    criteria = Criteria(rules_include=True, concepts=(TOPIC, bench))
     by_mesh = screen_record(record(mesh=mesh("Mitragyna"), abstract=abstract("leaf")), criteria)
     assert by_mesh.outcome == "include"
     assert "kratom: 'Mitragyna' in MeSH" in by_mesh.matched
@@ -314,13 +319,13 @@ def test_people_override_rules_and_criteria_changes_only_rescreen_rule_decisions
     ]
     human = [Decision("b", "title-abstract", "include", by="ann", at="2026-01-01T00:00:00")]
     before = effective_decisions(
-        [screen_record(r, Criteria(concepts=(TOPIC,))) for r in records], human
+        [screen_record(r, Criteria(rules_include=True, concepts=(TOPIC,))) for r in records], human
     )
     assert [(d.record_id, d.outcome, d.by) for d in before] == [
         ("a", "include", "rules"),
         ("b", "include", "ann"),
     ]
-    stricter = Criteria(concepts=(TOPIC,), years=YearRange(first=2000))
+    stricter = Criteria(rules_include=True, concepts=(TOPIC,), years=YearRange(first=2000))
     after = effective_decisions([screen_record(r, stricter) for r in records], human)
     assert [(d.record_id, d.outcome, d.by) for d in after] == [
         ("a", "needs-human", "rules"),  # year now unknown: re-screened
@@ -331,12 +336,14 @@ def test_people_override_rules_and_criteria_changes_only_rescreen_rule_decisions
 def test_a_record_assessed_in_full_stays_included_when_the_rules_change() -> None:
     kratom = record(id="a", title="Kratom use", abstract=abstract("kratom"), year=1995)
     people = [Decision("a", "full-text", "include", by="ann", at="2026-01-04T00:00:00")]
-    before = effective_decisions([screen_record(kratom, Criteria(concepts=(TOPIC,)))], people)
+    before = effective_decisions(
+        [screen_record(kratom, Criteria(rules_include=True, concepts=(TOPIC,)))], people
+    )
     assert [(d.stage, d.outcome, d.by) for d in before] == [
         ("title-abstract", "include", "rules"),
         ("full-text", "include", "ann"),
     ]
-    stricter = Criteria(concepts=(TOPIC,), years=YearRange(first=2000))
+    stricter = Criteria(rules_include=True, concepts=(TOPIC,), years=YearRange(first=2000))
     after = effective_decisions([screen_record(kratom, stricter)], people)
     assert [(d.stage, d.outcome, d.by) for d in after] == [
         ("title-abstract", "include", "ann"),

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from review.prisma import PrismaCounts
 from review.report.model import STATUSES, RecordView, Report
 
 __all__ = ["SCHEMA_VERSION", "iter_report_json", "report_data", "report_json"]
@@ -94,7 +95,9 @@ def report_data(report: Report, files: Sequence[str] = ()) -> dict[str, Any]:
             "records_screened": counts.records_screened,
             "records_excluded": counts.records_excluded_total,
             "records_excluded_by_reason": dict(counts.records_excluded),
-            "records_excluded_by_rules": counts.records_excluded_by_rules,
+            "marked_ineligible_by_automation": counts.automation_total,
+            "marked_ineligible_by_automation_by_reason": dict(counts.automation),
+            "rules_included": counts.rules_included,
             "awaiting_screening": counts.awaiting_screening,
             "reports_sought": counts.reports_sought,
             "reports_not_retrieved": counts.reports_not_retrieved,
@@ -103,6 +106,11 @@ def report_data(report: Report, files: Sequence[str] = ()) -> dict[str, Any]:
             "reports_excluded_by_reason": dict(counts.reports_excluded),
             "awaiting_assessment": counts.awaiting_assessment,
             "studies_included": counts.studies_included,
+            "reports_of_included_studies": counts.reports_of_included_studies,
+            "columns": {
+                column.key: _column_counts(c)
+                for column, c in zip(report.flow.columns, counts.columns or (counts,), strict=True)
+            },
         },
         "boxes": [
             {
@@ -187,4 +195,23 @@ def _record(view: RecordView) -> dict[str, Any]:
         "pubmed_url": view.pubmed_url,
         "doi_url": view.doi_url,
         "pmc_url": view.pmc_url,
+    }
+
+
+def _column_counts(counts: PrismaCounts) -> dict[str, object]:
+    """One column of the diagram (databases and registers, or other methods)."""
+    return {
+        "identified": dict(counts.identified),
+        "duplicates_removed": counts.duplicates_removed,
+        "marked_ineligible_by_automation": counts.automation_total,
+        "removed_other": counts.removed_other_total,
+        "records_screened": counts.records_screened,
+        "records_excluded": counts.records_excluded_total,
+        "awaiting_screening": counts.awaiting_screening,
+        "reports_sought": counts.reports_sought,
+        "reports_not_retrieved": counts.reports_not_retrieved,
+        "awaiting_assessment": counts.awaiting_assessment,
+        "reports_assessed": counts.reports_assessed,
+        "reports_excluded": counts.reports_excluded_total,
+        "studies_included": counts.studies_included,
     }

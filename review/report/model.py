@@ -16,8 +16,8 @@ from typing import Literal
 
 from review.dedup import DedupResult, DuplicateLink
 from review.errors import ReportError
-from review.prisma import Box, PrismaCounts, PrismaFlow, Removal, derive_prisma
-from review.protocol import Protocol
+from review.prisma import Box, Column, PrismaCounts, PrismaFlow, Removal, derive_prisma
+from review.protocol import OTHER_METHODS, Protocol, SourceMethod
 from review.records import Record
 from review.screen import Decision
 from review.search import SearchLogEntry
@@ -69,6 +69,7 @@ class OtherSource:
     exported_on: str = ""  # the date the export was made, when the file or protocol says
     problems: int = 0  # entries that could not be read (ImportResult.problems)
     note: str = ""
+    method: SourceMethod = "database"  # the protocol's [[sources]] method
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,7 @@ class SourceView:
     exported_on: str
     problems: int
     note: str
+    method: str = "database"
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,11 +285,20 @@ class Report:
     def reason_text(self, code: str) -> str:
         return self.protocol.criteria.reason_text(code)
 
+    @property
+    def flow_parts(self) -> tuple[tuple[str, PrismaFlow | Column], ...]:
+        """("", the whole flow), then ("databases.", column), ... when there are two columns."""
+        columns = self.flow.columns if len(self.flow.columns) > 1 else ()
+        return (("", self.flow), *((f"{c.key}.", c) for c in columns))
+
 
 def build_report(report_input: ReportInput) -> Report:
     """Derive everything every writer shows; raises ReportError on inconsistent input."""
     dedup = report_input.dedup
-    flow = derive_prisma(dedup.records, dedup.links, report_input.decisions, report_input.removals)
+    other_methods = {s.database for s in report_input.other_sources if s.method in OTHER_METHODS}
+    flow = derive_prisma(
+        dedup.records, dedup.links, report_input.decisions, report_input.removals, other_methods
+    )
     views = _record_views(dedup, report_input.stand_ins)
     decisions: dict[tuple[str, str], Decision] = {
         (d.record_id, d.stage): d for d in report_input.decisions
@@ -326,38 +337,53 @@ def build_report(report_input: ReportInput) -> Report:
 
 def box_label(box: Box, protocol: Protocol) -> str:
     """The words a box or line shows before its "(n = …)"."""
-    fixed = {
-        "duplicates": "Duplicate records removed",
-        "screened": "Records screened",
-        "records-excluded-by-rules": "of these, excluded by automated rules",
-        "awaiting-screening": "Records awaiting a title/abstract decision",
-        "sought": "Reports sought for retrieval",
-        "not-retrieved": "Reports not retrieved",
-        "assessed": "Reports assessed for eligibility",
-        "awaiting-assessment": "Reports awaiting a full-text decision",
-        "included": "Studies included in review",
-    }
-    if box.key in fixed:
-        return fixed[box.key]
-    group = box.key.split(".", 1)[0]
-    if group in ("records-excluded", "reports-excluded"):
+    key = _unprefixed(box.key)
+    if key in _FIXED_LABELS:
+        return _FIXED_LABELS[key]
+    group = key.split(".", 1)[0]
+    if group in ("records-excluded", "reports-excluded", "automation"):
         return protocol.criteria.reason_text(box.name)
     return box.name
 
 
+_FIXED_LABELS = {
+    "duplicates": "Duplicate records removed",
+    "screened": "Records screened",
+    "rules-included": "of these, included by the rules without a person",
+    "awaiting-screening": "Records awaiting a title/abstract decision",
+    "sought": "Reports sought for retrieval",
+    "not-retrieved": "Reports not retrieved",
+    "assessed": "Reports assessed for eligibility",
+    "awaiting-assessment": "Reports awaiting a full-text decision",
+    "included": "Studies included in review",
+    "included-reports": "Reports of included studies",
+}
+_COLUMN_NAMES = {"databases": "databases and registers", "other": "other methods"}
+
+
+def _unprefixed(key: str) -> str:
+    """A column box's key without its column ("other.sought" -> "sought")."""
+    column, _, rest = key.partition(".")
+    return rest if column in _COLUMN_NAMES and rest else key
+
+
 def box_heading(box: Box, protocol: Protocol) -> str:
     """A box's label made to stand alone, e.g. "Records identified from PubMed"."""
-    if box.key == "records-excluded-by-rules":
-        return "Records excluded by automated rules"
     prefixes = {
         "identified": "Records identified from ",
         "removed": "Records removed before screening: ",
+        "automation": "Records marked as ineligible by automation tools: ",
         "records-excluded": "Records excluded at title/abstract: ",
         "reports-excluded": "Reports excluded at full text: ",
     }
-    group, _, rest = box.key.partition(".")
+    key = _unprefixed(box.key)
+    group, _, rest = key.partition(".")
     label = box_label(box, protocol)
-    return prefixes[group] + label if rest and group in prefixes else label
+    heading = prefixes[group] + label if rest and group in prefixes else label
+    column = box.key.partition(".")[0]
+    if key != box.key:
+        heading += f" (via {_COLUMN_NAMES[column]})"
+    return heading
 
 
 def _record_views(dedup: DedupResult, stand_ins: frozenset[str]) -> dict[str, RecordView]:
@@ -430,7 +456,9 @@ def _limits(entry: SearchLogEntry) -> str:
 def _sources(others: Sequence[OtherSource], records: Sequence[Record]) -> tuple[SourceView, ...]:
     per_file = Counter(r.source.file for r in records)
     return tuple(
-        SourceView(o.database, o.file, per_file[o.file], o.exported_on, o.problems, o.note)
+        SourceView(
+            o.database, o.file, per_file[o.file], o.exported_on, o.problems, o.note, o.method
+        )
         for o in others
     )
 
@@ -463,8 +491,10 @@ def _excluded(
     protocol: Protocol,
 ) -> tuple[Excluded, ...]:
     result = []
+    # Records the rules marked ineligible before screening are excluded at
+    # title/abstract too, by the automation tool.
     for stage, boxes in (
-        ("title-abstract", flow.records_excluded),
+        ("title-abstract", flow.automation + flow.records_excluded),
         ("full-text", flow.reports_excluded),
     ):
         for box in boxes:
@@ -530,7 +560,10 @@ def statuses(flow: PrismaFlow) -> dict[str, Status]:
     """Each screened record's furthest outcome, as the year chart splits them."""
     status: dict[str, Status] = {}
     groups: tuple[tuple[Status, tuple[str, ...]], ...] = (
-        ("excluded-screening", tuple(i for b in flow.records_excluded for i in b.record_ids)),
+        (
+            "excluded-screening",
+            tuple(i for b in flow.automation + flow.records_excluded for i in b.record_ids),
+        ),
         ("excluded-full-text", tuple(i for b in flow.reports_excluded for i in b.record_ids)),
         ("not-retrieved", flow.not_retrieved.record_ids),
         ("awaiting", flow.awaiting_screening.record_ids + flow.awaiting_assessment.record_ids),

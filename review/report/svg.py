@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from review.prisma import Box, Column
 from review.report.model import STATUSES, Report, Status, YearBar
 
 __all__ = ["prisma_svg", "room_for", "text_width", "year_chart_svg"]
@@ -29,7 +30,6 @@ PADDING = 9
 MAX_BOX_WIDTH = 330
 ROW_GAP = 34
 COLUMN_GAP = 56
-PHASE_WIDTH = 26
 MARGIN = 12
 
 # Helvetica advance widths in 1/1000 em for printable ASCII (from its AFM file).
@@ -109,86 +109,104 @@ class Panel:
     lines: tuple[Line, ...]
 
 
-def _panels(report: Report) -> list[tuple[str, Panel, tuple[Panel, ...]]]:
-    """The diagram's rows: (phase, main box, boxes to its right)."""
-    flow = report.flow
+def _panels(
+    report: Report, column: Column, last: bool
+) -> list[tuple[str, Panel, tuple[Panel, ...]]]:
+    """One column's rows: (phase, main box, boxes to its right).
+
+    The included box closes the first column only; the other column's
+    assessed box leads into it.
+    """
     label = {box.key: box.label for box in report.boxes}
 
-    def counted(key: str, count: int, text: str = "", **kw: object) -> Line:
-        return Line(text or label[key], key, count, **kw)  # type: ignore[arg-type]
+    def counted(box: Box, text: str = "", **kw: object) -> Line:
+        return Line(text or label[box.key], box.key, box.count, **kw)  # type: ignore[arg-type]
 
+    def total(key: str, text: str, boxes: Sequence[Box], **kw: object) -> Line:
+        return Line(text, key, sum(b.count for b in boxes), **kw)  # type: ignore[arg-type]
+
+    prefix = f"{column.key}." if len(report.flow.columns) > 1 else ""
     identified = Panel(
-        "identified",
+        f"{prefix}identified",
         (
             Line("Records identified from:", bold=True),
-            *(counted(b.key, b.count, indent=1) for b in flow.identified),
+            *(counted(b, indent=1) for b in column.identified),
         ),
     )
-    removed = Panel(
-        "duplicates",
-        (
-            Line("Records removed before screening:", bold=True),
-            counted("duplicates", flow.duplicates.count, indent=1),
-            Line(
-                "Records removed for other reasons",
-                "removed",
-                sum(b.count for b in flow.removed_other),
+    removed_lines = [
+        Line("Records removed before screening:", bold=True),
+        counted(column.duplicates, indent=1),
+    ]
+    if column.automation:
+        removed_lines.append(
+            total(
+                f"{prefix}automation",
+                "Records marked as ineligible by automation tools (the protocol's rules)",
+                column.automation,
                 indent=1,
-            ),
-            *(counted(b.key, b.count, indent=2) for b in flow.removed_other),
-        ),
+            )
+        )
+        removed_lines.extend(counted(b, indent=2) for b in column.automation)
+    removed_lines.append(
+        total(
+            f"{prefix}removed", "Records removed for other reasons", column.removed_other, indent=1
+        )
     )
+    removed_lines.extend(counted(b, indent=2) for b in column.removed_other)
+    removed = Panel(f"{prefix}duplicates", tuple(removed_lines))
     excluded = Panel(
-        "records-excluded",
+        f"{prefix}records-excluded",
         (
-            Line(
-                "Records excluded",
-                "records-excluded",
-                sum(b.count for b in flow.records_excluded),
-                bold=True,
+            total(
+                f"{prefix}records-excluded", "Records excluded", column.records_excluded, bold=True
             ),
-            # PRISMA 2020 asks how many the automation excluded; set apart from the
-            # reasons so that nobody adds it to them.
-            counted("records-excluded-by-rules", flow.records_excluded_by_rules.count, indent=1),
-            *([Line("Reasons:", indent=1)] if flow.records_excluded else []),
-            *(counted(b.key, b.count, indent=2) for b in flow.records_excluded),
+            *(counted(b, indent=1) for b in column.records_excluded),
         ),
     )
     reports_excluded = Panel(
-        "reports-excluded",
+        f"{prefix}reports-excluded",
         (
-            Line(
-                "Reports excluded",
-                "reports-excluded",
-                sum(b.count for b in flow.reports_excluded),
-                bold=True,
+            total(
+                f"{prefix}reports-excluded", "Reports excluded", column.reports_excluded, bold=True
             ),
-            *(counted(b.key, b.count, indent=1) for b in flow.reports_excluded),
+            *(counted(b, indent=1) for b in column.reports_excluded),
         ),
     )
-
-    def single(key: str, count: int) -> Panel:
-        return Panel(key, (counted(key, count, bold=True),))
-
-    return [
+    sought_lines = [counted(column.sought, bold=True)]
+    if column.rules_included.count:
+        sought_lines.append(counted(column.rules_included, indent=1))
+    rows = [
         ("Identification", identified, (removed,)),
         (
             "Screening",
-            single("screened", flow.screened.count),
-            (excluded, single("awaiting-screening", flow.awaiting_screening.count)),
+            _single(counted(column.screened, bold=True)),
+            (excluded, _single(counted(column.awaiting_screening, bold=True))),
         ),
         (
             "Screening",
-            single("sought", flow.sought.count),
-            (single("not-retrieved", flow.not_retrieved.count),),
+            Panel(column.sought.key, tuple(sought_lines)),
+            (
+                _single(counted(column.not_retrieved, bold=True)),
+                _single(counted(column.awaiting_assessment, bold=True)),
+            ),
         ),
-        (
-            "Screening",
-            single("assessed", flow.assessed.count),
-            (reports_excluded, single("awaiting-assessment", flow.awaiting_assessment.count)),
-        ),
-        ("Included", single("included", flow.included.count), ()),
+        ("Screening", _single(counted(column.assessed, bold=True)), (reports_excluded,)),
     ]
+    if last:
+        flow = report.flow
+        included = Panel(
+            "included",
+            (
+                counted(flow.included, bold=True),
+                counted(flow.included_reports, bold=True),
+            ),
+        )
+        rows.append(("Included", included, ()))
+    return rows
+
+
+def _single(line: Line) -> Panel:
+    return Panel(line.key, (line,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,92 +243,122 @@ def _natural_width(panels: Sequence[Panel]) -> float:
     return min(MAX_BOX_WIDTH, widest + 2 * PADDING + 2)
 
 
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """One column of the template: its heading, rows, and where its two box columns sit."""
+
+    column: Column
+    rows: list[tuple[str, Panel, tuple[Panel, ...]]]
+    x: float
+    main_w: float
+    side_w: float
+
+    @property
+    def width(self) -> float:
+        return self.main_w + COLUMN_GAP + self.side_w
+
+
 def prisma_svg(report: Report, link_prefix: str | None = "#box-") -> str:
-    """The flow diagram as a standalone SVG document.
+    """The flow diagram as a standalone SVG document, in the PRISMA 2020 template's layout.
+
+    The template's columns side by side (databases and registers; other
+    methods, when the review used any), each under its own heading, the
+    included box closing the first. Drawn with plain rectangles, lines,
+    polygons and horizontal text only (no markers, no transforms), so that
+    Chromium, librsvg and ImageMagick draw it alike.
 
     `link_prefix` + a box key is where each box and counted line links to
     ("#box-" inside the HTML report, "report.html#box-" beside it); None draws
     no links. The counts are checked first: an inconsistent flow is a ReportError.
     """
     report.counts.check()
-    rows = _panels(report)
-    left_w = _natural_width([main for _, main, _ in rows])
-    right_w = _natural_width([p for _, _, side in rows for p in side])
-    left_x = MARGIN + PHASE_WIDTH + 10
-    heading = _heading(report)
-    # The heading band spans both columns; widen the right one if the heading needs it.
-    right_w = max(right_w, room_for(heading, bold=True) + 2 * PADDING - left_w - COLUMN_GAP)
-    width = left_x + left_w + COLUMN_GAP + right_w + MARGIN
+    columns = report.flow.columns
+    phase_w = max(room_for(phase, bold=True) for phase in PHASES) + 2 * PADDING
+    x = MARGIN + phase_w + 10
+    blocks: list[_Block] = []
+    for n, column in enumerate(columns):
+        rows = _panels(report, column, last=n == 0)
+        main_w = _natural_width([main for _, main, _ in rows])
+        side_w = _natural_width([p for _, _, side in rows for p in side])
+        side_w = max(
+            side_w, room_for(column.heading, bold=True) + 2 * PADDING - main_w - COLUMN_GAP
+        )
+        blocks.append(_Block(column, rows, x, main_w, side_w))
+        x += blocks[-1].width + BLOCK_GAP
+    width = x - BLOCK_GAP + MARGIN
 
     title = "PRISMA 2020 flow diagram"
     svg = _svg_root(width, 0, title, role="img" if link_prefix is None else "group")
-    _arrow_marker(svg)
-    y = _heading_band(svg, left_x, width, heading)
+    header_h = 2 * LINE_HEIGHT
+    for n, block in enumerate(blocks):
+        _heading_band(svg, block.x, block.width, header_h, block.column.heading, HEADINGS[n])
+    y = MARGIN + header_h + ROW_GAP / 2
+    # Rows line up across the columns: each takes the height of its tallest.
+    row_count = max(len(b.rows) for b in blocks)
     phases: list[tuple[str, float, float]] = []
-    previous: _Placed | None = None
-    for n, (phase, main, side) in enumerate(rows):
-        left = _layout(main, left_w, left_x, y)
-        row_h = _draw_row(svg, left, side, right_w, link_prefix)
-        if all(other != phase for other, _, _ in rows[n - 1 : n] + rows[n + 1 : n + 2]):
-            # A phase of one row must still fit its rotated name.
-            row_h = max(row_h, room_for(phase, bold=True) + 16)
-        if previous is not None:
-            mid = previous.x + previous.width / 2
-            _arrow(svg, [(mid, previous.y + previous.height), (mid, left.y)])
+    previous: dict[int, _Placed] = {}
+    included: _Placed | None = None
+    for r in range(row_count):
+        phase = blocks[0].rows[r][0]
+        row_h = 0.0
+        placed_mains: dict[int, _Placed] = {}
+        for n, block in enumerate(blocks):
+            if r >= len(block.rows):
+                continue
+            _, main, side = block.rows[r]
+            left = _layout(main, block.main_w, block.x, y)
+            row_h = max(row_h, _draw_row(svg, left, side, block.side_w, link_prefix))
+            if n in previous:
+                above = previous[n]
+                mid = above.x + above.width / 2
+                _arrow(svg, [(mid, above.y + above.height), (mid, left.y)])
+            placed_mains[n] = left
+        if phase == "Included":
+            included = placed_mains.get(0)
+        row_h = max(row_h, LINE_HEIGHT + 2 * PADDING)
         if phases and phases[-1][0] == phase:
             phases[-1] = (phase, phases[-1][1], y + row_h)
         else:
             phases.append((phase, y, y + row_h))
-        previous = left
+        previous.update(placed_mains)
         y += row_h + ROW_GAP
-    _phase_bands(svg, phases)
+    if included is not None:
+        # The other columns' assessed reports lead into the one included box.
+        for n in range(1, len(blocks)):
+            above = previous[n]
+            mid = above.x + above.width / 2
+            level = included.y + included.height / 2
+            _arrow(
+                svg,
+                [
+                    (mid, above.y + above.height),
+                    (mid, level),
+                    (included.x + included.width, level),
+                ],
+            )
+    _phase_bands(svg, phases, phase_w)
 
-    y = _snapshot_note(svg, report, left_x, y - ROW_GAP + 8, width - left_x - MARGIN)
+    y = _snapshot_note(svg, report, MARGIN, y - ROW_GAP + 8, width - 2 * MARGIN)
     height = y + MARGIN
     svg.set("height", _n(height))
     svg.set("viewBox", f"0 0 {_n(width)} {_n(height)}")
     return _serialise(svg)
 
 
-def _arrow_marker(svg: ET.Element) -> None:
-    defs = ET.SubElement(svg, "defs")
-    marker = ET.SubElement(
-        defs,
-        "marker",
-        id="arrow",
-        viewBox="0 0 10 10",
-        refX="10",
-        refY="5",
-        markerWidth="7",
-        markerHeight="7",
-        orient="auto-start-reverse",
-    )
-    ET.SubElement(marker, "path", d="M 0 0 L 10 5 L 0 10 z", fill="#333")
+PHASES = ("Identification", "Screening", "Included")
+HEADINGS = ("#f0c808", "#d9d9d9")  # the template's colours: databases yellow, other grey
+BLOCK_GAP = 30
 
 
-def _heading(report: Report) -> str:
-    """PRISMA 2020's heading, naming other methods when their records share the flow."""
-    if report.sources:
-        return "Identification of studies via databases, registers and other methods"
-    return "Identification of studies via databases and registers"
-
-
-def _heading_band(svg: ET.Element, left_x: float, width: float, heading: str) -> float:
-    """The yellow band over both columns; returns where the first row starts."""
-    header_h = 2 * LINE_HEIGHT
+def _heading_band(
+    svg: ET.Element, x: float, width: float, height: float, heading: str, colour: str
+) -> None:
+    """A column's heading band, as the template colours it."""
     ET.SubElement(
-        svg, "rect", x=_n(left_x), y=_n(MARGIN), width=_n(width - left_x - MARGIN),
-        height=_n(header_h), rx="4", fill="#f0c808", stroke="#333",
+        svg, "rect", x=_n(x), y=_n(MARGIN), width=_n(width), height=_n(height), rx="4",
+        fill=colour, stroke="#333",
     )  # fmt: skip
-    _text(
-        svg,
-        (width + left_x - MARGIN) / 2,
-        MARGIN + header_h / 2 + 5,
-        heading,
-        bold=True,
-        anchor="middle",
-    )
-    return MARGIN + header_h + ROW_GAP / 2
+    _text(svg, x + width / 2, MARGIN + height / 2 + 5, heading, bold=True, anchor="middle")
 
 
 def _draw_row(
@@ -339,16 +387,14 @@ def _draw_row(
     return max(left.height, side_y - left.y - 10 if side else 0)
 
 
-def _phase_bands(svg: ET.Element, phases: Sequence[tuple[str, float, float]]) -> None:
-    """The blue bands on the left naming each phase, text turned to read upwards."""
+def _phase_bands(svg: ET.Element, phases: Sequence[tuple[str, float, float]], width: float) -> None:
+    """The blue bands on the left naming each phase, in horizontal text."""
     for phase, top, bottom in phases:
         ET.SubElement(
-            svg, "rect", x=_n(MARGIN), y=_n(top), width=_n(PHASE_WIDTH), height=_n(bottom - top),
+            svg, "rect", x=_n(MARGIN), y=_n(top), width=_n(width), height=_n(bottom - top),
             rx="4", fill="#a7c7e7", stroke="#333",
         )  # fmt: skip
-        cx, cy = MARGIN + PHASE_WIDTH / 2 + 5, (top + bottom) / 2
-        label = _text(svg, cx, cy, phase, bold=True, anchor="middle")
-        label.set("transform", f"rotate(-90 {_n(cx)} {_n(cy)})")
+        _text(svg, MARGIN + width / 2, (top + bottom) / 2 + 5, phase, bold=True, anchor="middle")
 
 
 def _box(svg: ET.Element, placed: _Placed, link_prefix: str | None) -> None:
@@ -371,15 +417,27 @@ def _box(svg: ET.Element, placed: _Placed, link_prefix: str | None) -> None:
         baseline += LINE_HEIGHT
 
 
+ARROW_HEAD = 7.0  # length and width of an arrowhead, px
+
+
 def _arrow(svg: ET.Element, points: Sequence[tuple[float, float]]) -> None:
+    """A line with its arrowhead drawn as a polygon (renderers without markers draw it too)."""
+    (x0, y0), (x1, y1) = points[-2], points[-1]
+    length = max(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5, 1e-9)
+    ux, uy = (x1 - x0) / length, (y1 - y0) / length
+    bx, by = x1 - ux * ARROW_HEAD, y1 - uy * ARROW_HEAD
+    half = ARROW_HEAD / 2
+    line = [*points[:-1], (bx, by)]
     ET.SubElement(
         svg,
         "polyline",
-        points=" ".join(f"{_n(x)},{_n(y)}" for x, y in points),
+        points=" ".join(f"{_n(x)},{_n(y)}" for x, y in line),
         fill="none",
         stroke="#333",
-        attrib={"stroke-width": "1.2", "marker-end": "url(#arrow)"},
+        attrib={"stroke-width": "1.2"},
     )
+    head = [(x1, y1), (bx - uy * half, by + ux * half), (bx + uy * half, by - ux * half)]
+    ET.SubElement(svg, "polygon", points=" ".join(f"{_n(x)},{_n(y)}" for x, y in head), fill="#333")
 
 
 COLOURS: dict[Status, str] = {
