@@ -180,9 +180,15 @@ class DecisionStore:
 
     def _cannot_open(self, exc: OSError | sqlite3.DatabaseError) -> DecisionError:
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        code = getattr(exc, "sqlite_errorname", "")
+        # A full disk shows as SQLITE_FULL, or as an I/O error making the -shm file.
+        if code.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
+            advice = "is the disk full? Free some space, check the folder is writable"
+        else:
+            advice = "check the file is a review decisions file and the folder is writable"
         return DecisionError(
-            f"{self.path}: cannot open the decisions database ({detail}); "
-            "check the file is a review decisions file and the folder is writable."
+            f"{self.path}: cannot open the decisions database ({detail}); {advice}; "
+            "nothing stored in it was changed."
         )
 
     @classmethod

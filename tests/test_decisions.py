@@ -673,6 +673,20 @@ def test_import_of_a_folder_or_an_unreadable_file_is_one_line_error(
         assert store.current() == ()
 
 
+def test_a_new_decisions_file_on_a_full_disk_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full_disk_after_connecting(monkeypatch)
+    path = tmp_path / "new.decisions.sqlite"
+    with pytest.raises(DecisionError) as full:
+        DecisionStore(path)
+    assert str(full.value) == (
+        f"{path}: cannot open the decisions database (database or disk is full); is the "
+        "disk full? Free some space, check the folder is writable; nothing stored in it "
+        "was changed."
+    )
+
+
 def test_import_on_a_full_disk_is_one_line_and_keeps_every_stored_decision(
     adhd_protocol: Path,
     tmp_path: Path,
