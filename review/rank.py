@@ -179,7 +179,7 @@ def protocol_query(question: str, criteria: Criteria | None) -> ProtocolQuery:
     """Concepts weigh one each (exclusion concepts minus a half), the question a half."""
     parts: list[QueryPart] = []
     for concept in criteria.concepts if criteria else ():
-        words = tuple(w for t in concept.terms for w in _words(t))
+        words = tuple(w for t in concept.terms for w in _words(t) if w not in _STOP)
         parts.append(QueryPart(concept.name, words, -0.5 if concept.role == "exclude" else 1.0))
     question_words = tuple(dict.fromkeys(w for w in _words(question) if w not in _STOP))
     parts.append(QueryPart("question", question_words, 0.5))

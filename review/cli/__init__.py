@@ -36,6 +36,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "explain",
     "decisions",
     "run",
+    "simulate",
+    "reading-list",
 )
 # Each command's line in `review --help`, so that listing them imports none of their
 # modules (tests/test_cli.py checks these match what each module registers). A
@@ -49,6 +51,8 @@ COMMAND_HELP: dict[str, str] = {
     "explain": "show what the rules matched for one record and what people decided",
     "decisions": "export/import screening decisions as CSV; two reviewers' conflicts and kappa",
     "run": "search, deduplicate, screen and write the PRISMA 2020 report",
+    "simulate": "replay a labelled review through the ranking; print the work it would have saved",
+    "reading-list": "write a reading list ranked by relevance, even before anyone has screened",
     "serve": "screen in a web browser: several reviewers, blind, conflicts, dashboard",
 }
 
@@ -68,7 +72,7 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         if commands is None or name in commands or name not in COMMAND_HELP:
-            importlib.import_module(f"review.cli.{name}").register(subparsers)
+            importlib.import_module(f"review.cli.{name.replace('-', '_')}").register(subparsers)
         else:
             subparsers.add_parser(name, help=COMMAND_HELP[name])
     return parser

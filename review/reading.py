@@ -1,0 +1,221 @@
+"""A reading list for students, ranked by relevance even before anyone has screened.
+
+`ranked_reading_list` puts the records people included first, drops the ones
+people or the rules excluded, and orders the rest by `review.rank` (the
+protocol's question and concepts, or a model once people have decided some).
+Entries are grouped by the protocol's concepts each record mentions, not by the
+search that found it. `reading_list_html` folds each abstract; the Markdown
+version suits a wiki or an e-mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from review.protocol import Protocol
+from review.rank import RecordRanker
+from review.records import Record
+from review.screen import Decision, terms_pattern
+
+__all__ = [
+    "RankedReadingList",
+    "ReadingItem",
+    "ReadingSection",
+    "ranked_reading_list",
+    "reading_list_html",
+    "reading_list_markdown",
+    "study_type",
+]
+
+# Publication types that say what kind of study a record reports, most telling first.
+STUDY_TYPES: tuple[tuple[str, str], ...] = (
+    ("meta-analysis", "Meta-analysis"),
+    ("systematic review", "Systematic review"),
+    ("randomized controlled trial", "Randomised controlled trial"),
+    ("controlled clinical trial", "Controlled clinical trial"),
+    ("clinical trial", "Clinical trial"),
+    ("observational study", "Observational study"),
+    ("comparative study", "Comparative study"),
+    ("multicenter study", "Multicentre study"),
+    ("case reports", "Case report"),
+    ("review", "Review"),
+    ("letter", "Letter"),
+    ("editorial", "Editorial"),
+    ("comment", "Comment"),
+)
+
+
+def study_type(publication_types: Sequence[str]) -> str:
+    lowered = {t.strip().lower() for t in publication_types}
+    for key, name in STUDY_TYPES:
+        if key in lowered:
+            return name
+    others = [t for t in publication_types if t.strip().lower() not in ("journal article", "")]
+    return others[0] if others else "Article"
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingItem:
+    record: Record
+    rank: int  # 1-based position in the whole list
+    relevance: float
+    included: bool  # included by people at title/abstract (or full text)
+    study_type: str
+    terms: tuple[str, ...]  # what weighed most for its rank
+
+    @property
+    def authors(self) -> str:
+        names = [a.display for a in self.record.authors if a.display]
+        return ", ".join(names[:3]) + (" et al." if len(names) > 3 else "")
+
+    @property
+    def links(self) -> tuple[tuple[str, str], ...]:
+        r = self.record
+        found = [
+            ("PubMed", f"https://pubmed.ncbi.nlm.nih.gov/{r.pmid}/" if r.pmid else ""),
+            ("PMC", f"https://pmc.ncbi.nlm.nih.gov/articles/{r.pmcid}/" if r.pmcid else ""),
+            ("DOI", f"https://doi.org/{r.doi}" if r.doi else ""),
+        ]
+        links = tuple((name, url) for name, url in found if url)
+        if not links and r.url:
+            return (("Link", r.url),)
+        return links
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingSection:
+    key: str
+    title: str
+    items: tuple[ReadingItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RankedReadingList:
+    title: str
+    question: str
+    basis: str  # how it was ranked, in words
+    candidates: int  # records that could be on the list
+    included: int
+    excluded_by_people: int
+    excluded_by_rules: int
+    sections: tuple[ReadingSection, ...]
+
+    @property
+    def shown(self) -> int:
+        return sum(len(s.items) for s in self.sections)
+
+
+def ranked_reading_list(
+    protocol: Protocol,
+    records: Sequence[Record],
+    rule_decisions: Sequence[Decision],
+    people: Sequence[Decision],
+    *,
+    top: int | None = None,
+    seed: int = 0,
+) -> RankedReadingList:
+    """The list: people's inclusions first, then the rest by predicted relevance."""
+    final = _final_people(people)
+    rules = {d.record_id: d for d in rule_decisions}
+    excluded_people = {i for i, d in final.items() if d.outcome == "exclude"}
+    included = {i for i, d in final.items() if d.outcome == "include"}
+    excluded_rules = {
+        i for i, d in rules.items() if d.outcome == "exclude" and i not in final
+    } - included
+    keep = [r for r in records if r.id not in excluded_people and r.id not in excluded_rules]
+    ranker = RecordRanker(
+        records, question=protocol.question, criteria=protocol.criteria, seed=seed
+    )
+    ranker.learn(sorted(final.values(), key=lambda d: d.at))
+    ranked = ranker.order(keep)
+    ordered = [r for r in ranked if r.id in included] + [r for r in ranked if r.id not in included]
+    if top is not None:
+        ordered = ordered[:top]
+    items = [
+        ReadingItem(
+            record,
+            rank,
+            ranker.relevance(record.id) or 0.0,
+            record.id in included,
+            study_type(record.publication_types),
+            ranker.terms(record.id),
+        )
+        for rank, record in enumerate(ordered, start=1)
+    ]
+    return RankedReadingList(
+        title=protocol.title,
+        question=protocol.question.strip(),
+        basis=ranker.describe(),
+        candidates=len(keep),
+        included=len(included & {r.id for r in keep}),
+        excluded_by_people=len(excluded_people & {r.id for r in records}),
+        excluded_by_rules=len(excluded_rules & {r.id for r in records}),
+        sections=_sections(items, protocol),
+    )
+
+
+def _final_people(people: Sequence[Decision]) -> dict[str, Decision]:
+    """Each record's standing with people: full-text decisions outrank title/abstract."""
+    final: dict[str, Decision] = {}
+    for stage in ("title-abstract", "full-text"):
+        for d in sorted((d for d in people if d.stage == stage), key=lambda d: d.at):
+            if d.outcome in ("include", "exclude"):
+                final[d.record_id] = d
+    return final
+
+
+def _sections(items: Sequence[ReadingItem], protocol: Protocol) -> tuple[ReadingSection, ...]:
+    """Group by which of the protocol's concepts a record mentions; most concepts first."""
+    concepts = [c for c in protocol.criteria.concepts if c.role != "exclude"]
+    groups: dict[tuple[int, ...], list[ReadingItem]] = {}
+    for item in items:
+        r = item.record
+        text = "\n".join((r.title, r.abstract_text, *r.mesh_descriptors, *r.keywords))
+        key = tuple(n for n, c in enumerate(concepts) if terms_pattern(c.terms).search(text))
+        groups.setdefault(key, []).append(item)
+    sections = []
+    for key in sorted(groups, key=lambda k: (-len(k), k)):
+        if key:
+            title = " + ".join(concepts[n].description or concepts[n].name for n in key)
+            slug = "-".join(concepts[n].name for n in key)
+        elif concepts:
+            title, slug = "Mentions none of the protocol's concepts", "none"
+        else:
+            title, slug = "All records", "all"
+        sections.append(ReadingSection(slug, title, tuple(groups[key])))
+    return tuple(sections)
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def _environment(html: bool) -> Environment:
+    return Environment(
+        loader=PackageLoader("review", "templates"),
+        autoescape=select_autoescape(default=True) if html else False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def reading_list_html(reading: RankedReadingList) -> str:
+    template = _environment(html=True).get_template("ranked-reading-list.html.j2")
+    return template.render(reading=reading)
+
+
+def reading_list_markdown(reading: RankedReadingList) -> str:
+    env = _environment(html=False)
+    env.filters["md"] = _md
+    return env.get_template("ranked-reading-list.md.j2").render(reading=reading)
+
+
+def _md(text: object) -> str:
+    """Record text as literal Markdown (no markup of its own)."""
+    import re
+
+    return re.sub(r"([\\`*_\[\]<>|~#])", r"\\\1", " ".join(str(text).split()))

@@ -1,0 +1,80 @@
+"""`review reading-list`: ranked before anyone screens; inclusions first, exclusions gone."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from review.cli import main
+from review.decisions import DecisionStore
+from review.reading import study_type
+from review.screen import Decision
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Four made-up records: two on the review's topic, one off it, one editorial.
+RECORDS_CSV = """\
+record_id,title,abstract,authors,year,journal,pmid,doi,publication_types,languages
+k1,Kratom withdrawal in regular users,Withdrawal and dependence after daily kratom use.,\
+Ann Smith; Bo Lee,2020,J Addict,11111111,10.1/k1,Journal Article; Case Reports,eng
+k2,Mitragynine pharmacology,How mitragynine acts; dependence in users of kratom.,\
+Cy Doe,2019,Pharm J,22222222,,Journal Article; Review,eng
+k3,Hip replacement outcomes,Surgery outcomes in a regional hospital.,Di Roe,2018,Ortho,,,\
+Journal Article,eng
+k4,Kratom and mood,Depression and anxiety in kratom users.,Ed Poe,2021,Mood J,,,Editorial,eng
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    shutil.copy(REPO / "queries" / "kratom.toml", tmp_path / "kratom.toml")
+    (tmp_path / "records.csv").write_text(RECORDS_CSV.replace("\\\n", ""), encoding="utf-8")
+    return tmp_path
+
+
+def reading_list(folder: Path, *extra: str) -> tuple[str, str]:
+    argv = ["reading-list", str(folder / "kratom.toml"), "--records", str(folder / "records.csv")]
+    assert main([*argv, "--output-dir", str(folder / "out"), *extra]) == 0
+    html = (folder / "out" / "ranked-reading-list.html").read_text(encoding="utf-8")
+    md = (folder / "out" / "ranked-reading-list.md").read_text(encoding="utf-8")
+    return html, md
+
+
+def test_before_any_screening_the_list_is_ranked_and_says_so(folder: Path) -> None:
+    html, md = reading_list(folder)
+    assert "<strong>Ranked, not screened.</strong>" in html
+    assert "ranked by the protocol&#39;s question and concepts" in html
+    assert "**Ranked, not screened.**" in md
+    assert "<details><summary>Abstract</summary>" in html
+    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/11111111/">PubMed</a>' in html
+    assert '<a href="https://doi.org/10.1/k1">DOI</a>' in html
+    assert '<span class="type">Case report</span>\nSmith A, Lee B (2020).' in html
+    # The rules exclude an editorial and a record that never names kratom.
+    assert "Kratom and mood" not in html and "Hip replacement" not in html
+    assert "2 excluded by the protocol's rules left out" in html
+    # Grouped by the protocol's concepts, not by search.
+    assert "<h2>Kratom, Mitragyna speciosa or its alkaloids + Mood" in html
+    assert not (folder / "kratom.decisions.sqlite").exists()  # reading creates no store
+
+
+def test_people_included_come_first_and_excluded_are_dropped(folder: Path) -> None:
+    with DecisionStore(folder / "kratom.decisions.sqlite") as store:
+        store.add(Decision("k3", "title-abstract", "include", by="ann"))
+        store.add(Decision("k1", "title-abstract", "exclude", "not-kratom", by="ann"))
+    html, md = reading_list(folder, "--top", "5")
+    assert "Kratom withdrawal" not in html
+    # People outrank the rules: the record they included is listed, and first.
+    line = next(line for line in md.splitlines() if line.startswith("1. "))
+    assert line.startswith("1. **Included** · *Article* · ")
+    assert "**Hip replacement outcomes**" in line
+    assert "1 excluded by people left out" in md
+
+
+def test_study_type_comes_from_publication_types() -> None:
+    assert study_type(("Journal Article", "Randomized Controlled Trial")) == (
+        "Randomised controlled trial"
+    )
+    assert study_type(("Journal Article", "Case Reports")) == "Case report"
+    assert study_type(("Journal Article",)) == "Article"
