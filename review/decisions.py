@@ -58,6 +58,7 @@ __all__ = [
     "cohens_kappa",
     "decisions_path",
     "now",
+    "shared_decision",
 ]
 
 OUTCOMES: tuple[Outcome, ...] = ("include", "exclude", "needs-human", "not-retrieved")
@@ -460,7 +461,7 @@ class DecisionStore:
                     Decision(key[0], key[1], "needs-human", by="awaiting", at=latest, note=note)
                 )
             else:
-                final.append(_shared(group))
+                final.append(shared_decision(group))
         final.extend(resolutions.values())
         return tuple(final)
 
@@ -644,16 +645,19 @@ def _answer(d: Decision) -> str:
     return f"exclude ({d.reason})" if d.outcome == "exclude" else d.outcome
 
 
-def _shared(group: Sequence[Decision]) -> Decision:
-    """The one decision reviewers agree on, credited to each of them (in the order
-    they decided), with each one's note, at the time the last of them decided."""
+def shared_decision(group: Sequence[Decision]) -> Decision:
+    """The one decision people agree on, credited to each of them in the order they
+    decided, with each one's note, at the time the last of them decided.
+
+    Used for reviewers of one record and for the copies of one duplicate group.
+    """
     if len(group) == 1:
         return group[0]
-    notes = [(d.by, d.note) for d in group if d.note]
+    in_order = sorted(group, key=lambda d: _instant(d.at))
+    notes = [(d.by, d.note) for d in in_order if d.note]
     note = notes[0][1] if len(notes) == 1 else "; ".join(f"{by}: {n}" for by, n in notes)
-    return replace(
-        group[-1], by=_names([d.by for d in group]), note=note, at=max(d.at for d in group)
-    )
+    names = list(dict.fromkeys(d.by for d in in_order))
+    return replace(in_order[-1], by=_names(names), note=note)
 
 
 def _names(names: Sequence[str]) -> str:

@@ -24,6 +24,7 @@ import dataclasses
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from review import normalise
+from review.decisions import shared_decision
 from review.dedup import DedupResult, DuplicateLink
 from review.records import Record
 from review.screen import Decision, Stage
@@ -247,8 +248,8 @@ def _one(
     if resolved:
         return dataclasses.replace(max(resolved, key=lambda d: d.at), record_id=main)
     latest = max(group, key=lambda d: d.at)
-    if len({_answer(d) for d in group}) == 1:
-        return dataclasses.replace(latest, record_id=main)
+    if len({_answer(d) for d in group}) == 1:  # credited to each person who decided a copy
+        return dataclasses.replace(shared_decision(group), record_id=main)
     answers = "; ".join(f"{d.record_id} ({d.by}): {_answer(d)}" for d in group)
     return Decision(
         main,

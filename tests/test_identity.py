@@ -198,7 +198,12 @@ def test_groups_that_merge_with_the_same_decision_count_once() -> None:
         Decision("b", "title-abstract", "include", by="ben", at="2026-12-02"),
     ]
     (decided,), _ = group_decisions(people, {"a": "a", "b": "a"})
-    assert (decided.record_id, decided.outcome, decided.by) == ("a", "include", "ben")
+    # Each reviewer who decided a copy is credited, not the last of them only.
+    assert (decided.record_id, decided.outcome, decided.by) == ("a", "include", "ana and ben")
+    assert decided.at == "2026-12-02"
+    again = [*people, Decision("c", "title-abstract", "include", by="ana", at="2026-12-03")]
+    (decided,), _ = group_decisions(again, {"a": "a", "b": "a", "c": "a"})
+    assert decided.by == "ana and ben"
 
 
 def test_a_split_group_keeps_each_decision_with_its_record() -> None:
