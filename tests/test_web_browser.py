@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -180,6 +182,47 @@ def test_two_blind_reviewers_make_a_conflict_and_one_resolves_it(
         "include",
         "ann",
     )
+
+
+def test_the_terminal_screener_and_the_browser_write_at_the_same_time(
+    browser: Browser, review: Review, tmp_path: Path
+) -> None:
+    server = serve(review, tmp_path)
+    terminal = subprocess.Popen(
+        [sys.executable, "-m", "review", "screen", *review.serve_args(), "--reviewer", "cara"],
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert terminal.stdin is not None
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        sign_in(page, server.url, "ann")
+        page.goto(f"{server.url}/screen/title-abstract")
+        for _ in range(5):  # one key here, one key there
+            key(page, "i")
+            terminal.stdin.write("u")
+            terminal.stdin.flush()
+        terminal.stdin.write("q")
+        terminal.stdin.close()
+        assert terminal.wait(timeout=60) == 0
+        page.goto(f"{server.url}/dashboard")
+        rows = page.inner_text("#reviewers")
+        assert "ann\t5" in rows
+        assert "cara\t5" in rows
+    finally:
+        context.close()
+        server.stop()
+        if terminal.poll() is None:
+            terminal.kill()
+            terminal.wait(timeout=10)
+        if terminal.stderr is not None:
+            terminal.stderr.close()
+    assert set(decisions(review, "ann").values()) == {"include"}
+    assert list(decisions(review, "cara").values()) == ["needs-human"] * 5
 
 
 def test_a_killed_server_loses_nothing_and_a_restart_resumes(
