@@ -54,7 +54,7 @@ from review.screen import (
     full_text_counts,
     title_abstract_counts,
 )
-from review.screener import screening_queue
+from review.screener import people_pool, queue_ranker, screening_queue, stop_status
 from review.web.views import (
     REASON_KEYS,
     answer_text,
@@ -334,14 +334,27 @@ class _Pages:
         return self.page(request, "screen.html", context)
 
     def screen_context(self, reviewer: str, stage: Stage, wanted: str) -> dict[str, Any]:
+        records, rules = self.config.records, self.config.rule_decisions
         with self.store() as store:
-            queue = screening_queue(
-                self.config.records, self.config.rule_decisions, store, reviewer, stage
-            )
+            # The one queue order (review.screener): ranked at title/abstract.
+            ranker = queue_ranker(records, store, self.protocol)
+            queue = screening_queue(records, rules, store, reviewer, stage, ranker=ranker)
             mine = [d for d in store.current(stage, reviewer) if d.record_id in self.index]
             effective = self.effective(store)
             crossings = self.open_conflicts(store)
+            stopping = (
+                stop_status(people_pool(records, rules), store).describe()
+                if stage == "title-abstract"
+                else ""
+            )
         record = self.index[wanted] if wanted else (queue[0] if queue else None)
+        ranking = ""
+        if record is not None and stage == "title-abstract":
+            relevance = ranker.relevance(record.id)
+            terms = ranker.terms(record.id)
+            ranking = (
+                f"Relevance {relevance:.2f} ({ranker.describe()})" if relevance is not None else ""
+            ) + (f"; weighed most: {', '.join(terms)}" if terms and relevance is not None else "")
         order = [d.record_id for d in mine]
         by_record = {d.record_id: d for d in mine}
         shown = (
@@ -369,6 +382,8 @@ class _Pages:
             "said": "",
             "problem": "",
             "open_conflicts": crossings,
+            "stopping": stopping,
+            "ranking": ranking,
         }
 
     def saved_text(self, context: Mapping[str, Any], record_id: str) -> str:
@@ -535,6 +550,8 @@ class _Pages:
             people = [d for d in store.final_decisions() if d.record_id in self.index]
             everyone = store.final_decisions()
             resolutions = store.current(kind="resolution")
+            pool = people_pool(self.config.records, self.config.rule_decisions)
+            stopping = stop_status(pool, store).describe()
             per_reviewer = [
                 (name, [len(store.current(stage, name)) for stage in STAGES])
                 for name in store.reviewers()
@@ -563,6 +580,7 @@ class _Pages:
             "ft": full_text_counts(effective),
             "awaiting": sum(1 for d in people if d.by == "awaiting"),
             "required": self.protocol.screening.reviewers_required,
+            "stopping": stopping,
             "per_reviewer": per_reviewer,
             "prisma": prisma,
             "report_written": written,
