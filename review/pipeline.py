@@ -772,8 +772,11 @@ def review_report_input(review: PreparedReview, settings: RunSettings) -> Report
     """Everything the report counts, from a prepared review."""
     from review import __version__
     from review.report.model import OtherSource, ReportInput
+    from review.stopping import screening_stop, unscreened_statement
 
+    stop = screening_stop(review.rule_decisions, review.human_decisions)
     return ReportInput(
+        stopping=unscreened_statement(stop),
         protocol=review.protocol,
         searches=review.search_log,
         dedup=review.dedup,

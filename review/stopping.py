@@ -25,6 +25,8 @@ from typing import Literal
 
 import numpy as np
 
+from review.screen import Decision
+
 __all__ = [
     "DEFAULT_CONFIDENCE",
     "DEFAULT_RULE",
@@ -34,7 +36,9 @@ __all__ = [
     "StopTracker",
     "first_stop",
     "p_value",
+    "screening_stop",
     "stop_status",
+    "unscreened_statement",
 ]
 
 DEFAULT_TARGET = 0.95
@@ -78,12 +82,13 @@ class StopStatus:
             head = (
                 f"Stopping rule met after {self.fired_at} of {self.total} records{when} "
                 f"(p = {self.p:.3f}): recall is at least {self.rule.target:.0%} with "
-                f"{self.rule.confidence:.0%} confidence; {left} records may stay unscreened."
+                f"{self.rule.confidence:.0%} confidence; "
+                f"{left} record{'' if left == 1 else 's'} may stay unscreened."
             )
         else:
             head = (
                 f"Stopping rule not met (p = {self.p:.3f} ≥ {1 - self.rule.confidence:.2f}): "
-                f"keep screening; {left} records left."
+                f"keep screening; {left} record{'' if left == 1 else 's'} left."
             )
         return (
             f"{head} Found {self.relevant} relevant; about {self.estimate_remaining} "
@@ -193,3 +198,40 @@ class StopTracker:
         if status.fired_at is not None and status.fired_at <= len(self.times):
             return replace(status, fired_when=self.times[status.fired_at - 1])
         return status
+
+
+def screening_stop(
+    rule_decisions: Sequence[Decision],
+    people: Sequence[Decision],
+    rule: StopRule = DEFAULT_RULE,
+) -> StopStatus | None:
+    """The rule over the records the rules left to people, from people's decisions in time
+    order; None when the rules left nothing to people."""
+    pool = {d.record_id for d in rule_decisions if d.outcome == "needs-human"}
+    if not pool:
+        return None
+    decided = sorted(
+        (
+            d
+            for d in people
+            if d.stage == "title-abstract"
+            and d.record_id in pool
+            and d.outcome in ("include", "exclude")
+        ),
+        key=lambda d: d.at,
+    )
+    tracker = StopTracker(
+        len(pool), rule, [d.outcome == "include" for d in decided], [d.at for d in decided]
+    )
+    return tracker.status()
+
+
+def unscreened_statement(status: StopStatus | None) -> str:
+    """What a report says of the records nobody screened once the rule was met ("" if not)."""
+    if status is None or not status.safe_to_stop or status.screened >= status.total:
+        return ""
+    when = f" on {status.fired_when[:10]}" if status.fired_when else ""
+    return (
+        f"{status.rule.describe()}: met after {status.fired_at} of {status.total} records "
+        f"left to people had been screened{when}; the rest were not screened"
+    )

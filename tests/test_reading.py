@@ -78,3 +78,15 @@ def test_study_type_comes_from_publication_types() -> None:
     )
     assert study_type(("Journal Article", "Case Reports")) == "Case report"
     assert study_type(("Journal Article",)) == "Article"
+
+
+def test_decisions_status_shows_the_stopping_rule(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with DecisionStore(folder / "kratom.decisions.sqlite") as store:
+        store.add(Decision("k1", "title-abstract", "include", by="ann"))
+    argv = ["decisions", "status", str(folder / "kratom.toml"), "--records"]
+    assert main([*argv, str(folder / "records.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "Title/abstract: 4 records: 1 included" in out
+    assert "Stopping rule not met (p = " in out and "keep screening; 1 record left." in out

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
 
-from review.stopping import StopRule, StopTracker, first_stop, p_value, stop_status
+import pytest
+from report_example import example_input
+
+from review.report.model import build_report
+from review.report.svg import prisma_svg
+from review.screen import Decision
+from review.stopping import (
+    StopRule,
+    StopTracker,
+    first_stop,
+    p_value,
+    screening_stop,
+    stop_status,
+    unscreened_statement,
+)
 
 # Ten relevant records found first, then only irrelevant ones, in a pool of 100.
 # After n records the last n - 10 (all irrelevant) are the telling sample: were
@@ -54,3 +68,34 @@ def test_the_tracker_agrees_with_replaying_the_history() -> None:
     status = tracker.status()
     assert status.safe_to_stop and status.fired_when == "2026-01-01T00:00:95"
     assert "Stopping rule met after 96 of 100 records" in status.describe()
+
+
+def test_the_report_names_the_records_left_when_the_rule_was_met() -> None:
+    # 100 records left to people; ten included, then 86 excluded: met after 96.
+    rules = [Decision(f"r{n}", "title-abstract", "needs-human") for n in range(100)]
+    people = [
+        Decision(
+            f"r{n}",
+            "title-abstract",
+            "include" if n < 10 else "exclude",
+            "" if n < 10 else "off-topic",
+            by="ann",
+            at=f"2026-01-{1 + n // 50:02d}T00:00:{n % 50:02d}",
+        )
+        for n in range(97)
+    ]
+    status = screening_stop(rules, people)
+    assert status is not None and status.fired_at == 96
+    statement = unscreened_statement(status)
+    assert statement == (
+        "hypergeometric stopping rule (Callaghan & Müller-Hansen 2020), recall target 95%, "
+        "confidence 95%: met after 96 of 100 records left to people had been screened on "
+        "2026-01-02; the rest were not screened"
+    )
+    assert unscreened_statement(screening_stop(rules, people[:90])) == ""
+
+    report = build_report(dataclasses.replace(example_input(), stopping=statement))
+    box = next(b for b in report.boxes if b.key == "awaiting-screening")
+    assert box.label == "Records not screened: stopping rule met"
+    assert box.heading == f"Records not screened: {statement}"
+    assert "Records not screened: stopping rule met" in prisma_svg(report)

@@ -65,6 +65,24 @@ def register(subparsers: Any) -> None:
     undo.add_argument("--reviewer", help="whose decision (env REVIEW_REVIEWER)")
     undo.set_defaults(handler=handle_undo)
 
+    status = actions.add_parser(
+        "status",
+        help="where title/abstract screening stands, and whether the stopping rule says stop",
+    )
+    _protocol_argument(status)
+    status.add_argument(
+        "--recall",
+        type=float,
+        default=0.95,
+        metavar="TARGET",
+        help="recall the stopping rule must assure (default 0.95)",
+    )
+    status.add_argument(
+        "--confidence", type=float, default=0.95, help="its confidence (default 0.95)"
+    )
+    add_record_options(status)
+    status.set_defaults(handler=handle_status)
+
     resolve = actions.add_parser("resolve", help="record how a conflict was settled")
     _protocol_argument(resolve)
     resolve.add_argument("record_id", metavar="ID")
@@ -100,6 +118,28 @@ def handle_import(options: argparse.Namespace) -> int:
     with DecisionStore.for_protocol(protocol) as store:
         count = store.import_csv(options.file, known)
     print(f"Imported {count} new decisions from {options.file} into {decisions_path(protocol)}")
+    return 0
+
+
+def handle_status(options: argparse.Namespace) -> int:
+    from review.cli.screen import stage_summary
+    from review.errors import InputError
+    from review.screen import effective_decisions
+    from review.stopping import StopRule, screening_stop
+
+    for name, value in (("--recall", options.recall), ("--confidence", options.confidence)):
+        if not 0 < value < 1:
+            raise InputError(f"{name} {value}: give a fraction between 0 and 1, e.g. 0.95.")
+    protocol = load_protocol(options.protocol)
+    found = screening_input(protocol, options)
+    ids = {r.id for r in found.records}
+    with _existing_store(protocol) as store:
+        people = tuple(d for d in store.final_decisions() if d.record_id in ids)
+    print(stage_summary(effective_decisions(found.rule_decisions, people)))
+    stop = screening_stop(
+        found.rule_decisions, people, StopRule(options.recall, options.confidence)
+    )
+    print(stop.describe() if stop else "The rules left no record to people.")
     return 0
 
 

@@ -102,6 +102,9 @@ class ReportInput:
     # Record ids of the example snapshot's stand-ins: real PMIDs whose PubMed record
     # was built from a web page's citation metadata; every list marks them.
     stand_ins: frozenset[str] = frozenset()
+    # Set when the stopping rule was met and records were left unscreened: the rule, its
+    # recall target and when it fired (review.stopping.unscreened_statement).
+    stopping: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,8 +320,7 @@ def build_report(report_input: ReportInput) -> Report:
         boxes=tuple(
             BoxView(
                 box.key,
-                box_label(box, protocol),
-                box_heading(box, protocol),
+                *_stopping_label(box, protocol, report_input.stopping),
                 tuple(views[i] for i in box.record_ids),
             )
             for box in flow.boxes()
@@ -365,6 +367,16 @@ def _unprefixed(key: str) -> str:
     """A column box's key without its column ("other.sought" -> "sought")."""
     column, _, rest = key.partition(".")
     return rest if column in _COLUMN_NAMES and rest else key
+
+
+def _stopping_label(box: Box, protocol: Protocol, stopping: str) -> tuple[str, str]:
+    """Label and heading; records left unscreened once the stopping rule was met say so."""
+    if stopping and _unprefixed(box.key) == "awaiting-screening":
+        return (
+            "Records not screened: stopping rule met",
+            f"Records not screened: {stopping}",
+        )
+    return box_label(box, protocol), box_heading(box, protocol)
 
 
 def box_heading(box: Box, protocol: Protocol) -> str:
