@@ -178,7 +178,8 @@ class Record:
 
 @dataclass(frozen=True, slots=True)
 class ImportProblem:
-    """An entry that could not be read; the rest of the file is still imported."""
+    """An entry that could not be read, or a value in one that could not (`kept`: the
+    entry is imported all the same); the rest of the file is still imported."""
 
     file: str
     # The line in the file (for XML files, where the record starts); for PubMed XML
@@ -186,6 +187,7 @@ class ImportProblem:
     position: int
     message: str
     record_id: str = ""  # the PMID or entry key, when it could be read
+    kept: bool = False  # the entry was imported all the same (a value was doubtful)
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,7 +95,9 @@ def test_malformed_entry_in_the_middle_is_reported_and_others_kept(tmp_path: Pat
             "entry cannot be read: Unexpected block start: `@article`. "
             "Was still looking for field-value closing `}`; skipped",
         ),
-        ImportProblem("mixed.bib", 7, "duplicate key 'a'; entry kept as 'mixed:4'", record_id="a"),
+        ImportProblem(
+            "mixed.bib", 7, "duplicate key 'a'; entry kept as 'mixed:4'", record_id="a", kept=True
+        ),
     )
 
 
@@ -145,7 +147,9 @@ def test_repeated_field_keeps_the_first_value_and_says_so(tmp_path: Path) -> Non
     result = read_records(path)
     assert [(r.id, r.extra) for r in result.records] == [("k", (("issn", "1"),))]
     assert result.problems == (
-        ImportProblem("twice.bib", 1, "field issn given twice; the first value is kept", "k"),
+        ImportProblem(
+            "twice.bib", 1, "field issn given twice; the first value is kept", "k", kept=True
+        ),
     )
 
 

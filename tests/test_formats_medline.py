@@ -158,6 +158,7 @@ def test_malformed_entry_in_the_middle_is_reported_and_others_kept(tmp_path: Pat
             6,
             "line has no tag: 'that lost its indent'; read as part of the line before",
             record_id="2",
+            kept=True,
         ),
         ImportProblem(
             "mixed.nbib",

@@ -161,7 +161,7 @@ def test_malformed_entry_in_the_middle_is_reported_and_others_kept(tmp_path: Pat
     ]
     assert [r.source.position for r in result.records] == [1, 2, 3, 4]
     assert result.problems == (
-        ImportProblem("mixed.ris", 5, "entry has no ER line; it was ended at line 6"),
+        ImportProblem("mixed.ris", 5, "entry has no ER line; it was ended at line 6", kept=True),
     )
 
 
@@ -186,7 +186,9 @@ def test_missing_er_at_end_of_file_keeps_the_entry(tmp_path: Path) -> None:
     result = read_records(path)
     assert [r.title for r in result.records] == ["A"]
     assert result.problems == (
-        ImportProblem("cut.ris", 1, "entry has no ER line; it was ended at the end of file"),
+        ImportProblem(
+            "cut.ris", 1, "entry has no ER line; it was ended at the end of file", kept=True
+        ),
     )
 
 
@@ -293,7 +295,9 @@ def test_web_of_science_record_without_er_is_kept_and_reported(tmp_path: Path) -
     result = read_records(path)
     assert [r.title for r in result.records] == ["First", "Second, no ER", "Third"]
     assert result.problems == (
-        ImportProblem("savedrecs.txt", 7, "record has no ER line; it was ended at line 8"),
+        ImportProblem(
+            "savedrecs.txt", 7, "record has no ER line; it was ended at line 8", kept=True
+        ),
     )
 
 

@@ -179,6 +179,7 @@ def test_non_utf8_line_is_reported_and_read_as_windows_1252(tmp_path: Path) -> N
             "legacy.csv",
             3,
             "not UTF-8 (byte 0xfc at column 4); read as Windows-1252, check this entry's accents",
+            kept=True,
         ),
     )
 

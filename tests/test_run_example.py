@@ -454,6 +454,20 @@ def test_entries_that_cannot_be_read_are_named_and_left_out(
     ]
 
 
+def test_a_file_named_with_its_database_and_a_kept_entry_is_not_called_left_out(
+    clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = clone / "export.ris"
+    extra.write_text("TY  - JOUR\nTI  - Kratom case\nstray words\nPY  - 2021\nER  -\n", "utf-8")
+    assert main(["run", "--quiet", "queries/kratom.toml", f"{extra}=embase"]) == 0
+    error = capsys.readouterr().err
+    assert "Warning: export.ris:3: line has no tag: 'stray words'; read as part of" in error
+    assert "(left out)" not in error
+    report = json.loads((clone / "reports" / "kratom" / "report.json").read_text("utf-8"))
+    (source,) = [s for s in report["other_sources"] if s["file"] == "export.ris"]
+    assert (source["database"], source["records"]) == ("Embase", 1)
+
+
 # --- with network: the same protocol searched live -----------------------------------------
 
 

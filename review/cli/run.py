@@ -175,7 +175,8 @@ def _warn(result: RunResult) -> None:
     warn_about_searches(review.search_log)
     for problem in review.problems:
         where = f"{problem.file}:{problem.position}" if problem.file else f"#{problem.position}"
-        print(f"Warning: {where}: {problem.message} (left out)", file=sys.stderr)
+        outcome = "" if problem.kept else " (left out)"
+        print(f"Warning: {where}: {problem.message}{outcome}", file=sys.stderr)
     if review.dedup.undecided:
         print(
             f"Note: {len(review.dedup.undecided)} pair(s) of records may be duplicates; "

@@ -129,7 +129,11 @@ def iter_bibtex(text: str, *, database: str | None, file: str) -> Iterator[Recor
             entry = block.ignore_error_block
             new_id = f"{stem}:{position}"
             yield ImportProblem(
-                file, line, f"duplicate key '{block.key}'; entry kept as '{new_id}'", block.key
+                file,
+                line,
+                f"duplicate key '{block.key}'; entry kept as '{new_id}'",
+                block.key,
+                kept=True,
             )
             if isinstance(entry, Entry):
                 entry = first_of_each_field(entry, library, strings)
@@ -142,7 +146,11 @@ def iter_bibtex(text: str, *, database: str | None, file: str) -> Iterator[Recor
             entry = first_of_each_field(block.ignore_error_block, library, strings)
             fields = ", ".join(sorted(block.duplicate_keys))
             yield ImportProblem(
-                file, line, f"field {fields} given twice; the first value is kept", entry.key
+                file,
+                line,
+                f"field {fields} given twice; the first value is kept",
+                entry.key,
+                kept=True,
             )
             yield from undefined_macros(entry, file)
             yield record_from_entry(entry, decoder, file, position, database, entry.key)
@@ -264,6 +272,7 @@ def undefined_macros(entry: Entry, file: str) -> Iterator[ImportProblem]:
             f"field {field}: no @string defines {name!r}; read as the text {name!r}, "
             "add the @string or put the text in braces",
             entry.key,
+            kept=True,
         )
 
 

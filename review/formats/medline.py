@@ -154,6 +154,7 @@ def iter_medline(
                     entry.line + offset,
                     f"line has no tag: {line.rstrip()[:40]!r}; read as part of the line before",
                     record_id=pmid_of(entry),
+                    kept=True,
                 )
             elif line[:4].rstrip() in PERSON_TAGS and not line[6:].strip():
                 yield ImportProblem(
@@ -161,6 +162,7 @@ def iter_medline(
                     entry.line + offset,
                     f"{line[:4].rstrip()} line names no one; no author added",
                     record_id=pmid_of(entry),
+                    kept=True,
                 )
         tags = Medline.read(lines)  # type: ignore[no-untyped-call]
         yield record_from_tags(tags, authors_in_order(lines), file, position, database)

@@ -167,7 +167,7 @@ def parse_entries(
             yield ImportProblem(file, item.line, f"{noun} cannot be read ({exc}); skipped")
             continue
         record, messages = build(tags, position)
-        yield from (ImportProblem(file, item.line, m, record.id) for m in messages)
+        yield from (ImportProblem(file, item.line, m, record.id, kept=True) for m in messages)
         yield record
 
 
@@ -188,11 +188,15 @@ def split_entries(text: str | Iterable[str], file: str) -> Iterator[RawEntry | I
                 file,
                 number,
                 f"line has no tag: {raw_line.strip()[:40]!r}; read as part of the line before",
+                kept=True,
             )
         if tag == "TY":
             if lines:
                 yield ImportProblem(
-                    file, start, f"entry has no ER line; it was ended at line {number - 1}"
+                    file,
+                    start,
+                    f"entry has no ER line; it was ended at line {number - 1}",
+                    kept=True,
                 )
                 yield RawEntry(start, "\n".join([*lines, "ER  - "]))
             lines, start, stray_reported = [line], number, False
@@ -207,7 +211,9 @@ def split_entries(text: str | Iterable[str], file: str) -> Iterator[RawEntry | I
                 file, number, "text outside any entry (no 'TY  - ' line before it); ignored"
             )
     if lines:
-        yield ImportProblem(file, start, "entry has no ER line; it was ended at the end of file")
+        yield ImportProblem(
+            file, start, "entry has no ER line; it was ended at the end of file", kept=True
+        )
         yield RawEntry(start, "\n".join([*lines, "ER  - "]))
 
 
@@ -478,7 +484,10 @@ def split_wos_entries(text: str | Iterable[str], file: str) -> Iterator[RawEntry
         if tag == "PT":
             if lines:
                 yield ImportProblem(
-                    file, start, f"record has no ER line; it was ended at line {number - 1}"
+                    file,
+                    start,
+                    f"record has no ER line; it was ended at line {number - 1}",
+                    kept=True,
                 )
                 yield RawEntry(start, "\n".join([*lines, "ER"]))
             lines, start = [line], number
@@ -492,7 +501,9 @@ def split_wos_entries(text: str | Iterable[str], file: str) -> Iterator[RawEntry
                 file, number, "text outside any record (no 'PT' line before it); ignored"
             )
     if lines:
-        yield ImportProblem(file, start, "record has no ER line; it was ended at the end of file")
+        yield ImportProblem(
+            file, start, "record has no ER line; it was ended at the end of file", kept=True
+        )
         yield RawEntry(start, "\n".join([*lines, "ER"]))
 
 

@@ -207,7 +207,7 @@ def utf8_lines(stream: BinaryIO, file: str, problems: list[ImportProblem]) -> It
                         f"not UTF-8 (byte 0x{raw[bad_at]:02x} at column {bad_at + 1}); "
                         "read as Windows-1252, check this entry's accents"
                     )
-                    problems.append(ImportProblem(file, number, message))
+                    problems.append(ImportProblem(file, number, message, kept=True))
                 elif bad_lines == MAX_REPORTED_ENCODING_LINES + 1:
                     first_unreported = number
                 bad_at = -1
@@ -219,6 +219,7 @@ def utf8_lines(stream: BinaryIO, file: str, problems: list[ImportProblem]) -> It
                 file,
                 first_unreported,
                 f"{rest} more lines are not UTF-8; re-export the file as UTF-8 if you can",
+                kept=True,
             )
         )
 
