@@ -15,10 +15,15 @@ through the same loop a reviewer drives.
 
     settings         what it is                                   default
     word n-grams     TF-IDF of title + abstract, sublinear tf       1-2
-    subject weight   scale of the MeSH/keyword block              0.5
+    subject weight   scale of the MeSH/keyword block              1.0
     C                inverse regularisation of logistic regression 1.0
     nb alpha         smoothing of the complement naive Bayes       0.1
-    nb share         weight of naive Bayes ranks in the ensemble    0.5
+    nb share         weight of naive Bayes ranks in the ensemble    0 (off)
+
+Chosen leave-one-set-out on the Cohen 2006 sets with seeds 6 and 7 (the benchmark
+uses seeds 1-5): of logistic regression alone, complement naive Bayes alone, their
+rank-average, and subject weights 0.25, 0.5 and 1.0, the setting best on the other nine
+sets was logistic regression with subject weight 1.0 for eight of the ten held-out sets.
 """
 
 from __future__ import annotations
@@ -81,11 +86,11 @@ def document(record: Record) -> Document:
 class ModelSettings:
     ngrams: tuple[int, int] = (1, 2)
     min_df: int = 1
-    subject_weight: float = 0.5
+    subject_weight: float = 1.0
     type_weight: float = 0.2
     c: float = 1.0
     nb_alpha: float = 0.1
-    nb_share: float = 0.5
+    nb_share: float = 0.0
 
 
 def retrain_every(labelled: int) -> int:
