@@ -142,8 +142,8 @@ def record_run(
     path = history_path(protocol)
     main_ids = set(mains)
     with _open(path) as db:
-        db.execute("BEGIN IMMEDIATE")
         try:
+            db.execute("BEGIN IMMEDIATE")
             known = {r for (r,) in db.execute("SELECT record_id FROM records")}
             new_records = sum(1 for r in records if r.id not in known)
             cursor = db.execute(
@@ -173,8 +173,21 @@ def record_run(
             )
             db.execute("UPDATE records SET main_since = NULL WHERE main = 0")
             db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
+        except BaseException as exc:
+            # SQLite has rolled back already after some errors (SQLITE_FULL among them).
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.DatabaseError):
+                locked = getattr(exc, "sqlite_errorname", "").startswith("SQLITE_BUSY")
+                advice = (
+                    "another review command is writing it; run again when it has finished"
+                    if locked
+                    else "is the disk full? Free some space and run again"
+                )
+                raise CacheError(
+                    f"{path}: cannot write the run history ({exc}); {advice}; the history "
+                    "before this run is kept."
+                ) from None
             raise
     return RunEntry(
         number, kind, at, searched_on, len(records), new_records, tuple(searches), tuple(included)
