@@ -18,6 +18,7 @@ here knows api_key or email: the callers pass keys and parameters without them.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
-from review.errors import CacheError
+from review.errors import CacheError, os_error_advice
 from review.sqlite_wal import connect_in_wal_mode
 
 __all__ = ["CACHE_FILE", "SCHEMA_VERSION", "Cache", "StoredRun"]
@@ -79,9 +80,16 @@ class Cache:
         self._db = connection
 
     @classmethod
-    def open(cls, folder: Path | str) -> Cache:
+    def open(cls, folder: Path | str, *, read_only: bool = False) -> Cache:
+        """Open (and create) the cache; `read_only` opens an existing one and never writes.
+
+        A read-only cache (a copy without write permission, a read-only disk) can be
+        replayed: see `_connect_read_only`.
+        """
         folder = Path(folder)
         path = folder / CACHE_FILE
+        if read_only:
+            return cls(folder, _connect_read_only(path))
         try:
             folder.mkdir(parents=True, exist_ok=True)
             # NORMAL is crash-safe in WAL mode for a killed process; only a power cut
@@ -91,12 +99,13 @@ class Cache:
             with _transaction(db, path):
                 _check_version(db, path)
         except sqlite3.DatabaseError as exc:
-            raise CacheError(
-                f"{path}: cannot open the cache ({exc}); delete the folder {folder} "
-                "to start a fresh cache (searches will be fetched again)."
-            ) from None
+            raise _cannot_open(path, exc) from None
         except OSError as exc:
-            raise CacheError(f"{folder}: cannot create the cache folder: {exc.strerror}.") from None
+            advice = os_error_advice(exc, "check the path")
+            raise CacheError(
+                f"{folder}: cannot create the cache folder ({exc.strerror}); {advice} or "
+                "use another folder with --cache DIR."
+            ) from None
         return cls(folder, db)
 
     @property
@@ -265,12 +274,66 @@ def _transaction(db: sqlite3.Connection, path: Path | None = None) -> _Transacti
     return _Transaction(db, path)
 
 
-def _check_version(db: sqlite3.Connection, path: Path) -> None:
+def _check_version(db: sqlite3.Connection, path: Path, *, write: bool = True) -> None:
     row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     if row is None:
-        db.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        if write:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+            )
     elif int(row[0]) != SCHEMA_VERSION:
+        # Never advise deleting it: the cache holds the recorded searches a report cites.
         raise CacheError(
             f"{path}: cache schema version {row[0]} is not {SCHEMA_VERSION}, which this "
-            "version of review writes; use another --cache folder or delete this one."
+            "version of review reads; use the version of review that wrote it, or search "
+            "into another folder with --cache DIR (this one is kept as it is)."
         )
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection to an existing cache that writes nothing, not even beside the file.
+
+    Where the file and its folder are writable this is the usual connection, only read
+    from: the last connection to close folds the WAL back in, leaving one file. Where
+    not (a copy without write permission, a read-only disk), SQLite's read-only mode
+    reads the WAL too but needs its shared-memory file, which it cannot create in a
+    read-only folder; then `immutable` reads the main file alone, without locks, which
+    is all a cache holds once its last writer has closed it.
+    """
+    if not path.is_file():
+        raise CacheError(f"{path}: no search cache here; search PubMed with --live first.")
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    uri = path.resolve().as_uri()
+    attempts = [""] if writable else ["?mode=ro", "?mode=ro&immutable=1"]
+    failure: sqlite3.DatabaseError | None = None
+    for query in attempts:
+        try:
+            db = sqlite3.connect(
+                f"{uri}{query}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            )
+        except sqlite3.DatabaseError as exc:
+            failure = exc
+            continue
+        try:
+            _check_version(db, path, write=False)
+            return db
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            failure = exc
+            if not isinstance(exc, sqlite3.OperationalError):
+                break  # "file is not a database": no other way of opening reads it
+            # e.g. "unable to open database file": no shared-memory file; try the next
+        except BaseException:
+            db.close()
+            raise
+    assert failure is not None
+    raise _cannot_open(path, failure)
+
+
+def _cannot_open(path: Path, exc: sqlite3.DatabaseError) -> CacheError:
+    # Never advise deleting the cache: it holds the searches a report replays.
+    return CacheError(
+        f"{path}: cannot open the search cache ({exc}); if it was damaged, restore it from "
+        "a copy (it holds the recorded searches), or search into another folder with "
+        "--cache DIR."
+    )

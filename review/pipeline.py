@@ -319,7 +319,7 @@ def holds_every_search(protocol: Protocol, cache_dir: Path) -> bool:
 
     if not (cache_dir / CACHE_FILE).is_file():
         return False  # Cache.open would create one
-    with Cache.open(cache_dir) as cache:
+    with Cache.open(cache_dir, read_only=True) as cache:
         return all(cache.latest_search_run(search_key(s)) for s in protocol.searches)
 
 
@@ -613,7 +613,7 @@ def search_pubmed(protocol: Protocol, plan: SearchPlan, settings: RunSettings) -
         log = _search(protocol, plan.cache_dir, plan, settings)
 
         def from_cache(wanted: Sequence[str]) -> Iterator[bytes]:
-            with Cache.open(plan.cache_dir) as cache:
+            with Cache.open(plan.cache_dir, read_only=True) as cache:
                 yield from iter_article_set(cache, wanted)
 
         return SearchOutput(log, from_cache)
@@ -622,7 +622,7 @@ def search_pubmed(protocol: Protocol, plan: SearchPlan, settings: RunSettings) -
         copy = Path(scratch) / "cache"
         shutil.copytree(plan.cache_dir, copy)
         log = _search(protocol, copy, plan, settings)
-        with Cache.open(copy) as cache:
+        with Cache.open(copy, read_only=True) as cache:
             articles = dict(cache.articles([p for entry in log for p in entry.pmids]))
 
     def from_memory(wanted: Sequence[str]) -> Iterator[bytes]:

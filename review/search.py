@@ -114,7 +114,9 @@ def search_protocol(
             f"search {first!r}: {cache_dir} holds no search cache yet; search PubMed with "
             "--live first (or point --cache at a copied cache folder)."
         )
-    with Cache.open(cache_dir) as cache:
+    # A replay never writes, so a read-only cache (copy, read-only disk) replays too.
+    opened = Cache.open(cache_dir, read_only=True) if mode == "offline" else Cache.open(cache_dir)
+    with opened as cache:
         if mode == "offline":  # no session at all: nothing can be sent
             return run_searches(protocol.searches, cache, mode=mode, progress=progress)
         limiter = rate_limiter or RateLimiter(settings.requests_per_second)

@@ -98,6 +98,15 @@ def test_a_damaged_file_is_one_line_naming_it(tmp_path: Path) -> None:
     message = str(caught.value)
     assert str(tmp_path / CACHE_FILE) in message
     assert "\n" not in message
+    # Deleting the cache would throw away the recorded searches: never the advice.
+    assert "delete" not in message
+    assert message.endswith(
+        "restore it from a copy (it holds the recorded searches), or search into another "
+        "folder with --cache DIR."
+    )
+    with pytest.raises(CacheError) as caught:
+        Cache.open(tmp_path, read_only=True)
+    assert "delete" not in str(caught.value)
 
 
 def test_a_cache_from_another_schema_version_is_refused(tmp_path: Path) -> None:
@@ -107,8 +116,9 @@ def test_a_cache_from_another_schema_version_is_refused(tmp_path: Path) -> None:
     db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     db.commit()
     db.close()
-    with pytest.raises(CacheError, match="schema version 99"):
+    with pytest.raises(CacheError, match="schema version 99") as caught:
         Cache.open(tmp_path)
+    assert "delete" not in str(caught.value)
 
 
 def test_the_closed_folder_can_be_copied_and_read_elsewhere(tmp_path: Path) -> None:
@@ -150,3 +160,64 @@ def test_two_processes_writing_at_once_do_not_corrupt_it(tmp_path: Path) -> None
     db = sqlite3.connect(tmp_path / CACHE_FILE)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
+
+
+def test_reading_only_leaves_the_one_file_as_it_was(tmp_path: Path) -> None:
+    with Cache.open(tmp_path) as cache:
+        cache.store_articles(_articles(1, 3), "2025-01-01T00:00:00+00:00")
+    before = (tmp_path / CACHE_FILE).read_bytes()
+    with Cache.open(tmp_path, read_only=True) as cache:
+        assert cache.article_count() == 3
+    assert [p.name for p in tmp_path.iterdir()] == [CACHE_FILE]
+    assert (tmp_path / CACHE_FILE).read_bytes() == before
+    with pytest.raises(CacheError, match="no search cache here; search PubMed with --live"):
+        Cache.open(tmp_path / "none", read_only=True)
+    assert not (tmp_path / "none").exists()
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _on_a_read_only_disk(folder: Path, command: list[str]) -> list[str]:
+    """`command`, run where `folder` cannot be written: permissions, or a read-only mount.
+
+    Root ignores permissions, so as root the folder is bind-mounted read-only in a
+    mount namespace of the command's own (`unshare -m`), as a read-only disk would be.
+    """
+    import os
+
+    if os.geteuid() != 0:
+        (folder / CACHE_FILE).chmod(0o444)
+        folder.chmod(0o555)
+        return command
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, check=False)
+    if shutil.which("unshare") is None or probe.returncode != 0:
+        pytest.skip("as root, a read-only disk needs `unshare -m`, which is not allowed here")
+    script = 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" "$1" && shift && exec "$@"'
+    return ["unshare", "-m", "sh", "-c", script, "sh", str(folder), *command]
+
+
+def test_a_read_only_cache_replays_offline(tmp_path: Path) -> None:
+    """A copy without write permission (or on a read-only disk) replays; nothing is written."""
+    import json
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    shutil.copy(REPO / "cache" / "example" / CACHE_FILE, folder)  # all three searches
+    review = [sys.executable, "-m", "review", "search", str(REPO / "queries" / "kratom.toml")]
+    review += ["--cache", str(folder), "--json", "--quiet"]
+    try:
+        done = subprocess.run(
+            _on_a_read_only_disk(folder, review), capture_output=True, text=True, timeout=120
+        )
+    finally:
+        folder.chmod(0o755)
+    assert done.stderr == ""
+    assert done.returncode == 0
+    assert [p.name for p in folder.iterdir()] == [CACHE_FILE]
+    replayed = json.loads(done.stdout)
+    assert [(e["name"], e["replayed"]) for e in replayed] == [
+        ("mitragynine", True),
+        ("kratom-dependence", True),
+        ("cbt", True),
+    ]
