@@ -90,6 +90,8 @@ class StopStatus:
                 f"Stopping rule not met (p = {self.p:.3f} ≥ {1 - self.rule.confidence:.2f}): "
                 f"keep screening; {left} record{'' if left == 1 else 's'} left."
             )
+        if not self.screened:
+            return f"{head} No decisions yet."
         return (
             f"{head} Found {self.relevant} relevant; about {self.estimate_remaining} "
             "estimated to remain."
