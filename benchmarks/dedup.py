@@ -10,10 +10,25 @@ Setup (bib-dedupe is NOT a dependency of `review`; it gets its own venv):
     python3.11 -m venv benchmarks/.venv-bibdedupe
     benchmarks/.venv-bibdedupe/bin/pip install bib-dedupe
 
-Run (takes ~15-25 min on 2 cores because of bib-dedupe on `depression`):
+Run (takes ~30-40 min on 2 cores because of bib-dedupe on `depression`):
 
     nohup python benchmarks/dedup.py > /tmp/dedup_bench.txt 2>&1 &
     python benchmarks/dedup.py --sets diabetes stroke --tools ours   # quick
+    python benchmarks/dedup.py --learn   # re-learn review/data/dedup_model.json
+
+Three tables:
+1. Per set: both tools on each shared set. Ours is scored twice: errata,
+   retraction notices and comments stay separate records linked to their
+   article, and the labels call most errata duplicates, so "sens+errata"
+   counts a linked notice as found.
+2. Leave-one-set-out: the prior weights and thresholds are learned from the
+   labels of six sets (`--learn` does the same on all seven) and scored on the
+   seventh, so no label of the scored set was seen. bib-dedupe learns nothing
+   from these labels; its row is table 1's.
+3. Robustness: each set re-scored after one controlled corruption (see
+   `CORRUPTIONS`), with the shipped model; the drop is against table 1.
+   `--bib-dedupe-corrupted-skip depression` leaves bib-dedupe out where its
+   ~10 min per run does not fit; the table says so.
 
 Seconds: wall time of the deduplication call alone (records already in memory;
 reading the CSV is not timed for either tool). bib-dedupe runs with its default
@@ -29,12 +44,16 @@ import csv
 import gzip
 import json
 import os
+import random
+import re
 import resource
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +61,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DATA = REPO.parent / "shared" / "data" / "dedup"
 BIB_DEDUPE_PYTHON = HERE / ".venv-bibdedupe" / "bin" / "python"
+CORRUPTED = HERE / ".corrupted"  # corrupted copies of the sets, rebuilt when missing
 SETS = (
     "diabetes",
     "stroke",
@@ -52,26 +72,201 @@ SETS = (
     "depression",
 )
 TOOLS = ("ours", "bib-dedupe")
+sys.path.insert(0, str(REPO))
+
+
+# --------------------------------------------------------------------------- corruptions
+# Each takes the rows of one set (dicts, CSV columns) and a seeded random
+# generator and returns new rows; IDs never change.
+
+Row = dict[str, str]
+
+
+def issue_running_number(rows: list[Row], rng: random.Random) -> list[Row]:
+    """The issue column holds the database's running record number."""
+    return [{**row, "number": str(i + 1)} for i, row in enumerate(rows)]
+
+
+def doi_typos(rows: list[Row], rng: random.Random) -> list[Row]:
+    """5 % of DOIs with one character changed (after the "10.xxxx/" prefix)."""
+    out = []
+    for row in rows:
+        doi = row.get("doi", "")
+        if doi and "/" in doi and rng.random() < 0.05:
+            start = doi.index("/") + 1
+            if start < len(doi):
+                i = rng.randrange(start, len(doi))
+                pool = "0123456789" if doi[i].isdigit() else "abcdefghijklmnopqrstuvwxyz"
+                doi = doi[:i] + rng.choice([c for c in pool if c != doi[i].lower()]) + doi[i + 1 :]
+        out.append({**row, "doi": doi} if "doi" in row else row)
+    return out
+
+
+_RANGE = re.compile(r"^\s*(\d+)\s*-+\s*(\d+)\s*$")
+
+
+def abbreviated_pages(rows: list[Row], rng: random.Random) -> list[Row]:
+    """Half the page ranges written short: "351-358" -> "351-8"."""
+    out = []
+    for row in rows:
+        match = _RANGE.match(row.get("pages", ""))
+        if match and rng.random() < 0.5:
+            first, last = match.groups()
+            if len(first) == len(last):
+                k = 0
+                while k < len(first) - 1 and first[k] == last[k]:
+                    k += 1
+                row = {**row, "pages": f"{first}-{last[k:]}"}
+        out.append(row)
+    return out
+
+
+_STOP = {"of", "the", "and", "&", "for", "in", "on", "de", "la", "der", "und"}
+
+
+def _abbreviate(journal: str) -> str:
+    words = [w for w in re.split(r"\s+", journal.strip()) if w.lower() not in _STOP]
+    return " ".join(w if len(w) <= 4 else w[:4] + "." for w in words)
+
+
+def journal_abbreviated(rows: list[Row], rng: random.Random) -> list[Row]:
+    """Half the journal names abbreviated ("Journal of Affective ..." -> "Jour. Affe. ...")."""
+    return [
+        {**row, "journal": _abbreviate(row["journal"])}
+        if row.get("journal") and rng.random() < 0.5
+        else row
+        for row in rows
+    ]
+
+
+def bracketed_titles(rows: list[Row], rng: random.Random) -> list[Row]:
+    """A third of the titles in square brackets, as MEDLINE writes translated titles."""
+    return [
+        {**row, "title": f"[{row['title'].rstrip('.')}]"}
+        if row.get("title") and rng.random() < 0.33
+        else row
+        for row in rows
+    ]
+
+
+def given_names_dropped(rows: list[Row], rng: random.Random) -> list[Row]:
+    """Half the author lists written "Family, Given and ..." lose the given names."""
+    out = []
+    for row in rows:
+        authors = row.get("author", "")
+        if "," in authors and rng.random() < 0.5:
+            names = [a.split(",")[0].strip() for a in authors.split(" and ")]
+            row = {**row, "author": " and ".join(names)}
+        out.append(row)
+    return out
+
+
+CORRUPTIONS: dict[str, Callable[[list[Row], random.Random], list[Row]]] = {
+    "issue=running number": issue_running_number,
+    "5% DOI typos": doi_typos,
+    "pages 351-8": abbreviated_pages,
+    "journal abbreviated": journal_abbreviated,
+    "[bracketed titles]": bracketed_titles,
+    "given names dropped": given_names_dropped,
+}
+
+
+def corrupted_path(set_name: str, corruption: str) -> Path:
+    slug = re.sub(r"\W+", "-", corruption).strip("-")
+    path = CORRUPTED / f"{set_name}--{slug}.csv.gz"
+    if path.exists():
+        return path
+    with gzip.open(DATA / set_name / "records.csv.gz", "rt", encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        columns = list(reader.fieldnames or [])
+        rows = list(reader)
+    rows = CORRUPTIONS[corruption](rows, random.Random(f"{set_name}/{corruption}"))
+    CORRUPTED.mkdir(exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with gzip.open(tmp, "wt", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(path)
+    return path
+
+
+# --------------------------------------------------------------------------- learning
+
+
+def labelled_patterns(set_name: str) -> Counter[tuple[tuple[int | None, ...], bool]]:
+    """(levels, is a labelled duplicate) -> how many candidate pairs, for one set."""
+    from review.dedup import candidate_patterns
+    from review.formats import read_records
+
+    records = read_records(DATA / set_name / "records.csv.gz").records
+    group = {
+        record_id: k for k, members in enumerate(read_truth(set_name)) for record_id in members
+    }
+    counts: Counter[tuple[tuple[int | None, ...], bool]] = Counter()
+    for a, b, levels in candidate_patterns(records):
+        counts[(levels, a in group and group.get(a) == group.get(b))] += 1
+    return counts
+
+
+THRESHOLDS = (0.5, 0.9, 0.99, 0.995, 0.999, 0.9995, 0.9999)
+PERSON_AT = 0.5
+TARGET_FALSE_LINKS = 0.001  # wrong pairs per right pair allowed on the training sets
+
+
+def learn_model(training: dict[str, Counter[tuple[tuple[int | None, ...], bool]]]) -> object:
+    """Prior weights from the labelled pairs of the training sets; the duplicate threshold
+    is the lowest in THRESHOLDS at which, fitted to each training set as a user's file
+    would be, the sets together have at most TARGET_FALSE_LINKS wrong pairs per right one."""
+    from review.dedup import COMPARISONS
+    from review.linkage import fit, learn
+
+    pooled: dict[tuple[int | None, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for counts in training.values():
+        for (levels, duplicate), n in counts.items():
+            pooled[levels][0 if duplicate else 1] += n
+    labelled = {levels: (d, n) for levels, (d, n) in pooled.items()}
+    chosen = THRESHOLDS[-1]
+    prior = learn(COMPARISONS, labelled, duplicate_at=chosen, person_at=PERSON_AT)
+    fitted = {}
+    for name, counts in training.items():
+        unlabelled: Counter[tuple[int | None, ...]] = Counter()
+        for (levels, _), n in counts.items():
+            unlabelled[levels] += n
+        fitted[name] = fit(prior, unlabelled)
+    for threshold in THRESHOLDS:
+        right = wrong = 0
+        for name, counts in training.items():
+            for (levels, duplicate), n in counts.items():
+                if fitted[name].score(levels).probability >= threshold:
+                    right += n if duplicate else 0
+                    wrong += 0 if duplicate else n
+        if wrong <= TARGET_FALSE_LINKS * max(right, 1):
+            chosen = threshold
+            break
+    return learn(COMPARISONS, labelled, duplicate_at=chosen, person_at=min(PERSON_AT, chosen))
 
 
 # --------------------------------------------------------------------------- workers
 # Each worker runs in a fresh interpreter, prints one JSON line
-# {"seconds": ..., "surviving": [...], "maxrss_kb": ...} to the file it is given.
+# {"seconds": ..., "surviving": [...], "notices": [...], "maxrss_kb": ...} to the file it is given.
 
 
-def run_ours(records_path: Path) -> tuple[float, list[str]]:
-    sys.path.insert(0, str(REPO))
-    from review.dedup import deduplicate
+def run_ours(records_path: Path, model_path: str) -> tuple[float, list[str], list[str]]:
+    from review.dedup import COMPARISONS, deduplicate
     from review.formats import read_records
+    from review.linkage import load_model
 
+    model = load_model(Path(model_path), COMPARISONS) if model_path else None
     records = read_records(records_path).records
     start = time.perf_counter()
-    result = deduplicate(records)
+    result = deduplicate(records, model=model)
     seconds = time.perf_counter() - start
-    return seconds, [record.id for record in result.canonical]
+    notices = [link.record_id for link in result.related]
+    return seconds, [record.id for record in result.canonical], notices
 
 
-def run_bib_dedupe(records_path: Path) -> tuple[float, list[str]]:
+def run_bib_dedupe(records_path: Path, model_path: str) -> tuple[float, list[str], list[str]]:
     import pandas as pd
     from bib_dedupe.bib_dedupe import block, cluster, match, merge, prep
 
@@ -83,18 +278,20 @@ def run_bib_dedupe(records_path: Path) -> tuple[float, list[str]]:
     duplicate_id_sets = cluster(matched, verbosity_level=0)
     merged = merge(records_df, duplicate_id_sets=duplicate_id_sets, verbosity_level=0)
     seconds = time.perf_counter() - start
-    return seconds, [str(value) for value in merged["ID"].tolist()]
+    return seconds, [str(value) for value in merged["ID"].tolist()], []
 
 
-def worker(tool: str, records_path: Path, out_path: Path) -> None:
+def worker(tool: str, records_path: Path, out_path: Path, model_path: str) -> None:
     runner = run_ours if tool == "ours" else run_bib_dedupe
-    seconds, surviving = runner(records_path)
+    seconds, surviving, notices = runner(records_path, model_path)
     maxrss_kb = max(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     )
     out_path.write_text(
-        json.dumps({"seconds": seconds, "surviving": surviving, "maxrss_kb": maxrss_kb})
+        json.dumps(
+            {"seconds": seconds, "surviving": surviving, "notices": notices, "maxrss_kb": maxrss_kb}
+        )
     )
 
 
@@ -135,14 +332,22 @@ class Run:
     seconds: float
     peak_mb: float
     surviving: list[str]
+    notices: list[str]
 
 
-def run_worker(tool: str, set_name: str) -> Run:
+def run_worker(tool: str, records_path: Path, model_path: str = "") -> Run:
     python = sys.executable if tool == "ours" else str(BIB_DEDUPE_PYTHON)
-    records_path = DATA / set_name / "records.csv.gz"
     with tempfile.TemporaryDirectory() as tmp:
         out_path = Path(tmp) / "out.json"
-        command = [python, str(Path(__file__)), "--worker", tool, str(records_path), str(out_path)]
+        command = [
+            python,
+            str(Path(__file__)),
+            "--worker",
+            tool,
+            str(records_path),
+            str(out_path),
+            model_path,
+        ]
         process = subprocess.Popen(command, cwd=REPO)
         peak = [0]
 
@@ -156,10 +361,10 @@ def run_worker(tool: str, set_name: str) -> Run:
         code = process.wait()
         sampler.join()
         if code != 0:
-            raise SystemExit(f"{tool} failed on {set_name} (exit {code})")
+            raise SystemExit(f"{tool} failed on {records_path} (exit {code})")
         result = json.loads(out_path.read_text())
     peak_kb = max(peak[0], result["maxrss_kb"])
-    return Run(result["seconds"], peak_kb / 1024, result["surviving"])
+    return Run(result["seconds"], peak_kb / 1024, result["surviving"], result["notices"])
 
 
 # --------------------------------------------------------------------------- scoring
@@ -226,53 +431,83 @@ def score(all_ids: list[str], groups: list[list[str]], surviving: list[str]) -> 
     return result
 
 
-# --------------------------------------------------------------------------- table
+# --------------------------------------------------------------------------- tables
 
 HEADER = (
     f"{'set':<19}{'tool':<11}{'TP':>7}{'FP':>5}{'FN':>6}{'TN':>7}"
-    f"{'precision':>11}{'sensitivity':>12}{'F1':>8}{'seconds':>9}{'peak MB':>9}"
+    f"{'precision':>11}{'sensitivity':>12}{'F1':>8}{'sens+notices':>13}{'seconds':>9}{'peak MB':>9}"
 )
 
 
-def row(set_name: str, tool: str, s: Score, seconds: float, peak_mb: float) -> str:
+def row(
+    set_name: str, tool: str, s: Score, seconds: float, peak_mb: float, with_notices: Score | None
+) -> str:
+    notices = f"{with_notices.sensitivity:>13.4f}" if with_notices else f"{'-':>13}"
     return (
         f"{set_name:<19}{tool:<11}{s.tp:>7}{s.fp:>5}{s.fn:>6}{s.tn:>7}"
-        f"{s.precision:>11.4f}{s.sensitivity:>12.4f}{s.f1:>8.4f}{seconds:>9.1f}{peak_mb:>9.0f}"
+        f"{s.precision:>11.4f}{s.sensitivity:>12.4f}{s.f1:>8.4f}{notices}"
+        f"{seconds:>9.1f}{peak_mb:>9.0f}"
     )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
-    parser.add_argument("--tools", nargs="+", default=list(TOOLS), choices=TOOLS)
-    parser.add_argument("--worker", nargs=3, metavar=("TOOL", "RECORDS", "OUT"), help="internal")
-    options = parser.parse_args()
-    if options.worker:
-        tool, records, out = options.worker
-        worker(tool, Path(records), Path(out))
-        return 0
-    if "bib-dedupe" in options.tools and not BIB_DEDUPE_PYTHON.exists():
-        print(f"bib-dedupe is not installed at {BIB_DEDUPE_PYTHON}; see this file's docstring.")
-        return 1
-    print(f"machine: {os.cpu_count()} CPUs; started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+def scores(set_name: str, run: Run) -> tuple[Score, Score]:
+    """Scored as is, and with every notice linked to an article counted as merged into it."""
+    all_ids, groups = read_ids(set_name), read_truth(set_name)
+    plain = score(all_ids, groups, run.surviving)
+    linked = set(run.notices)
+    return plain, score(all_ids, groups, [i for i in run.surviving if i not in linked])
+
+
+def bib_dedupe_run(set_name: str, corruption: str, path: Path, reuse: bool) -> Run:
+    """bib-dedupe's run, kept in benchmarks/.bibdedupe-runs/ for `--reuse-bib-dedupe`."""
+    slug = re.sub(r"\W+", "-", f"{set_name}--{corruption or 'clean'}").strip("-")
+    stored = HERE / ".bibdedupe-runs" / f"{slug}.json"
+    if reuse and stored.exists():
+        data = json.loads(stored.read_text())
+        return Run(data["seconds"], data["peak_mb"], data["surviving"], [])
+    run = run_worker("bib-dedupe", path)
+    stored.parent.mkdir(exist_ok=True)
+    stored.write_text(
+        json.dumps({"seconds": run.seconds, "peak_mb": run.peak_mb, "surviving": run.surviving})
+    )
+    return run
+
+
+def per_set_table(options: argparse.Namespace) -> dict[tuple[str, str], Score]:
+    print("\n## 1. Per set (shipped model)\n")
     print(HEADER, flush=True)
-    totals = {tool: (Score(), [0.0], [0.0]) for tool in options.tools}
+    totals = {tool: [Score(), Score(), 0.0, 0.0] for tool in options.tools}
     per_set: dict[tuple[str, str], Score] = {}
     for set_name in options.sets:
-        all_ids, groups = read_ids(set_name), read_truth(set_name)
         for tool in options.tools:
-            run = run_worker(tool, set_name)
-            s = score(all_ids, groups, run.surviving)
-            per_set[(set_name, tool)] = s
-            total, seconds, peak = totals[tool]
-            total.add(s)
-            seconds[0] += run.seconds
-            peak[0] = max(peak[0], run.peak_mb)
-            print(row(set_name, tool, s, run.seconds, run.peak_mb), flush=True)
-    for tool, (total, seconds, peak) in totals.items():
-        print(row("TOTAL", tool, total, seconds[0], peak[0]))
+            path = DATA / set_name / "records.csv.gz"
+            run = (
+                run_worker("ours", path)
+                if tool == "ours"
+                else bib_dedupe_run(set_name, "", path, options.reuse_bib_dedupe)
+            )
+            plain, linked = scores(set_name, run)
+            per_set[(set_name, tool)] = plain
+            total = totals[tool]
+            total[0].add(plain)  # type: ignore[union-attr]
+            total[1].add(linked)  # type: ignore[union-attr]
+            total[2] += run.seconds  # type: ignore[operator]
+            total[3] = max(total[3], run.peak_mb)  # type: ignore[call-overload]
+            print(
+                row(
+                    set_name,
+                    tool,
+                    plain,
+                    run.seconds,
+                    run.peak_mb,
+                    linked if tool == "ours" else None,
+                ),
+                flush=True,
+            )
+    for tool, (plain, linked, seconds, peak) in totals.items():
+        print(row("TOTAL", tool, plain, seconds, peak, linked if tool == "ours" else None))  # type: ignore[arg-type]
     if len(totals) == 2:
-        ratio = totals["ours"][1][0] / totals["bib-dedupe"][1][0]
+        ratio = totals["ours"][2] / totals["bib-dedupe"][2]  # type: ignore[operator]
         print(f"time ratio ours / bib-dedupe: {ratio:.3f} (1/{1 / ratio:.1f})")
         print("sensitivity, ours vs bib-dedupe:")
         for set_name in options.sets:
@@ -283,6 +518,120 @@ def main() -> int:
                 else ("=" if ours.sensitivity == theirs.sensitivity else "<")
             )
             print(f"  {set_name:<19}{ours.sensitivity:.4f} {sign} {theirs.sensitivity:.4f}")
+    return per_set
+
+
+def loso_table(options: argparse.Namespace, per_set: dict[tuple[str, str], Score]) -> None:
+    from review.linkage import save_model
+
+    print("\n## 2. Leave one set out (prior weights and threshold learned on the other six)\n")
+    print(
+        f"{'held-out set':<19}{'dup at':>8}{'TP':>7}{'FP':>5}{'FN':>6}"
+        f"{'precision':>11}{'sensitivity':>12}{'sens+notices':>13}{'bib-dedupe sens':>16}"
+    )
+    learned = {name: labelled_patterns(name) for name in SETS}
+    for set_name in options.sets:
+        model = learn_model({n: c for n, c in learned.items() if n != set_name})
+        with tempfile.TemporaryDirectory() as tmp:
+            model_path = Path(tmp) / "model.json"
+            save_model(model, model_path)  # type: ignore[arg-type]
+            run = run_worker("ours", DATA / set_name / "records.csv.gz", str(model_path))
+        plain, linked = scores(set_name, run)
+        theirs = per_set.get((set_name, "bib-dedupe"))
+        bib = f"{theirs.sensitivity:>16.4f}" if theirs else f"{'-':>16}"
+        print(
+            f"{set_name:<19}{model.duplicate_at:>8}{plain.tp:>7}{plain.fp:>5}{plain.fn:>6}"  # type: ignore[attr-defined]
+            f"{plain.precision:>11.4f}{plain.sensitivity:>12.4f}{linked.sensitivity:>13.4f}{bib}",
+            flush=True,
+        )
+
+
+def robustness_table(options: argparse.Namespace, per_set: dict[tuple[str, str], Score]) -> None:
+    print("\n## 3. Robustness (each set after one corruption; drop = clean sensitivity - this)\n")
+    print(
+        f"{'set':<19}{'corruption':<23}{'precision':>10}{'sensitivity':>12}{'drop':>8}"
+        f"{'  bib-dedupe prec':>17}{'sens':>8}{'drop':>8}"
+    )
+    for corruption in CORRUPTIONS:
+        for set_name in options.sets:
+            path = corrupted_path(set_name, corruption)
+            line = f"{set_name:<19}{corruption:<23}"
+            if "ours" in options.tools:
+                ours = scores(set_name, run_worker("ours", path))[0]
+                clean = per_set.get((set_name, "ours"))
+                drop = f"{clean.sensitivity - ours.sensitivity:>8.4f}" if clean else f"{'-':>8}"
+                line += f"{ours.precision:>10.4f}{ours.sensitivity:>12.4f}{drop}"
+            else:
+                line += f"{'-':>10}{'-':>12}{'-':>8}"
+            if "bib-dedupe" not in options.tools:
+                pass
+            elif set_name in options.bib_dedupe_corrupted_skip:
+                line += f"{'not run (time)':>17}"
+            else:
+                run = bib_dedupe_run(set_name, corruption, path, options.reuse_bib_dedupe)
+                theirs = scores(set_name, run)[0]
+                base = per_set.get((set_name, "bib-dedupe"))
+                their_drop = f"{base.sensitivity - theirs.sensitivity:>8.4f}" if base else ""
+                line += f"{theirs.precision:>17.4f}{theirs.sensitivity:>8.4f}{their_drop}"
+            print(line, flush=True)
+
+
+def learn_shipped() -> None:
+    from review.dedup import MODEL_PATH
+    from review.linkage import save_model
+
+    model = learn_model({name: labelled_patterns(name) for name in SETS})
+    save_model(model, MODEL_PATH)  # type: ignore[arg-type]
+    print(f"wrote {MODEL_PATH} (duplicate at {model.duplicate_at})")  # type: ignore[attr-defined]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
+    parser.add_argument("--tools", nargs="+", default=list(TOOLS), choices=TOOLS)
+    parser.add_argument(
+        "--tables",
+        nargs="+",
+        default=["per-set", "loso", "robustness"],
+        choices=["per-set", "loso", "robustness"],
+    )
+    parser.add_argument("--learn", action="store_true", help="re-learn the shipped model")
+    parser.add_argument(
+        "--reuse-bib-dedupe",
+        action="store_true",
+        help="use bib-dedupe's stored runs instead of running it again",
+    )
+    parser.add_argument(
+        "--bib-dedupe-corrupted-skip",
+        nargs="*",
+        default=[],
+        metavar="SET",
+        help="sets on which bib-dedupe is not run after corruption (time)",
+    )
+    parser.add_argument(
+        "--worker", nargs=4, metavar=("TOOL", "RECORDS", "OUT", "MODEL"), help="internal"
+    )
+    options = parser.parse_args()
+    if options.worker:
+        tool, records, out, model = options.worker
+        worker(tool, Path(records), Path(out), model)
+        return 0
+    if options.learn:
+        learn_shipped()
+        return 0
+    if "bib-dedupe" in options.tools and not BIB_DEDUPE_PYTHON.exists():
+        print(f"bib-dedupe is not installed at {BIB_DEDUPE_PYTHON}; see this file's docstring.")
+        return 1
+    print(f"machine: {os.cpu_count()} CPUs; started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+    if options.reuse_bib_dedupe:
+        print("bib-dedupe: stored runs reused where present (--reuse-bib-dedupe)")
+    per_set: dict[tuple[str, str], Score] = {}
+    if "per-set" in options.tables:
+        per_set = per_set_table(options)
+    if "loso" in options.tables:
+        loso_table(options, per_set)
+    if "robustness" in options.tables:
+        robustness_table(options, per_set)
     print(f"finished {time.strftime('%Y-%m-%d %H:%M:%S')}")
     return 0
 

@@ -1,77 +1,83 @@
-"""Deduplication: exact identifiers, then fuzzy matching with blocking.
+"""Deduplication: Fellegi–Sunter weights fitted to each file, with blocking.
 
 Duplicates are linked to a canonical record, never deleted, so every PRISMA
 count can be re-derived from the links. Versions of a paper (preprint,
 conference paper, article, corrected version) are duplicates; errata,
 retraction notices, comments and replies are separate records, linked to
-their article as related.
+their article as related, and an article with a retraction notice (or a
+"RETRACTED:" copy) is flagged as a Retracted Publication.
 
-How a pair is decided (`compare`), in order:
+How a pair is decided:
 
-1. Hard stops: a notice never merges with an article; two different PMIDs, or
-   titles whose numbers differ ("Part I" vs "Part II") without the same DOI,
-   volume and first page, are different papers.
-2. Same PMID, PMCID or DOI: a duplicate when the titles agree and the place
-   in the journal does not contradict it twice (a DOI is also shared by every
-   abstract of a conference supplement, or mis-keyed), or when it does but
-   title, authors and abstract all agree.
-3. Same authors in order, journal, year, volume, issue and first page: a
-   duplicate whatever the title (indexed under a translated title).
-4. Fuzzy: the title similarity (rapidfuzz Indel ratio on normalised titles)
-   must be high; fields that disagree (year more than one apart, DOI, volume,
-   issue, first page, very different authors) count against, fields that
-   agree (authors, journal, year, volume, first page, issue, abstract) count
-   for. Authors also match with given and family names swapped; a volume
-   that is the year or the supplement's number is misplaced, not different.
-   With nothing against, two supporting fields and a near-identical title
-   suffice; one field against is forgiven only when everything else agrees
-   (`_fuzzy` names each case). The same title (or the same authors) and
-   abstract at the same place are one paper however the rest is written, and
-   an online-first version's provisional volume and issue do not count. Pairs
-   that nearly pass go to a person, and so does a thesis with its entry in an
-   abstracts journal.
+1. Only what cannot be weighed forbids a link: two different PMIDs, a notice
+   and an article, a person's rejection.
+2. Every other pair is compared field by field (`COMPARISONS`: title, title
+   numbers, authors, year, journal, volume, issue, pages, DOI, abstract,
+   PMID/PMCID), each comparison giving a level: agree, agree partly, disagree,
+   or missing. Each level has a weight in bits, log2(m/u) (`review.linkage`);
+   the weights are learned on the labelled shared sets and then fitted by
+   expectation–maximisation to this input's own candidate pairs, so a field
+   that disagrees among this file's obvious duplicates counts for little.
+   The sum gives a match probability: above `duplicate_at` the pair is a
+   duplicate, above `person_at` it goes to a person. A meeting abstract and
+   an article, a thesis and its citation, or two versions of one DOI go to a
+   person however high they score.
+3. Per source file, a column that cannot mean what its name says (an issue
+   that is a running number, pages that are page counts) is ignored
+   (`unreliable_fields`).
 
 Only pairs that share a blocking key are compared (DOI, PMID, the first and
 last characters of the title, first author with first page, volume with first
 page, the start of the abstract; keys shared by more than MAX_BLOCK records
 are too generic to use), so the work grows about linearly with the number of
 records. Clusters are built with union-find, people's acceptances first, then
-identifiers, then fuzzy links; a link that would put two records into one
-cluster that a person rejected, that contradict each other twice, or that
-carry different PMIDs is refused.
+links from the most to the least probable; a link that would put two records
+into one cluster that a person rejected, that carry different PMIDs or that
+are a notice and an article is refused. Every link keeps the weight of each
+field (`DuplicateLink.detail`), for the log and `review explain`.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, Levenshtein
 
 from review import normalise
 from review.errors import InputError
 from review.formats import read_records
 from review.formats.table import neutralise, row_of
+from review.linkage import Comparison, Model, Pattern, Scored, count_patterns, fit, load_model
 from review.records import ImportProblem, Record, Source
 
 __all__ = [
+    "COMPARISONS",
     "CandidatePair",
     "DedupResult",
     "DedupRun",
     "DuplicateLink",
+    "IgnoredField",
     "PairDecisions",
     "RelatedLink",
     "Verdict",
+    "candidate_patterns",
     "compare",
     "dedup_files",
     "deduplicate",
+    "default_model",
+    "explain_merged",
+    "keep_latest_versions",
+    "pattern",
     "prepare",
     "read_pair_decisions",
+    "unreliable_fields",
     "write_deduplicated",
     "write_log",
     "write_undecided",
@@ -116,6 +122,8 @@ class DedupResult:
     links: tuple[DuplicateLink, ...]
     related: tuple[RelatedLink, ...] = ()
     undecided: tuple[CandidatePair, ...] = ()
+    ignored: tuple[IgnoredField, ...] = ()  # columns of a source file left out
+    model: Model | None = None  # the weights fitted to these records
 
 
 # --------------------------------------------------------------------------- preparing
@@ -123,7 +131,7 @@ class DedupResult:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """The normalised fields of one record that the rules compare."""
+    """The normalised fields of one record that the comparisons look at."""
 
     position: int
     id: str
@@ -131,7 +139,7 @@ class Prepared:
     title_key: str  # the title without spaces, for blocking
     translated: str  # "Original title [Translated title]": the part in brackets
     numbers: str
-    notice: str
+    notice: str  # "erratum", "retraction", ... ; "retracted copy" for "RETRACTED: <title>"
     about: str  # for a notice, the title of what it is about
     authors: tuple[str, ...]
     given_names: tuple[str, ...]  # first given name per author, () when not all are known
@@ -142,7 +150,7 @@ class Prepared:
     issue: str
     first_page: str
     last_page: str  # "" for a single page or an article number
-    whole_work: bool  # the pages give a thesis's or book's extent ("215 p")
+    kind: str  # "article", "meeting abstract" or "whole work" (a thesis's or book's extent)
     doi: str
     pmid: str
     pmcid: str
@@ -150,18 +158,37 @@ class Prepared:
 
 
 _TRANSLATED = re.compile(r"^.{20,}?\s*\[([^\[\]]{20,})\]\s*\.?\s*$", re.DOTALL)
+_RETRACTED_COPY = re.compile(r"^\W*retracted(?:\s+article)?\s*[:\]]", re.IGNORECASE)
+# Where a meeting's abstracts are printed: a proceedings entry, or a journal
+# (supplement) named for the meeting.
+_MEETING = re.compile(
+    r"\b(?:congress|conference|meeting|symposium|proceedings|abstracts|annual\s+scientific)\b",
+    re.IGNORECASE,
+)
+_MEETING_TYPES = {"inproceedings", "proceedings", "conference"}
 
 
-def prepare(record: Record, position: int = 0) -> Prepared:
+def _kind(record: Record) -> str:
+    if normalise.is_page_count(record.pages):
+        return "whole work"
+    if record.entry_type.lower() in _MEETING_TYPES or _MEETING.search(record.journal):
+        return "meeting abstract"
+    return "article"
+
+
+def prepare(record: Record, position: int = 0, ignore: Collection[str] = ()) -> Prepared:
+    """A record's comparable fields; `ignore`: fields its file gets wrong (`unreliable_fields`)."""
     normal_title = normalise.title(record.title)
     notice = normalise.notice_kind(record.title)
+    if not notice and _RETRACTED_COPY.match(record.title):
+        notice = "retracted copy"
     # Embase's own citation in the journal field ("Medizinische Klinik (1947).67
     # (43) ()(pp 1389-1392)") is better than fields an importer split out of it
     # (issue "1947"); the fields fill what the citation leaves out.
     cited = normalise.citation_in_journal(record.journal)
     volume = cited[0] or record.volume
-    issue = cited[1] or record.issue
-    pages = cited[2] or record.pages
+    issue = "" if "issue" in ignore else cited[1] or record.issue
+    pages = "" if "pages" in ignore else cited[2] or record.pages
     translated = _TRANSLATED.search(record.title)
     first_page, last_page = normalise.page_range(pages)
     if record.year is not None and first_page == str(record.year):
@@ -174,7 +201,7 @@ def prepare(record: Record, position: int = 0) -> Prepared:
         translated=normalise.title(translated.group(1)) if translated else "",
         numbers=normalise.title_numbers(normal_title),
         notice=notice,
-        about=normalise.strip_notice_prefix(record.title) if notice else "",
+        about=_about(record.title) if notice and notice != "retracted copy" else "",
         authors=normalise.author_families(record.authors),
         given_names=normalise.author_given_names(record.authors),
         journal=normalise.journal(record.journal or record.journal_abbrev),
@@ -184,7 +211,7 @@ def prepare(record: Record, position: int = 0) -> Prepared:
         issue=normalise.issue(issue),
         first_page=first_page,
         last_page=last_page,
-        whole_work=normalise.is_page_count(pages),
+        kind=_kind(record),
         doi=normalise.doi(record.doi),
         pmid=record.pmid.strip() or normalise.pmid_from_url(record.url),
         pmcid=record.pmcid.strip().upper(),
@@ -192,21 +219,285 @@ def prepare(record: Record, position: int = 0) -> Prepared:
     )
 
 
+# 'Retraction notice to "Title" [J Foo 12 (2016) 1-10]': the citation after the
+# quoted title is not part of it.
+_QUOTED = re.compile(r"^[^\"“”]*[\"“”](.{20,}?)[\"“”]")
+_TRAILING_CITATION = re.compile(r"\s*\[[^\[\]]*\d[^\[\]]*\]?\s*\.?\s*$")
+
+
+def _about(title: str) -> str:
+    quoted = _QUOTED.match(title)
+    if quoted:
+        return normalise.title(quoted.group(1))
+    return normalise.strip_notice_prefix(_TRAILING_CITATION.sub("", title))
+
+
+# --------------------------------------------------------------------------- field reliability
+
+_NUMBER = re.compile(r"^\d+$")
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoredField:
+    """A column of one source file that cannot mean what its name says."""
+
+    file: str
+    field: str
+    reason: str
+
+
+def unreliable_fields(records: Sequence[Record]) -> tuple[IgnoredField, ...]:
+    """Per source file, the columns to ignore: a running number as issue, a page count as pages.
+
+    An "issue" that is a different number on (nearly) every record and rises
+    with the record's position is a database's record counter; journal issues
+    repeat and stay small. "Pages" that are all single small numbers and never
+    a range are page counts (how long the paper is), not where it starts.
+    """
+    by_file: dict[str, list[Record]] = defaultdict(list)
+    for record in records:
+        by_file[record.source.file].append(record)
+    found: list[IgnoredField] = []
+    for file, group in by_file.items():
+        issues = [int(r.issue) for r in group if _NUMBER.match(r.issue.strip())]
+        if len(issues) >= 20:
+            rising = sum(1 for x, y in pairwise(issues) if y > x)
+            distinct = len(set(issues))
+            if distinct >= 0.95 * len(issues) and rising >= 0.9 * (len(issues) - 1):
+                found.append(
+                    IgnoredField(file, "issue", "a different number on each record, rising")
+                )
+        pages = [r.pages.strip() for r in group if r.pages.strip()]
+        if len(pages) >= 20:
+            numbers = [int(p) for p in pages if _NUMBER.match(p)]
+            if len(numbers) >= 0.95 * len(pages) and sorted(numbers)[len(numbers) // 2] <= 30:
+                found.append(IgnoredField(file, "pages", "single small numbers: page counts"))
+    return tuple(found)
+
+
 # --------------------------------------------------------------------------- comparing
 
 Outcome = Literal["duplicate", "undecided", "distinct"]
+
+MODEL_PATH = Path(__file__).with_name("data") / "dedup_model.json"
+
+
+def default_model() -> Model:
+    """The weights learned on the labelled shared sets (`benchmarks/dedup.py --learn`)."""
+    return load_model(MODEL_PATH, COMPARISONS)
+
+
+def _level(value: float, cuts: Sequence[float]) -> int:
+    for i, cut in enumerate(cuts):
+        if value >= cut:
+            return i
+    return len(cuts)
+
+
+def _doi_level(a: str, b: str) -> int | None:
+    if not a or not b:
+        return None
+    if a == b:
+        return 0
+    if _versions(a, b):
+        return None  # versions of one work: `_cap` sends the pair to a person
+    # One character lost, added or changed in a long DOI is a slip; two
+    # versions of a Cochrane review or a preprint (".pub2", "v2") differ at the
+    # end and are kept as "differ".
+    if len(a) >= 12 and Levenshtein.distance(a, b, score_cutoff=1) <= 1:
+        last_a, last_b = a[-1:], b[-1:]
+        if not (last_a.isdigit() and last_b.isdigit() and a[:-1] == b[:-1]):
+            return 1
+    return 2
+
+
+# A title is a common one ("Editorial", a journal's recurring column) when
+# more records carry it than one paper has copies, or when it recurs over years.
+COMMON_TITLE = 8
+RECURRING_YEARS = 3
+_AGREE = {True: "same", False: "other", None: "no"}
+_PAGES = ("same range", "same first page", "other pages", "no pages")
+
+
+def _place_levels() -> tuple[tuple[str, tuple[bool | None, bool | None, int]], ...]:
+    levels = []
+    for volume in (True, False, None):
+        for issue in (True, False, None):
+            for pages in range(4):
+                if volume is None and issue is None and pages == 3:
+                    continue
+                name = f"{_AGREE[volume]} volume, {_AGREE[issue]} issue, {_PAGES[pages]}"
+                levels.append((name, (volume, issue, pages)))
+    return tuple(levels)
+
+
+_PLACE_LEVELS = _place_levels()
+_AUTHORS = ("authors 0.95", "authors 0.8", "authors 0.5", "other authors", "no authors")
+_YEARS = ("same year", "1 year apart", "other year", "no year")
+_JOURNALS = ("same journal", "other journal", "no journal")
+
+
+def _byline_levels() -> tuple[tuple[str, tuple[int, int, int]], ...]:
+    levels = []
+    for authors, authors_name in enumerate(_AUTHORS):
+        for year, year_name in enumerate(_YEARS):
+            for journal, journal_name in enumerate(_JOURNALS):
+                if (authors, year, journal) != (4, 3, 2):
+                    levels.append(
+                        (f"{authors_name}, {year_name}, {journal_name}", (authors, year, journal))
+                    )
+    return tuple(levels)
+
+
+_BYLINE_LEVELS = _byline_levels()
+_BYLINE = {key: i for i, (_, key) in enumerate(_BYLINE_LEVELS)}
+_PLACE = {key: i for i, (_, key) in enumerate(_PLACE_LEVELS)}
+
+
+COMPARISONS: tuple[Comparison, ...] = (
+    # A title that many records share ("Editorial", a recurring column) says
+    # less when it agrees than one that only a paper's copies share.
+    Comparison("title", ("exact", "exact, common", "0.97", "0.9", "0.8", "0.7", "lower")),
+    Comparison("title numbers", ("same", "digits lost", "only one has", "differ")),
+    # Authors, year and journal are one comparison for the same reason: a
+    # group's papers in one journal and year agree on all three.
+    Comparison("byline", tuple(name for name, _ in _BYLINE_LEVELS)),
+    # Volume, issue and pages are one comparison because they are not
+    # independent: companion papers share volume and issue and differ in pages.
+    Comparison("place", tuple(name for name, _ in _PLACE_LEVELS)),
+    Comparison("doi", ("same", "one slip", "differ")),
+    Comparison("abstract", ("0.9", "0.7", "lower")),
+    Comparison("pmid/pmcid", ("same", "differ")),
+)
+
+
+def pattern(a: Prepared, b: Prepared, common_titles: Collection[str] = ()) -> Pattern:
+    """The level of each comparison in `COMPARISONS` for one pair (None: a field is missing)."""
+    title = _title_similarity(a, b) if a.title and b.title else None
+    if title is None:
+        numbers = None
+    elif a.numbers == b.numbers:
+        numbers = 0
+    elif not a.numbers or not b.numbers:
+        numbers = 2
+    elif _truncation_explains(a, b) or _dropped_digits(a.numbers, b.numbers):
+        numbers = 1
+    else:
+        numbers = 3
+    if title is None:
+        title_level = None
+    elif a.title_key == b.title_key:
+        title_level = 1 if a.title_key in common_titles else 0
+    else:
+        title_level = 2 + _level(title, (0.97, 0.9, 0.8, 0.7))
+    authors = _authors_similarity(a, b)
+    year = None if a.year is None or b.year is None else min(abs(a.year - b.year), 2)
+    journal = _journal_same(a.journal, b.journal)
+    volume = _volumes_agree(a, b)
+    issue = _issues_agree(a.issue, b.issue)
+    pages = _pages(a, b)
+    if pages and (a.last_page or a.first_page) == (b.last_page or b.first_page):
+        page_level: int | None = 0  # the same range, or the same single page
+    else:
+        page_level = None if pages is None else (1 if pages else 2)
+    place = _PLACE.get((volume, issue, 3 if page_level is None else page_level))
+    if a.pmid and b.pmid:
+        ids: int | None = 0 if a.pmid == b.pmid else 1
+    elif a.pmcid and b.pmcid:
+        ids = 0 if a.pmcid == b.pmcid else 1
+    else:
+        ids = None
+    return (
+        title_level,
+        numbers,
+        _BYLINE.get(
+            (
+                4 if authors is None else _level(authors, (0.95, 0.8, 0.5)),
+                3 if year is None else year,
+                2 if journal is None else (0 if journal else 1),
+            )
+        ),
+        place,
+        _doi_level(a.doi, b.doi),
+        None
+        if not a.abstract or not b.abstract
+        else _level(_similarity(a.abstract, b.abstract), (0.9, 0.7)),
+        ids,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
     outcome: Outcome
     rule: str
-    score: float = 0.0
-    detail: str = ""
-    # Records that contradict each other in two places (or are a notice and an
-    # article, or have different PMIDs) may not end up in one cluster through
-    # a third record either.
+    score: float = 0.0  # the match probability
+    detail: str = ""  # each field's level and weight
+    # Records that may not end up in one cluster, even through a third record:
+    # different PMIDs, or a notice and an article.
     conflict: bool = False
+
+
+def _cap(a: Prepared, b: Prepared) -> str:
+    """Why a pair the weights call a duplicate must still go to a person, or ""."""
+    if a.kind != b.kind and not _same_issue_of_a_journal(a, b):
+        # A meeting abstract and its later article, a thesis and its summary:
+        # one study, but whether they count as one record differs between
+        # reviews, so a person decides. The same abstract that one database
+        # files under the meeting and another under the journal issue that
+        # printed it is one record.
+        return f"{_A[a.kind]} and {_A[b.kind]}"
+    if a.doi and b.doi and a.doi != b.doi and _versions(a.doi, b.doi):
+        return "two versions of one work (DOIs differ only in the version)"
+    return ""
+
+
+_A = {
+    "article": "an article",
+    "meeting abstract": "a meeting abstract",
+    "whole work": "a whole work",
+}
+
+
+def _same_issue_of_a_journal(a: Prepared, b: Prepared) -> bool:
+    if a.doi and a.doi == b.doi:
+        return True
+    return bool(
+        a.year is not None
+        and a.year == b.year
+        and _volumes_agree(a, b)
+        and _journal_same(a.journal, b.journal) is not False
+    )
+
+
+_VERSION = re.compile(r"(?:\.pub\d+|[.-]?v\d+)$")
+
+
+def _versions(a: str, b: str) -> bool:
+    return _VERSION.sub("", a) == _VERSION.sub("", b)
+
+
+def compare(a: Prepared, b: Prepared, model: Model | None = None) -> Verdict:
+    """Whether two records are one paper, with the weight of every field."""
+    if a.notice != b.notice:
+        return Verdict("distinct", "notice vs article", conflict=True)
+    if a.pmid and b.pmid and a.pmid != b.pmid:
+        return Verdict("distinct", "different PMIDs", conflict=True)
+    model = model or default_model()
+    return _verdict(a, b, model, model.score(pattern(a, b)))
+
+
+def _verdict(a: Prepared, b: Prepared, model: Model, scored: Scored) -> Verdict:
+    probability = scored.probability
+    if probability >= model.duplicate_at:
+        cap = _cap(a, b)
+        if cap:
+            return Verdict("undecided", cap, probability, model.describe(scored))
+        return Verdict("duplicate", "weights", probability, model.describe(scored))
+    if probability >= model.person_at:
+        return Verdict(
+            "undecided", "weights between the thresholds", probability, model.describe(scored)
+        )
+    return Verdict("distinct", "weights", probability)
 
 
 def _similarity(a: str, b: str) -> float:
@@ -354,25 +645,6 @@ def _truncation_explains(a: Prepared, b: Prepared) -> bool:
     return normalise.title_numbers(full.title[: len(short.title)]) == short.numbers
 
 
-def _page_slip(a: Prepared, b: Prepared, checks: Mapping[str, bool | None]) -> bool:
-    """Whether different first pages can be a slip for titles that otherwise agree.
-
-    Companion papers by the same authors in the same issue ("2-(N'-alkylidene...)"
-    and "2-(N'-aralkylidene...)") differ in a letter or two and in their pages,
-    so without an abstract the title must be the same words. It must also be
-    specific (five words or more: two "Editorial"s in one issue are two items)
-    and the volume must agree; for a short title, the issue too. With an
-    abstract, the abstract and the order of the authors must agree: one
-    conference abstract printed twice is one study, but two abstracts of one
-    group with the authors in another order are two.
-    """
-    if checks["abstract"] and _same_author_order(a, b):
-        return True
-    if a.title_key != b.title_key or len(a.title.split()) < 5 or not checks["volume"]:
-        return False
-    return len(a.title) >= 40 or bool(checks["issue"])
-
-
 def _same_author_order(a: Prepared, b: Prepared) -> bool:
     """The same first author and the others in the same order; one may be added or left out.
 
@@ -401,283 +673,6 @@ def _dropped_digits(a: str, b: str) -> bool:
     """The digits of one title are the other's with some left out (lost subscripts)."""
     short, full = sorted((a, b), key=len)
     return normalise.is_subsequence(short, full)
-
-
-def _place_conflict(a: Prepared, b: Prepared) -> bool:
-    """Two of: different journals, volumes, first pages, years (more than one apart).
-
-    One difference is a slip of the pen; two are a different place.
-    """
-    pages = _pages(a, b)
-    differences = (
-        a.year is not None and b.year is not None and abs(a.year - b.year) > 1,
-        _volumes_agree(a, b) is False,
-        pages is False,
-        _journal_same(a.journal, b.journal) is False,
-    )
-    return sum(differences) >= 2 and not pages
-
-
-def compare(a: Prepared, b: Prepared) -> Verdict:
-    """Whether two records are one paper, and which rule says so."""
-    if a.notice != b.notice:
-        return Verdict("distinct", "notice vs article", conflict=True)
-    if a.pmid and b.pmid and a.pmid != b.pmid:
-        return Verdict("distinct", "different PMIDs", conflict=True)
-    if (
-        a.numbers != b.numbers
-        and a.title
-        and b.title
-        and not _truncation_explains(a, b)
-        and not _dropped_digits(a.numbers, b.numbers)
-        and not _same_doi_and_place(a, b)
-    ):
-        return Verdict("distinct", "title numbers differ")
-    title = _title_similarity(a, b) if a.title and b.title else None
-    for name, x, y in (
-        ("PMID", a.pmid, b.pmid),
-        ("PMCID", a.pmcid, b.pmcid),
-        ("DOI", a.doi, b.doi),
-    ):
-        if x and x == y:
-            # Conference supplements and mis-keyed records share one DOI across
-            # papers; the place in the journal must not contradict it.
-            if name == "DOI" and _place_conflict(a, b) and not _same_text(a, b, title):
-                break
-            if title is None or title >= 0.8:
-                detail = "no title" if title is None else f"title={title:.3f}"
-                return Verdict("duplicate", f"same {name}", title or 1.0, detail)
-            if title >= 0.5:
-                return Verdict("undecided", f"same {name}, titles differ", title)
-    if title is None:
-        return Verdict("distinct", "no title")
-    if title < 0.75:
-        if _same_place(a, b):
-            return Verdict("duplicate", "same authors and place, title translated", title)
-        return Verdict("distinct", "titles differ", title)
-    verdict = _fuzzy(a, b, title)
-    if verdict.outcome == "duplicate" and a.whole_work != b.whole_work:
-        # A thesis ("215 p") and its entry in an abstracts journal are one work
-        # cited twice or a work and its summary; reviewers (and the benchmark's
-        # labels) go both ways, so a person decides.
-        return Verdict("undecided", "a whole thesis or book and a citation of it", title)
-    return verdict
-
-
-def _same_doi_and_place(a: Prepared, b: Prepared) -> bool:
-    """Same DOI, volume and first page: three identifiers outweigh a garbled digit.
-
-    A superscript mangled in one export ("O2-" read as "Op6") changes the
-    title's numbers; a "Part II" never shares its DOI and page with "Part I".
-    """
-    return bool(a.doi and a.doi == b.doi and _volumes_agree(a, b) and _pages(a, b))
-
-
-def _same_text(a: Prepared, b: Prepared, title: float | None) -> bool:
-    """Title, authors and abstract all agree: the same text, wherever it is cited.
-
-    One DOI shared by a supplement's abstracts needs the place to settle which
-    paper it is; a DOI whose record repeats the title, authors and abstract
-    does not (the same abstract cited in a second journal).
-    """
-    authors = _authors_similarity(a, b)
-    return bool(
-        title is not None
-        and title >= 0.97
-        and authors is not None
-        and authors >= 0.9
-        and a.abstract
-        and b.abstract
-        and _similarity(a.abstract, b.abstract) >= 0.9
-    )
-
-
-def _same_place(a: Prepared, b: Prepared) -> bool:
-    """Same authors in order, journal, year, volume, issue and first page, no other DOI.
-
-    A paper published in one language and indexed under its translated title
-    in another database: the place in the journal identifies it.
-    """
-    return bool(
-        _same_author_order(a, b)
-        and _journal_same(a.journal, b.journal)
-        and a.year is not None
-        and a.year == b.year
-        and _volumes_agree(a, b)
-        and _issues_agree(a.issue, b.issue)
-        and _pages(a, b)
-        and _same(a.doi, b.doi) is not False
-    )
-
-
-def _fuzzy(a: Prepared, b: Prepared, title: float) -> Verdict:
-    authors = _authors_similarity(a, b)
-    year_gap = abs(a.year - b.year) if a.year is not None and b.year is not None else None
-    checks: dict[str, bool | None] = {
-        "authors": None if authors is None else authors >= 0.8,
-        "journal": _journal_same(a.journal, b.journal),
-        "year": None if year_gap is None else year_gap == 0,
-        "volume": _volumes_agree(a, b),
-        "page": _pages(a, b),
-        "issue": _issues_agree(a.issue, b.issue),
-        "doi": _same(a.doi, b.doi),
-        "abstract": None
-        if not a.abstract or not b.abstract
-        else _similarity(a.abstract, b.abstract) >= 0.9,
-    }
-    contradictions = [name for name in ("volume", "issue", "page", "doi") if checks[name] is False]
-    if year_gap is not None and year_gap > 1:
-        contradictions.append("year")
-    if checks["authors"] is False and authors is not None and authors < 0.5:
-        contradictions.append("authors")
-    support = [name for name, ok in checks.items() if ok]
-    detail = (
-        f"title={title:.3f} authors={'-' if authors is None else f'{authors:.2f}'}"
-        f" support={','.join(support) or '-'} against={','.join(contradictions) or '-'}"
-    )
-    score = title
-    # Digits lost from one title (a subscript dropped: "A1 receptors" -> "A
-    # receptors") are accepted only when the place in the journal agrees.
-    if a.numbers != b.numbers and not (checks["volume"] and checks["page"]):
-        return Verdict("distinct", "title numbers differ", score, detail)
-    # The same title and abstract at the same place (year, volume, issue and
-    # first page) are one paper, however the journal and authors are written
-    # (a Chinese journal's pinyin and English names, given names first).
-    if (
-        title >= 0.97
-        and checks["abstract"]
-        and checks["year"]
-        and checks["volume"]
-        and checks["issue"]
-        and checks["page"]
-        and checks["doi"] is not False
-    ):
-        return Verdict("duplicate", "same title, abstract and place", score, detail)
-    # A title translated twice ("Calcium channel blockers as antidepressants:
-    # the property of their class..." / "...a property of the class or of the
-    # individual preparation?") keeps its abstract, authors and place.
-    if (
-        not contradictions
-        and checks["abstract"]
-        and checks["authors"]
-        and checks["year"]
-        and checks["page"]
-        and (checks["volume"] or checks["issue"])
-    ):
-        return Verdict("duplicate", "same authors, abstract and place", score, detail)
-    # A book series is cited by its series name in one database and by the
-    # book's title in another, a journal by names too far apart to match; the
-    # abstract and the same pages (or volume and issue) settle it.
-    if (
-        checks["journal"] is False
-        and not contradictions
-        and title >= 0.97
-        and authors is not None
-        and authors >= 0.9
-        and checks["year"]
-        and checks["abstract"]
-        and (checks["page"] or (checks["volume"] and checks["issue"]))
-    ):
-        return Verdict("duplicate", "same title, authors, place and abstract", score, detail)
-    # Otherwise different journals need the same volume and first page.
-    if checks["journal"] is False and not (checks["volume"] and checks["page"]):
-        # A journal known by two names ("Bol.Estud.Med.Biol." and "Boletin de
-        # estudios medicos y biologicos") is recognised by the first page
-        # together with the title and the authors.
-        if title >= 0.95 and checks["page"] and checks["authors"] and not contradictions:
-            return Verdict(
-                "duplicate",
-                "same title, authors and first page; journal named differently",
-                score,
-                detail,
-            )
-        if title >= 0.9 and len(support) >= 2 and not contradictions:
-            return Verdict("undecided", "different journals", score, detail)
-        return Verdict("distinct", "different journals", score, detail)
-    if not contradictions:
-        if title >= 0.95 and len(support) >= 2:
-            return Verdict("duplicate", "title and bibliographic details", score, detail)
-        if title >= 0.9 and len(support) >= 3 and checks["authors"]:
-            return Verdict("duplicate", "close title, authors and details", score, detail)
-        if (
-            title >= 0.85
-            and checks["authors"]
-            and checks["year"] is not False
-            and checks["volume"]
-            and checks["page"]
-        ):
-            return Verdict("duplicate", "title variant, same volume and page", score, detail)
-    # Versions of one paper (working paper, conference paper, article) share a
-    # long title and the authors, often a year apart, with nothing else known.
-    if (
-        not contradictions
-        and checks["journal"] is not False
-        and title >= 0.97
-        and len(a.title) >= 50
-        and authors is not None
-        and authors >= 0.9
-    ):
-        return Verdict("duplicate", "same long title and authors", score, detail)
-    # Same title, authors, journal and year and the volume or first page: one
-    # slip in the volume, issue, page or DOI (supplements are numbered in many
-    # ways, e-locators replace pages) does not make two papers; nor does a
-    # mistyped year when journal, volume and first page agree.
-    if (
-        len(contradictions) == 1
-        and contradictions[0] in {"volume", "issue", "page", "doi", "year"}
-        and title >= 0.97
-        and authors is not None
-        and (authors >= 0.9 or (authors >= 0.8 and checks["abstract"]))
-        and checks["journal"] is not False
-        and (checks["year"] or (contradictions == ["year"] and checks["volume"] and checks["page"]))
-        and (checks["volume"] or checks["page"] or checks["abstract"] or contradictions == ["page"])
-        and (checks["journal"] or checks["abstract"])
-        and not (contradictions == ["page"] and not _page_slip(a, b, checks))
-        and not (
-            contradictions == ["issue"]
-            and not (checks["volume"] and checks["page"] and len(a.title) >= 40)
-        )
-    ):
-        return Verdict("duplicate", f"all details agree but the {contradictions[0]}", score, detail)
-    # An online-first version ("no pagination") carries a provisional volume
-    # and issue; the printed version has pages. Title, authors, journal, year
-    # and abstract still agree.
-    if (
-        contradictions
-        and set(contradictions) <= {"volume", "issue"}
-        and (not a.first_page) != (not b.first_page)
-        and title >= 0.97
-        and authors is not None
-        and authors >= 0.9
-        and checks["journal"]
-        and checks["year"]
-        and checks["abstract"]
-    ):
-        return Verdict("duplicate", "online-first and printed versions", score, detail)
-    # Title and place (journal, year, volume, first page) agree and only the
-    # author lists differ: a group name or a given-name-first export. Letters
-    # "Re: ..." and their replies share title and page, so they are left out.
-    if (
-        contradictions == ["authors"]
-        and title >= 0.97
-        and len(a.title) >= 30
-        and not a.title.startswith("re ")
-        and checks["journal"]
-        and checks["year"]
-        and checks["volume"]
-        and checks["page"]
-    ):
-        return Verdict(
-            "duplicate", "same title and place, authors written differently", score, detail
-        )
-    # A title reworded in translation can land anywhere in similarity; the
-    # place in the journal that identifies it below 0.75 does so above it too.
-    if _same_place(a, b):
-        return Verdict("duplicate", "same authors and place, title translated", score, detail)
-    if title >= 0.9 and len(support) >= 2 and len(contradictions) <= 1:
-        return Verdict("undecided", "close but not certain", score, detail)
-    conflict = len(contradictions) >= 2
-    return Verdict("distinct", "not enough agreement", score, detail, conflict)
 
 
 # --------------------------------------------------------------------------- blocking
@@ -775,8 +770,18 @@ def completeness(record: Record) -> int:
     return sum(1 for name in _FILLABLE if getattr(record, name) not in ("", (), None))
 
 
-def _canonical(cluster: Sequence[Record]) -> Record:
-    """The most complete record, its gaps filled from the others (most complete first)."""
+_RETRACTED_TYPE = "Retracted Publication"
+
+
+def _canonical(cluster: Sequence[Record], *, retracted: bool = False) -> Record:
+    """The most complete record, its gaps filled from the others (most complete first).
+
+    A cluster with a retraction notice or a RETRACTED copy linked to it, or
+    one PubMed marks retracted, is a Retracted Publication whichever record
+    represents it, so that screening's retraction rule sees it.
+    """
+    if len(cluster) == 1 and not retracted:
+        return cluster[0]
     ranked = sorted(cluster, key=completeness, reverse=True)
     best = ranked[0]
     filled: dict[str, object] = {}
@@ -787,6 +792,11 @@ def _canonical(cluster: Sequence[Record]) -> Record:
                 if value not in ("", (), None):
                     filled[name] = value
                     break
+    types = [t for r in ranked for t in r.publication_types if t.lower() == "retracted publication"]
+    if (retracted or types) and not any(
+        t.lower() == "retracted publication" for t in best.publication_types
+    ):
+        filled["publication_types"] = (*best.publication_types, _RETRACTED_TYPE)
     return replace(best, **filled) if filled else best  # type: ignore[arg-type]
 
 
@@ -802,27 +812,30 @@ def deduplicate(
     *,
     pair_decisions: Mapping[frozenset[str], bool] | None = None,
     reviewers: Mapping[frozenset[str], str] | None = None,
+    model: Model | None = None,
 ) -> DedupResult:
     """Link duplicates to a canonical record; list notices as related and doubtful pairs.
 
     `pair_decisions` holds a person's decisions on pairs of record IDs: True
-    merges them whatever the rules say, False keeps them apart even when the
-    rules (directly or through other records) would merge them. `reviewers`
-    names who decided, for the links' `by`.
+    merges them whatever the weights say, False keeps them apart even when the
+    weights (directly or through other records) would merge them. `reviewers`
+    names who decided, for the links' `by`. `model` gives the prior weights
+    (by default those learned on the shared sets); they are fitted to these
+    records' own candidate pairs before any pair is scored.
     """
     decisions = pair_decisions or {}
     names = reviewers or {}
-    prepared = [prepare(record, i) for i, record in enumerate(records)]
+    prepared, ignored, common = _prepare_all(records)
     position = {record.id: i for i, record in enumerate(records)}
 
-    edges: list[tuple[int, float, int, int, Verdict, str]] = []
+    edges: list[tuple[float, int, int, Verdict, str]] = []
     undecided: list[CandidatePair] = []
     for pair, accepted in decisions.items():
         ids = sorted(pair)
         if accepted and len(ids) == 2 and all(i in position for i in ids):
             by = names.get(pair, "person")
             verdict = Verdict("duplicate", "accepted by a person", 1.0)
-            edges.append((0, -1.0, position[ids[0]], position[ids[1]], verdict, by))
+            edges.append((-2.0, position[ids[0]], position[ids[1]], verdict, by))
     rejected = [
         (position[a], position[b])
         for pair, accepted in decisions.items()
@@ -831,17 +844,32 @@ def deduplicate(
         if a in position and b in position
     ]
 
+    comparable: list[tuple[int, int, Pattern]] = []
+    related: dict[tuple[int, int], str] = {}
     for i, j in sorted(candidate_pairs(prepared)):
         a, b = prepared[i], prepared[j]
-        verdict = compare(a, b)
-        key = _pair_key(a.id, b.id)
-        if key in decisions:
-            continue
-        if verdict.outcome == "duplicate":
-            strength = 1 if verdict.rule.startswith("same") else 2
-            edges.append((strength, -verdict.score, i, j, verdict, "rules"))
-        elif verdict.conflict:
+        if a.notice != b.notice:
             rejected.append((i, j))
+            found = _notice_about(a, b) or _notice_about(b, a)
+            if found:
+                related[found] = (a if found[0] == i else b).notice
+        elif a.pmid and b.pmid and a.pmid != b.pmid:
+            rejected.append((i, j))
+        else:
+            comparable.append((i, j, pattern(a, b, common)))
+
+    fitted = fit(model or default_model(), count_patterns(p for _, _, p in comparable))
+    scores: dict[Pattern, Scored] = {}
+    for i, j, pair_pattern in comparable:
+        a, b = prepared[i], prepared[j]
+        if _pair_key(a.id, b.id) in decisions:
+            continue
+        scored = scores.get(pair_pattern)
+        if scored is None:
+            scored = scores[pair_pattern] = fitted.score(pair_pattern)
+        verdict = _verdict(a, b, fitted, scored)
+        if verdict.outcome == "duplicate":
+            edges.append((-verdict.score, i, j, verdict, "rules"))
         elif verdict.outcome == "undecided":
             undecided.append(
                 CandidatePair(
@@ -852,7 +880,7 @@ def deduplicate(
     clusters = _Clusters(len(records), _cannot_links(rejected))
     pmid_of = {p.position: p.pmid for p in prepared if p.pmid}
     joined_by: dict[int, tuple[int, Verdict, str]] = {}
-    for _, _, i, j, verdict, by in sorted(edges, key=lambda e: e[:4]):
+    for _, i, j, verdict, by in sorted(edges, key=lambda e: e[:3]):
         root_i, root_j = clusters.find(i), clusters.find(j)
         if root_i == root_j:
             continue
@@ -864,11 +892,13 @@ def deduplicate(
             joined_by.setdefault(j, (i, verdict, by))
             joined_by.setdefault(i, (j, verdict, by))
 
+    related_links = _related(prepared, records, related)
+    retracted = {link.related_id for link in related_links if link.kind == "retraction"}
     canonical: list[Record] = []
     links: list[DuplicateLink] = []
     for members in sorted(clusters.members.values(), key=min):
         cluster = [records[m] for m in sorted(members)]
-        best = _canonical(cluster)
+        best = _canonical(cluster, retracted=any(r.id in retracted for r in cluster))
         canonical.append(best)
         for m in sorted(members):
             if records[m].id == best.id:
@@ -877,7 +907,7 @@ def deduplicate(
             detail = f"via {records[other].id}: {verdict.detail}".strip()
             links.append(
                 DuplicateLink(
-                    records[m].id, best.id, verdict.rule, round(verdict.score, 4), detail, by
+                    records[m].id, best.id, verdict.rule, round(verdict.score, 6), detail, by
                 )
             )
 
@@ -885,9 +915,65 @@ def deduplicate(
         records=tuple(records),
         canonical=tuple(canonical),
         links=tuple(links),
-        related=tuple(_related(prepared, records)),
+        related=tuple(related_links),
         undecided=tuple(undecided),
+        ignored=ignored,
+        model=fitted,
     )
+
+
+def _prepare_all(
+    records: Sequence[Record],
+) -> tuple[list[Prepared], tuple[IgnoredField, ...], set[str]]:
+    """Every record prepared, its file's unreliable columns left out; and the common titles."""
+    ignored = unreliable_fields(records)
+    ignore_in: dict[str, set[str]] = defaultdict(set)
+    for item in ignored:
+        ignore_in[item.file].add(item.field)
+    prepared = [
+        prepare(record, i, ignore_in.get(record.source.file, ()))
+        for i, record in enumerate(records)
+    ]
+    counts = Counter(p.title_key for p in prepared if p.title_key)
+    years: dict[str, set[int]] = defaultdict(set)
+    for p in prepared:
+        if p.year is not None and counts[p.title_key] > 2:
+            years[p.title_key].add(p.year)
+    common = {
+        key
+        for key, n in counts.items()
+        if n >= COMMON_TITLE or len(years.get(key, ())) >= RECURRING_YEARS
+    }
+    return prepared, ignored, common
+
+
+def candidate_patterns(records: Sequence[Record]) -> list[tuple[str, str, Pattern]]:
+    """(first ID, second ID, levels) for every pair the weights would score, for learning them."""
+    prepared, _, common = _prepare_all(records)
+    found = []
+    for i, j in sorted(candidate_pairs(prepared)):
+        a, b = prepared[i], prepared[j]
+        if a.notice == b.notice and not (a.pmid and b.pmid and a.pmid != b.pmid):
+            found.append((a.id, b.id, pattern(a, b, common)))
+    return found
+
+
+def _notice_about(notice: Prepared, article: Prepared) -> tuple[int, int] | None:
+    """(notice, article) when the notice names the article by title, or is its RETRACTED copy."""
+    if not notice.notice or article.notice:
+        return None
+    if notice.notice == "retracted copy":
+        same_doi = bool(notice.doi and notice.doi == article.doi)
+        if same_doi or (notice.title and _title_similarity(notice, article) >= 0.97):
+            return notice.position, article.position
+        return None
+    if not notice.about or not article.title:
+        return None
+    about, title = notice.about, article.title
+    close = _similarity(about, title) >= 0.95 or (
+        len(title) >= 30 and (about.startswith(title) or title.startswith(about))
+    )
+    return (notice.position, article.position) if close else None
 
 
 _RELATION_KINDS = {
@@ -902,30 +988,97 @@ _RELATION_KINDS = {
     "UpdateIn": "update",
     "UpdateOf": "update",
 }
+# The kind of link from a notice's own kind; a RETRACTED copy is the retraction's mark.
+_NOTICE_LINK = {"retracted copy": "retraction", "reply": "comment"}
 
 
-def _related(prepared: Sequence[Prepared], records: Sequence[Record]) -> list[RelatedLink]:
-    """Notices linked to the article they are about: by title, and by PubMed's relations."""
-    by_title: dict[str, list[int]] = defaultdict(list)
+def _related(
+    prepared: Sequence[Prepared],
+    records: Sequence[Record],
+    by_title: Mapping[tuple[int, int], str],
+) -> list[RelatedLink]:
+    """Notices linked to the article they are about: by title or DOI, and by PubMed's relations."""
     by_pmid: dict[str, int] = {}
     for p in prepared:
-        if not p.notice and p.title:
-            by_title[p.title].append(p.position)
         if p.pmid:
             by_pmid.setdefault(p.pmid, p.position)
     found: dict[tuple[str, str], str] = {}
+    for (notice, article), notice_kind in sorted(by_title.items()):
+        found[(records[notice].id, records[article].id)] = _NOTICE_LINK.get(
+            notice_kind, notice_kind
+        )
     for p in prepared:
-        if p.notice and p.about:
-            for article in by_title.get(p.about, []):
-                found[(p.id, records[article].id)] = p.notice
         for relation in records[p.position].relations:
             target = by_pmid.get(relation.pmid)
             kind = _RELATION_KINDS.get(relation.kind)
             if target is not None and kind and target != p.position:
-                pair = (p.id, records[target].id)
-                if (pair[1], pair[0]) not in found:
+                # "RetractionOf" points from the notice to the article; "RetractionIn"
+                # from the article to its notice: the notice comes first either way.
+                pair = (
+                    (records[target].id, p.id)
+                    if relation.kind.endswith("In")
+                    else (p.id, records[target].id)
+                )
+                if pair not in found:
                     found[pair] = kind
     return [RelatedLink(a, b, kind) for (a, b), kind in found.items()]
+
+
+def keep_latest_versions(
+    records: Sequence[Record],
+) -> tuple[tuple[Record, ...], tuple[ImportProblem, ...]]:
+    """One record per PMID and file: the later one, as PubMed keeps the latest version.
+
+    An NLM update file carries a PMID again when NLM revised the citation; the
+    later entry replaces the earlier one. Each replaced entry is reported (as a
+    problem naming the file and its position) so the user sees it happened.
+    Records of other files with the same PMID are duplicates, for `deduplicate`.
+    """
+    last: dict[tuple[str, str], int] = {}
+    for i, record in enumerate(records):
+        if record.pmid and record.id == record.pmid:
+            last[(record.source.file, record.pmid)] = i
+    kept: list[Record] = []
+    replaced: list[ImportProblem] = []
+    for i, record in enumerate(records):
+        key = (record.source.file, record.pmid)
+        if record.pmid and record.id == record.pmid and last[key] != i:
+            later = records[last[key]].source.position
+            replaced.append(
+                ImportProblem(
+                    record.source.file,
+                    record.source.position,
+                    f"PMID {record.pmid} appears again as record {later} of this file, an "
+                    "updated version: the later one is kept, as PubMed keeps the latest",
+                    record.pmid,
+                )
+            )
+        else:
+            kept.append(record)
+    return tuple(kept), tuple(replaced)
+
+
+def explain_merged(result: DedupResult, record_id: str) -> str | None:
+    """Why a record is not screened itself: which record it became part of, and the weights.
+
+    None when the record was not merged away (it is screened, or unknown).
+    """
+    link = next((x for x in result.links if x.record_id == record_id), None)
+    if link is None:
+        return None
+    titles = {r.id: r.title for r in result.records}
+    members = [x.record_id for x in result.links if x.canonical_id == link.canonical_id]
+    lines = [
+        f"{record_id}: {titles.get(record_id) or '(no title)'}",
+        f"Merged into {link.canonical_id} ({titles.get(link.canonical_id) or 'no title'}), "
+        f"screened as one record with {len(members)} duplicate(s): " + ", ".join(sorted(members)),
+    ]
+    if link.by != "rules":
+        lines.append(f"Why: {link.rule} ({link.by})")
+    else:
+        lines.append(f"Why: match probability {link.score:.6f}; {link.detail}")
+    lines.append(f"Decisions on {link.canonical_id} count for {record_id}.")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- files
@@ -1086,10 +1239,13 @@ class DedupRun:
     @property
     def summary(self) -> str:
         r = self.result
+        ignored = "".join(
+            f"; ignored the {f.field} column of {f.file} ({f.reason})" for f in r.ignored
+        )
         return (
             f"{len(r.records)} records -> {len(r.canonical)} after removing "
             f"{len(r.links)} duplicates; {len(r.related)} related notices linked; "
-            f"{len(r.undecided)} pairs left for a person to decide"
+            f"{len(r.undecided)} pairs left for a person to decide{ignored}"
         )
 
 
@@ -1109,8 +1265,10 @@ def dedup_files(
     problems: list[ImportProblem] = []
     for path in inputs:
         imported = read_records(path, keep_going=keep_going)
-        records += imported.records
+        latest, replaced = keep_latest_versions(imported.records)
+        records += latest
         problems += imported.problems
+        problems += replaced
     seen: dict[str, str] = {}
     for record in records:
         if record.id in seen:

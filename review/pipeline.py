@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from review.dedup import DedupResult, PairDecisions
+from review.dedup import DedupResult, PairDecisions, keep_latest_versions
 from review.entrez import EutilsSettings
 from review.errors import CacheError, InputError, OfflineMiss
 from review.history import History, RunEntry, RunKind, SearchCount, read_history, record_run
@@ -366,8 +366,14 @@ def prepare_review(
         imports.append(
             Imported(source.path, database, result, source.exported_on, source.note, source.method)
         )
-    records = unique_ids([*pubmed.records, *(r for i in imports for r in i.result.records)])
-    problems = (*pubmed.problems, *(p for i in imports for p in i.result.problems))
+    # An NLM update file may hold a PMID twice: the later version replaces the earlier.
+    latest = [keep_latest_versions(i.result.records) for i in imports]
+    records = unique_ids([*pubmed.records, *(r for kept, _ in latest for r in kept)])
+    problems = (
+        *pubmed.problems,
+        *(p for i in imports for p in i.result.problems),
+        *(p for _, replaced in latest for p in replaced),
+    )
 
     history = stages.history(protocol)
     found_pairs = stages.pair_decisions(protocol, settings, {r.id for r in records})

@@ -597,3 +597,28 @@ def test_a_live_run_shows_each_retry_as_review_search_does(
     assert "Note: esearch got HTTP 503; retry 1 of 5 in 0.0 s\n" in err
     assert "Note: esearch got <ERROR>Search Backend failed" in err
     assert "Note: NCBI asks for an email address" in err
+
+
+def test_a_pmid_twice_in_an_update_file_keeps_the_later_version(
+    clone: Path, no_network: list[object], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def entry(title: str) -> str:
+        return (
+            "<PubmedArticle><MedlineCitation><PMID Version='1'>99000111</PMID><Article>"
+            f"<ArticleTitle>{title}</ArticleTitle></Article></MedlineCitation></PubmedArticle>\n"
+        )
+
+    update = tmp_path / "update.xml"
+    update.write_text(
+        '<?xml version="1.0"?>\n<PubmedArticleSet>\n'
+        + entry("Kratom and sleep: first version")
+        + entry("Kratom and sleep: corrected version")
+        + "</PubmedArticleSet>\n",
+        encoding="utf-8",
+    )
+    assert main(["run", "--out", "out", "queries/kratom.toml", str(update)]) == 0
+    err = capsys.readouterr().err
+    assert "PMID 99000111 appears again as record 2 of this file" in err
+    report = (clone / "out" / "report.json").read_text(encoding="utf-8")
+    assert "Kratom and sleep: corrected version" in report
+    assert "Kratom and sleep: first version" not in report

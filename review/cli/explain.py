@@ -31,7 +31,21 @@ def handle(options: argparse.Namespace) -> int:
 
     protocol = load_protocol(options.protocol)
     found = screening_input(protocol, options)
-    matches = [r for r in found.records if r.id == options.record_id]
+    record_id = options.record_id
+    matches = [r for r in found.records if r.id == record_id]
+    if not matches and found.dedup is not None:
+        # A record merged into another as its duplicate: say into which and
+        # why, then explain the record that is screened for both.
+        from review.dedup import explain_merged
+
+        merged = explain_merged(found.dedup, record_id)
+        if merged:
+            print(merged)
+            canonical = next(x.canonical_id for x in found.dedup.links if x.record_id == record_id)
+            matches = [r for r in found.records if r.id == canonical]
+            if not matches:
+                return 0
+            print()
     if not matches:
         raise InputError(
             f"no record {options.record_id!r} among the {len(found.records)} records screened; "

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from review.pipeline import PreparedReview, RunSettings
     from review.rank import RecordRanker
 
+if TYPE_CHECKING:
+    from review.dedup import DedupResult
+
 __all__ = [
     "REVIEWER_ENV",
     "ScreeningInput",
@@ -49,6 +52,7 @@ REVIEWER_ENV = "REVIEW_REVIEWER"
 class ScreeningInput:
     records: tuple[Record, ...]
     rule_decisions: tuple[Decision, ...]
+    dedup: DedupResult | None = None  # the pipeline's deduplication, when it ran
 
 
 def register(subparsers: Any) -> None:
@@ -220,7 +224,7 @@ def prepared_input(review: PreparedReview) -> ScreeningInput:
     """The records people screen from a prepared review: canonical, not removed."""
     screened = {d.record_id for d in review.rule_decisions}
     records = tuple(r for r in review.dedup.canonical if r.id in screened)
-    return ScreeningInput(records, review.rule_decisions)
+    return ScreeningInput(records, review.rule_decisions, review.dedup)
 
 
 def _read_files(paths: list[Path]) -> tuple[Record, ...]:

@@ -1,0 +1,243 @@
+"""Fellegi–Sunter record linkage: comparison levels, log-likelihood weights, EM.
+
+Each candidate pair is compared field by field; each comparison gives a level
+(for the title: "exact", "0.97", ... "lower") or None when either record lacks
+the field. A level carries two probabilities: m, how often duplicates show it,
+and u, how often different papers that share a blocking key show it. Its
+weight is log2(m/u) bits: positive evidence for a duplicate, negative against,
+and a missing field adds nothing. A pair's match weight is the prior log-odds
+plus the sum of its comparisons' weights; the match probability follows.
+
+The model is data (`Model`, stored as JSON in `review/data/dedup_model.json`):
+priors learned from labelled sets (`learn`), then fitted to the file at hand
+by expectation–maximisation (`fit`) over its own candidate pairs, the priors
+acting as pseudo-counts. A field that disagrees among this file's obvious
+duplicates (an "issue" column holding a database's running number) thus ends
+up weighing almost nothing. Unlike Splink, which fixes u from random pairs, u
+is estimated among the candidate pairs too: they are the only pairs scored, and
+among them "same journal, same year" is common for different papers.
+
+Everything here is pure and works on level vectors, so it knows nothing of
+bibliographic records; `review.dedup` defines the comparisons.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+__all__ = [
+    "Comparison",
+    "Model",
+    "Pattern",
+    "Scored",
+    "fit",
+    "learn",
+    "load_model",
+    "save_model",
+]
+
+Pattern = tuple[int | None, ...]  # one level index per comparison, None when missing
+
+# How many duplicate pairs the prior's m counts as when fitting a file: a small
+# file keeps close to the shared sets' weights, a large one speaks for itself.
+PRIOR_MATCHES = 200.0
+OBVIOUS = 20.0  # match weight (bits) from which the prior alone is sure of a duplicate
+_FLOOR = 1e-6  # no level is impossible: a weight stays finite
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """One field's comparison and its levels, strongest agreement first."""
+
+    name: str
+    levels: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    comparisons: tuple[Comparison, ...]
+    m: tuple[tuple[float, ...], ...]  # per comparison, per level
+    u: tuple[tuple[float, ...], ...]
+    match_rate: float  # share of candidate pairs that are duplicates
+    duplicate_at: float  # match probability from which a pair is a duplicate
+    person_at: float  # ... from which it goes to a person
+
+    def weight(self, comparison: int, level: int) -> float:
+        return math.log2(self.m[comparison][level] / self.u[comparison][level])
+
+    def prior_weight(self) -> float:
+        return math.log2(self.match_rate / (1.0 - self.match_rate))
+
+    def score(self, pattern: Pattern) -> Scored:
+        weights = tuple(
+            None if level is None else self.weight(c, level) for c, level in enumerate(pattern)
+        )
+        total = self.prior_weight() + sum(w for w in weights if w is not None)
+        return Scored(pattern, weights, total)
+
+    def describe(self, scored: Scored) -> str:
+        """Every field's level and weight: "title=exact(+11.2) doi=-(0) ..."."""
+        parts = []
+        for comparison, level, weight in zip(
+            self.comparisons, scored.pattern, scored.weights, strict=True
+        ):
+            if level is None or weight is None:
+                parts.append(f"{comparison.name}=missing(0)")
+            else:
+                parts.append(f"{comparison.name}={comparison.levels[level]}({weight:+.1f})")
+        return f"weight {scored.total:+.1f} (prior {self.prior_weight():+.1f}): " + " ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    pattern: Pattern
+    weights: tuple[float | None, ...]
+    total: float  # match weight in bits
+
+    @property
+    def probability(self) -> float:
+        return _probability(self.total)
+
+
+def _normalised(counts: Sequence[float]) -> tuple[float, ...]:
+    total = sum(counts)
+    size = len(counts)
+    if total <= 0:
+        return tuple(1.0 / size for _ in counts)
+    return tuple(max(c / total, _FLOOR) for c in counts)
+
+
+def _tally(
+    comparisons: Sequence[Comparison],
+    patterns: Iterable[tuple[Pattern, float]],
+) -> list[list[float]]:
+    counts = [[0.0] * len(c.levels) for c in comparisons]
+    for pattern, weight in patterns:
+        for c, level in enumerate(pattern):
+            if level is not None:
+                counts[c][level] += weight
+    return counts
+
+
+def learn(
+    comparisons: Sequence[Comparison],
+    labelled: Mapping[Pattern, tuple[int, int]],
+    *,
+    duplicate_at: float,
+    person_at: float,
+) -> Model:
+    """m and u from labelled candidate pairs: pattern -> (duplicates, non-duplicates)."""
+    m = _tally(comparisons, ((p, float(d)) for p, (d, _) in labelled.items()))
+    u = _tally(comparisons, ((p, float(n)) for p, (_, n) in labelled.items()))
+    # Add-one smoothing: a level never seen among the labels is rare, not impossible.
+    m = [[c + 1.0 for c in row] for row in m]
+    u = [[c + 1.0 for c in row] for row in u]
+    duplicates = sum(d for d, _ in labelled.values())
+    total = sum(d + n for d, n in labelled.values())
+    return Model(
+        comparisons=tuple(comparisons),
+        m=tuple(_normalised(row) for row in m),
+        u=tuple(_normalised(row) for row in u),
+        match_rate=min(max(duplicates / total if total else 0.01, 1e-4), 0.5),
+        duplicate_at=duplicate_at,
+        person_at=person_at,
+    )
+
+
+def fit(prior: Model, patterns: Mapping[Pattern, int], *, obvious: float = OBVIOUS) -> Model:
+    """The prior's m probabilities fitted to one file's candidate pairs (pattern -> how many).
+
+    One expectation–maximisation step from the prior, with a confident
+    expectation: the pairs the prior already finds overwhelming (match weight
+    at least OBVIOUS bits) count as this file's duplicates, and m is
+    re-estimated from how often each level occurs among them, the prior's m
+    counting as PRIOR_MATCHES pairs (a maximum a posteriori estimate). A field
+    that disagrees among this file's obvious duplicates (an issue column
+    holding a running number, a DOI column with slips) so gets a weight near
+    zero; a field that always agrees gets sharper. Iterating further, or
+    counting doubtful pairs, lets EM drift to another latent class (companion
+    papers, which agree on everything but the pages, became "duplicates" on
+    the shared sets), so it stops there. u (how often different papers that
+    share a blocking key show a level) stays the prior's: it was measured
+    on labelled pairs, and a file's own non-duplicates cannot be told apart
+    without labels. The share of duplicates among the candidate pairs is the
+    mean match probability under the fitted weights.
+    """
+    size = sum(patterns.values())
+    if size == 0:
+        return prior
+    sure = (
+        (pattern, float(count))
+        for pattern, count in patterns.items()
+        if prior.score(pattern).total >= obvious
+    )
+    counts = _tally(prior.comparisons, sure)
+    m = tuple(
+        _normalised([c + PRIOR_MATCHES * q for c, q in zip(row, prior_row, strict=True)])
+        for row, prior_row in zip(counts, prior.m, strict=True)
+    )
+    fitted = replace(prior, m=m)
+    matches = sum(count * fitted.score(pattern).probability for pattern, count in patterns.items())
+    return replace(fitted, match_rate=min(max(matches / size, 1e-4), 0.5))
+
+
+def _probability(weight: float) -> float:
+    if weight > 60:
+        return 1.0
+    if weight < -60:
+        return 0.0
+    odds: float = 2.0**weight
+    return odds / (1.0 + odds)
+
+
+# --------------------------------------------------------------------------- storage
+
+
+def save_model(model: Model, path: Path) -> None:
+    data = {
+        "match_rate": model.match_rate,
+        "duplicate_at": model.duplicate_at,
+        "person_at": model.person_at,
+        "comparisons": [
+            {
+                "name": c.name,
+                "levels": {
+                    level: {"m": round(m, 6), "u": round(u, 6)}
+                    for level, m, u in zip(c.levels, ms, us, strict=True)
+                },
+            }
+            for c, ms, us in zip(model.comparisons, model.m, model.u, strict=True)
+        ],
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
+def load_model(path: Path, comparisons: Sequence[Comparison]) -> Model:
+    """A stored model; its comparisons and levels must be the ones given, in order."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    stored = {c["name"]: c["levels"] for c in data["comparisons"]}
+    m: list[tuple[float, ...]] = []
+    u: list[tuple[float, ...]] = []
+    for comparison in comparisons:
+        levels = stored[comparison.name]
+        if list(levels) != list(comparison.levels):
+            raise ValueError(f"{path}: comparison {comparison.name!r} has other levels")
+        m.append(tuple(float(levels[name]["m"]) for name in comparison.levels))
+        u.append(tuple(float(levels[name]["u"]) for name in comparison.levels))
+    return Model(
+        comparisons=tuple(comparisons),
+        m=tuple(m),
+        u=tuple(u),
+        match_rate=float(data["match_rate"]),
+        duplicate_at=float(data["duplicate_at"]),
+        person_at=float(data["person_at"]),
+    )
+
+
+def count_patterns(patterns: Iterable[Pattern]) -> dict[Pattern, int]:
+    return dict(Counter(patterns))

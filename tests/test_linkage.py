@@ -1,0 +1,85 @@
+"""Fellegi–Sunter weights: learning them from labels and fitting them to one file."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from review.linkage import Comparison, fit, learn, load_model, save_model
+
+COMPARISONS = (
+    Comparison("title", ("same", "differ")),
+    Comparison("doi", ("same", "differ")),
+    Comparison("issue", ("same", "differ")),
+)
+# pattern (title, doi, issue) -> (labelled duplicates, labelled non-duplicates)
+LABELS = {
+    (0, 0, 0): (90, 1),
+    (0, 0, 1): (2, 0),
+    (0, 1, 1): (1, 30),
+    (1, 1, 1): (0, 400),
+    (1, 1, 0): (0, 60),
+    (0, None, 0): (30, 2),
+}
+
+
+def prior():  # type: ignore[no-untyped-def]
+    return learn(COMPARISONS, LABELS, duplicate_at=0.99, person_at=0.5)
+
+
+def test_weights_are_log_likelihood_ratios_of_the_labels() -> None:
+    model = prior()
+    # title "same": (90 + 2 + 1 + 30 + 1) of 123 + 2 duplicates, add-one smoothed
+    m = (90 + 2 + 1 + 30 + 1) / (123 + 2)
+    u = (1 + 0 + 30 + 0 + 2 + 1) / (493 + 2)
+    assert model.weight(0, 0) == pytest.approx(math.log2(m / u), rel=1e-4)
+    assert model.weight(2, 1) < -3  # the issue disagrees among few duplicates
+    scored = model.score((0, None, 0))
+    assert scored.weights[1] is None  # a missing DOI adds nothing
+    assert scored.total == pytest.approx(
+        model.prior_weight() + model.weight(0, 0) + model.weight(2, 0)
+    )
+
+
+def test_a_field_that_disagrees_among_this_files_obvious_duplicates_loses_its_weight() -> None:
+    """An export whose issue column is a running number: title and DOI agree, the issue never."""
+    model = prior()
+    this_file = {(0, 0, 1): 300, (1, 1, 1): 3000, (0, 1, 1): 20}
+    fitted = fit(model, this_file, obvious=4.0)
+    assert model.weight(2, 1) < -3
+    assert abs(fitted.weight(2, 1)) < 1  # "issue differs" now says next to nothing
+    assert fitted.score((0, 0, 1)).probability > 0.99  # so those pairs are duplicates
+    assert model.score((0, 0, 1)).probability < fitted.score((0, 0, 1)).probability
+    # the fields that agreed keep their evidence; u is the prior's
+    assert fitted.weight(0, 0) > 2 and fitted.u == model.u
+
+
+def test_a_file_without_obvious_duplicates_keeps_the_prior() -> None:
+    model = prior()
+    fitted = fit(model, {(1, 1, 1): 500}, obvious=5.0)
+    assert fitted.u == model.u
+    for fitted_row, prior_row in zip(fitted.m, model.m, strict=True):
+        assert fitted_row == pytest.approx(prior_row)
+    assert fitted.match_rate < model.match_rate
+
+
+def test_a_model_is_data_that_round_trips(tmp_path: Path) -> None:
+    model = prior()
+    path = tmp_path / "model.json"
+    save_model(model, path)
+    loaded = load_model(path, COMPARISONS)
+    assert loaded.duplicate_at == 0.99
+    for c in range(len(COMPARISONS)):
+        for level in range(2):
+            assert loaded.weight(c, level) == pytest.approx(model.weight(c, level), abs=1e-3)
+    with pytest.raises(ValueError, match="issue"):
+        load_model(path, (*COMPARISONS[:2], Comparison("issue", ("same", "near", "differ"))))
+
+
+def test_the_description_lists_every_field() -> None:
+    model = prior()
+    text = model.describe(model.score((0, None, 1)))
+    assert text.startswith("weight ")
+    assert "title=same(+" in text and "doi=missing(0)" in text and "issue=differ(-" in text
