@@ -622,3 +622,17 @@ def test_a_pmid_twice_in_an_update_file_keeps_the_later_version(
     report = (clone / "out" / "report.json").read_text(encoding="utf-8")
     assert "Kratom and sleep: corrected version" in report
     assert "Kratom and sleep: first version" not in report
+
+
+def test_explain_answers_for_a_record_merged_into_another(
+    clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ks0226 (an Embase-style export row) is the same paper as PubMed's 36634016
+    assert main(["explain", "queries/kratom.toml", "ks0226"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("Merged into 36634016 (")
+    assert lines[2].startswith("Why: match probability ")
+    assert "doi=same(+" in lines[2] and "title=exact(+" in lines[2]
+    assert lines[3] == "Decisions on 36634016 count for ks0226."
+    assert lines[5].startswith("36634016: ")  # then the record screened for both
+    assert any(line.startswith("Rules (title-abstract): ") for line in lines)
