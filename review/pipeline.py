@@ -56,6 +56,7 @@ from review.protocol import Criteria, ImportSource, Protocol, Search, SourceMeth
 from review.records import DatabaseNames, ImportProblem, ImportResult, Record, SharedValues
 from review.screen import Decision
 from review.search import Mode, ProgressCallback, SearchLogEntry
+from review.update import UPDATE_MARK, base_name
 
 if TYPE_CHECKING:
     from review.report.model import ReportInput
@@ -95,7 +96,9 @@ __all__ = [
     "stored_human_decisions",
     "stored_pair_decisions",
     "stored_resolutions",
+    "this_run",
     "unique_ids",
+    "update",
     "with_human_decisions",
     "write_review_report",
 ]
@@ -132,6 +135,8 @@ class RunSettings:
     on_retry: Callable[[str], None] | None = None  # told of each retry, in one line
     generated_at: str = ""
     remember: bool = True  # add the run to the review's history (`review.history`)
+    # `review update`: also search for what PubMed entered since the last run's searches
+    update: bool = False
 
     def report_dir(self, protocol: Protocol) -> Path:
         return self.out_dir if self.out_dir is not None else Path("reports") / protocol.name
@@ -179,6 +184,9 @@ class SearchOutput:
     log: tuple[SearchLogEntry, ...]
     # PMIDs -> one <PubmedArticleSet> document in chunks, read as it is parsed
     article_set: Callable[[Sequence[str]], Iterator[bytes]]
+    # The entry-date searches of `review update`, earlier runs' and this run's
+    # ("<search>@<day>"); their PMIDs are in `log` already (review.update).
+    updates: tuple[SearchLogEntry, ...] = ()
 
 
 SearchStage = Callable[[Protocol, SearchPlan, RunSettings], SearchOutput]
@@ -241,6 +249,7 @@ class PreparedReview:
     orphan_decisions: tuple[Decision, ...]  # people's decisions on records not screened now
     decisions: tuple[Decision, ...]  # effective: a person's where there is one, else the rules'
     history: History = field(default_factory=History)  # what earlier runs saw (`review.history`)
+    updates: tuple[SearchLogEntry, ...] = ()  # the update searches (SearchOutput.updates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +257,7 @@ class RunResult:
     review: PreparedReview
     out_dir: Path
     files: tuple[Path, ...]
+    kind: RunKind = "run"  # "update" for `review update`
 
 
 # --- choosing where PubMed answers come from ------------------------------------------
@@ -407,6 +417,7 @@ def prepare_review(
         orphan_decisions=orphans,
         decisions=stages.combine(rules, human),
         history=history,
+        updates=found.updates,
     )
 
 
@@ -450,35 +461,69 @@ def run(protocol: Protocol, settings: RunSettings, stages: Stages | None = None)
     review = prepare_review(protocol, settings, stages)
     out_dir = settings.report_dir(protocol)
     files = stages.write_report(review, settings, out_dir)
+    kind: RunKind = "update" if settings.update else "run"
     if settings.remember:
-        remember_run(review, "run", settings.generated_at)
-    return RunResult(review, out_dir, files)
+        remember_run(review, kind, settings.generated_at)
+    return RunResult(review, out_dir, files, kind)
+
+
+def update(protocol: Protocol, settings: RunSettings, stages: Stages | None = None) -> RunResult:
+    """`review update`: `run`, with every search re-run for what PubMed entered since the
+    last run's searches (review.update); refuses a review that has never been run."""
+    history = (stages.history if stages else read_history)(protocol)
+    if not history.runs:
+        raise InputError(
+            f"{protocol.path}: this review has no earlier run to update; run "
+            f"`review run {protocol.path}` first."
+        )
+    return run(protocol, dataclasses.replace(settings, update=True), stages)
 
 
 def remember_run(review: PreparedReview, kind: RunKind, at: str = "") -> RunEntry:
     """Add this run to the review's history: its searches, records and main copies."""
+    entry = this_run(review, kind)
+    return record_run(
+        review.protocol,
+        kind,
+        at=at or datetime.now(UTC).isoformat(timespec="seconds"),
+        searched_on=entry.searched_on,
+        records=review.records,
+        mains=(r.id for r in review.dedup.canonical),
+        searches=entry.searches,
+        included=entry.included,
+    )
+
+
+def this_run(review: PreparedReview, kind: RunKind) -> RunEntry:
+    """This run as the history will hold it: for an update, its entry-date searches."""
     seen = review.history.first_run
+    last = review.history.last
+    entries = review.search_log
+    if kind == "update":
+        # This run's own entry-date searches; none when the searches are a snapshot's.
+        mark = f"{UPDATE_MARK}{last.searched_on}" if last else UPDATE_MARK
+        entries = tuple(u for u in review.updates if u.name.endswith(mark))
     searches = tuple(
         SearchCount(
-            e.name,
+            base_name(e.name),
             e.retrieved,
             sum(1 for p in e.pmids if p not in seen),
             e.mindate,
             e.maxdate,
             e.datetype,
         )
-        for e in review.search_log
+        for e in entries
     )
     included = tuple(
         d.record_id for d in review.decisions if d.stage == "full-text" and d.outcome == "include"
     )
-    return record_run(
-        review.protocol,
-        kind,
-        at=at or datetime.now(UTC).isoformat(timespec="seconds"),
+    return RunEntry(
+        number=len(review.history.runs) + 1,
+        kind=kind,
+        at="",
         searched_on=searched_on(review),
-        records=review.records,
-        mains=(r.id for r in review.dedup.canonical),
+        records=len(review.records),
+        new_records=sum(1 for r in review.records if r.id not in seen),
         searches=searches,
         included=included,
     )
@@ -614,15 +659,24 @@ def search_pubmed(protocol: Protocol, plan: SearchPlan, settings: RunSettings) -
     """
     from review.cache import Cache
     from review.search import iter_article_set
+    from review.update import merge_updates, update_searches
 
     if plan.snapshot is None:
-        log = _search(protocol, plan.cache_dir, plan, settings)
+        # Earlier updates' entry-date searches are replayed with the protocol's, so no
+        # record they found drops out; `review update` adds one since the last run.
+        history = read_history(protocol)
+        since = history.last.searched_on if settings.update and history.last else ""
+        searches = (*protocol.searches, *update_searches(protocol, history, since))
+        log = _search(
+            dataclasses.replace(protocol, searches=searches), plan.cache_dir, plan, settings
+        )
+        merged, updates = merge_updates(log)
 
         def from_cache(wanted: Sequence[str]) -> Iterator[bytes]:
             with Cache.open(plan.cache_dir, read_only=True) as cache:
                 yield from iter_article_set(cache, wanted)
 
-        return SearchOutput(log, from_cache)
+        return SearchOutput(merged, from_cache, updates)
 
     with tempfile.TemporaryDirectory(prefix="review-snapshot-") as scratch:
         copy = Path(scratch) / "cache"
@@ -777,10 +831,13 @@ def write_review_report(
 def review_report_input(review: PreparedReview, settings: RunSettings) -> ReportInput:
     """Everything the report counts, from a prepared review."""
     from review import __version__
-    from review.report.model import OtherSource, ReportInput
+    from review.report.model import OtherSource, PreviousVersion, ReportInput, RunView
     from review.stopping import screening_stop, unscreened_statement
 
     stop = screening_stop(review.rule_decisions, review.human_decisions)
+
+    kind: RunKind = "update" if settings.update else "run"
+    last = review.history.last
     return ReportInput(
         stopping=unscreened_statement(stop),
         protocol=review.protocol,
@@ -806,6 +863,22 @@ def review_report_input(review: PreparedReview, settings: RunSettings) -> Report
         uncounted_decisions=review.orphan_decisions,
         search_notes=review.plan.snapshot.search_notes if review.plan.snapshot else (),
         stand_ins=_stand_in_ids(review),
+        runs=tuple(
+            RunView(
+                r.number,
+                r.kind,
+                r.searched_on,
+                r.records,
+                r.new_records,
+                tuple((s.name, s.count, s.new) for s in r.searches),
+            )
+            for r in (*review.history.runs, this_run(review, kind))
+        ),
+        previous=PreviousVersion(
+            last.searched_on, last.included, frozenset(review.history.first_run)
+        )
+        if kind == "update" and last is not None
+        else None,
     )
 
 

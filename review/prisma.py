@@ -64,6 +64,7 @@ __all__ = [
     "PrismaFlow",
     "Removal",
     "derive_prisma",
+    "new_records_flow",
 ]
 
 NO_REASON = "no-reason-recorded"  # the reason line for an exclusion that names none
@@ -503,33 +504,92 @@ def _columns(
         kept = representative if key == "databases" else mine_main
         duplicates = {i for i in in_column if i not in kept}
 
-        def only(box: Box, ids: set[str] = mine_main, key: str = key) -> Box:
-            return Box(f"{key}.{box.key}", box.name, tuple(i for i in box.record_ids if i in ids))
-
-        def each(boxes: tuple[Box, ...], ids: set[str] = mine_main) -> tuple[Box, ...]:
-            return tuple(b for b in (only(b, ids) for b in boxes) if b.count)
-
-        result.append(
-            Column(
-                key=key,
-                heading=heading,
-                identified=each(whole.identified, in_column),
-                duplicates=Box(f"{key}.duplicates", "", _in_order(records, duplicates)),
-                automation=each(whole.automation),
-                removed_other=each(whole.removed_other),
-                screened=only(whole.screened),
-                records_excluded=each(whole.records_excluded),
-                awaiting_screening=only(whole.awaiting_screening),
-                sought=only(whole.sought),
-                not_retrieved=only(whole.not_retrieved),
-                awaiting_assessment=only(whole.awaiting_assessment),
-                assessed=only(whole.assessed),
-                reports_excluded=each(whole.reports_excluded),
-                included=only(whole.included),
-                rules_included=only(whole.rules_included),
-            )
-        )
+        result.append(_part(whole, key, heading, in_column, mine_main, duplicates, records))
     return tuple(result)
+
+
+def new_records_flow(
+    flow: PrismaFlow,
+    records: Sequence[Record],
+    links: Sequence[DuplicateLink],
+    new: Collection[str],
+) -> Column:
+    """The flow of the records first seen in this version of an updated review.
+
+    PRISMA 2020's diagram for updated reviews counts only new records: a new
+    record that joins a group seen before is a duplicate; a group whose main
+    copy is new goes through screening as usual. Its boxes' keys start "new.".
+    """
+    fresh = {r.id for r in records if r.id in set(new)}
+    main_of = {r.id: r.id for r in records}
+    main_of.update((link.record_id, link.canonical_id) for link in links)
+    mains = {main_of[i] for i in fresh if main_of[i] in fresh}
+    whole = Column(
+        key="",
+        heading="",
+        identified=flow.identified,
+        duplicates=flow.duplicates,
+        automation=flow.automation,
+        removed_other=flow.removed_other,
+        screened=flow.screened,
+        records_excluded=flow.records_excluded,
+        awaiting_screening=flow.awaiting_screening,
+        sought=flow.sought,
+        not_retrieved=flow.not_retrieved,
+        awaiting_assessment=flow.awaiting_assessment,
+        assessed=flow.assessed,
+        reports_excluded=flow.reports_excluded,
+        included=flow.included,
+        rules_included=flow.rules_included,
+    )
+    column = _part(
+        whole,
+        "new",
+        "Identification of new studies",
+        fresh,
+        mains,
+        {i for i in fresh if i not in mains},
+        records,
+    )
+    column.counts().check()
+    return column
+
+
+def _part(
+    whole: Column,
+    key: str,
+    heading: str,
+    identified: set[str],
+    mains: set[str],
+    duplicates: set[str],
+    records: Sequence[Record],
+) -> Column:
+    """The boxes of `whole` that hold these records (identified) and groups (mains)."""
+
+    def only(box: Box, ids: set[str] = mains) -> Box:
+        return Box(f"{key}.{box.key}", box.name, tuple(i for i in box.record_ids if i in ids))
+
+    def each(boxes: tuple[Box, ...], ids: set[str] = mains) -> tuple[Box, ...]:
+        return tuple(b for b in (only(b, ids) for b in boxes) if b.count)
+
+    return Column(
+        key=key,
+        heading=heading,
+        identified=each(whole.identified, identified),
+        duplicates=Box(f"{key}.duplicates", "", _in_order(records, duplicates)),
+        automation=each(whole.automation),
+        removed_other=each(whole.removed_other),
+        screened=only(whole.screened),
+        records_excluded=each(whole.records_excluded),
+        awaiting_screening=only(whole.awaiting_screening),
+        sought=only(whole.sought),
+        not_retrieved=only(whole.not_retrieved),
+        awaiting_assessment=only(whole.awaiting_assessment),
+        assessed=only(whole.assessed),
+        reports_excluded=each(whole.reports_excluded),
+        included=only(whole.included),
+        rules_included=only(whole.rules_included),
+    )
 
 
 def _in_order(records: Sequence[Record], ids: set[str]) -> tuple[str, ...]:

@@ -38,6 +38,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "run",
     "simulate",
     "reading-list",
+    "update",
 )
 # Each command's line in `review --help`, so that listing them imports none of their
 # modules (tests/test_cli.py checks these match what each module registers). A
@@ -53,6 +54,7 @@ COMMAND_HELP: dict[str, str] = {
     "run": "search, deduplicate, screen and write the PRISMA 2020 report",
     "simulate": "replay a labelled review through the ranking; print the work it would have saved",
     "reading-list": "write a reading list ranked by relevance, even before anyone has screened",
+    "update": "re-run every search for what is new since the last run, then screen and report",
     "serve": "screen in a web browser: several reviewers, blind, conflicts, dashboard",
 }
 

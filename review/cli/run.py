@@ -63,6 +63,14 @@ def register(subparsers: Any) -> None:
         "search it lacks is an error. A live run that cannot reach PubMed fails; it never "
         "falls back to the snapshot.",
     )
+    add_arguments(parser)
+    parser.set_defaults(handler=handle)
+    # The subcommand parser argparse made, read intermixed (see _FilesAnywhereParser).
+    parser.__class__ = _FilesAnywhereParser
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options `review run` and `review update` share."""
     parser.add_argument("protocol", type=Path, help="the protocol file, e.g. queries/kratom.toml")
     parser.add_argument(
         "files",
@@ -101,9 +109,6 @@ def register(subparsers: Any) -> None:
         "(default <protocol dir>/<name>.pair-decisions.csv when it exists)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
-    parser.set_defaults(handler=handle)
-    # The subcommand parser argparse made, read intermixed (see _FilesAnywhereParser).
-    parser.__class__ = _FilesAnywhereParser
 
 
 def file_argument(text: str) -> Path | ImportSource:
@@ -120,7 +125,7 @@ def file_argument(text: str) -> Path | ImportSource:
 
 
 def handle(options: argparse.Namespace) -> int:
-    from review.pipeline import RunSettings, run
+    from review.pipeline import RunSettings, run, update
 
     protocol = load_protocol(options.protocol)
     mode = search_mode(options)
@@ -141,7 +146,8 @@ def handle(options: argparse.Namespace) -> int:
             progress=progress,
         )
         try:
-            result = run(protocol, settings)
+            updating = getattr(options, "update_review", False)
+            result = (update if updating else run)(protocol, settings)
         except RetriesExhausted as exc:
             if not settings.live:
                 raise
@@ -172,6 +178,12 @@ def _warn(result: RunResult) -> None:
     review = result.review
     if review.plan.snapshot is not None:
         print(f"Note: {review.plan.provenance}", file=sys.stderr)
+        if result.kind == "update":
+            print(
+                "Note: PubMed was not searched for new records: the bundled snapshot is "
+                "fixed; the source files were read again as they are now.",
+                file=sys.stderr,
+            )
     warn_about_searches(review.search_log)
     for problem in review.problems:
         where = f"{problem.file}:{problem.position}" if problem.file else f"#{problem.position}"

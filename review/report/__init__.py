@@ -40,7 +40,7 @@ from review.report.reading_list import (
     reading_list_markdown,
     reading_list_record_ids,
 )
-from review.report.svg import prisma_svg, year_chart_svg
+from review.report.svg import prisma_svg, update_svg, year_chart_svg
 from review.report.templating import environment
 
 __all__ = [
@@ -83,6 +83,10 @@ def write_report(report_input: ReportInput, out_dir: Path) -> tuple[Path, ...]:
         "reading-list.html": _whole(reading_list_html, report, reading_exports, html),
         "reading-list.md": _whole(reading_list_markdown, report, reading_exports, markdown),
     }
+    if report.update is not None:
+        # PRISMA 2020's diagram for updated reviews, when `review update` made the report.
+        files.insert(4, "prisma-update.svg")
+        texts["prisma-update.svg"] = _whole(update_svg, report)
     _write_all(out_dir, texts, exports)
     return tuple(out_dir / name for name in files)
 

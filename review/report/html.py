@@ -8,7 +8,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from review.report.model import Report
-from review.report.svg import prisma_svg, year_chart_svg
+from review.report.svg import prisma_svg, update_svg, year_chart_svg
 from review.report.templating import environment
 
 __all__ = ["iter_report_html", "report_html"]
@@ -36,4 +36,5 @@ def iter_report_html(
         citations=citations,
         prisma_svg=Markup(prisma_svg(report, link_prefix="#box-")),
         year_svg=Markup(year_chart_svg(report)),
+        update_svg=Markup(update_svg(report)) if report.update else "",
     )

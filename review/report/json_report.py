@@ -57,6 +57,20 @@ def report_data(report: Report, files: Sequence[str] = ()) -> dict[str, Any]:
             }
             for s in report.searches
         ],
+        "runs": [
+            {
+                "number": r.number,
+                "kind": r.kind,
+                "searched_on": r.searched_on,
+                "records": r.records,
+                "new_records": r.new_records,
+                "searches": [
+                    {"name": name, "found": found, "new": new} for name, found, new in r.searches
+                ],
+            }
+            for r in report.runs
+        ],
+        "update": _update(report),
         "other_sources": [
             {
                 "database": s.database,
@@ -214,4 +228,21 @@ def _column_counts(counts: PrismaCounts) -> dict[str, object]:
         "reports_assessed": counts.reports_assessed,
         "reports_excluded": counts.reports_excluded_total,
         "studies_included": counts.studies_included,
+    }
+
+
+def _update(report: Report) -> dict[str, object] | None:
+    """The updated review's flow and what is new since the previous version."""
+    update = report.update
+    if update is None:
+        return None
+    return {
+        "since": update.since,
+        "previous_studies": update.previous_studies,
+        "still_included": update.still_included,
+        "included_since": update.included_since,
+        "new_records": _column_counts(update.new.counts()),
+        "total_studies": update.total_studies,
+        "new_record_ids": [r.id for r in update.new_records],
+        "newly_included": [r.id for r in update.newly_included],
     }

@@ -16,7 +16,15 @@ from typing import Literal
 
 from review.dedup import DedupResult, DuplicateLink
 from review.errors import ReportError
-from review.prisma import Box, Column, PrismaCounts, PrismaFlow, Removal, derive_prisma
+from review.prisma import (
+    Box,
+    Column,
+    PrismaCounts,
+    PrismaFlow,
+    Removal,
+    derive_prisma,
+    new_records_flow,
+)
 from review.protocol import OTHER_METHODS, Protocol, SourceMethod
 from review.records import Record
 from review.screen import Decision
@@ -29,15 +37,18 @@ __all__ = [
     "DedupMethod",
     "Excluded",
     "OtherSource",
+    "PreviousVersion",
     "ReadingEntry",
     "ReadingGroup",
     "RecordView",
     "Report",
     "ReportInput",
+    "RunView",
     "SearchView",
     "SourceView",
     "Status",
     "Uncounted",
+    "UpdateView",
     "YearBar",
     "box_heading",
     "box_label",
@@ -105,6 +116,47 @@ class ReportInput:
     # Set when the stopping rule was met and records were left unscreened: the rule, its
     # recall target and when it fired (review.stopping.unscreened_statement).
     stopping: str = ""
+    # Every run of the review so far, this one last (the search history, PRISMA-S).
+    runs: tuple[RunView, ...] = ()
+    # Set by `review update`: the version this run updates.
+    previous: PreviousVersion | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunView:
+    """One run of the review in the search history: when, what it found, what was new."""
+
+    number: int
+    kind: str  # "run" or "update"
+    searched_on: str  # YYYY-MM-DD
+    records: int  # records identified, all sources
+    new_records: int  # of those, records no earlier run had seen
+    searches: tuple[tuple[str, int, int], ...]  # (search, PMIDs found, new), PubMed
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousVersion:
+    """The version of the review that `review update` updates."""
+
+    searched_on: str  # the day of its searches: this report tells what is new since
+    included: tuple[str, ...]  # the main copies it included
+    seen: frozenset[str]  # every record ID it (or any earlier run) had seen
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateView:
+    """PRISMA 2020's flow for updated reviews, and the "new since" digest."""
+
+    since: str
+    previous_studies: int  # studies included in the previous version
+    still_included: int  # of those, still included now
+    # Studies from records seen before, first included after the previous version
+    # (screening went on between versions): total = still + these + new.
+    included_since: int
+    new: Column  # the flow of records first seen in this version
+    total_studies: int  # studies included now
+    new_records: tuple[RecordView, ...]  # main copies of groups new in this version
+    newly_included: tuple[RecordView, ...]  # included now, not in the previous version
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +328,8 @@ class Report:
     years: tuple[YearBar, ...]
     reading_list: tuple[ReadingGroup, ...]
     records: Mapping[str, RecordView]  # every identified record, canonical ones gap-filled
+    runs: tuple[RunView, ...] = ()
+    update: UpdateView | None = None
 
     @property
     def included_records(self) -> tuple[str, ...]:
@@ -334,6 +388,44 @@ def build_report(report_input: ReportInput) -> Report:
         years=_year_bars(flow, views),
         reading_list=_reading_list(flow, dedup, report_input.searches, protocol, views),
         records=MappingProxyType(views),
+        runs=report_input.runs,
+        update=_update(report_input, flow, views),
+    )
+
+
+def _update(
+    report_input: ReportInput, flow: PrismaFlow, views: Mapping[str, RecordView]
+) -> UpdateView | None:
+    """The updated review's own flow: new records only, and the previous studies."""
+    previous = report_input.previous
+    if previous is None:
+        return None
+    dedup = report_input.dedup
+    main_of = {r.id: r.id for r in dedup.canonical}
+    main_of.update((link.record_id, link.canonical_id) for link in dedup.links)
+    new = new_records_flow(
+        flow, dedup.records, dedup.links, [r.id for r in dedup.records if r.id not in previous.seen]
+    )
+    before = {main_of.get(i, i) for i in previous.included}
+    now = set(flow.included.record_ids)
+    since = len(now - before - set(new.included.record_ids))
+    if len(before & now) + since + new.included.count != len(now):
+        raise ReportError("The updated review's included studies do not add up.")
+    return UpdateView(
+        since=previous.searched_on,
+        previous_studies=len(before),
+        still_included=len(before & now),
+        included_since=since,
+        new=new,
+        total_studies=len(now),
+        new_records=_by_year(
+            views[i]
+            for i in (
+                new.screened.record_ids
+                + tuple(i for b in new.automation + new.removed_other for i in b.record_ids)
+            )
+        ),
+        newly_included=_by_year(views[i] for i in flow.included.record_ids if i not in before),
     )
 
 
@@ -360,7 +452,11 @@ _FIXED_LABELS = {
     "included": "Studies included in review",
     "included-reports": "Reports of included studies",
 }
-_COLUMN_NAMES = {"databases": "databases and registers", "other": "other methods"}
+_COLUMN_NAMES = {
+    "databases": "databases and registers",
+    "other": "other methods",
+    "new": "new records",
+}
 
 
 def _unprefixed(key: str) -> str:

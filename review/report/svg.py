@@ -17,10 +17,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from review.errors import ReportError
 from review.prisma import Box, Column
-from review.report.model import STATUSES, Report, Status, YearBar
+from review.report.model import STATUSES, Report, Status, YearBar, box_label
 
-__all__ = ["prisma_svg", "room_for", "text_width", "year_chart_svg"]
+__all__ = ["prisma_svg", "room_for", "text_width", "update_svg", "year_chart_svg"]
 
 SVG_NS = "http://www.w3.org/2000/svg"
 FONT = "Helvetica, Arial, 'Liberation Sans', sans-serif"
@@ -120,12 +121,13 @@ def _panels(
     label = {box.key: box.label for box in report.boxes}
 
     def counted(box: Box, text: str = "", **kw: object) -> Line:
-        return Line(text or label[box.key], box.key, box.count, **kw)  # type: ignore[arg-type]
+        words = text or label.get(box.key) or box_label(box, report.protocol)
+        return Line(words, box.key, box.count, **kw)  # type: ignore[arg-type]
 
     def total(key: str, text: str, boxes: Sequence[Box], **kw: object) -> Line:
         return Line(text, key, sum(b.count for b in boxes), **kw)  # type: ignore[arg-type]
 
-    prefix = f"{column.key}." if len(report.flow.columns) > 1 else ""
+    prefix = f"{column.key}." if len(report.flow.columns) > 1 or column.key == "new" else ""
     identified = Panel(
         f"{prefix}identified",
         (
@@ -338,6 +340,107 @@ def prisma_svg(report: Report, link_prefix: str | None = "#box-") -> str:
             )
     _phase_bands(svg, phases, phase_w)
 
+    y = _snapshot_note(svg, report, MARGIN, y - ROW_GAP + 8, width - 2 * MARGIN)
+    height = y + MARGIN
+    svg.set("height", _n(height))
+    svg.set("viewBox", f"0 0 {_n(width)} {_n(height)}")
+    return _serialise(svg)
+
+
+def update_svg(report: Report) -> str:
+    """PRISMA 2020's flow diagram for updated reviews, without links.
+
+    The studies of the previous version on the left; the new records' own
+    flow (identified since the previous version's searches) in the middle,
+    ending in the new studies; both lead into the total. Same drawing rules
+    as `prisma_svg`: no markers, no transforms.
+    """
+    update = report.update
+    if update is None:
+        raise ReportError("This report is not of an updated review; run `review update`.")
+    update.new.counts().check()
+    new = update.new
+    rows = _panels(report, new, last=False)
+    rows.append(
+        (
+            "Included",
+            Panel(
+                "new-included",
+                (
+                    Line("New studies included in review", "", new.included.count, bold=True),
+                    Line("Reports of new included studies", "", new.included.count, bold=True),
+                ),
+            ),
+            (),
+        )
+    )
+    rows.append(
+        (
+            "Included",
+            Panel(
+                "total",
+                (
+                    Line("Total studies included in review", "", update.total_studies, bold=True),
+                    Line("Reports of total included studies", "", update.total_studies, bold=True),
+                ),
+            ),
+            (),
+        )
+    )
+    previous_lines: list[Line] = [
+        Line("Studies included in previous version of review", "", update.previous_studies),
+        Line("Reports of studies included in previous version", "", update.previous_studies),
+    ]
+    if update.still_included != update.previous_studies:
+        previous_lines.append(Line("of these, still included", "", update.still_included, indent=1))
+    if update.included_since:
+        previous_lines.append(
+            Line(
+                "Studies from earlier records included since the previous version",
+                "",
+                update.included_since,
+            )
+        )
+    previous = Panel("previous", tuple(previous_lines))
+    phase_w = max(room_for(phase, bold=True) for phase in PHASES) + 2 * PADDING
+    previous_w = _natural_width([previous])
+    x = MARGIN + phase_w + 10
+    main_x = x + previous_w + BLOCK_GAP
+    main_w = _natural_width([main for _, main, _ in rows])
+    side_w = _natural_width([p for _, _, side in rows for p in side])
+    heading = f"Identification of new studies (records first found after {update.since})"
+    side_w = max(side_w, room_for(heading, bold=True) + 2 * PADDING - main_w - COLUMN_GAP)
+    width = main_x + main_w + COLUMN_GAP + side_w + MARGIN
+    svg = _svg_root(width, 0, "PRISMA 2020 flow diagram for updated reviews")
+    header_h = 2 * LINE_HEIGHT
+    _heading_band(svg, x, previous_w, header_h, "Previous studies", HEADINGS[1])
+    _heading_band(svg, main_x, main_w + COLUMN_GAP + side_w, header_h, heading, HEADINGS[0])
+    y = MARGIN + header_h + ROW_GAP / 2
+    placed_previous = _layout(previous, previous_w, x, y)
+    _box(svg, placed_previous, None)
+    phases: list[tuple[str, float, float]] = []
+    above: _Placed | None = None
+    last_main: _Placed | None = None
+    for phase, main, side in rows:
+        left = _layout(main, main_w, main_x, y)
+        row_h = max(_draw_row(svg, left, side, side_w, None), LINE_HEIGHT + 2 * PADDING)
+        if above is not None:
+            mid = above.x + above.width / 2
+            _arrow(svg, [(mid, above.y + above.height), (mid, left.y)])
+        if phases and phases[-1][0] == phase:
+            phases[-1] = (phase, phases[-1][1], y + row_h)
+        else:
+            phases.append((phase, y, y + row_h))
+        above = last_main = left
+        y += row_h + ROW_GAP
+    assert last_main is not None
+    mid = placed_previous.x + placed_previous.width / 2
+    level = last_main.y + last_main.height / 2
+    _arrow(
+        svg,
+        [(mid, placed_previous.y + placed_previous.height), (mid, level), (last_main.x, level)],
+    )
+    _phase_bands(svg, phases, phase_w)
     y = _snapshot_note(svg, report, MARGIN, y - ROW_GAP + 8, width - 2 * MARGIN)
     height = y + MARGIN
     svg.set("height", _n(height))
