@@ -69,6 +69,8 @@ def test_write_report_writes_every_file_it_names(written: Path) -> None:
         "report.md",
         "report.json",
         "prisma.svg",
+        "prisma.png",
+        "prisma.pdf",
         "records-per-year.svg",
         "reading-list.html",
         "reading-list.md",

@@ -41,6 +41,8 @@ REPORT_FILES = (
     "report.md",
     "report.json",
     "prisma.svg",
+    "prisma.png",
+    "prisma.pdf",
     "records-per-year.svg",
     "reading-list.md",
     "reading-list.html",

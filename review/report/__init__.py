@@ -12,6 +12,7 @@ records makes a report.html of some 50 MB. The files:
     report.md           the same content as Markdown
     report.json         everything report.html shows, as data (docs/report-json-schema.md)
     prisma.svg          the flow diagram on its own; numbers link into report.html
+    prisma.png, prisma.pdf   the same diagram for a manuscript (CairoSVG)
     records-per-year.svg
     reading-list.md, reading-list.html
     included.<fmt>, screened.<fmt>   one per format in the protocol's [exports]
@@ -31,6 +32,7 @@ from review.errors import ReportError, ReviewError, os_error_advice
 from review.formats import write_records
 from review.prisma import Removal
 from review.records import Record
+from review.report.figures import svg_to_pdf, svg_to_png
 from review.report.html import iter_report_html
 from review.report.json_report import iter_report_json
 from review.report.markdown import report_markdown
@@ -66,6 +68,8 @@ def write_report(report_input: ReportInput, out_dir: Path) -> tuple[Path, ...]:
         "report.md",
         "report.json",
         "prisma.svg",
+        "prisma.png",
+        "prisma.pdf",
         "records-per-year.svg",
         "reading-list.html",
         "reading-list.md",
@@ -87,7 +91,9 @@ def write_report(report_input: ReportInput, out_dir: Path) -> tuple[Path, ...]:
         # PRISMA 2020's diagram for updated reviews, when `review update` made the report.
         files.insert(4, "prisma-update.svg")
         texts["prisma-update.svg"] = _whole(update_svg, report)
-    _write_all(out_dir, texts, exports)
+    figure = prisma_svg(report, link_prefix=None)
+    pictures = {"prisma.png": svg_to_png(figure), "prisma.pdf": svg_to_pdf(figure)}
+    _write_all(out_dir, texts, exports, pictures)
     return tuple(out_dir / name for name in files)
 
 
@@ -100,6 +106,7 @@ def _write_all(
     out_dir: Path,
     texts: dict[str, Callable[[], Iterable[str]]],
     exports: dict[str, tuple[Record, ...]],
+    pictures: dict[str, bytes] | None = None,
 ) -> None:
     """Write into a staging folder beside `out_dir`, then move the files in.
 
@@ -125,8 +132,10 @@ def _write_all(
             except ReviewError as exc:
                 message = str(exc).replace(str(staging), str(out_dir))
                 raise ReportError(f"{message} Nothing in {out_dir} was changed.") from None
+        for name, data in (pictures or {}).items():
+            (staging / name).write_bytes(data)
         out_dir.mkdir(exist_ok=True)
-        for name in (*texts, *exports):
+        for name in (*texts, *exports, *(pictures or {})):
             (staging / name).replace(out_dir / name)
     except OSError as exc:
         advice = os_error_advice(exc, "check the folder")
