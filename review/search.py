@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 Mode = Literal["cached", "offline", "refresh"]
-# The manifest that marks a bundled snapshot, a folder kept in git (review/pipeline.py
+# The manifest that marks a bundled snapshot, a folder kept in git (review/snapshot.py
 # reads it). Only an offline replay may open one; anything else could write to it.
 SNAPSHOT_MANIFEST: Final = "snapshot.json"
 # (search name, articles done, articles in total); called as retrieval advances.

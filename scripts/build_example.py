@@ -33,9 +33,9 @@ import example_corpus as corpus  # noqa: E402
 
 from review.entrez import EutilsSettings  # noqa: E402
 from review.formats import write_records  # noqa: E402
-from review.pipeline import search_limits  # noqa: E402
 from review.protocol import Protocol, load_protocol  # noqa: E402
 from review.search import SearchLogEntry, search_protocol  # noqa: E402
+from review.search_plan import search_limits  # noqa: E402
 
 PROTOCOL = REPO / "queries" / "kratom.toml"
 EXAMPLE_DIR = REPO / "cache" / "example"

@@ -15,27 +15,22 @@ from review.errors import CacheError, InputError, OfflineMiss, ProtocolError
 from review.formats import read_records
 from review.pipeline import (
     DELETED_BY_NLM,
-    SNAPSHOT_MANIFEST,
-    UNDECIDED_PAIRS,
     PreparedReview,
     RunSettings,
-    SearchOutput,
-    SearchPlan,
     Stages,
-    pair_decisions_path,
-    plan_search,
     prepare_review,
-    pubmed_article_set,
-    read_pubmed_document,
     run,
-    stored_pair_decisions,
     unique_ids,
-    write_review_report,
 )
 from review.protocol import Criteria, ImportSource, Protocol, load_protocol
+from review.pubmed_stage import SearchOutput, pubmed_article_set, read_pubmed_document
 from review.records import ImportResult, Record, Source
+from review.report_stage import UNDECIDED_PAIRS, write_review_report
 from review.screen import Decision, effective_decisions
 from review.search import SearchLogEntry
+from review.search_plan import SearchPlan, plan_search
+from review.snapshot import SNAPSHOT_MANIFEST
+from review.stored_decisions import pair_decisions_path, stored_pair_decisions
 
 KRATOM_PMIDS = ("33342583", "33847849", "33847897", "34091497")
 

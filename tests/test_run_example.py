@@ -29,10 +29,11 @@ from review.entrez import EutilsSettings
 from review.errors import RetriesExhausted
 from review.formats import write_records
 from review.identity import CONFLICT, main_of
-from review.pipeline import RunSettings, holds_every_search, plan_search, prepare_review, run
+from review.pipeline import RunSettings, prepare_review, run
 from review.protocol import load_protocol
 from review.records import AbstractSection, Source
 from review.screen import Decision
+from review.search_plan import holds_every_search, plan_search
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "cache" / "example"
@@ -232,6 +233,29 @@ def test_the_searches_replay_the_snapshot_and_every_source_joins(
     assert set(manifest["stand_ins"]) == {p for p, note in notes.items() if note}
     assert notes["35220331"].startswith("example stand-in: kratom-sample row ks0002: ")
     assert notes["33342583"] == ""  # cut byte for byte from NLM's file
+
+
+def test_search_and_run_agree_on_a_fresh_clone(
+    clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Plain `review search` replays the bundled snapshot as `review run` does, and says so."""
+    before = digest(clone / "cache" / "example")
+    assert main(["search", "queries/kratom.toml", "--quiet", "--json"]) == 0
+    captured = capsys.readouterr()
+    manifest = json.loads((clone / "cache" / "example" / "snapshot.json").read_text("utf-8"))
+    logged = json.loads(captured.out)
+    assert {e["name"]: e["retrieved"] for e in logged} == {
+        name: len(pmids) for name, pmids in manifest["results"].items()
+    }
+    assert all(e["replayed"] for e in logged)
+    searched_note = captured.err
+    assert main(["run", "queries/kratom.toml", "--quiet"]) == 0
+    run_note = capsys.readouterr().err.splitlines()[0]
+    assert run_note.startswith("Note: bundled example snapshot dated 2026-11-26")
+    assert searched_note.splitlines() == [run_note]
+    assert no_network == []
+    assert digest(clone / "cache" / "example") == before
+    assert not (clone / "cache" / "cache.sqlite").exists()
 
 
 def test_a_live_run_without_network_fails_and_never_falls_back(

@@ -569,9 +569,6 @@ def test_review_search_with_a_malformed_url_is_one_line(
 def test_review_search_never_writes_to_a_snapshot_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from review import pipeline
-
-    assert search_module.SNAPSHOT_MANIFEST == pipeline.SNAPSHOT_MANIFEST
     snapshot = tmp_path / "example"
     shutil.copytree(REPO / "cache" / "example", snapshot)
     before = {p.name: p.read_bytes() for p in snapshot.iterdir()}
@@ -650,10 +647,12 @@ def test_review_search_shows_progress_unless_quiet_and_warns_of_missing_pmids(
     assert "Warning: search 'many': PubMed did not return 1 PMID(s)" in err  # quiet, not mute
 
 
-def test_review_search_caches_in_cache_by_default() -> None:
+def test_review_search_chooses_its_cache_as_review_run_does() -> None:
     from review.cli import build_parser
 
-    assert build_parser().parse_args(["search", str(KRATOM)]).cache == Path("cache")
+    # No --cache: the search plan picks cache/ or the bundled snapshot (review.search_plan).
+    assert build_parser().parse_args(["search", str(KRATOM)]).cache is None
+    assert build_parser().parse_args(["run", str(KRATOM)]).cache is None
 
 
 def test_review_search_out_of_retries_is_one_line_and_keeps_what_was_fetched(

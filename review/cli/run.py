@@ -160,7 +160,8 @@ def handle(options: argparse.Namespace) -> int:
 
 def _snapshot_hint(protocol: Protocol, settings: RunSettings) -> str:
     """Say that a bundled snapshot exists when PubMed (or the cache) could not answer."""
-    from review.pipeline import example_dir_for, read_snapshot
+    from review.search_plan import example_dir_for
+    from review.snapshot import read_snapshot
 
     example = example_dir_for(protocol, settings)
     snapshot = read_snapshot(example)
@@ -173,7 +174,8 @@ def _snapshot_hint(protocol: Protocol, settings: RunSettings) -> str:
 
 
 def _warn(result: RunResult) -> None:
-    from review.pipeline import UNDECIDED_PAIRS, pair_decisions_path
+    from review.report_stage import UNDECIDED_PAIRS
+    from review.stored_decisions import pair_decisions_path
 
     review = result.review
     if review.plan.snapshot is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,14 +31,21 @@ def register(subparsers: Any) -> None:
         "search",
         help="run the protocol's PubMed searches (cached, replayable offline)",
         description="Replay every PubMed search of a protocol from the cache, without "
-        "network; a search the cache lacks is an error. --live searches PubMed for what "
+        "network; a search the cache lacks is an error. Without --cache, a fresh clone "
+        "replays the bundled example snapshot, as `review run` does. --live searches "
+        "PubMed for what "
         "the cache lacks: it retrieves every PMID PubMed counts, stores each article and "
         "logs the run. --refresh asks PubMed again and fetches only new PMIDs.",
     )
     parser.add_argument("protocol", type=Path, help="the protocol file, e.g. queries/kratom.toml")
     add_eutils_options(parser)
     parser.add_argument(
-        "--cache", type=Path, default=Path("cache"), metavar="DIR", help="cache folder (cache/)"
+        "--cache",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="cache folder (default: cache/, or the bundled example snapshot until "
+        "cache/ holds every search)",
     )
     add_mode_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -59,26 +67,30 @@ def _positive(text: str) -> int:
 
 
 def run(options: argparse.Namespace) -> int:
-    from review.entrez import RateLimiter
-    from review.search import search_protocol
+    from review.pubmed_stage import search_pubmed
+    from review.run_settings import RunSettings
+    from review.search_plan import plan_search
 
     protocol = load_protocol(options.protocol)
-    settings = eutils_settings(options, batch_size=options.batch_size)
     mode = search_mode(options)
+    eutils = eutils_settings(options, batch_size=options.batch_size)
     if mode != "offline" and not options.quiet:
-        note_missing_email(settings)
-    # One limiter for the whole process: NCBI's limit counts every request it makes.
-    limiter = RateLimiter(settings.requests_per_second)
+        note_missing_email(eutils)
     with progress_bar(quiet=options.quiet) as progress:
-        entries = search_protocol(
-            protocol,
-            cache_dir=options.cache,
-            settings=settings,
+        # The same plan and search stage as `review run`: where the answers come from
+        # (working cache or bundled snapshot) is decided the same way for both.
+        settings = RunSettings(
             mode=mode,
+            live=mode != "offline",
+            cache_dir=options.cache,
+            eutils=eutils,
             progress=progress,
-            rate_limiter=limiter,
             on_retry=None if options.quiet else retry_notice,
         )
+        plan = plan_search(protocol, settings)
+        entries = search_pubmed(protocol, plan, settings).log
+    if plan.snapshot is not None:
+        print(f"Note: {plan.provenance}", file=sys.stderr)
     warn_about_searches(entries)
     if options.json:
         print(json.dumps([_as_json(entry) for entry in entries], indent=2, ensure_ascii=False))

@@ -561,9 +561,10 @@ class _Pages:
         effective = effective_decisions(self.config.rule_decisions, people)
         if self.config.prepared is not None and self.config.run_settings is not None:
             # As `review run` counts: decisions per duplicate group, the report's diagram.
-            from review.pipeline import review_report_input, with_human_decisions
+            from review.pipeline import with_human_decisions
             from review.report.model import build_report
             from review.report.svg import prisma_svg
+            from review.report_stage import review_report_input
 
             review = with_human_decisions(self.config.prepared, everyone, resolutions)
             effective = review.decisions
@@ -605,7 +606,8 @@ class _Pages:
         return RedirectResponse("/dashboard?report=written", 303)
 
     def write_report_now(self) -> None:
-        from review.pipeline import with_human_decisions, write_review_report
+        from review.pipeline import with_human_decisions
+        from review.report_stage import write_review_report
 
         assert self.config.prepared is not None and self.config.run_settings is not None
         with self.store() as store:

@@ -1,0 +1,101 @@
+"""The report stage: a prepared review handed to the report writers.
+
+`review_report_input` turns a `PreparedReview` into the report's `ReportInput`;
+`write_review_report` writes the report, and beside it the pairs of records too
+close to call for a person to decide.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from review.history import RunKind
+from review.prepared import PreparedReview, this_run
+from review.records import ImportResult
+from review.run_settings import RunSettings
+from review.snapshot import stand_in_ids
+
+if TYPE_CHECKING:
+    from review.report.model import ReportInput
+
+__all__ = ["UNDECIDED_PAIRS", "review_report_input", "write_review_report"]
+
+UNDECIDED_PAIRS = "undecided-pairs.csv"  # written beside the report when there are any
+
+
+def write_review_report(
+    review: PreparedReview, settings: RunSettings, out_dir: Path
+) -> tuple[Path, ...]:
+    """Hand everything the report counts to the report writers."""
+    from review.dedup import write_undecided
+    from review.report import write_report
+
+    files = write_report(review_report_input(review, settings), out_dir)
+    if not review.dedup.undecided:
+        return tuple(files)
+    # Pairs too close to call, as a CSV a person fills in and saves as the protocol's
+    # pair-decisions file; the next run applies it.
+    undecided = out_dir / UNDECIDED_PAIRS
+    write_undecided(review.dedup, undecided)
+    return (*files, undecided)
+
+
+def review_report_input(review: PreparedReview, settings: RunSettings) -> ReportInput:
+    """Everything the report counts, from a prepared review."""
+    from review import __version__
+    from review.report.model import OtherSource, PreviousVersion, ReportInput, RunView
+    from review.stopping import screening_stop, unscreened_statement
+
+    stop = screening_stop(review.rule_decisions, review.human_decisions)
+
+    kind: RunKind = "update" if settings.update else "run"
+    last = review.history.last
+    return ReportInput(
+        stopping=unscreened_statement(stop),
+        protocol=review.protocol,
+        searches=review.search_log,
+        dedup=review.dedup,
+        decisions=review.decisions,
+        generated_at=settings.generated_at or datetime.now(UTC).isoformat(timespec="seconds"),
+        tool_version=__version__,
+        dedup_software=f"review {__version__} (review.dedup)",
+        other_sources=tuple(
+            OtherSource(
+                database=i.database or _database_of(i.result),
+                file=i.path.name,
+                exported_on=i.exported_on,
+                problems=len(i.result.problems),
+                note=i.note,
+                method=i.method,
+            )
+            for i in review.imports
+        ),
+        removals=review.removals,
+        snapshot=review.plan.provenance if review.plan.snapshot is not None else None,
+        uncounted_decisions=review.orphan_decisions,
+        search_notes=review.plan.snapshot.search_notes if review.plan.snapshot else (),
+        stand_ins=stand_in_ids(review.records, review.plan.snapshot),
+        runs=tuple(
+            RunView(
+                r.number,
+                r.kind,
+                r.searched_on,
+                r.records,
+                r.new_records,
+                tuple((s.name, s.count, s.new) for s in r.searches),
+            )
+            for r in (*review.history.runs, this_run(review, kind))
+        ),
+        previous=PreviousVersion(
+            last.searched_on, last.included, frozenset(review.history.first_run)
+        )
+        if kind == "update" and last is not None
+        else None,
+    )
+
+
+def _database_of(result: ImportResult) -> str:
+    databases = sorted({r.source.database for r in result.records})
+    return "; ".join(databases)
