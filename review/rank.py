@@ -29,6 +29,8 @@ sets was logistic regression with subject weight 1.0 for eight of the ten held-o
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -71,6 +73,7 @@ class Document:
     text: str  # title and abstract
     subjects: tuple[str, ...] = ()  # MeSH headings and keywords
     publication_types: tuple[str, ...] = ()
+    title: str = ""  # the title alone (also in `text`), which the cold start weighs more
 
 
 def document(record: Record) -> Document:
@@ -79,6 +82,7 @@ def document(record: Record) -> Document:
         f"{record.title}\n{record.abstract_text}",
         tuple(s for s in subjects if s),
         record.publication_types,
+        record.title,
     )
 
 
@@ -198,20 +202,67 @@ def _words(term: str) -> list[str]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class FieldWeights:
+    """BM25F: how much a word in each field counts, and the shortest length that still helps.
+
+    A word in the title counts for the title and again for the text (title and
+    abstract), so twice as much as one in the abstract; a subject term (MeSH
+    heading, keyword) half as much. Length normalisation compares each field
+    with its average, but a field shorter than `shortest` of the average is
+    taken as that long: a record of three keywords and no title is not made a
+    strong match by its shortness (plain BM25 put such a record first).
+    """
+
+    text: float = 1.0
+    title: float = 1.0
+    subjects: float = 0.5
+    shortest: float = 0.5
+
+
 def bm25_scores(
-    documents: Sequence[Document], query: ProtocolQuery, k1: float = 1.2, b: float = 0.75
+    documents: Sequence[Document],
+    query: ProtocolQuery,
+    k1: float = 1.2,
+    b: float = 0.75,
+    fields: FieldWeights | None = None,
 ) -> tuple[FloatArray, list[dict[str, float]]]:
-    """A score per document (0 = matches nothing) and each document's matched words."""
+    """A score per document (0 = matches nothing) and each document's matched words.
+
+    Per query part (a concept of the criteria, or the question), BM25F over the
+    fields, scaled so the best document scores 1. Each part adds its weight
+    times (1 + that score) / 2 when the document matches it at all: the
+    criteria's concepts must all hold, so a record matching every concept
+    comes before one that matches fewer, however strongly.
+    """
     from sklearn.feature_extraction.text import CountVectorizer
 
-    texts = [f"{d.text}\n{' '.join(d.subjects)}" for d in documents]
+    weights = fields or FieldWeights()
+    texts = {
+        "text": [d.text for d in documents],
+        "title": [d.title for d in documents],
+        "subjects": [" ".join(d.subjects) for d in documents],
+    }
     counts = CountVectorizer(token_pattern=TOKEN, lowercase=True, dtype=np.float64)
-    tf = sparse.csc_matrix(counts.fit_transform(texts))
+    counts.fit([t for values in texts.values() for t in values])
     vocabulary: dict[str, int] = counts.vocabulary_
-    n = tf.shape[0]
-    lengths = np.asarray(tf.sum(axis=1)).ravel()
-    norm = k1 * (1 - b + b * lengths / max(lengths.mean(), 1.0))
-    df = np.diff(tf.indptr)
+    n = len(documents)
+    if not vocabulary or not n:
+        return np.zeros(n), [{} for _ in range(n)]
+    # tf~ = sum over fields of weight * tf / ((1 - b) + b * max(length / average, shortest))
+    tf: sparse.csc_matrix | None = None
+    for name, values in texts.items():
+        field_tf = counts.transform(values)
+        lengths = np.asarray(field_tf.sum(axis=1)).ravel()
+        average = lengths[lengths > 0].mean() if (lengths > 0).any() else 1.0
+        ratio = np.maximum(lengths / average, weights.shortest)
+        scale = getattr(weights, name) / ((1 - b) + b * ratio)
+        weighted = sparse.diags(scale) @ field_tf
+        tf = weighted if tf is None else tf + weighted
+    tf = sparse.csc_matrix(tf)
+    # Document frequency: documents with the word in any field (the title is in the text).
+    anywhere = counts.transform(texts["text"]) + counts.transform(texts["subjects"])
+    df = np.diff(sparse.csc_matrix(anywhere).indptr)
     idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
     total = np.zeros(n)
     matched: list[dict[str, float]] = [{} for _ in range(n)]
@@ -224,7 +275,7 @@ def bm25_scores(
             start, end = tf.indptr[column], tf.indptr[column + 1]
             rows = tf.indices[start:end]
             f = tf.data[start:end]
-            gain = idf[column] * f * (k1 + 1) / (f + norm[rows])
+            gain = idf[column] * f * (k1 + 1) / (f + k1)
             score[rows] += gain
             if part.weight > 0:
                 word = word_of[column]
@@ -232,7 +283,7 @@ def bm25_scores(
                     matched[row][word] = matched[row].get(word, 0.0) + value * part.weight
         top = score.max() if n else 0.0
         if top > 0:
-            total += part.weight * score / top
+            total += part.weight * np.where(score > 0, (1 + score / top) / 2, 0.0)
     return total, matched
 
 
@@ -266,6 +317,7 @@ class Ranking:
     basis: Basis  # "protocol" before the model can learn, then "model"
     labelled: int  # decisions the ranking learned from
     explain: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    coef: FloatArray | None = None  # the model's weight per feature ("model" basis)
 
 
 class Ranker:
@@ -320,7 +372,7 @@ class Ranker:
         if self._model is None or due or force:
             self._model = _fit(self.features.matrix, self.labels, self.settings, self.seed)
             self._since_fit = 0
-        return Ranking(self._model.scores, "model", self._model.labelled)
+        return Ranking(self._model.scores, "model", self._model.labelled, coef=self._model.coef)
 
     def order(self, candidates: Sequence[int], ranking: Ranking) -> list[int]:
         """Candidates, most relevant first; ties keep the candidates' own order."""
@@ -332,10 +384,10 @@ class Ranker:
         if ranking.basis == "protocol":
             weights = self._prior_terms[index]
             return tuple(sorted(weights, key=lambda w: -weights[w])[:n])
-        if ranking.basis != "model" or self._model is None:
+        if ranking.basis != "model" or ranking.coef is None:
             return ()
         row = self.features.matrix.getrow(index)
-        contributions = row.data * self._model.coef[row.indices]
+        contributions = row.data * ranking.coef[row.indices]
         best = np.argsort(-contributions)[:n]
         return tuple(
             _shown(self.features.names[row.indices[i]]) for i in best if contributions[i] > 0
@@ -373,7 +425,11 @@ def _fit(
 
     rows = np.fromiter(labels.keys(), dtype=np.int64)
     y = np.fromiter(labels.values(), dtype=np.int64)
+    if not matrix.has_canonical_format:
+        matrix.sum_duplicates()  # once, in place: sorted indices, same values
     x = matrix[rows]
+    # Rows of a canonical matrix stay canonical; saying so spares each fit a re-sort of them.
+    x.has_canonical_format = True
     logistic = LogisticRegression(
         C=settings.c,
         class_weight="balanced",
@@ -421,7 +477,16 @@ class RecordRanker:
     Learns from people's title/abstract decisions (include 1, exclude 0; unsure
     and conflicts teach nothing) and from the rules' exclusions, which are
     decisions too. Built once per screening session: the features take a
-    moment on large reviews, each decision after that is cheap.
+    moment on large reviews, each decision after that is cheap. Safe to share
+    between threads (the web app's requests).
+
+    With `background=True` the model is refit in a thread of its own: `teach`
+    returns at once and `order`, `relevance` and `terms` answer from the latest
+    finished ranking, which may not yet have learned the last few decisions
+    (`lag` says how many; `refit_seconds` how long each refit took). The first
+    ranking, and any after `settle`, waits for every decision taught so far.
+    Without it (the default) every answer reflects every decision, so a
+    seed gives the same order every time (`review simulate`).
     """
 
     def __init__(
@@ -432,13 +497,37 @@ class RecordRanker:
         criteria: Criteria | None = None,
         seed: int = 0,
         settings: ModelSettings | None = None,
+        background: bool = False,
     ) -> None:
         self.index = {r.id: n for n, r in enumerate(records)}
         query = protocol_query(question, criteria)
         self.ranker = Ranker(
             [document(r) for r in records], seed=seed, query=query, settings=settings
         )
+        self.background = background
+        self.refit_seconds: list[float] = []  # one per refit of the model
+        self._changed = threading.Condition()
+        self._pending: list[tuple[int, bool | None]] = []  # taught, not yet in the ranker
+        self._taught = 0  # decisions taught so far
+        self._applied = 0  # decisions the current ranking has seen
         self._ranking: Ranking | None = None
+        self._model_scores: FloatArray | None = None  # the latest model's, to count refits
+        self._worker: threading.Thread | None = None
+        self._closed = False
+
+    def __enter__(self) -> RecordRanker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the background thread (if any); answers keep the last ranking."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        if self._worker is not None:
+            self._worker.join()
 
     def learn(self, decisions: Iterable[Decision]) -> None:
         """Set the labels from these decisions (the latest per record wins)."""
@@ -450,30 +539,90 @@ class RecordRanker:
         index = self.index.get(record_id)
         if index is None:
             return
-        if outcome == "include":
-            self.ranker.label(index, True)
-        elif outcome == "exclude":
-            self.ranker.label(index, False)
-        else:
-            self.ranker.unlabel(index)
-        self._ranking = None
+        label = True if outcome == "include" else False if outcome == "exclude" else None
+        with self._changed:
+            self._pending.append((index, label))
+            self._taught += 1
+            if not self.background or self._worker is None:
+                self._ranking = None  # the next answer refits here, in this thread
+            self._changed.notify_all()
+
+    @property
+    def lag(self) -> int:
+        """Decisions taught that the ranking in use has not learned yet (0 unless background)."""
+        with self._changed:
+            return self._taught - self._applied if self._ranking is not None else 0
+
+    def settle(self) -> None:
+        """Wait until the ranking has learned every decision taught so far."""
+        with self._changed:
+            if self._worker is None or self._closed:
+                return  # the next answer learns what is pending, in the caller's thread
+            self._changed.wait_for(lambda: self._applied == self._taught or self._closed)
 
     def ranking(self) -> Ranking:
-        if self._ranking is None:
-            self._ranking = self.ranker.ranking()
-        return self._ranking
+        with self._changed:
+            if self._ranking is None:
+                if self._worker is not None and not self._closed:
+                    self._changed.wait_for(lambda: self._ranking is not None or self._closed)
+                if self._ranking is None:
+                    self._rank_now()
+                if self.background and self._worker is None and not self._closed:
+                    self._worker = threading.Thread(
+                        target=self._refit_forever, name="review-ranker", daemon=True
+                    )
+                    self._worker.start()
+            assert self._ranking is not None
+            return self._ranking
+
+    def _rank_now(self) -> None:
+        """In the caller's thread, holding the lock: learn what is pending and rank."""
+        pending, self._pending = self._pending, []
+        self._apply(pending)
+        self._publish(self._timed_ranking(), self._taught)
+
+    def _refit_forever(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: bool(self._pending) or self._closed)
+                if self._closed:
+                    return
+                pending, self._pending = self._pending, []
+                taught = self._taught
+            # The ranker is this thread's alone from here on: teach only queues.
+            self._apply(pending)
+            ranking = self._timed_ranking()
+            with self._changed:
+                self._publish(ranking, taught)
+                self._changed.notify_all()
+
+    def _apply(self, pending: Sequence[tuple[int, bool | None]]) -> None:
+        for index, label in pending:
+            if label is None:
+                self.ranker.unlabel(index)
+            else:
+                self.ranker.label(index, label)
+
+    def _timed_ranking(self) -> Ranking:
+        started = time.perf_counter()
+        ranking = self.ranker.ranking()
+        if ranking.basis == "model" and ranking.scores is not self._model_scores:
+            self.refit_seconds.append(time.perf_counter() - started)
+            self._model_scores = ranking.scores
+        return ranking
+
+    def _publish(self, ranking: Ranking, taught: int) -> None:
+        self._ranking = ranking
+        self._applied = taught
 
     def order(self, records: Sequence[Record]) -> list[Record]:
         """These records, most relevant first (records unknown to the ranker last)."""
         scores = self.ranking().scores
-        missing = len(scores)
-
-        def key(pair: tuple[int, Record]) -> tuple[float, int]:
-            position, record = pair
-            index = self.index.get(record.id, missing)
-            return (-float(scores[index]) if index < missing else 1.0, position)
-
-        return [r for _, r in sorted(enumerate(records), key=key)]
+        index = np.fromiter(
+            (self.index.get(r.id, -1) for r in records), dtype=np.int64, count=len(records)
+        )
+        keys = np.where(index >= 0, -scores[np.maximum(index, 0)], 1.0)
+        return [records[i] for i in np.argsort(keys, kind="stable").tolist()]
 
     def relevance(self, record_id: str) -> float | None:
         index = self.index.get(record_id)

@@ -184,14 +184,24 @@ def screening_queue(
 
 
 def queue_ranker(
-    records: Sequence[Record], store: DecisionStore, protocol: Protocol | None = None, seed: int = 0
+    records: Sequence[Record],
+    store: DecisionStore,
+    protocol: Protocol | None = None,
+    seed: int = 0,
+    *,
+    background: bool = False,
 ) -> RecordRanker:
-    """A ranker over `records`, taught every person's current title/abstract decision."""
+    """A ranker over `records`, taught every person's current title/abstract decision.
+
+    `background=True` for a person at the keys: the model is refit in a thread
+    while the next record is shown (`RecordRanker`); `close()` it when done.
+    """
     ranker = RecordRanker(
         records,
         question=protocol.question if protocol else "",
         criteria=protocol.criteria if protocol else None,
         seed=seed,
+        background=background,
     )
     ranker.learn(sorted(store.final_decisions("title-abstract"), key=lambda d: d.at))
     return ranker

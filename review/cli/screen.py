@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -119,10 +120,11 @@ def handle(options: argparse.Namespace) -> int:
     # With rich and scikit-learn: not needed to build the parser.
     from review.screener import people_pool, queue_ranker, screening_queue, stop_status
 
-    with DecisionStore.for_protocol(protocol) as store:
+    with DecisionStore.for_protocol(protocol) as store, ExitStack() as stack:
         ranker = None
         if options.order == "ranked" and stage == "title-abstract":
-            ranker = queue_ranker(found.records, store, protocol)
+            ranker = queue_ranker(found.records, store, protocol, background=True)
+            stack.callback(ranker.close)
         queue = screening_queue(
             found.records,
             found.rule_decisions,
