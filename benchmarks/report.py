@@ -1,36 +1,64 @@
-"""Report benchmark: how long each part of `write_report` takes as a review grows.
+"""Report benchmark: size, opening time and writing time of the report of a large review.
 
-Builds a synthetic review of N PubMed records (every tenth a duplicate of its
-neighbour; a third of the rest excluded, a third awaiting a person, a third
-included at title/abstract and half of those at full text), then times
-`build_report`, each writer, and each export format on the screened records.
-Nothing is read from disk; the outputs go to a temporary folder.
+One run, one set of records (default 50,000):
 
-    python benchmarks/report.py                 # 1,000 and 10,000 records
-    python benchmarks/report.py --sizes 50000
+1. The records: the first N real records of ../shared (PubMed's 20,788 with MeSH,
+   then the dedup sets' Embase, MEDLINE, Web of Science … records, with their
+   real duplicates), or with `--records synthetic` (or without ../shared) N
+   invented PubMed records, every tenth a copy of the one before under another ID.
+2. Deduplication: `review.dedup.deduplicate` on them, timed, peak memory sampled.
+3. Decisions as a screened review has them: of the main copies a third excluded
+   by a person, a third awaiting, a third included at title/abstract (half of
+   those included at full text).
+4. `write_report`, timed and its peak memory sampled, with the protocol's
+   default exports (included.* and screened.* in RIS, BibTeX, CSV) and again
+   with `[exports] screened = false`; the ratio to deduplication's time.
+5. The sizes: report.html, and every page of records/ together.
+6. Headless Chromium (Playwright driving Debian's /usr/bin/chromium, as
+   tests/test_web_browser.py does) opens report.html from disk: time from
+   navigation to the load event, median of --opens fresh pages; then the
+   largest page of records/ the same way.
+
+Peak memory of a stage: the highest RSS sampled every 10 ms while it runs, minus
+the RSS when it began, divided by N (KB per record, as benchmarks/memory.py).
+
+    nice python benchmarks/report.py > /tmp/report_bench.txt 2>&1 &
+    python benchmarks/report.py --records synthetic --size 10000 --parts
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import itertools
+import os
+import shutil
+import statistics
+import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
-from review.dedup import DedupResult, DuplicateLink
+from review.dedup import DedupResult, deduplicate
 from review.formats import write_records
-from review.protocol import parse_protocol
+from review.protocol import Exports, parse_protocol
 from review.records import Author, Record, Source
 from review.report import ReportInput, build_report, write_report
 from review.report.html import report_html
 from review.report.json_report import report_json
 from review.report.markdown import report_markdown
-from review.report.svg import prisma_svg, year_chart_svg
+from review.report.pages import Paging, html_lists, iter_pages
 from review.screen import Decision, Outcome
 from review.search import SearchLogEntry
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("REVIEW_SHARED", REPO.parent / "shared"))
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+T = TypeVar("T")
 
 PROTOCOL = """
 schema_version = 1
@@ -42,34 +70,66 @@ name = "all"
 query = "kratom"
 [criteria.reasons]
 not-kratom = "Not about kratom"
+wrong-design = "Not a study of people"
 """
 
+WORDS = [
+    *("kratom", "mitragynine", "withdrawal", "opioid", "dependence", "adults", "cohort"),
+    *("trial", "randomised", "pain", "anxiety", "sleep", "alkaloid", "receptor", "binding"),
+    *("liver", "injury", "case", "report", "survey", "users", "treatment", "buprenorphine"),
+    *("symptoms", "tolerance", "review", "patients", "hospital"),
+]
 
-def synthetic_review(n: int) -> ReportInput:
-    records = tuple(
-        Record(
-            id=str(100000 + i),
-            source=Source("PubMed", search="all"),
-            title=f"Study {i} of kratom use & <withdrawal> in adults",
-            authors=(Author("Smith", "J", "J"), Author("Lee", "K", "K")),
-            journal="Journal of Examples",
-            year=1990 + i % 35,
-            pmid=str(100000 + i),
-            doi=f"10.1000/{i}",
+
+def synthetic_records(n: int) -> list[Record]:
+    """N PubMed-like records, every tenth a copy of the one before (another ID)."""
+    records = []
+    for i in range(n):
+        if i % 10 == 9:
+            records.append(replace(records[-1], id=f"copy-{i}", pmid=""))
+            continue
+        words = [WORDS[(i * k + k * k) % len(WORDS)] for k in range(3, 11)]
+        records.append(
+            Record(
+                id=str(100000 + i),
+                source=Source("PubMed", search="all"),
+                title=f"{' '.join(words).capitalize()} <{i}> & more",
+                authors=(Author("Smith", "J", "J"), Author(f"Lee{i % 97}", "K", "K")),
+                journal="Journal of Examples",
+                year=1990 + i % 35,
+                pmid=str(100000 + i),
+                doi=f"10.1000/{i}",
+            )
         )
-        for i in range(n)
-    )
-    links = tuple(DuplicateLink(records[i].id, records[i - 1].id, "doi") for i in range(1, n, 10))
-    duplicates = {link.record_id for link in links}
-    canonical = tuple(r for r in records if r.id not in duplicates)
+    return records
+
+
+def real_records(n: int) -> list[Record]:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from memory import real_records as every_real_record
+
+    records: list[Record] = []
+    seen: set[str] = set()
+    for record in itertools.islice(every_real_record(), n):
+        assert isinstance(record, Record)
+        # The sets reuse each other's IDs (PMIDs, accession numbers); a run's IDs are unique.
+        if record.id in seen:
+            record = replace(record, id=f"{record.source.database}:{record.id}:{len(records)}")
+        seen.add(record.id)
+        records.append(record)
+    return records
+
+
+def review_input(records: list[Record], dedup: DedupResult) -> ReportInput:
     outcomes: tuple[Outcome, ...] = ("include", "exclude", "needs-human")
     decisions: list[Decision] = []
-    for k, record in enumerate(canonical):
+    for k, record in enumerate(dedup.canonical):
         outcome = outcomes[k % 3]
-        reason = "not-kratom" if outcome == "exclude" else ""
-        decisions.append(Decision(record.id, "title-abstract", outcome, reason=reason))
+        reason = ("not-kratom", "wrong-design")[k % 2] if outcome == "exclude" else ""
+        decisions.append(Decision(record.id, "title-abstract", outcome, reason=reason, by="Ana"))
         if outcome == "include" and k % 2:
             decisions.append(Decision(record.id, "full-text", "include", by="Ana"))
+    pmids = tuple(r.pmid for r in records if r.source.database == "PubMed" and r.pmid)
     log = SearchLogEntry(
         name="all",
         database="PubMed",
@@ -78,8 +138,8 @@ def synthetic_review(n: int) -> ReportInput:
         mindate="",
         maxdate="",
         datetype="pdat",
-        count=n,
-        pmids=tuple(r.pmid for r in records),
+        count=len(pmids),
+        pmids=pmids,
         warnings=(),
         searched_at="2026-11-26T00:00:00Z",
         tool_version="bench",
@@ -87,7 +147,7 @@ def synthetic_review(n: int) -> ReportInput:
     return ReportInput(
         protocol=parse_protocol(PROTOCOL, Path("bench.toml")),
         searches=(log,),
-        dedup=DedupResult(records, canonical, links),
+        dedup=dedup,
         decisions=tuple(decisions),
         generated_at="2026-11-26T00:00:00Z",
         tool_version="bench",
@@ -95,49 +155,146 @@ def synthetic_review(n: int) -> ReportInput:
     )
 
 
-def timed(action: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
+def rss() -> int:
+    statm = Path("/proc/self/statm").read_text()
+    return int(statm.split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def measure(n: int) -> dict[str, float]:
-    """Seconds for each part of the report on a synthetic review of `n` records."""
-    review = synthetic_review(n)
+def measured(action: Callable[[], T]) -> tuple[T, float, int]:
+    """(result, seconds, peak RSS above the start in bytes) of one call."""
+    start_rss = peak = rss()
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.01):
+            peak = max(peak, rss())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.perf_counter()
+    result = action()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    return result, seconds, max(peak, rss()) - start_rss
+
+
+def load_times(page: Path, opens: int) -> list[float]:
+    """Seconds from navigation to the load event, each in a fresh page."""
+    from playwright.sync_api import sync_playwright
+
+    times = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        for _ in range(opens):
+            context = browser.new_context()
+            tab = context.new_page()
+            started = time.perf_counter()
+            tab.goto(page.as_uri(), wait_until="load", timeout=300_000)
+            times.append(time.perf_counter() - started)
+            context.close()
+        browser.close()
+    return times
+
+
+def parts(review: ReportInput) -> Iterator[tuple[str, float]]:
+    """Seconds of each part of the report, one at a time."""
     report = build_report(review)
-    screened = list(review.dedup.canonical)
     out = Path(tempfile.mkdtemp())
-    parts: dict[str, Callable[[], object]] = {
+    lists = html_lists(report, Paging())
+    steps: dict[str, Callable[[], object]] = {
         "build_report": partial(build_report, review),
-        "report.html": partial(report_html, report),
+        "report.html": partial(report_html, report, (), None, lists),
+        "records/*.html": lambda: ["".join(write()) for _, write in iter_pages(report, lists, "")],
         "report.md": partial(report_markdown, report),
         "report.json": partial(report_json, report),
-        "prisma.svg": partial(prisma_svg, report),
-        "records-per-year.svg": partial(year_chart_svg, report),
         **{
-            f"screened.{fmt}": partial(write_records, screened, out / f"screened.{fmt}")
+            f"screened.{fmt}": partial(
+                write_records, list(review.dedup.canonical), out / f"screened.{fmt}"
+            )
             for fmt in ("ris", "bib", "csv")
         },
-        # Everything together, as `review run` writes it (one file in memory at a time).
-        "write_report (all)": partial(write_report, review, out / "report"),
     }
-    return {name: timed(action) for name, action in parts.items()}
+    for name, step in steps.items():
+        _, seconds, _ = measured(step)
+        yield name, seconds
+    shutil.rmtree(out)
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1e6:.2f} MB"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    sizes = parser.parse_args().sizes
-    columns = [measure(n) for n in sizes]
-    header = f"{'seconds':<22}" + "".join(f"{n:>12,}" for n in sizes)
-    print(header)
-    print("-" * len(header))
-    for name in columns[0]:
-        print(f"{name:<22}" + "".join(f"{column[name]:>12.2f}" for column in columns))
-    parts = [sum(v for k, v in column.items() if k != "write_report (all)") for column in columns]
-    print(f"{'sum of the parts':<22}" + "".join(f"{total:>12.2f}" for total in parts))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
-    print(f"peak memory of this process: {peak:,.0f} MB")
+    parser.add_argument("--size", type=int, default=50_000)
+    parser.add_argument(
+        "--records",
+        choices=("real", "synthetic"),
+        default="real" if (SHARED / "data" / "dedup").is_dir() else "synthetic",
+    )
+    parser.add_argument("--opens", type=int, default=5)
+    parser.add_argument("--parts", action="store_true", help="also time each file alone")
+    args = parser.parse_args()
+    n = args.size
+
+    records = real_records(n) if args.records == "real" else synthetic_records(n)
+    print(f"{len(records):,} {args.records} records")
+    dedup, dedup_seconds, dedup_peak = measured(partial(deduplicate, records))
+    print(
+        f"deduplicate:                 {dedup_seconds:7.2f} s   peak "
+        f"{dedup_peak / len(records) / 1024:5.2f} KB/record   "
+        f"({len(dedup.links):,} duplicates, {len(dedup.canonical):,} main copies)"
+    )
+    review = review_input(records, dedup)
+    no_full = replace(
+        review,
+        protocol=replace(review.protocol, exports=Exports(review.protocol.exports.formats, False)),
+    )
+    work = Path(tempfile.mkdtemp(prefix="report-bench-"))
+    try:
+        for label, variant, folder in (
+            ("write_report, all exports:  ", review, work / "all"),
+            ("write_report, screened=false:", no_full, work / "included-only"),
+        ):
+            files, seconds, peak = measured(partial(write_report, variant, folder))
+            print(
+                f"{label} {seconds:7.2f} s   peak {peak / len(records) / 1024:5.2f} KB/record"
+                f"   {seconds / dedup_seconds:.2f} × deduplication   ({len(files)} files)"
+            )
+        out = work / "all"
+        pages = sorted((out / "records").glob("*.html"))
+        total = sum(p.stat().st_size for p in pages)
+        every = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+        print(f"report.html:                 {megabytes((out / 'report.html').stat().st_size)}")
+        print(f"records/ pages:              {len(pages)} pages, {megabytes(total)} together")
+        if pages:
+            largest = max(pages, key=lambda p: p.stat().st_size)
+            print(
+                f"largest page:                {largest.name}, {megabytes(largest.stat().st_size)}"
+            )
+        print(f"whole report folder:         {megabytes(every)}")
+        if CHROMIUM is None:
+            print("Chromium is not installed: load times not measured")
+        else:
+            opened = [("report.html", out / "report.html")]
+            if pages:
+                opened.append(("largest page", max(pages, key=lambda p: p.stat().st_size)))
+            for name, page in opened:
+                times = load_times(page, args.opens)
+                print(
+                    f"Chromium load event, {name + ':':<13} median {statistics.median(times):.2f} s"
+                    f" of {len(times)} opens ({', '.join(f'{t:.2f}' for t in times)})"
+                )
+        if args.parts:
+            print("seconds per part (each alone):")
+            for name, seconds in parts(review):
+                print(f"  {name:<20} {seconds:7.2f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

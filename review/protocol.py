@@ -187,7 +187,12 @@ class Screening:
 
 @dataclass(frozen=True, slots=True)
 class Exports:
+    """The record files a report writes, one per format: the included records always;
+    every screened record (`screened.<fmt>`) unless `screened = false`, which a
+    review of tens of thousands of records may want, as they are most of its report."""
+
     formats: tuple[str, ...] = ("ris", "bib", "csv")
+    screened: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -578,11 +583,12 @@ class _Reader:
         return Screening(required)
 
     def exports(self, data: Mapping[str, Any]) -> Exports:
-        self.table(data, "exports", {"formats"})
+        self.table(data, "exports", {"formats", "screened"})
         formats = self.strings(data, "formats", prefix="exports.")
         for f in formats:
             self.choice(f, EXPORT_FORMATS, "exports.formats")
-        return Exports(formats) if formats else Exports()
+        screened = self.get(data, "screened", bool, True, prefix="exports.")
+        return Exports(formats or Exports().formats, screened)
 
 
 # [criteria.reason_codes] key -> Criteria field it sets.

@@ -19,7 +19,7 @@ import lxml.html
 import pytest
 from report_example import example_input
 
-from review.report import build_report, write_report
+from review.report import Paging, build_report, write_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -124,3 +124,35 @@ def test_included_studies_are_visible(measured: dict[str, Any]) -> None:
 
 def test_the_page_loads_nothing_from_outside(measured: dict[str, Any]) -> None:
     assert measured["resources"] == []
+
+
+def test_a_reader_pages_through_a_long_list_and_back(tmp_path: Path) -> None:
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="needs Playwright for Python (pip install -e '.[dev]')"
+    )
+    # Tiny pages, so that the example's lists run over several.
+    write_report(example_input(), tmp_path, Paging(preview=2, page_size=3))
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        page.goto((tmp_path / "report.html").as_uri() + "#box-screened")
+        section = page.locator("#box-screened")
+        assert section.locator("ul > li").count() == 2
+        assert section.locator("nav.pages").inner_text().startswith("Records 1–2 of 10.")
+        section.locator("nav.pages a[rel=next]").click()
+        assert page.url.endswith("/records/screened-002.html")
+        assert page.locator("main > ul > li").count() == 3
+        assert "Records 3–5 of 10." in page.locator("nav.pages").first.inner_text()
+        page.locator("nav.pages").first.locator("a[rel=next]").click()
+        assert page.url.endswith("/records/screened-003.html")
+        page.locator("nav.pages").first.get_by_role("link", name="9–10").click()
+        assert page.url.endswith("/records/screened-004.html")
+        assert page.locator("main > ul > li").count() == 2
+        assert page.locator("a[rel=next]").count() == 0
+        page.locator("nav.pages").first.locator("a[rel=prev]").click()
+        page.locator("nav.pages").first.locator("a[rel=prev]").click()
+        page.locator("nav.pages").first.locator("a[rel=prev]").click()
+        assert page.url.endswith("/report.html#box-screened")
+        browser.close()

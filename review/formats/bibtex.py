@@ -521,14 +521,14 @@ def write_bibtex(records: Iterable[Record], path: Path) -> int:
     """Write records as BibTeX (UTF-8), one at a time; returns how many were written."""
     used: set[str] = set()
     count = 0
+    # The default unparse stack deep-copies every block first (slow, and it warns).
+    unparse_stack = middlewares.default_unparse_stack(allow_inplace_modification=True)
     with path.open("w", encoding="utf-8", newline="\n") as out:
         for record in records:
             fields = [Field(name, value) for name, value in fields_of(record)]
             entry_type = record.entry_type if ENTRY_TYPE.fullmatch(record.entry_type) else "misc"
             library = Library()
             library.add(Entry(entry_type, entry_key(record, used), fields))
-            # The default unparse stack deep-copies every block first (slow, and it warns).
-            unparse_stack = middlewares.default_unparse_stack(allow_inplace_modification=True)
             out.write(
                 ("\n\n" if count else "") + write_string(library, unparse_stack=unparse_stack)
             )

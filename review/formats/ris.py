@@ -420,19 +420,22 @@ WRITE_NAMES = {tag: tag.lower() for tag in ALL_TAGS} | {"TY": "type_of_reference
 def write_ris(records: Iterable[Record], path: Path) -> int:
     """Write records as RIS (UTF-8), one at a time; returns how many were written."""
     names = {name: tag for tag, name in WRITE_NAMES.items()}
+    # One writer per set of list tags: making one inverts the whole tag mapping,
+    # which took most of the time of writing a large file when done per record.
+    writers: dict[tuple[str, ...], _Writer] = {}
     count = 0
     with path.open("w", encoding="utf-8", newline="\n") as out:
         for record in records:
             entry = tags_of(record)
-            list_tags = sorted(names[name] for name, v in entry.items() if isinstance(v, list))
-            text = rispy.dumps(
-                [entry],
-                implementation=_Writer,
-                mapping=WRITE_NAMES,
-                list_tags=list_tags,
-                delimiter_tags_mapping={},
+            list_tags = tuple(
+                sorted(names[name] for name, v in entry.items() if isinstance(v, list))
             )
-            out.write(("\n" if count else "") + text)
+            writer = writers.get(list_tags)
+            if writer is None:
+                writer = writers[list_tags] = _Writer(
+                    mapping=WRITE_NAMES, list_tags=list(list_tags), delimiter_tags_mapping={}
+                )
+            out.write(("\n" if count else "") + writer.formats([entry]))
             count += 1
     return count
 

@@ -4,18 +4,20 @@
 which checks the PRISMA arithmetic), renders each file in turn into a staging
 folder and only then moves them into place, so a report that cannot be built
 (e.g. PRISMA arithmetic that does not add up, or an export that fails) leaves
-the folder as it was. One file is in memory at a time: a review of 20,000
-records makes a report.html of some 50 MB. The files:
+the folder as it was. One file is in memory at a time, written in pieces. The files:
 
     report.html         self-contained page: flow diagram linked to its records,
-                        searches (PRISMA-S), included / excluded / awaiting records
+                        searches (PRISMA-S), included / excluded / awaiting records;
+                        each list shows its first records (`Paging.preview`)
+    records/<list>-NNN.html   the rest of each long list, in pages (review.report.pages)
     report.md           the same content as Markdown
     report.json         everything report.html shows, as data (docs/report-json-schema.md)
     prisma.svg          the flow diagram on its own; numbers link into report.html
     prisma.png, prisma.pdf   the same diagram for a manuscript (CairoSVG)
     records-per-year.svg
     reading-list.md, reading-list.html
-    included.<fmt>, screened.<fmt>   one per format in the protocol's [exports]
+    included.<fmt>, screened.<fmt>   one per format in the protocol's [exports];
+                        screened.<fmt> unless `[exports] screened = false`
     reading-list.bib, reading-list.ris   when [exports] names those formats
 """
 
@@ -37,6 +39,7 @@ from review.report.html import iter_report_html
 from review.report.json_report import iter_report_json
 from review.report.markdown import report_markdown
 from review.report.model import OtherSource, Report, ReportInput, build_report
+from review.report.pages import RECORDS_DIR, Paging, html_lists, iter_pages
 from review.report.reading_list import (
     reading_list_html,
     reading_list_markdown,
@@ -47,6 +50,7 @@ from review.report.templating import environment
 
 __all__ = [
     "OtherSource",
+    "Paging",
     "Removal",
     "Report",
     "ReportInput",
@@ -54,12 +58,16 @@ __all__ = [
     "write_report",
 ]
 
+PAGING = Paging()
 # Reference-manager formats a student can import the reading list from.
 READING_LIST_FORMATS = ("bib", "ris")
 
 
-def write_report(report_input: ReportInput, out_dir: Path) -> tuple[Path, ...]:
-    """Write every report file into `out_dir` (created if needed); returns their paths."""
+def write_report(
+    report_input: ReportInput, out_dir: Path, paging: Paging = PAGING
+) -> tuple[Path, ...]:
+    """Write every report file into `out_dir` (created if needed); returns their paths,
+    report.html's pages of records (records/…) last."""
     report = build_report(report_input)
     exports = _exports(report, report_input)
     export_names = list(exports)
@@ -78,8 +86,9 @@ def write_report(report_input: ReportInput, out_dir: Path) -> tuple[Path, ...]:
     reading_exports = [name for name in export_names if name.startswith("reading-list.")]
     # One environment per kind for the whole report: each template compiles once.
     html, markdown = environment(html=True), environment(html=False)
+    lists = html_lists(report, paging)
     texts: dict[str, Callable[[], Iterable[str]]] = {
-        "report.html": partial(iter_report_html, report, files, html),
+        "report.html": partial(iter_report_html, report, files, html, lists),
         "report.md": _whole(report_markdown, report, files, markdown),
         "report.json": partial(iter_report_json, report, files),
         "prisma.svg": _whole(prisma_svg, report, link_prefix="report.html#box-"),
@@ -91,10 +100,13 @@ def write_report(report_input: ReportInput, out_dir: Path) -> tuple[Path, ...]:
         # PRISMA 2020's diagram for updated reviews, when `review update` made the report.
         files.insert(4, "prisma-update.svg")
         texts["prisma-update.svg"] = _whole(update_svg, report)
+    assert html.loader is not None
+    css = html.loader.get_source(html, "report.css")[0]
+    pages = dict(iter_pages(report, lists, css))
     figure = prisma_svg(report, link_prefix=None)
     pictures = {"prisma.png": svg_to_png(figure), "prisma.pdf": svg_to_pdf(figure)}
-    _write_all(out_dir, texts, exports, pictures)
-    return tuple(out_dir / name for name in files)
+    _write_all(out_dir, texts | pages, exports, pictures)
+    return tuple(out_dir / name for name in (*files, *pages))
 
 
 def _whole(render: Callable[..., str], *args: Any, **kwargs: Any) -> Callable[[], list[str]]:
@@ -111,7 +123,8 @@ def _write_all(
     """Write into a staging folder beside `out_dir`, then move the files in.
 
     A failure part-way (a full disk, an export format with no writer) leaves
-    the previous report intact instead of half replaced.
+    the previous report intact instead of half replaced. The records/ folder of
+    pages is replaced whole, so no page of an earlier, longer report is left behind.
     """
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -123,6 +136,7 @@ def _write_all(
             f"{advice} or choose another folder with --out."
         ) from None
     try:
+        (staging / RECORDS_DIR).mkdir()
         for name, render in texts.items():
             with (staging / name).open("w", encoding="utf-8") as stream:
                 stream.writelines(render())
@@ -136,7 +150,13 @@ def _write_all(
             (staging / name).write_bytes(data)
         out_dir.mkdir(exist_ok=True)
         for name in (*texts, *exports, *(pictures or {})):
-            (staging / name).replace(out_dir / name)
+            if not name.startswith(f"{RECORDS_DIR}/"):
+                (staging / name).replace(out_dir / name)
+        # The old pages go into the staging folder, which is removed below.
+        if (out_dir / RECORDS_DIR).is_dir():
+            (out_dir / RECORDS_DIR).replace(staging / f"old-{RECORDS_DIR}")
+        if any((staging / RECORDS_DIR).iterdir()):
+            (staging / RECORDS_DIR).replace(out_dir / RECORDS_DIR)
     except OSError as exc:
         advice = os_error_advice(exc, "check the folder")
         raise ReportError(
@@ -156,7 +176,8 @@ def _exports(report: Report, report_input: ReportInput) -> dict[str, tuple[Recor
     exports: dict[str, tuple[Record, ...]] = {}
     for fmt in report_input.protocol.exports.formats:
         exports[f"included.{fmt}"] = included
-        exports[f"screened.{fmt}"] = screened
+        if report_input.protocol.exports.screened:
+            exports[f"screened.{fmt}"] = screened
     for fmt in report_input.protocol.exports.formats:
         if fmt in READING_LIST_FORMATS:
             exports[f"reading-list.{fmt}"] = reading
