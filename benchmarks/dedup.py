@@ -161,6 +161,32 @@ def given_names_dropped(rows: list[Row], rng: random.Random) -> list[Row]:
     return out
 
 
+# "Adeli K.Lewis G. F." and "GardenD.L.KempN." (the ASySD exports of the shared sets):
+# a family name, then initials each ending in a full stop.
+_INITIALS_AUTHOR = re.compile(r"(.+?)\s*((?:[A-Z][a-z]?\.\s*-?\s*)+)")
+
+
+def initials_dropped(rows: list[Row], rng: random.Random) -> list[Row]:
+    """Half the author lists written "Family I.Family I. J." (no commas) lose the initials,
+    the family names joined by " and ", as a database that keeps family names only."""
+    out = []
+    for row in rows:
+        authors = row.get("author", "")
+        if authors and "," not in authors and rng.random() < 0.5:
+            names = [m.group(1).strip() for m in _INITIALS_AUTHOR.finditer(authors)]
+            if names:
+                row = {**row, "author": " and ".join(names)}
+        out.append(row)
+    return out
+
+
+def no_abstract_no_doi(rows: list[Row], rng: random.Random) -> list[Row]:
+    """Every abstract and DOI removed, as in exports that carry neither."""
+    return [
+        {**row, **{column: "" for column in ("abstract", "doi") if column in row}} for row in rows
+    ]
+
+
 CORRUPTIONS: dict[str, Callable[[list[Row], random.Random], list[Row]]] = {
     "issue=running number": issue_running_number,
     "5% DOI typos": doi_typos,
@@ -168,6 +194,8 @@ CORRUPTIONS: dict[str, Callable[[list[Row], random.Random], list[Row]]] = {
     "journal abbreviated": journal_abbreviated,
     "[bracketed titles]": bracketed_titles,
     "given names dropped": given_names_dropped,
+    "initials dropped": initials_dropped,
+    "no abstract, no DOI": no_abstract_no_doi,
 }
 
 

@@ -40,6 +40,7 @@ field (`DuplicateLink.detail`), for the log and `review explain`.
 from __future__ import annotations
 
 import csv
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -155,6 +156,7 @@ class Prepared:
     pmid: str
     pmcid: str
     abstract: str  # the first 300 normalised characters
+    abstract_text: str  # the normalised abstract (its first 4000 characters)
 
 
 _TRANSLATED = re.compile(r"^.{20,}?\s*\[([^\[\]]{20,})\]\s*\.?\s*$", re.DOTALL)
@@ -191,6 +193,7 @@ def prepare(record: Record, position: int = 0, ignore: Collection[str] = ()) -> 
     pages = "" if "pages" in ignore else cited[2] or record.pages
     translated = _TRANSLATED.search(record.title)
     first_page, last_page = normalise.page_range(pages)
+    abstract = normalise.text(record.abstract_text[:4000])
     if record.year is not None and first_page == str(record.year):
         first_page = last_page = ""  # the year, put where the pages belong
     return Prepared(
@@ -215,7 +218,8 @@ def prepare(record: Record, position: int = 0, ignore: Collection[str] = ()) -> 
         doi=normalise.doi(record.doi),
         pmid=record.pmid.strip() or normalise.pmid_from_url(record.url),
         pmcid=record.pmcid.strip().upper(),
-        abstract=normalise.text(record.abstract_text[:400])[:300],
+        abstract=abstract[:300],
+        abstract_text=abstract,
     )
 
 
@@ -366,14 +370,26 @@ COMPARISONS: tuple[Comparison, ...] = (
     # independent: companion papers share volume and issue and differ in pages.
     Comparison("place", tuple(name for name, _ in _PLACE_LEVELS)),
     Comparison("doi", ("same", "one slip", "differ")),
-    Comparison("abstract", ("0.9", "0.7", "lower")),
+    # "contained": one abstract's opening is found inside the other (a database
+    # that keeps only one section, or puts the conclusions first).
+    Comparison("abstract", ("0.9", "contained", "0.7", "lower")),
     Comparison("pmid/pmcid", ("same", "differ")),
 )
 
 
-def pattern(a: Prepared, b: Prepared, common_titles: Collection[str] = ()) -> Pattern:
-    """The level of each comparison in `COMPARISONS` for one pair (None: a field is missing)."""
-    title = _title_similarity(a, b) if a.title and b.title else None
+def pattern(
+    a: Prepared,
+    b: Prepared,
+    common_titles: Collection[str] = (),
+    columns: Collection[str] = (),
+) -> Pattern:
+    """The level of each comparison in `COMPARISONS` for one pair (None: a field is missing).
+
+    `columns`: titles of a journal's recurring column (`_recurring_columns`); such a
+    title names no paper, so agreeing on it counts as nothing, like a missing title.
+    """
+    column = a.title_key == b.title_key and a.title_key in columns
+    title = _title_similarity(a, b) if a.title and b.title and not column else None
     if title is None:
         numbers = None
     elif a.numbers == b.numbers:
@@ -419,11 +435,24 @@ def pattern(a: Prepared, b: Prepared, common_titles: Collection[str] = ()) -> Pa
         ),
         place,
         _doi_level(a.doi, b.doi),
-        None
-        if not a.abstract or not b.abstract
-        else _level(_similarity(a.abstract, b.abstract), (0.9, 0.7)),
+        _abstract_level(a, b),
         ids,
     )
+
+
+_OPENING = 60  # characters of an abstract's opening looked for inside the other
+
+
+def _abstract_level(a: Prepared, b: Prepared) -> int | None:
+    if not a.abstract or not b.abstract:
+        return None
+    similarity = _similarity(a.abstract, b.abstract)
+    if similarity >= 0.9:
+        return 0
+    for x, y in ((a, b), (b, a)):
+        if len(x.abstract) >= _OPENING and x.abstract[:_OPENING] in y.abstract_text:
+            return 1
+    return 2 if similarity >= 0.7 else 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,10 +490,12 @@ _A = {
 def _same_issue_of_a_journal(a: Prepared, b: Prepared) -> bool:
     if a.doi and a.doi == b.doi:
         return True
+    # Neither record giving a volume (an abstract book filed under the journal)
+    # is no evidence of another issue.
     return bool(
         a.year is not None
         and a.year == b.year
-        and _volumes_agree(a, b)
+        and (_volumes_agree(a, b) or (not a.volume and not b.volume))
         and _journal_same(a.journal, b.journal) is not False
     )
 
@@ -825,7 +856,7 @@ def deduplicate(
     """
     decisions = pair_decisions or {}
     names = reviewers or {}
-    prepared, ignored, common = _prepare_all(records)
+    prepared, ignored, common, columns = _prepare_all(records)
     position = {record.id: i for i, record in enumerate(records)}
 
     edges: list[tuple[float, int, int, Verdict, str]] = []
@@ -856,7 +887,7 @@ def deduplicate(
         elif a.pmid and b.pmid and a.pmid != b.pmid:
             rejected.append((i, j))
         else:
-            comparable.append((i, j, pattern(a, b, common)))
+            comparable.append((i, j, pattern(a, b, common, columns)))
 
     fitted = fit(model or default_model(), count_patterns(p for _, _, p in comparable))
     scores: dict[Pattern, Scored] = {}
@@ -924,8 +955,9 @@ def deduplicate(
 
 def _prepare_all(
     records: Sequence[Record],
-) -> tuple[list[Prepared], tuple[IgnoredField, ...], set[str]]:
-    """Every record prepared, its file's unreliable columns left out; and the common titles."""
+) -> tuple[list[Prepared], tuple[IgnoredField, ...], set[str], set[str]]:
+    """Every record prepared, its file's unreliable columns left out; the common titles
+    and the titles of recurring columns."""
     ignored = unreliable_fields(records)
     ignore_in: dict[str, set[str]] = defaultdict(set)
     for item in ignored:
@@ -944,17 +976,32 @@ def _prepare_all(
         for key, n in counts.items()
         if n >= COMMON_TITLE or len(years.get(key, ())) >= RECURRING_YEARS
     }
-    return prepared, ignored, common
+    return prepared, ignored, common, _recurring_columns(prepared, counts)
+
+
+COLUMN_ISSUES = 3
+
+
+def _recurring_columns(prepared: Sequence[Prepared], counts: Mapping[str, int]) -> set[str]:
+    """Titles printed in COLUMN_ISSUES or more issues of one journal volume ("Editor's
+    Comments" in issues 1 to 4): a journal's recurring column, not one paper's copies,
+    which carry one issue each (an issue column that cannot be trusted is left out
+    before this, see `unreliable_fields`)."""
+    issues: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for p in prepared:
+        if p.issue and counts[p.title_key] >= COLUMN_ISSUES:
+            issues[(p.title_key, p.journal, p.volume)].add(p.issue)
+    return {key for (key, _, _), found in issues.items() if len(found) >= COLUMN_ISSUES}
 
 
 def candidate_patterns(records: Sequence[Record]) -> list[tuple[str, str, Pattern]]:
     """(first ID, second ID, levels) for every pair the weights would score, for learning them."""
-    prepared, _, common = _prepare_all(records)
+    prepared, _, common, columns = _prepare_all(records)
     found = []
     for i, j in sorted(candidate_pairs(prepared)):
         a, b = prepared[i], prepared[j]
         if a.notice == b.notice and not (a.pmid and b.pmid and a.pmid != b.pmid):
-            found.append((a.id, b.id, pattern(a, b, common)))
+            found.append((a.id, b.id, pattern(a, b, common, columns)))
     return found
 
 
@@ -1218,14 +1265,22 @@ def write_log(result: DedupResult, path: Path) -> int:
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> int:
+    """Written to a temporary file beside `path`, then moved over it: an interrupted
+    write (disk full, Ctrl-C) leaves the previous file whole, never half a table."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with path.open("w", encoding="utf-8", newline="") as handle:
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns)
             writer.writeheader()
             for row in rows:
                 writer.writerow({name: neutralise(value) for name, value in row.items()})
+        tmp.replace(path)
     except OSError as exc:
+        tmp.unlink(missing_ok=True)
         raise InputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return len(rows)
 
 

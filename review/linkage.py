@@ -46,6 +46,7 @@ Pattern = tuple[int | None, ...]  # one level index per comparison, None when mi
 # How many duplicate pairs the prior's m counts as when fitting a file: a small
 # file keeps close to the shared sets' weights, a large one speaks for itself.
 PRIOR_MATCHES = 200.0
+PRIOR_PAIRS = 1000.0  # how many candidate pairs the prior's match rate counts as
 OBVIOUS = 20.0  # match weight (bits) from which the prior alone is sure of a duplicate
 _FLOOR = 1e-6  # no level is impossible: a weight stays finite
 
@@ -166,7 +167,8 @@ def fit(prior: Model, patterns: Mapping[Pattern, int], *, obvious: float = OBVIO
     share a blocking key show a level) stays the prior's: it was measured
     on labelled pairs, and a file's own non-duplicates cannot be told apart
     without labels. The share of duplicates among the candidate pairs is the
-    mean match probability under the fitted weights.
+    mean match probability under the fitted weights, the prior's share
+    counting as PRIOR_PAIRS pairs.
     """
     size = sum(patterns.values())
     if size == 0:
@@ -183,7 +185,10 @@ def fit(prior: Model, patterns: Mapping[Pattern, int], *, obvious: float = OBVIO
     )
     fitted = replace(prior, m=m)
     matches = sum(count * fitted.score(pattern).probability for pattern, count in patterns.items())
-    return replace(fitted, match_rate=min(max(matches / size, 1e-4), 0.5))
+    # The prior's rate counts as PRIOR_PAIRS pairs: a file of a few records,
+    # all alike, says little about how many of a file's pairs are duplicates.
+    rate = (matches + PRIOR_PAIRS * prior.match_rate) / (size + PRIOR_PAIRS)
+    return replace(fitted, match_rate=min(max(rate, 1e-4), 0.5))
 
 
 def _probability(weight: float) -> float:
@@ -207,7 +212,7 @@ def save_model(model: Model, path: Path) -> None:
             {
                 "name": c.name,
                 "levels": {
-                    level: {"m": round(m, 6), "u": round(u, 6)}
+                    level: {"m": float(f"{m:.6g}"), "u": float(f"{u:.6g}")}
                     for level, m, u in zip(c.levels, ms, us, strict=True)
                 },
             }

@@ -240,10 +240,30 @@ def title(value: str) -> str:
     """
     if value.startswith("#NAME?"):
         return ""  # a spreadsheet's error in place of the title
-    plain = _drop_title_notes(_english_title(value))
+    plain = _drop_title_notes(_unwrapped(_english_title(value)))
     if not plain.isascii() and _mostly_other_script(plain):
         return " ".join(_UNICODE_WORD.findall(_fold(repair(plain)).casefold()))
-    return _RETRACTED_MARK.sub("", text(plain))
+    return _THOUSANDS.sub(
+        lambda m: m.group().replace(" ", ""), _RETRACTED_MARK.sub("", text(plain))
+    )
+
+
+# "10 000 women" and "10,000 women" are "10000 women" ("," is a space by then).
+_THOUSANDS = re.compile(r"\b\d{1,3}(?: \d{3})+\b")
+
+
+def _unwrapped(value: str) -> str:
+    """A title wholly in square brackets without them: "[Title. [Review] [42 refs]]." -> "Title.
+    [Review] [42 refs]", so that the notes inside can go too. "[A] and [B]" stays."""
+    stripped = value.strip().rstrip(".").rstrip()
+    if not (stripped.startswith("[") and stripped.endswith("]")):
+        return value
+    depth = 0
+    for i, char in enumerate(stripped):
+        depth += 1 if char == "[" else -1 if char == "]" else 0
+        if depth == 0 and i < len(stripped) - 1:
+            return value
+    return stripped[1:-1]
 
 
 _UNICODE_WORD = re.compile(r"[^\W_]+")

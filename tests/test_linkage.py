@@ -83,3 +83,12 @@ def test_the_description_lists_every_field() -> None:
     text = model.describe(model.score((0, None, 1)))
     assert text.startswith("weight ")
     assert "title=same(+" in text and "doi=missing(0)" in text and "issue=differ(-" in text
+
+
+def test_a_few_records_barely_move_the_match_rate() -> None:
+    """Four records that all look alike are no evidence that half of a file's pairs match."""
+    model = prior()
+    tiny = fit(model, {(0, 0, 0): 6}, obvious=5.0)
+    large = fit(model, {(0, 0, 0): 60_000}, obvious=5.0)
+    assert tiny.match_rate == pytest.approx(model.match_rate, rel=0.05)
+    assert large.match_rate > 2 * model.match_rate

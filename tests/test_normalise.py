@@ -426,3 +426,34 @@ def test_subsequence_respects_order() -> None:
     assert normalise.is_subsequence("jbc", "journal of biological chemistry")
     assert not normalise.is_subsequence("cbj", "journal of biological chemistry")
     assert normalise.is_subsequence("", "")
+
+
+# Titles of at least 10 characters: a shorter one keeps what follows (see _drop_title_notes).
+_TITLE_WORDS = st.lists(
+    st.text(alphabet=string.ascii_letters + string.digits + "-'", min_size=4, max_size=10),
+    min_size=3,
+    max_size=12,
+).map(" ".join)
+
+
+@given(_TITLE_WORDS, st.sampled_from(["", ".", ". [Review] [33 refs]", " [Article in German]"]))
+def test_a_title_wholly_in_brackets_equals_the_title(words: str, note: str) -> None:
+    # MEDLINE's translated titles "[Title]", also around the record's own notes
+    plain = normalise.title(words)
+    assert normalise.title(f"[{words}{note}]") == plain
+    assert normalise.title(f"[{words}{note}].") == plain
+    assert normalise.title(f"{words}{note}") == plain
+
+
+def test_brackets_inside_a_title_stay_words() -> None:
+    assert normalise.title("[A] study of [B] in rats") == "a study of b in rats"
+    assert normalise.title("[Effect of X] and [Y]") == "effect of x and y"
+
+
+@given(st.integers(1000, 999_999_999))
+def test_thousands_written_with_spaces_or_commas_are_one_number(n: int) -> None:
+    spaced = f"{n:,}".replace(",", " ")
+    expected = normalise.title(f"among {n} women")
+    assert normalise.title(f"among {spaced} women") == expected
+    assert normalise.title(f"among {n:,} women") == expected
+    assert normalise.title_numbers(expected) == str(n)
