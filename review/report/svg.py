@@ -32,6 +32,8 @@ MAX_BOX_WIDTH = 330
 ROW_GAP = 34
 COLUMN_GAP = 56
 MARGIN = 12
+TICK_SIZE = 10  # the year chart's axis labels
+TICK_GAP = 4  # the least space between two of them
 
 # Helvetica advance widths in 1/1000 em for printable ASCII (from its AFM file).
 _WIDTHS = dict(
@@ -553,15 +555,21 @@ COLOURS: dict[Status, str] = {
 
 
 def year_chart_svg(report: Report) -> str:
-    """Screened records per publication year, stacked by their furthest outcome."""
+    """Screened records per publication year, stacked by their furthest outcome.
+
+    Every label is horizontal text (no transforms), so librsvg and ImageMagick draw
+    it as a browser does: years are labelled every k years, k as small as leaves room
+    between two labels, and the axis title stands above the axis.
+    """
     bars = report.years
     peak = max((bar.total for bar in bars), default=0)
     step = _tick_step(peak)
     top = step * -(-peak // step) if peak else 1
     # Slots shrink as years grow in number, so a long span stays printable.
     slot = min(22.0, max(5.0, 660.0 / max(len(bars), 1)))
-    every = next(k for k in (1, 2, 5, 10, 20, 50, 100) if k * slot >= 13)
-    plot_h, left, legend_h, bottom_h = 220.0, 52.0, 44.0, 46.0
+    room = room_for("0000", TICK_SIZE) + TICK_GAP
+    every = next((k for k in (1, 2, 5, 10, 20, 50, 100) if k * slot >= room), 200)
+    plot_h, left, legend_h, bottom_h = 220.0, 52.0, 44.0, 24.0
     width = max(left + (len(bars) + 1) * slot + MARGIN, 560.0)
     svg = _svg_root(width, 0, "Screened records per publication year, by decision")
     base = MARGIN + legend_h + plot_h
@@ -583,18 +591,16 @@ def year_chart_svg(report: Report) -> str:
             svg, "line", x1=_n(left), x2=_n(width - MARGIN), y1=_n(y), y2=_n(y), stroke="#ddd"
         )
         _text(svg, left - 6, y + 4, str(value), size=11, anchor="end")
-    axis_x, axis_y = MARGIN + 4, base - plot_h / 2
-    axis = _text(svg, axis_x, axis_y, "Records", size=11, anchor="middle")
-    axis.set("transform", f"rotate(-90 {_n(axis_x)} {_n(axis_y)})")
+    _text(svg, MARGIN, base - plot_h - 8, "Records", size=11)
+    ticks: list[tuple[float, str]] = []
     for n, bar in enumerate(bars):
         # Records without a year stand one slot apart from the dated ones.
         x = left + (n + (bar.year is None)) * slot + slot * 0.125
         _bar(svg, bar, x, slot * 0.75, base, plot_h / top)
         if bar.year is None or bar.year % every == 0:
-            label = str(bar.year) if bar.year is not None else "n.d."
-            cx, cy = x + slot * 0.375, base + 8
-            tick = _text(svg, cx, cy, label, size=10, anchor="end")
-            tick.set("transform", f"rotate(-60 {_n(cx)} {_n(cy)})")
+            ticks.append((x + slot * 0.375, str(bar.year) if bar.year is not None else "n.d."))
+    for cx, label in _apart(ticks):
+        _text(svg, cx, base + 4 + TICK_SIZE, label, size=TICK_SIZE, anchor="middle")
     ET.SubElement(
         svg, "line", x1=_n(left), x2=_n(width - MARGIN), y1=_n(base), y2=_n(base), stroke="#333"
     )
@@ -603,6 +609,19 @@ def year_chart_svg(report: Report) -> str:
     svg.set("height", _n(height))
     svg.set("viewBox", f"0 0 {_n(width)} {_n(height)}")
     return _serialise(svg)
+
+
+def _apart(ticks: Sequence[tuple[float, str]]) -> list[tuple[float, str]]:
+    """The tick labels that do not touch the last one ("n.d." is kept before any year)."""
+    kept: list[tuple[float, str]] = []
+    for cx, label in reversed(ticks):
+        if all(
+            abs(cx - other)
+            >= (room_for(label, TICK_SIZE) + room_for(text, TICK_SIZE)) / 2 + TICK_GAP
+            for other, text in kept
+        ):
+            kept.append((cx, label))
+    return kept[::-1]
 
 
 def _bar(svg: ET.Element, bar: YearBar, x: float, width: float, base: float, scale: float) -> None:
@@ -647,7 +666,9 @@ def _svg_root(width: float, height: float, title: str, role: str = "img") -> ET.
         height=_n(height),
         viewBox=f"0 0 {_n(width)} {_n(height)}",
         role=role,
-        attrib={"font-family": FONT, "font-size": str(FONT_SIZE)},
+        # "none" is SVG's default, but ImageMagick's own renderer outlines every text
+        # and shape that does not say so, drawing the words bold.
+        attrib={"font-family": FONT, "font-size": str(FONT_SIZE), "stroke": "none"},
     )
     svg.set("aria-label", title)
     ET.SubElement(svg, "title").text = title
