@@ -299,14 +299,19 @@ class DecisionStore:
             (d.record_id, d.stage, d.outcome, d.reason, d.by, d.at, d.note, kind),
         )
 
-    def resolve(self, decision: Decision) -> Decision:
+    def resolve(self, decision: Decision, copies: Collection[str] = ()) -> Decision:
         """Record how a conflict was settled; `decision.by` is who settled it.
 
         Only a record whose reviewers disagree at that stage can be resolved (again,
         if an earlier resolution was wrong), so a mistyped ID or an agreed record is
-        refused rather than stored.
+        refused rather than stored. `copies` are the other copies of the record (its
+        duplicate group, `review.identity`): decisions on them count as on it, so a
+        clash between copies is resolved on the group's main copy.
         """
-        group = self._by_record(decision.stage).get((decision.record_id, decision.stage))
+        by_record = self._by_record(decision.stage)
+        ids = dict.fromkeys([decision.record_id, *copies])
+        found = [d for rid in ids for d in by_record.get((rid, decision.stage), ())]
+        group = found or None
         if group is None:
             raise DecisionError(
                 f"{decision.record_id}: no reviewer has decided it at {decision.stage}, so "

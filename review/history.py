@@ -4,15 +4,18 @@
 keeps for every run (`review run`, `review update`) its time, the day its
 searches were run, its counts per search (PRISMA-S asks for these on every
 update) and the records it included; and for every record ever seen its
-fingerprint, the run that first saw it and whether it is its group's main copy.
+fingerprint, the run that first saw it and whether it is its group's main copy;
+and the main copies people chose (`review decisions main-copy`), which come first.
 
 From that, `review.identity` keeps main copies where they were and follows a
 decision whose record changed its ID; `review update` asks PubMed only for what
 was added since the last run, and the report tells what is new. Deleting the
-file loses none of the people's decisions (they stay in the decisions file and
-still count through their duplicate groups), only that memory.
+file loses none of the people's screening decisions (they stay in the decisions
+file and still count through their duplicate groups), only that memory and the
+main copies people chose.
 
-Opening the history to read never creates it; only `record_run` writes.
+Opening the history to read never creates it; only `record_run` and
+`choose_main` write.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ __all__ = [
     "RunEntry",
     "RunKind",
     "SearchCount",
+    "choose_main",
     "history_path",
     "read_history",
     "record_run",
@@ -62,6 +66,12 @@ CREATE TABLE IF NOT EXISTS records (
     first_run INTEGER NOT NULL,
     main INTEGER NOT NULL DEFAULT 0,
     main_since INTEGER
+);
+CREATE TABLE IF NOT EXISTS chosen_mains (
+    record_id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    chosen_by TEXT NOT NULL,
+    chosen_at TEXT NOT NULL
 );
 """
 
@@ -95,7 +105,9 @@ class History:
     """What the history file holds; empty when the review has never been run."""
 
     runs: tuple[RunEntry, ...] = ()
-    mains: tuple[str, ...] = ()  # main copies of earlier runs, oldest first
+    # main copies in order of preference: people's choices (latest first), then earlier
+    # runs' main copies (oldest first)
+    mains: tuple[str, ...] = ()
     fingerprints: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     first_run: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -119,12 +131,41 @@ def read_history(protocol: Protocol) -> History:
             "SELECT record_id, fingerprint, first_run, main FROM records"
             " ORDER BY main_since, first_run, rowid"
         ).fetchall()
+        chosen = db.execute(
+            "SELECT record_id, fingerprint FROM chosen_mains ORDER BY rowid DESC"
+        ).fetchall()
+    fingerprints = {r[0]: r[1] for r in chosen if r[1]}
+    fingerprints.update((r[0], r[1]) for r in rows if r[1])
     return History(
         runs=runs,
-        mains=tuple(r[0] for r in rows if r[3]),
-        fingerprints=MappingProxyType({r[0]: r[1] for r in rows if r[1]}),
+        mains=tuple(dict.fromkeys([*(r[0] for r in chosen), *(r[0] for r in rows if r[3])])),
+        fingerprints=MappingProxyType(fingerprints),
         first_run=MappingProxyType({r[0]: r[2] for r in rows}),
     )
+
+
+def choose_main(protocol: Protocol, record: Record, *, by: str, at: str) -> None:
+    """Keep a person's choice of `record` as its duplicate group's main copy.
+
+    It ranks before every earlier main copy (`History.mains`), so the next run keeps
+    it whatever joins the group; a later choice in the same group wins.
+    """
+    path = history_path(protocol)
+    with _open(path) as db:
+        try:
+            with db:
+                # A choice made again moves to the end: the latest choice comes first.
+                db.execute("DELETE FROM chosen_mains WHERE record_id = ?", (record.id,))
+                db.execute(
+                    "INSERT INTO chosen_mains (record_id, fingerprint, chosen_by, chosen_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (record.id, fingerprint(record), by, at),
+                )
+        except sqlite3.DatabaseError as exc:
+            raise CacheError(
+                f"{path}: cannot save the choice of main copy ({exc}); is the disk full, or "
+                "is another review command writing it? Run it again when it has finished."
+            ) from None
 
 
 def record_run(

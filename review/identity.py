@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from review import normalise
 from review.decisions import shared_decision
@@ -31,6 +33,7 @@ from review.screen import Decision, Stage
 
 __all__ = [
     "CONFLICT",
+    "Groups",
     "earlier_mains",
     "fingerprint",
     "follow_records",
@@ -277,3 +280,44 @@ def _assessed_anyway(main: str, group: Sequence[Decision]) -> Decision | None:
     return dataclasses.replace(
         include, record_id=main, note=f"{note}full text assessed; other copies: {others}"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Groups:
+    """The duplicate groups of one run, as people's decisions see them.
+
+    `mains` maps every record ID of the run to its group's main copy;
+    `screened` is the part of it whose groups are screened (not removed before
+    screening); `fingerprints` and `records` let a decision follow a record whose
+    ID changed (`follow_records`). The screener, `review decisions` and the report
+    all count people's decisions through one `Groups`, so they agree.
+    """
+
+    mains: Mapping[str, str]
+    records: Sequence[Record] = ()
+    fingerprints: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    screened: Mapping[str, str] | None = None  # None: every group is screened
+
+    def settle(
+        self, people: Iterable[Decision], resolutions: Iterable[Decision] = ()
+    ) -> tuple[tuple[Decision, ...], tuple[Decision, ...]]:
+        """(people's decisions per group, named by main copy; decisions on no record now)."""
+        followed, gone = follow_records(people, self.mains, self.fingerprints, self.records)
+        screened = self.mains if self.screened is None else self.screened
+        human, orphans = group_decisions(followed, screened, resolutions)
+        return human, (*gone, *orphans)
+
+    def named_by_group(self, decisions: Iterable[Decision]) -> tuple[Decision, ...]:
+        """Each decision followed to its record and named by its group's main copy;
+        decisions on no record of the run are left out."""
+        followed, _ = follow_records(decisions, self.mains, self.fingerprints, self.records)
+        return tuple(
+            dataclasses.replace(d, record_id=self.mains[d.record_id])
+            for d in followed
+            if d.record_id in self.mains
+        )
+
+    def copies(self, record_id: str) -> tuple[str, ...]:
+        """Every record ID in `record_id`'s group, its main copy first."""
+        main = self.mains.get(record_id, record_id)
+        return (main, *(r for r, m in self.mains.items() if m == main and r != main))

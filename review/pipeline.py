@@ -25,14 +25,8 @@ from pathlib import Path
 from review.dedup import DedupResult, PairDecisions, keep_latest_versions
 from review.errors import InputError
 from review.history import History, RunEntry, RunKind, read_history, record_run
-from review.identity import (
-    earlier_mains,
-    follow_records,
-    group_decisions,
-    keep_main_copies,
-    main_of,
-)
-from review.prepared import Imported, PreparedReview, this_run
+from review.identity import earlier_mains, keep_main_copies
+from review.prepared import Imported, PreparedReview, groups_of, this_run
 from review.prisma import Removal
 from review.protocol import Criteria, ImportSource, Protocol
 from review.pubmed_stage import (
@@ -153,13 +147,10 @@ def prepare_review(
     removed = {r.record_id for r in removals}
     to_screen = [r for r in dedup.canonical if r.id not in removed]
     rules = stages.screen(to_screen, protocol.criteria)
-    human, orphans = _settle_people(
-        dedup,
-        removals,
-        history,
-        records,
-        stages.human_decisions(protocol),
-        stages.resolutions(protocol),
+    # A person's decision counts for its record's duplicate group, whichever copy it
+    # names; one on a record whose ID changed follows the record's fingerprint.
+    human, orphans = groups_of(dedup, removals, history, records).settle(
+        stages.human_decisions(protocol), stages.resolutions(protocol)
     )
     return PreparedReview(
         protocol=protocol,
@@ -177,27 +168,6 @@ def prepare_review(
         history=history,
         updates=found.updates,
     )
-
-
-def _settle_people(
-    dedup: DedupResult,
-    removals: Sequence[Removal],
-    history: History,
-    records: Sequence[Record],
-    people: Iterable[Decision],
-    resolutions: Iterable[Decision],
-) -> tuple[tuple[Decision, ...], tuple[Decision, ...]]:
-    """(people's decisions per duplicate group, decisions on no record screened now).
-
-    A person's decision counts for its record's duplicate group, whichever copy it
-    names; one on a record whose ID changed follows the record's fingerprint.
-    """
-    mains = main_of(dedup)
-    followed, gone = follow_records(people, mains, history.fingerprints, records)
-    removed = {r.record_id for r in removals}
-    screened_mains = {rid: main for rid, main in mains.items() if main not in removed}
-    human, orphans = group_decisions(followed, screened_mains, resolutions)
-    return human, (*gone, *orphans)
 
 
 def one_spelling(result: ImportResult, names: DatabaseNames) -> ImportResult:
@@ -314,9 +284,7 @@ def with_human_decisions(
     the store for its dashboard), followed and grouped as `prepare_review` does."""
     from review.screen import effective_decisions
 
-    human, orphans = _settle_people(
-        review.dedup, review.removals, review.history, review.records, people, resolutions
-    )
+    human, orphans = review.groups().settle(people, resolutions)
     return dataclasses.replace(
         review,
         human_decisions=human,

@@ -6,12 +6,14 @@ serve` and the run history read it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from review.dedup import DedupResult
 from review.history import History, RunEntry, RunKind, SearchCount
+from review.identity import Groups, main_of
 from review.prisma import Removal
 from review.protocol import Protocol, SourceMethod
 from review.records import ImportProblem, ImportResult, Record
@@ -20,7 +22,7 @@ from review.search import SearchLogEntry
 from review.search_plan import SearchPlan
 from review.update import UPDATE_MARK, base_name
 
-__all__ = ["Imported", "PreparedReview", "searched_on", "this_run"]
+__all__ = ["Imported", "PreparedReview", "groups_of", "searched_on", "this_run"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,24 @@ class PreparedReview:
     decisions: tuple[Decision, ...]  # effective: a person's where there is one, else the rules'
     history: History = field(default_factory=History)  # what earlier runs saw (`review.history`)
     updates: tuple[SearchLogEntry, ...] = ()  # the update searches (SearchOutput.updates)
+
+    def groups(self) -> Groups:
+        """The duplicate groups people's decisions count through (`review.identity`)."""
+        return groups_of(self.dedup, self.removals, self.history, self.records)
+
+
+def groups_of(
+    dedup: DedupResult, removals: Sequence[Removal], history: History, records: Sequence[Record]
+) -> Groups:
+    """A run's duplicate groups; a group removed before screening is not screened."""
+    mains = main_of(dedup)
+    removed = {r.record_id for r in removals}
+    return Groups(
+        mains=mains,
+        records=records,
+        fingerprints=history.fingerprints,
+        screened={rid: main for rid, main in mains.items() if main not in removed},
+    )
 
 
 def this_run(review: PreparedReview, kind: RunKind) -> RunEntry:

@@ -27,7 +27,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 from typing import Protocol as Interface
 
 from rich.console import Console, Group, RenderableType
@@ -43,6 +43,9 @@ from review.records import Record
 from review.screen import Decision, Outcome, Stage, effective_decisions, match_spans
 from review.stopping import DEFAULT_RULE, StopRule, StopStatus, StopTracker
 from review.terminal import console as printable_console
+
+if TYPE_CHECKING:
+    from review.identity import Groups
 
 __all__ = [
     "QUEUE_ORDERS",
@@ -144,6 +147,7 @@ def screening_queue(
     order: QueueOrder = "ranked",
     ranker: RecordRanker | None = None,
     protocol: Protocol | None = None,
+    groups: Groups | None = None,
 ) -> list[Record]:
     """The records this reviewer still has to decide at this stage: the one queue order.
 
@@ -155,10 +159,14 @@ def screening_queue(
     `protocol` to have one built. `order="input"` keeps the records' own order.
     Full text: what stands as included at title/abstract, in input order.
     `unsure_again` brings back the records this reviewer marked unsure.
+    With the run's duplicate `groups`, decisions count per group, as in the
+    report: a record is decided when this reviewer decided any copy of it, or
+    decided it under an ID it no longer has.
     """
+    current = store.current(stage, reviewer)
     mine = {
         d.record_id
-        for d in store.current(stage, reviewer)
+        for d in (groups.named_by_group(current) if groups else current)
         if not (unsure_again and d.outcome == "needs-human")
     }
     if stage == "title-abstract":
@@ -170,6 +178,8 @@ def screening_queue(
         }
     else:
         people = store.final_decisions("title-abstract")
+        if groups is not None:
+            people, _ = groups.settle(people, store.current("title-abstract", kind="resolution"))
         wanted = {
             d.record_id
             for d in effective_decisions(rule_decisions, people)

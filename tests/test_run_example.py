@@ -29,7 +29,7 @@ from review.entrez import EutilsSettings
 from review.errors import RetriesExhausted
 from review.formats import write_records
 from review.identity import CONFLICT, main_of
-from review.pipeline import RunSettings, prepare_review, run
+from review.pipeline import RunSettings, prepare_review, run, update
 from review.protocol import load_protocol
 from review.records import AbstractSection, Source
 from review.screen import Decision
@@ -585,6 +585,110 @@ def test_adding_a_source_after_screening_loses_no_decision(
     # Main copies stay where they were (a group that merged keeps one of its two).
     earlier = {r.id for r in decided.dedup.canonical}
     assert all(mains[m] in earlier for m in earlier)
+
+
+def test_a_person_chooses_a_main_copy_and_it_stays_with_its_decisions(
+    clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`review decisions main-copy`: the chosen copy stays main when records are added."""
+    protocol = load_protocol("queries/kratom.toml")
+    first = run(protocol, RunSettings()).review
+    mains = main_of(first.dedup)
+    group = next(m for m in dict.fromkeys(mains.values()) if list(mains.values()).count(m) > 2)
+    chosen = next(rid for rid, main in mains.items() if main == group and rid != group)
+    with DecisionStore.for_protocol(protocol) as store:
+        store.add(Decision(group, "title-abstract", "exclude", "not-kratom", by="ana"))
+    assert main(["decisions", "main-copy", "queries/kratom.toml", chosen, "--reviewer", "bo"]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith(f"{chosen} is now the main copy of its group (was {group}; ")
+    assert "chosen by bo" in said
+
+    # The next run shows the chosen copy as main; the decision made on the old one counts.
+    second = run(protocol, RunSettings()).review
+    assert main_of(second.dedup)[group] == chosen
+    (decision,) = [d for d in second.human_decisions if d.record_id == chosen]
+    assert (decision.outcome, decision.by) == ("exclude", "ana")
+    assert not second.orphan_decisions
+    # Records added later join the group without taking its main copy.
+    canonical = {r.id: r for r in second.dedup.canonical}
+    copy = dataclasses.replace(
+        canonical[chosen],
+        id="embase-1",
+        source=Source("Embase", file="embase.ris", position=1),
+        abstract=(AbstractSection("A fuller copy, as deduplication prefers."),),
+        extra=(),
+    )
+    write_records([copy], clone / "queries" / "embase.ris")
+    with (clone / "queries" / "kratom.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[[sources]]\nfile = "embase.ris"\ndatabase = "Embase"\n')
+    protocol = load_protocol("queries/kratom.toml")
+    third = update(protocol, RunSettings()).review
+    mains = main_of(third.dedup)
+    assert mains["embase-1"] == mains[group] == chosen
+    assert [d.outcome for d in third.human_decisions if d.record_id == chosen] == ["exclude"]
+    # Choosing again: the latest choice wins; choosing the main copy changes nothing.
+    assert main(["decisions", "main-copy", "queries/kratom.toml", group, "--reviewer", "bo"]) == 0
+    assert main(["decisions", "main-copy", "queries/kratom.toml", group, "--reviewer", "bo"]) == 0
+    assert "is already its group's main copy" in capsys.readouterr().out
+    assert main_of(run(protocol, RunSettings()).review.dedup)["embase-1"] == group
+    # An ID no record has is refused, in one line that says what to do.
+    assert main(["decisions", "main-copy", "queries/kratom.toml", "nope", "--reviewer", "bo"]) == 1
+    assert capsys.readouterr().err == (
+        "Error: nope: no record of queries/kratom.toml has this ID; "
+        "`review explain queries/kratom.toml ID` shows a record and its copies.\n"
+    )
+
+
+def test_the_queue_and_conflicts_count_decisions_per_duplicate_group(
+    clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A decision on any copy decides the group for that reviewer; copies decided
+    differently are a conflict `review decisions conflicts` lists and `resolve` settles."""
+    from review.cli.screen import prepared_input
+    from review.screener import screening_queue
+
+    protocol = load_protocol("queries/kratom.toml")
+    first = run(protocol, RunSettings()).review
+    mains = main_of(first.dedup)
+    waiting = {d.record_id for d in first.decisions if d.outcome == "needs-human"}
+    group = next(m for m in waiting if list(mains.values()).count(m) > 2)
+    other = next(rid for rid, main in mains.items() if main == group and rid != group)
+    with DecisionStore.for_protocol(protocol) as store:
+        store.add(Decision(group, "title-abstract", "include", by="ana"))
+    # The person makes another copy main: ana's decision, on the old main, still counts.
+    assert main(["decisions", "main-copy", "queries/kratom.toml", other, "--reviewer", "bo"]) == 0
+    found = prepared_input(prepare_review(protocol, RunSettings()))
+    assert found.groups is not None and other in {r.id for r in found.records}
+    with DecisionStore.for_protocol(protocol) as store:
+        queue = screening_queue(
+            found.records, found.rule_decisions, store, "ana", "title-abstract",
+            order="input", groups=found.groups,
+        )  # fmt: skip
+        assert other not in {r.id for r in queue}
+        # Per record, as before, ana would be asked again about the group she decided.
+        by_record = screening_queue(
+            found.records, found.rule_decisions, store, "ana", "title-abstract", order="input"
+        )
+        assert other in {r.id for r in by_record}
+        assert {r.id for r in by_record} - {r.id for r in queue} == {other}
+        # bo decides the new main copy otherwise: a clash between copies of one record.
+        store.add(Decision(other, "title-abstract", "exclude", "not-kratom", by="bo"))
+        assert store.conflicts() == ()  # no record has two answers
+    capsys.readouterr()
+    assert main(["decisions", "conflicts", "queries/kratom.toml"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{other}\ttitle-abstract\tcopies of one record were decided ")
+    assert f"{group} (ana): include" in out and f"{other} (bo): exclude (not-kratom)" in out
+    assert out.endswith("\n1 unresolved conflict(s)\n")
+    # Resolved under either copy's ID, it is settled on the main copy for the group.
+    resolve = ["decisions", "resolve", "queries/kratom.toml", group, "include", "--reviewer", "cy"]
+    assert main(resolve) == 0
+    assert f"Resolved {other} (title-abstract): include by cy" in capsys.readouterr().out
+    assert main(["decisions", "conflicts", "queries/kratom.toml"]) == 0
+    assert capsys.readouterr().out == "0 unresolved conflict(s)\n"
+    after = run(protocol, RunSettings()).review
+    (settled,) = [d for d in after.human_decisions if d.record_id == other]
+    assert (settled.outcome, settled.by) == ("include", "cy")
 
 
 def test_a_cache_folder_lacking_a_search_is_an_error_without_live_and_nothing_is_sent(

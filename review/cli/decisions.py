@@ -1,16 +1,20 @@
-"""`review decisions ACTION PROTOCOL`: export, import, conflicts, kappa, resolve, undo."""
+"""`review decisions ACTION PROTOCOL`: export, import, conflicts, kappa, resolve, undo,
+main-copy."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from review.cli.screen import add_record_options, reviewer_name, screening_input
+from review.cli.screen import add_record_options, people_now, reviewer_name, screening_input
 from review.decisions import AGREEMENT_RULE, OUTCOMES, DecisionStore, decisions_path
 from review.errors import DecisionError
 from review.protocol import Protocol, load_protocol
 from review.screen import Decision
+
+if TYPE_CHECKING:
+    from review.identity import Groups
 
 __all__ = ["register"]
 
@@ -45,6 +49,7 @@ def register(subparsers: Any) -> None:
     )
     _protocol_argument(conflicts)
     conflicts.add_argument("--stage", choices=STAGE_CHOICES)
+    add_record_options(conflicts)
     conflicts.set_defaults(handler=handle_conflicts)
 
     kappa = actions.add_parser(
@@ -91,7 +96,22 @@ def register(subparsers: Any) -> None:
     resolve.add_argument("--note", default="", help="how it was settled")
     resolve.add_argument("--stage", choices=STAGE_CHOICES, default="title-abstract")
     resolve.add_argument("--reviewer", help="who settled it (env REVIEW_REVIEWER)")
+    add_record_options(resolve)
     resolve.set_defaults(handler=handle_resolve)
+
+    main_copy = actions.add_parser(
+        "main-copy",
+        help="make this copy its duplicate group's main copy from now on",
+        description="Deduplication picks each group's main copy and later runs keep it; "
+        "this makes another copy of the group the main one, for this and every later run "
+        "(kept in <protocol dir>/<name>.history.sqlite). Decisions on any copy keep "
+        "counting for the group.",
+    )
+    _protocol_argument(main_copy)
+    main_copy.add_argument("record_id", metavar="ID")
+    main_copy.add_argument("--reviewer", help="who chose it (env REVIEW_REVIEWER)")
+    main_copy.add_argument("--cache", type=Path, metavar="DIR", help="pipeline: cache folder")
+    main_copy.set_defaults(handler=handle_main_copy)
 
 
 def _protocol_argument(parser: argparse.ArgumentParser) -> None:
@@ -132,9 +152,8 @@ def handle_status(options: argparse.Namespace) -> int:
             raise InputError(f"{name} {value}: give a fraction between 0 and 1, e.g. 0.95.")
     protocol = load_protocol(options.protocol)
     found = screening_input(protocol, options)
-    ids = {r.id for r in found.records}
     with _existing_store(protocol) as store:
-        people = tuple(d for d in store.final_decisions() if d.record_id in ids)
+        people = people_now(found, store)
     print(stage_summary(effective_decisions(found.rule_decisions, people)))
     stop = screening_stop(
         found.rule_decisions, people, StopRule(options.recall, options.confidence)
@@ -143,16 +162,43 @@ def handle_status(options: argparse.Namespace) -> int:
     return 0
 
 
+def _groups(protocol: Protocol, options: argparse.Namespace) -> Groups | None:
+    """The review's duplicate groups once it has been run (`review run`); None before,
+    or for --records, when each record stands alone."""
+    from review.history import read_history
+
+    if options.records or not read_history(protocol).runs:
+        return None
+    return screening_input(protocol, options).groups
+
+
 def handle_conflicts(options: argparse.Namespace) -> int:
-    with _existing_store(load_protocol(options.protocol)) as store:
-        conflicts = store.conflicts(options.stage)
-    for conflict in conflicts:
-        answers = "; ".join(
-            f"{d.by}: {d.outcome}{f' ({d.reason})' if d.reason else ''}" for d in conflict.decisions
-        )
-        print(f"{conflict.record_id}\t{conflict.stage}\t{answers}")
+    from review.identity import CONFLICT
+
+    protocol = load_protocol(options.protocol)
+    groups = _groups(protocol, options)
+    with _existing_store(protocol) as store:
+        if groups is None:
+            conflicts = [
+                (c.record_id, c.stage, "; ".join(f"{d.by}: {_answer(d)}" for d in c.decisions))
+                for c in store.conflicts(options.stage)
+            ]
+        else:
+            # Per duplicate group, as the report counts: reviewers who disagree on one
+            # copy, or copies of one record decided differently; named by the main copy.
+            people, _ = groups.settle(
+                store.final_decisions(options.stage),
+                store.current(options.stage, kind="resolution"),
+            )
+            conflicts = [(d.record_id, d.stage, d.note) for d in people if d.by == CONFLICT]
+    for record_id, stage, answers in conflicts:
+        print(f"{record_id}\t{stage}\t{answers}")
     print(f"{len(conflicts)} unresolved conflict(s)")
     return 0
+
+
+def _answer(d: Decision) -> str:
+    return f"{d.outcome} ({d.reason})" if d.reason else d.outcome
 
 
 def handle_kappa(options: argparse.Namespace) -> int:
@@ -174,16 +220,20 @@ def handle_kappa(options: argparse.Namespace) -> int:
 
 def handle_resolve(options: argparse.Namespace) -> int:
     reviewer = reviewer_name(options.reviewer)
-    with _existing_store(load_protocol(options.protocol)) as store:
+    protocol = load_protocol(options.protocol)
+    groups = _groups(protocol, options)
+    copies = groups.copies(options.record_id) if groups else ()
+    with _existing_store(protocol) as store:
         stored = store.resolve(
             Decision(
-                options.record_id,
+                copies[0] if copies else options.record_id,  # settled on the main copy
                 options.stage,
                 options.outcome,
                 options.reason,
                 reviewer,
                 note=options.note,
-            )
+            ),
+            copies,
         )
     print(f"Resolved {stored.record_id} ({stored.stage}): {stored.outcome} by {stored.by}")
     return 0
@@ -203,4 +253,28 @@ def handle_undo(options: argparse.Namespace) -> int:
         f"{f' ({undone.reason})' if undone.reason else ''}; the decision before it, if any, "
         "stands again."
     )
+    return 0
+
+
+def handle_main_copy(options: argparse.Namespace) -> int:
+    from review.cli.screen import pipeline_settings
+    from review.main_copy import choose_main_copy
+
+    reviewer = reviewer_name(options.reviewer)
+    protocol = load_protocol(options.protocol)
+    choice = choose_main_copy(
+        protocol, options.record_id, by=reviewer, settings=pipeline_settings(options)
+    )
+    others = ", ".join(m for m in choice.members if m != choice.record_id)
+    if choice.previous == choice.record_id:
+        print(
+            f"{choice.record_id} is already its group's main copy"
+            f"{f' (other copies: {others})' if others else ''}; nothing changed."
+        )
+    else:
+        print(
+            f"{choice.record_id} is now the main copy of its group (was {choice.previous}; "
+            f"other copies: {others}), chosen by {reviewer}. Decisions on any copy count for "
+            "the group; the next `review run` reports it."
+        )
     return 0

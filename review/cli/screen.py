@@ -34,11 +34,13 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from review.dedup import DedupResult
+    from review.identity import Groups
 
 __all__ = [
     "REVIEWER_ENV",
     "ScreeningInput",
     "add_record_options",
+    "people_now",
     "pipeline_settings",
     "prepared_input",
     "register",
@@ -54,6 +56,8 @@ class ScreeningInput:
     records: tuple[Record, ...]
     rule_decisions: tuple[Decision, ...]
     dedup: DedupResult | None = None  # the pipeline's deduplication, when it ran
+    # its duplicate groups: people's decisions count per group (review.identity)
+    groups: Groups | None = None
 
 
 def register(subparsers: Any) -> None:
@@ -135,16 +139,13 @@ def handle(options: argparse.Namespace) -> int:
             unsure_again=options.unsure,
             order=options.order,
             ranker=ranker,
+            groups=found.groups,
         )
         if not queue:
             print(f"Nothing left for {reviewer} to screen at {stage}; decisions: {store.path}")
         else:
             _screen(protocol, found, store, reviewer, stage, queue, ranker)
-        # Decisions on records not screened now (a duplicate, a stray ID) are not counted,
-        # as in `review run`.
-        ids = {r.id for r in found.records}
-        people = [d for d in store.final_decisions() if d.record_id in ids]
-        print(stage_summary(effective_decisions(found.rule_decisions, people)))
+        print(stage_summary(effective_decisions(found.rule_decisions, people_now(found, store))))
         pool = people_pool(found.records, found.rule_decisions)
         if pool:
             print(stop_status(pool, store).describe())
@@ -181,6 +182,16 @@ def _screen(
             ranker=ranker,
             pool=people_pool(found.records, found.rule_decisions),
         )
+
+
+def people_now(found: ScreeningInput, store: DecisionStore) -> tuple[Decision, ...]:
+    """People's final decisions as `review run` counts them: per duplicate group, followed
+    to renamed records; decisions on records not screened now are left out."""
+    if found.groups is not None:
+        resolutions = store.current(kind="resolution")
+        return found.groups.settle(store.final_decisions(), resolutions)[0]
+    ids = {r.id for r in found.records}
+    return tuple(d for d in store.final_decisions() if d.record_id in ids)
 
 
 def stage_summary(effective: tuple[Decision, ...]) -> str:
@@ -226,7 +237,7 @@ def prepared_input(review: PreparedReview) -> ScreeningInput:
     """The records people screen from a prepared review: canonical, not removed."""
     screened = {d.record_id for d in review.rule_decisions}
     records = tuple(r for r in review.dedup.canonical if r.id in screened)
-    return ScreeningInput(records, review.rule_decisions, review.dedup)
+    return ScreeningInput(records, review.rule_decisions, review.dedup, review.groups())
 
 
 def _read_files(paths: list[Path]) -> tuple[Record, ...]:
