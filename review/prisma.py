@@ -254,41 +254,11 @@ class Column:
 
     def boxes(self) -> tuple[Box, ...]:
         """Every box and line, in the diagram's reading order."""
-        return (
-            *self.identified,
-            self.duplicates,
-            *self.automation,
-            *self.removed_other,
-            self.screened,
-            *self.records_excluded,
-            self.awaiting_screening,
-            self.sought,
-            self.rules_included,
-            self.not_retrieved,
-            self.awaiting_assessment,
-            self.assessed,
-            *self.reports_excluded,
-            self.included,
-        )
+        return _reading_order(self)
 
     def counts(self) -> PrismaCounts:
-        return PrismaCounts(
-            identified=_pairs(self.identified),
-            duplicates_removed=self.duplicates.count,
-            automation=_pairs(self.automation),
-            removed_other=_pairs(self.removed_other),
-            records_screened=self.screened.count,
-            records_excluded=_pairs(self.records_excluded),
-            awaiting_screening=self.awaiting_screening.count,
-            reports_sought=self.sought.count,
-            reports_not_retrieved=self.not_retrieved.count,
-            awaiting_assessment=self.awaiting_assessment.count,
-            reports_assessed=self.assessed.count,
-            reports_excluded=_pairs(self.reports_excluded),
-            studies_included=self.included.count,
-            reports_of_included_studies=self.included.count,
-            rules_included=self.rules_included.count,
-        )
+        # A column has no box of its own for reports of included studies: one report each.
+        return _counts(self, reports_of_included_studies=self.included.count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,23 +289,7 @@ class PrismaFlow:
 
     def boxes(self) -> tuple[Box, ...]:
         """Every box and line, in the diagram's reading order; then the columns' own."""
-        whole = (
-            *self.identified,
-            self.duplicates,
-            *self.automation,
-            *self.removed_other,
-            self.screened,
-            *self.records_excluded,
-            self.awaiting_screening,
-            self.sought,
-            self.rules_included,
-            self.not_retrieved,
-            self.awaiting_assessment,
-            self.assessed,
-            *self.reports_excluded,
-            self.included,
-            self.included_reports,
-        )
+        whole = (*_reading_order(self), self.included_reports)
         if len(self.columns) < 2:
             return whole
         return (*whole, *(box for column in self.columns for box in column.boxes()))
@@ -347,24 +301,58 @@ class PrismaFlow:
         raise KeyError(key)
 
     def counts(self) -> PrismaCounts:
-        return PrismaCounts(
-            identified=_pairs(self.identified),
-            duplicates_removed=self.duplicates.count,
-            automation=_pairs(self.automation),
-            removed_other=_pairs(self.removed_other),
-            records_screened=self.screened.count,
-            records_excluded=_pairs(self.records_excluded),
-            awaiting_screening=self.awaiting_screening.count,
-            reports_sought=self.sought.count,
-            reports_not_retrieved=self.not_retrieved.count,
-            awaiting_assessment=self.awaiting_assessment.count,
-            reports_assessed=self.assessed.count,
-            reports_excluded=_pairs(self.reports_excluded),
-            studies_included=self.included.count,
+        return _counts(
+            self,
             reports_of_included_studies=self.included_reports.count,
-            rules_included=self.rules_included.count,
             columns=tuple(c.counts() for c in self.columns) if len(self.columns) > 1 else (),
         )
+
+
+def _reading_order(flow: Column | PrismaFlow) -> tuple[Box, ...]:
+    """The boxes a column and the whole diagram share, in the diagram's reading order."""
+    return (
+        *flow.identified,
+        flow.duplicates,
+        *flow.automation,
+        *flow.removed_other,
+        flow.screened,
+        *flow.records_excluded,
+        flow.awaiting_screening,
+        flow.sought,
+        flow.rules_included,
+        flow.not_retrieved,
+        flow.awaiting_assessment,
+        flow.assessed,
+        *flow.reports_excluded,
+        flow.included,
+    )
+
+
+def _counts(
+    flow: Column | PrismaFlow,
+    *,
+    reports_of_included_studies: int,
+    columns: tuple[PrismaCounts, ...] = (),
+) -> PrismaCounts:
+    """The numbers of a column or of the whole diagram, from its boxes."""
+    return PrismaCounts(
+        identified=_pairs(flow.identified),
+        duplicates_removed=flow.duplicates.count,
+        automation=_pairs(flow.automation),
+        removed_other=_pairs(flow.removed_other),
+        records_screened=flow.screened.count,
+        records_excluded=_pairs(flow.records_excluded),
+        awaiting_screening=flow.awaiting_screening.count,
+        reports_sought=flow.sought.count,
+        reports_not_retrieved=flow.not_retrieved.count,
+        awaiting_assessment=flow.awaiting_assessment.count,
+        reports_assessed=flow.assessed.count,
+        reports_excluded=_pairs(flow.reports_excluded),
+        studies_included=flow.included.count,
+        reports_of_included_studies=reports_of_included_studies,
+        rules_included=flow.rules_included.count,
+        columns=columns,
+    )
 
 
 def derive_prisma(

@@ -28,6 +28,12 @@ class FakeClock:
         self.now += seconds
 
 
+# The read timeout of a test whose server stalls ("timeout" fault): the server stalls
+# until the client gives up, so this is how long such a test waits; an answer that is
+# not stalled comes well within it even under load.
+STALLED_READ_TIMEOUT = 2.0
+
+
 def make_client(
     server: EutilsServer,
     *,
@@ -41,7 +47,9 @@ def make_client(
         "base_url": server.url,
         "api_key": API_KEY,
         "email": EMAIL,
-        "read_timeout": 0.3,
+        # Generous, so that a loaded machine never times out an answer; a test of the
+        # "timeout" fault passes a short one (STALLED_READ_TIMEOUT) that the stall outlasts.
+        "read_timeout": 10.0,
         "backoff_base": 0.5,
     }
     values.update(settings)

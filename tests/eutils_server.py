@@ -18,6 +18,7 @@ import calendar
 import contextlib
 import random
 import re
+import select
 import socket
 import struct
 import threading
@@ -161,7 +162,7 @@ class EutilsServer:
         self, corpus: Corpus | None = None, *, slow_seconds: float = 1.0, port: int = 0
     ) -> None:
         self.corpus = corpus or Corpus()
-        self.slow_seconds = slow_seconds  # how long a "timeout" fault stalls
+        self.slow_seconds = slow_seconds  # the longest a "timeout" fault stalls
         self.efetch_delay = 0.0  # seconds added to each efetch (to kill a run half-way)
         self.requests: list[LoggedRequest] = []
         self._faults: deque[tuple[str, str | None]] = deque()
@@ -331,11 +332,24 @@ class _Handler(BaseHTTPRequestHandler):
         fault = server.next_fault(utility)
         if fault in (None, PASS, "timeout"):
             if fault == "timeout":
-                time.sleep(server.slow_seconds)
+                self._stall(server.slow_seconds)
             body = server.esearch(params) if utility == "esearch" else server.efetch(params)
             self._send(200, body)
         else:
             self._fault(fault, utility, params)
+
+    def _stall(self, at_most: float) -> None:
+        """Answer nothing until the client gives up (closes) or `at_most` seconds pass.
+
+        Waiting for the client rather than a fixed time keeps a timeout test
+        independent of how loaded the machine is: it lasts as long as the
+        client's read timeout.
+        """
+        deadline = time.monotonic() + at_most
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], min(left, 0.05))
+            if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                return  # the client closed the connection
 
     def _fault(self, fault: str, utility: str, params: dict[str, str]) -> None:
         server = self.eutils

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
-from eutils_fixtures import API_KEY, EMAIL, FakeClock, make_client
+from eutils_fixtures import API_KEY, EMAIL, STALLED_READ_TIMEOUT, FakeClock, make_client
 from eutils_server import FAULTS, EutilsServer, Hit, make_corpus, spread_hits
 from hypothesis import given
 from hypothesis import strategies as st
@@ -277,7 +277,7 @@ def server() -> Iterator[EutilsServer]:
             ),
         ]
     )
-    with EutilsServer(corpus, slow_seconds=1.0) as running:
+    with EutilsServer(corpus, slow_seconds=30.0) as running:
         yield running
 
 
@@ -299,10 +299,15 @@ def test_sends_key_email_and_tool_to_ncbi(server: EutilsServer) -> None:
 RETRIED = [f for f in FAULTS if f not in ("400", "bad_key", "invalid", "field_not_found")]
 
 
+def _stalled(fault: str) -> dict[str, object]:
+    """A short read timeout where the server stalls, so the test does not wait long."""
+    return {"read_timeout": STALLED_READ_TIMEOUT} if fault == "timeout" else {}
+
+
 @pytest.mark.parametrize("fault", RETRIED)
 def test_each_transient_fault_is_retried(server: EutilsServer, fault: str) -> None:
     sleeps: list[float] = []
-    client = make_client(server, retry_sleeps=sleeps)
+    client = make_client(server, retry_sleeps=sleeps, **_stalled(fault))
     server.inject(fault, fault, utility="esearch")
     result = client.esearch("small")
     assert result.count == 30
@@ -313,7 +318,7 @@ def test_each_transient_fault_is_retried(server: EutilsServer, fault: str) -> No
 
 @pytest.mark.parametrize("fault", RETRIED)
 def test_each_transient_fault_is_retried_for_efetch(server: EutilsServer, fault: str) -> None:
-    client = make_client(server)
+    client = make_client(server, **_stalled(fault))
     server.inject(fault, utility="efetch")
     fetched = client.efetch_pubmed(["1000", "1001"])
     assert sorted(fetched.articles) == ["1000", "1001"]

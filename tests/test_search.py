@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from eutils_fixtures import API_KEY, EMAIL, FakeClock, make_client
+from eutils_fixtures import API_KEY, EMAIL, STALLED_READ_TIMEOUT, FakeClock, make_client
 from eutils_server import EutilsServer, Hit, make_corpus, real_articles, spread_hits
 from lxml import etree
 
@@ -80,7 +80,7 @@ def server(protocol: Protocol) -> Iterator[EutilsServer]:
 @pytest.fixture
 def big_server(protocol: Protocol) -> Iterator[EutilsServer]:
     hits, _real = _kratom_corpus(protocol, big=True)
-    with EutilsServer(make_corpus(list(hits.items())), slow_seconds=1.0) as running:
+    with EutilsServer(make_corpus(list(hits.items())), slow_seconds=30.0) as running:
         yield running
 
 
@@ -105,7 +105,8 @@ def test_kratom_searches_retrieve_every_pmid_despite_faults(
     server = big_server
     server.inject("503", "pass", "backend_failed", "truncated", utility="esearch")
     server.inject("pass", "429", "reset", "html", "empty", "timeout", utility="efetch")
-    client = make_client(server, batch_size=1000)
+    # The "timeout" stall lasts until the client gives up, after this read timeout.
+    client = make_client(server, batch_size=1000, read_timeout=STALLED_READ_TIMEOUT)
     entries = _run(protocol, tmp_path, client)
     assert server.pending_faults() == 0
     hits, _real = _kratom_corpus(protocol, big=True)

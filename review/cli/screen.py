@@ -58,6 +58,7 @@ class ScreeningInput:
     dedup: DedupResult | None = None  # the pipeline's deduplication, when it ran
     # its duplicate groups: people's decisions count per group (review.identity)
     groups: Groups | None = None
+    prepared: PreparedReview | None = None  # the whole prepared review, when the pipeline ran
 
 
 def register(subparsers: Any) -> None:
@@ -237,7 +238,7 @@ def prepared_input(review: PreparedReview) -> ScreeningInput:
     """The records people screen from a prepared review: canonical, not removed."""
     screened = {d.record_id for d in review.rule_decisions}
     records = tuple(r for r in review.dedup.canonical if r.id in screened)
-    return ScreeningInput(records, review.rule_decisions, review.dedup, review.groups())
+    return ScreeningInput(records, review.rule_decisions, review.dedup, review.groups(), review)
 
 
 def _read_files(paths: list[Path]) -> tuple[Record, ...]:

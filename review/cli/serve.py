@@ -11,7 +11,6 @@ from typing import Any
 from review.cli.screen import (
     add_record_options,
     pipeline_settings,
-    prepared_input,
     screening_input,
 )
 from review.decisions import RESERVED_NAMES, decisions_path
@@ -71,15 +70,9 @@ def handle(options: argparse.Namespace) -> int:
     if not 0 <= options.port <= 65535:
         raise InputError(f"--port {options.port}: give a port from 0 to 65535.")
     protocol = load_protocol(options.protocol)
-    if options.records:
-        found = screening_input(protocol, options)
-        prepared = settings = None
-    else:
-        from review.pipeline import prepare_review
-
-        settings = pipeline_settings(options)
-        prepared = prepare_review(protocol, settings)
-        found = prepared_input(prepared)
+    found = screening_input(protocol, options)
+    prepared = found.prepared
+    settings = pipeline_settings(options) if prepared is not None else None
     tokens = tuple((secrets.token_urlsafe(24), name) for name in dict.fromkeys(names))
     config = ServeConfig(
         protocol=protocol,
