@@ -183,6 +183,9 @@ class Screening:
     """
 
     reviewers_required: int = 1
+    # The stopping rule (review.stopping): the recall it must assure, at what confidence.
+    stop_recall: float = 0.95
+    stop_confidence: float = 0.95
 
 
 @dataclass(frozen=True, slots=True)
@@ -573,14 +576,26 @@ class _Reader:
         return tuple(result)
 
     def screening(self, data: Mapping[str, Any]) -> Screening:
-        self.table(data, "screening", {"reviewers_required"})
+        self.table(data, "screening", {"reviewers_required", "stop_recall", "stop_confidence"})
         required = self.get(data, "reviewers_required", int, 1, prefix="screening.")
         if not 1 <= required <= 10:
             raise self.fail(
                 "screening.reviewers_required",
                 f"{required} is not a number of reviewers from 1 to 10.",
             )
-        return Screening(required)
+        return Screening(
+            required, self.fraction(data, "stop_recall"), self.fraction(data, "stop_confidence")
+        )
+
+    def fraction(self, data: Mapping[str, Any], key: str) -> float:
+        """A [screening] share strictly between 0 and 1 (default 0.95)."""
+        value = data.get(key, 0.95)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+            raise self.fail(
+                f"screening.{key}",
+                f"{value!r} is not a fraction between 0 and 1; write e.g. 0.95 for 95 %.",
+            )
+        return float(value)
 
     def exports(self, data: Mapping[str, Any]) -> Exports:
         self.table(data, "exports", {"formats", "screened"})

@@ -46,9 +46,11 @@ def review_report_input(review: PreparedReview, settings: RunSettings) -> Report
     """Everything the report counts, from a prepared review."""
     from review import __version__
     from review.report.model import OtherSource, PreviousVersion, ReportInput, RunView
-    from review.stopping import screening_stop, unscreened_statement
+    from review.stopping import protocol_rule, screening_stop, unscreened_statement
 
-    stop = screening_stop(review.rule_decisions, review.human_decisions)
+    stop = screening_stop(
+        review.rule_decisions, review.human_decisions, protocol_rule(review.protocol)
+    )
 
     kind: RunKind = "update" if settings.update else "run"
     last = review.history.last

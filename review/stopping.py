@@ -25,6 +25,7 @@ from typing import Literal
 
 import numpy as np
 
+from review.protocol import Protocol
 from review.screen import Decision
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "StopTracker",
     "first_stop",
     "p_value",
+    "protocol_rule",
     "screening_stop",
     "stop_status",
     "unscreened_statement",
@@ -58,6 +60,11 @@ class StopRule:
 
 
 DEFAULT_RULE = StopRule()
+
+
+def protocol_rule(protocol: Protocol) -> StopRule:
+    """The rule as the protocol sets it ([screening] stop_recall, stop_confidence)."""
+    return StopRule(protocol.screening.stop_recall, protocol.screening.stop_confidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +94,8 @@ class StopStatus:
             )
         else:
             head = (
-                f"Stopping rule not met (p = {self.p:.3f} ≥ {1 - self.rule.confidence:.2f}): "
+                f"Stopping rule not met (p = {self.p:.3f} ≥ {1 - self.rule.confidence:.2f} "
+                f"for {self.rule.target:.0%} recall): "
                 f"keep screening; {left} record{'' if left == 1 else 's'} left."
             )
         if not self.screened:

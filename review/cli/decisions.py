@@ -78,12 +78,14 @@ def register(subparsers: Any) -> None:
     status.add_argument(
         "--recall",
         type=float,
-        default=0.95,
         metavar="TARGET",
-        help="recall the stopping rule must assure (default 0.95)",
+        help="recall the stopping rule must assure (default: the protocol's "
+        "[screening] stop_recall, else 0.95)",
     )
     status.add_argument(
-        "--confidence", type=float, default=0.95, help="its confidence (default 0.95)"
+        "--confidence",
+        type=float,
+        help="its confidence (default: [screening] stop_confidence, else 0.95)",
     )
     add_record_options(status)
     status.set_defaults(handler=handle_status)
@@ -148,16 +150,18 @@ def handle_status(options: argparse.Namespace) -> int:
     from review.stopping import StopRule, screening_stop
 
     for name, value in (("--recall", options.recall), ("--confidence", options.confidence)):
-        if not 0 < value < 1:
+        if value is not None and not 0 < value < 1:
             raise InputError(f"{name} {value}: give a fraction between 0 and 1, e.g. 0.95.")
     protocol = load_protocol(options.protocol)
+    rule = StopRule(
+        protocol.screening.stop_recall if options.recall is None else options.recall,
+        protocol.screening.stop_confidence if options.confidence is None else options.confidence,
+    )
     found = screening_input(protocol, options)
     with _existing_store(protocol) as store:
         people = people_now(found, store)
     print(stage_summary(effective_decisions(found.rule_decisions, people)))
-    stop = screening_stop(
-        found.rule_decisions, people, StopRule(options.recall, options.confidence)
-    )
+    stop = screening_stop(found.rule_decisions, people, rule)
     print(stop.describe() if stop else "The rules left no record to people.")
     return 0
 

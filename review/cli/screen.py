@@ -124,6 +124,7 @@ def handle(options: argparse.Namespace) -> int:
     stage: Stage = options.stage
     # With rich and scikit-learn: not needed to build the parser.
     from review.screener import people_pool, queue_ranker, screening_queue, stop_status
+    from review.stopping import protocol_rule
 
     with DecisionStore.for_protocol(protocol) as store, ExitStack() as stack:
         ranker = None
@@ -149,7 +150,7 @@ def handle(options: argparse.Namespace) -> int:
         print(stage_summary(effective_decisions(found.rule_decisions, people_now(found, store))))
         pool = people_pool(found.records, found.rule_decisions)
         if pool:
-            print(stop_status(pool, store).describe())
+            print(stop_status(pool, store, protocol_rule(protocol)).describe())
     return 0
 
 
@@ -168,6 +169,7 @@ def _screen(
         people_pool,
         run_screener,
     )
+    from review.stopping import protocol_rule
 
     with TerminalKeys() as keys:
         run_screener(
@@ -182,6 +184,7 @@ def _screen(
             found.records,
             ranker=ranker,
             pool=people_pool(found.records, found.rule_decisions),
+            rule=protocol_rule(protocol),
         )
 
 

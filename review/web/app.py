@@ -55,6 +55,7 @@ from review.screen import (
     title_abstract_counts,
 )
 from review.screener import people_pool, queue_ranker, screening_queue, stop_status
+from review.stopping import protocol_rule
 from review.web.views import (
     REASON_KEYS,
     answer_text,
@@ -170,6 +171,7 @@ class _Pages:
         self.index = {r.id: r for r in config.records}
         self.rules = {d.record_id: d for d in config.rule_decisions}
         self.reasons = config.protocol.criteria.reason_codes()
+        self.rule = protocol_rule(config.protocol)
         env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -343,7 +345,7 @@ class _Pages:
             effective = self.effective(store)
             crossings = self.open_conflicts(store)
             stopping = (
-                stop_status(people_pool(records, rules), store).describe()
+                stop_status(people_pool(records, rules), store, self.rule).describe()
                 if stage == "title-abstract"
                 else ""
             )
@@ -551,7 +553,7 @@ class _Pages:
             everyone = store.final_decisions()
             resolutions = store.current(kind="resolution")
             pool = people_pool(self.config.records, self.config.rule_decisions)
-            stopping = stop_status(pool, store).describe()
+            stopping = stop_status(pool, store, self.rule).describe()
             per_reviewer = [
                 (name, [len(store.current(stage, name)) for stage in STAGES])
                 for name in store.reviewers()
