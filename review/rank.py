@@ -190,7 +190,10 @@ def protocol_query(question: str, criteria: Criteria | None) -> ProtocolQuery:
     for concept in criteria.concepts if criteria else ():
         words = tuple(w for t in concept.terms for w in _words(t) if w not in _STOP)
         parts.append(QueryPart(concept.name, words, -0.5 if concept.role == "exclude" else 1.0))
-    question_words = tuple(dict.fromkeys(w for w in _words(question) if w not in _STOP))
+    # Not the question's numbering either: "(1) … (2) …" would make "2" a query word.
+    question_words = tuple(
+        dict.fromkeys(w for w in _words(question) if w not in _STOP and not w.isdigit())
+    )
     parts.append(QueryPart("question", question_words, 0.5))
     return ProtocolQuery(tuple(p for p in parts if p.terms))
 
@@ -508,6 +511,7 @@ class RecordRanker:
         self.refit_seconds: list[float] = []  # one per refit of the model
         self._changed = threading.Condition()
         self._pending: list[tuple[int, bool | None]] = []  # taught, not yet in the ranker
+        self._labels: dict[str, bool | None] = {}  # what was taught, per record
         self._taught = 0  # decisions taught so far
         self._applied = 0  # decisions the current ranking has seen
         self._ranking: Ranking | None = None
@@ -534,13 +538,36 @@ class RecordRanker:
         for decision in decisions:
             self.teach(decision.record_id, decision.outcome)
 
+    def follow(self, decisions: Iterable[Decision]) -> int:
+        """Learn what changed: `decisions` are every record's current ones (in time order).
+
+        Teaches only the records whose label differs from what was taught, and
+        forgets records no longer among them (undone), so a long-lived ranker
+        keeps up with a store that others write too. Returns how many changed.
+        """
+        current: dict[str, bool | None] = {}
+        for decision in decisions:
+            if decision.record_id in self.index:
+                current[decision.record_id] = _label(decision.outcome)
+        with self._changed:
+            taught = dict(self._labels)
+        changed = [i for i, label in current.items() if taught.get(i) != label]
+        gone = [i for i, label in taught.items() if label is not None and i not in current]
+        outcomes = {True: "include", False: "exclude", None: None}
+        for record_id in changed:
+            self.teach(record_id, outcomes[current[record_id]])
+        for record_id in gone:
+            self.teach(record_id, None)
+        return len(changed) + len(gone)
+
     def teach(self, record_id: str, outcome: str | None) -> None:
         """One decision (None or a non-decision such as unsure: forget the label)."""
         index = self.index.get(record_id)
         if index is None:
             return
-        label = True if outcome == "include" else False if outcome == "exclude" else None
+        label = _label(outcome)
         with self._changed:
+            self._labels[record_id] = label
             self._pending.append((index, label))
             self._taught += 1
             if not self.background or self._worker is None:
@@ -643,3 +670,8 @@ class RecordRanker:
         if ranking.basis == "protocol":
             return "ranked by the protocol's question and concepts (nothing learned yet)"
         return "in input order (no protocol terms and nothing learned yet)"
+
+
+def _label(outcome: str | None) -> bool | None:
+    """What a decision teaches: include relevant, exclude not, anything else nothing."""
+    return True if outcome == "include" else False if outcome == "exclude" else None

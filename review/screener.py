@@ -157,7 +157,8 @@ def screening_queue(
     and excluded a record each, then by a model learned from their decisions
     (`review.rank`). Pass the `ranker` of `queue_ranker` to reuse it, or the
     `protocol` to have one built. `order="input"` keeps the records' own order.
-    Full text: what stands as included at title/abstract, in input order.
+    Full text: what stands as included at title/abstract, ordered the same way
+    (the model learns from title/abstract decisions only).
     `unsure_again` brings back the records this reviewer marked unsure.
     With the run's duplicate `groups`, decisions count per group, as in the
     report: a record is decided when this reviewer decided any copy of it, or
@@ -186,7 +187,7 @@ def screening_queue(
             if d.stage == "title-abstract" and d.outcome == "include"
         }
     queue = [r for r in records if r.id in wanted and r.id not in mine]
-    if order == "input" or stage != "title-abstract" or not queue:
+    if order == "input" or not queue:
         return queue
     if ranker is None:
         ranker = queue_ranker(records, store, protocol)
@@ -273,7 +274,7 @@ def run_screener(
     """
     session = _Session(queue, rule_decisions, criteria, store, reviewer, stage, keys, console)
     session.known.update((r.id, r) for r in records)
-    session.ranker = ranker if stage == "title-abstract" else None
+    session.ranker = ranker
     if pool and stage == "title-abstract":
         session.pool = list(pool)
         session.stop = _stop_tracker(pool, store, rule)
@@ -401,8 +402,11 @@ class _Session:
         return index + 1
 
     def _learn(self, record_id: str, outcome: str | None, upcoming: int) -> None:
-        """Teach the ranker this decision and re-rank the records still to come."""
-        if self.ranker is None:
+        """Teach the ranker this decision and re-rank the records still to come.
+
+        Full-text decisions teach nothing: the model learns what to read at title/abstract.
+        """
+        if self.ranker is None or self.stage != "title-abstract":
             return
         self.ranker.teach(record_id, outcome)
         self.queue[upcoming:] = self.ranker.order(self.queue[upcoming:])
@@ -418,7 +422,7 @@ class _Session:
             return index
         self.decided.discard(undone.record_id)
         self.result.undone.append(undone.record_id)
-        if self.ranker is not None:
+        if self.ranker is not None and self.stage == "title-abstract":
             self.ranker.teach(undone.record_id, None)
         if self.stop is not None:
             self.stop = _stop_tracker(self.pool, self.store, self.stop.rule)

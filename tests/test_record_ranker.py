@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
+from review.decisions import DecisionStore
 from review.protocol import Concept, Criteria
 from review.rank import RecordRanker
 from review.records import Record, Source
+from review.screen import Decision
+from review.screener import queue_ranker, screening_queue
 
 SOURCE = Source("test.csv", "CSV")
 TOPICS = ["kratom withdrawal in regular users", "statins and heart disease", "hip surgery"]
@@ -111,3 +115,19 @@ def test_cold_start_puts_records_matching_every_concept_before_stronger_partial_
     every = [one, both, *(Record(id=f"o{i}", source=SOURCE, title="hip surgery") for i in range(9))]
     ranker = RecordRanker(every, criteria=KRATOM)
     assert [r.id for r in ranker.order(every)][:2] == ["both", "one"]
+
+
+def test_the_full_text_queue_is_ordered_by_the_same_model(tmp_path: Path) -> None:
+    every = records(12)
+    with DecisionStore(tmp_path / "d.sqlite") as store:
+        for i, outcome in ((0, "include"), (1, "exclude"), (2, "include"), (3, "include")):
+            reason = "off-topic" if outcome == "exclude" else ""
+            store.add(Decision(f"r{i}", "title-abstract", outcome, reason, by="ann"))
+        ranker = queue_ranker(every, store)
+        full_text = screening_queue(every, (), store, "ann", "full-text", ranker=ranker)
+        plain = screening_queue(every, (), store, "ann", "full-text", order="input")
+    assert [r.id for r in plain] == ["r0", "r2", "r3"]
+    # r0 and r3 share their topic with the other inclusion; r2 (hip surgery) does not.
+    assert [r.id for r in full_text] == [r.id for r in ranker.order(plain)]
+    assert full_text[-1].id == "r2"
+    assert ranker.ranking().labelled == 4  # full-text decisions teach nothing

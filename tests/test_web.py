@@ -10,8 +10,10 @@ from starlette.testclient import TestClient
 from web_support import HOSTILE_TITLE, Review, make_review
 
 from review.decisions import DecisionStore
-from review.formats import read_records
+from review.formats import read_records, write_records
 from review.protocol import load_protocol
+from review.rank import RecordRanker
+from review.records import Record, Source
 from review.screen import screen_records
 from review.web import ServeConfig, create_app
 from review.web.views import highlight, record_links
@@ -189,3 +191,60 @@ def test_full_text_stage_takes_what_was_included_and_counts_reports(
     dashboard = " ".join(client.get("/dashboard").text.split())
     assert "2 reports sought, 1 not retrieved, 1 assessed" in dashboard
     assert "wrong-design: 1" in dashboard
+
+
+def test_the_web_queue_is_the_terminal_queue_from_one_ranker_taught_each_decision(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import review.web.app as web_app
+    from review.screener import queue_ranker, screening_queue
+
+    review = make_review(tmp_path / "data", count=3)
+    topics = ["Hip surgery outcomes", "Kratom withdrawal and kratom dependence", "Statins"]
+    records = [
+        Record(id=f"s{n}", source=Source("test", file="records.jsonl", position=n), title=t)
+        for n, t in enumerate(topics * 3)
+    ]
+    write_records(records, review.records)
+    built = []
+
+    def counted(*args: object, **kwargs: object) -> RecordRanker:
+        built.append(1)
+        return queue_ranker(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(web_app, "queue_ranker", counted)
+    app = create_app(config(review))
+    client = TestClient(app, base_url=URL)
+    sign_in(client)
+
+    def terminal_queue() -> list[str]:
+        protocol = load_protocol(review.protocol)
+        rules = screen_records(records, protocol.criteria)
+        with DecisionStore.for_protocol(protocol) as store:
+            queue = screening_queue(
+                records, rules, store, "ann", "title-abstract", protocol=protocol
+            )
+        return [r.id for r in queue]
+
+    def shown() -> str:
+        page = client.get("/screen/title-abstract").text
+        found = re.search(r'data-record-id="([^"]+)"', page)
+        assert found is not None
+        return found.group(1)
+
+    assert shown() == terminal_queue()[0] == "s1"  # the kratom record, by the protocol
+    for record_id, choice in (("s1", "include"), ("s0", "exclude:not-kratom")):
+        token = csrf(client, "/screen/title-abstract")
+        client.post(
+            "/screen/title-abstract/decide",
+            data={"csrf": token, "record_id": record_id, "choice": choice},
+        )
+    ranker = app.state.pages.held_ranker
+    ranker.settle()  # the refit runs in the background; a person sees it a moment later
+    page = client.get("/screen/title-abstract").text
+    assert "ranked by a model learned from 2 decisions" in page
+    assert "weighed most: kratom" in page
+    assert "Stopping rule not met" in page
+    assert shown() == terminal_queue()[0] == "s4"
+    assert built == [1]  # one ranker for the server's life, not one per page
+    ranker.close()

@@ -9,6 +9,7 @@ the page says. Skipped, saying why, when Chromium or Playwright is missing
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 Page = playwright_api.Page
+expect = playwright_api.expect
 Browser = playwright_api.Browser
 
 
@@ -55,11 +57,14 @@ def serve(review: Review, tmp_path: Path) -> Server:
 
 
 def sign_in(page: Page, url: str, name: str) -> None:
+    """Waits for the name box itself: typing before autofocus lands (a loaded machine
+    runs it after the load event) would lose the keys."""
     page.goto(f"{url}/login")
-    page.keyboard.type(name)
+    box = page.locator("input[name=name]")
+    box.fill(name)
     with page.expect_navigation():
-        page.keyboard.press("Enter")
-    assert page.url.endswith("/dashboard")
+        box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/dashboard$"))
 
 
 def key(page: Page, name: str) -> None:
@@ -139,6 +144,7 @@ def test_ten_records_screened_with_the_keyboard_only(
 def test_two_blind_reviewers_make_a_conflict_and_one_resolves_it(
     browser: Browser, tmp_path: Path
 ) -> None:
+    """Every step waits on what the page shows (Playwright's expect), never on time."""
     review = make_review(tmp_path / "data", count=4, required=2)
     server = serve(review, tmp_path)
     ann_context, bob_context = browser.new_context(), browser.new_context()
@@ -146,31 +152,31 @@ def test_two_blind_reviewers_make_a_conflict_and_one_resolves_it(
         ann, bob = ann_context.new_page(), bob_context.new_page()
         sign_in(ann, server.url, "ann")
         sign_in(bob, server.url, "bob")
-        ann.goto(f"{server.url}/screen/title-abstract")
-        bob.goto(f"{server.url}/screen/title-abstract")
-        key(ann, "i")  # r0: ann includes ...
-        key(ann, "i")  # r1
-        key(bob, "i")  # r0: bob too: agreed by the two required
-        key(bob, "1")  # r1: bob excludes: a conflict
+        for page in (ann, bob):
+            page.goto(f"{server.url}/screen/title-abstract")
+        decide(ann, "r0", "i")  # r0: ann includes ...
+        decide(ann, "r1", "i")
+        decide(bob, "r0", "i")  # r0: bob too: agreed by the two required
+        decide(bob, "r1", "1")  # r1: bob excludes: a conflict
         # Blind: neither screening page says what the other decided.
         bob.goto(f"{server.url}/screen/title-abstract?record=r1")
-        assert "ann" not in bob.inner_text("main")
+        expect(bob.locator("article.record")).to_have_attribute("data-record-id", "r1")
+        expect(bob.locator("main")).not_to_contain_text("ann")
         ann.goto(f"{server.url}/dashboard")
-        assert "for people to decide" in ann.inner_text("#counts-title-abstract")
+        expect(ann.locator("#counts-title-abstract")).to_contain_text("for people to decide")
         ann.goto(f"{server.url}/conflicts")
         conflict = ann.locator("section.conflict")
-        assert conflict.count() == 1
-        text = conflict.inner_text()
-        assert "Kratom study number 1" in text
-        assert "include" in text
-        assert "exclude — not-kratom" in text
+        expect(conflict).to_have_count(1)
+        expect(conflict).to_contain_text("Kratom study number 1")
+        expect(conflict).to_contain_text("include")
+        expect(conflict).to_contain_text("exclude — not-kratom")
         conflict.locator("input[name=note]").fill("abstract names kratom use")
         with ann.expect_navigation():
             conflict.locator("button[value=include]").click()
-        assert "Resolved r1" in ann.inner_text("#said")
-        assert ann.locator("section.conflict").count() == 0
+        expect(ann.locator("#said")).to_contain_text("Resolved r1")
+        expect(ann.locator("section.conflict")).to_have_count(0)
         ann.goto(f"{server.url}/agreement")
-        assert "unsure" in ann.inner_text("#agreement-rule").lower()
+        expect(ann.locator("#agreement-rule")).to_contain_text(re.compile("unsure", re.I))
     finally:
         ann_context.close()
         bob_context.close()
@@ -182,6 +188,13 @@ def test_two_blind_reviewers_make_a_conflict_and_one_resolves_it(
         "include",
         "ann",
     )
+
+
+def decide(page: Page, record_id: str, name: str) -> None:
+    """Once the page shows this record, press the key and wait for the answer saying so."""
+    expect(page.locator("article.record")).to_have_attribute("data-record-id", record_id)
+    key(page, name)
+    expect(page.locator("#said")).to_contain_text(f"Saved {record_id}")
 
 
 def test_the_terminal_screener_and_the_browser_write_at_the_same_time(

@@ -128,7 +128,7 @@ def handle(options: argparse.Namespace) -> int:
 
     with DecisionStore.for_protocol(protocol) as store, ExitStack() as stack:
         ranker = None
-        if options.order == "ranked" and stage == "title-abstract":
+        if options.order == "ranked":
             ranker = queue_ranker(found.records, store, protocol, background=True)
             stack.callback(ranker.close)
         queue = screening_queue(

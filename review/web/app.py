@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote, unquote, urlencode, urlsplit
@@ -44,6 +47,7 @@ from review.decisions import AGREEMENT_RULE, RESERVED_NAMES, DecisionStore
 from review.errors import DecisionError
 from review.pipeline import PreparedReview, RunSettings
 from review.protocol import Protocol
+from review.rank import RecordRanker
 from review.records import Record
 from review.screen import (
     STAGES,
@@ -132,7 +136,15 @@ def create_app(config: ServeConfig) -> Starlette:
         Middleware(_SecurityHeaders),
         Middleware(TrustedHostMiddleware, allowed_hosts=list(config.allowed_hosts)),
     ]
-    return Starlette(routes=routes, middleware=middleware)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        pages.close()
+
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.pages = pages
+    return app
 
 
 class _SecurityHeaders:
@@ -179,8 +191,43 @@ class _Pages:
             lstrip_blocks=True,
         )
         self.templates = Jinja2Templates(env=env)
+        self._ranker: RecordRanker | None = None
+        self._ranker_lock = threading.Lock()
+
+    @property
+    def held_ranker(self) -> RecordRanker | None:
+        """The ranker once the first screening page built it."""
+        return self._ranker
+
+    def close(self) -> None:
+        with self._ranker_lock:
+            if self._ranker is not None:
+                self._ranker.close()
 
     # --- plumbing --------------------------------------------------------------------
+
+    def ranker(self, store: DecisionStore) -> RecordRanker:
+        """The one ranker this server holds, as `review screen` does (`queue_ranker`).
+
+        Built at the first screening page (the features take a moment on large
+        reviews), then kept: each request teaches it only the title/abstract
+        decisions that changed since, whoever made them (another reviewer, the
+        terminal screener), and the model is refit in its background thread.
+        """
+        with self._ranker_lock:
+            if self._ranker is None:
+                self._ranker = queue_ranker(
+                    self.config.records, store, self.protocol, background=True
+                )
+            else:
+                self._ranker.follow(store.final_decisions("title-abstract"))
+            return self._ranker
+
+    def teach(self, store: DecisionStore) -> None:
+        """After a decision: the ranker learns it now, so its refit runs while the page loads."""
+        with self._ranker_lock:
+            if self._ranker is not None:
+                self._ranker.follow(store.final_decisions("title-abstract"))
 
     def store(self) -> DecisionStore:
         return DecisionStore.for_protocol(self.protocol)
@@ -338,8 +385,8 @@ class _Pages:
     def screen_context(self, reviewer: str, stage: Stage, wanted: str) -> dict[str, Any]:
         records, rules = self.config.records, self.config.rule_decisions
         with self.store() as store:
-            # The one queue order (review.screener): ranked at title/abstract.
-            ranker = queue_ranker(records, store, self.protocol)
+            # The one queue order (review.screener), by the server's one ranker.
+            ranker = self.ranker(store)
             queue = screening_queue(records, rules, store, reviewer, stage, ranker=ranker)
             mine = [d for d in store.current(stage, reviewer) if d.record_id in self.index]
             effective = self.effective(store)
@@ -350,13 +397,13 @@ class _Pages:
                 else ""
             )
         record = self.index[wanted] if wanted else (queue[0] if queue else None)
+        relevance = ranker.relevance(record.id) if record is not None else None
         ranking = ""
-        if record is not None and stage == "title-abstract":
-            relevance = ranker.relevance(record.id)
+        if record is not None and relevance is not None:
             terms = ranker.terms(record.id)
-            ranking = (
-                f"Relevance {relevance:.2f} ({ranker.describe()})" if relevance is not None else ""
-            ) + (f"; weighed most: {', '.join(terms)}" if terms and relevance is not None else "")
+            ranking = f"Relevance {relevance:.2f} ({ranker.describe()})" + (
+                f"; weighed most: {', '.join(terms)}" if terms else ""
+            )
         order = [d.record_id for d in mine]
         by_record = {d.record_id: d for d in mine}
         shown = (
@@ -401,35 +448,68 @@ class _Pages:
         return effective_decisions(self.config.rule_decisions, people)
 
     async def decide(self, request: Request) -> Response:
+        stage = _stage(request)
+
+        def read(reviewer: str, form: FormData) -> Decision | None:
+            record_id = str(form.get("record_id", ""))
+            outcome_name, _, reason = str(form.get("choice", "")).partition(":")
+            outcome = CHOICES.get(outcome_name)
+            if stage is None or record_id not in self.index or outcome is None:
+                return None
+            return Decision(record_id, stage, outcome, reason, reviewer, note=_note(form))
+
+        return await self.save(
+            request,
+            read,
+            "That decision is not one this page offers; nothing was stored.",
+            self.store_decision,
+            lambda d: ("screen.html", partial(self.screen_context, d.by, d.stage, d.record_id)),
+            lambda d: f"/screen/{d.stage}?{urlencode({'saved': d.record_id})}",
+            "Not saved",
+        )
+
+    async def save(
+        self,
+        request: Request,
+        read: Callable[[str, FormData], Decision | None],
+        invalid: str,
+        write: Callable[[Decision], None],
+        again: Callable[[Decision], tuple[str, Callable[[], dict[str, Any]]]],
+        then: Callable[[Decision], str],
+        not_done: str,
+    ) -> Response:
+        """A form that stores one decision: checked, `read`, stored by `write`, then
+        the redirect to `then`; refused (400) when `read` finds nothing it offers,
+        or the `again` page with the store's objection (409)."""
         posted = await self.posted(request)
         if isinstance(posted, Response):
             return posted
-        reviewer, form = posted
-        stage = _stage(request)
-        record_id = str(form.get("record_id", ""))
-        choice = str(form.get("choice", ""))
-        outcome_name, _, reason = choice.partition(":")
-        outcome = CHOICES.get(outcome_name)
-        if stage is None or record_id not in self.index or outcome is None:
-            return self.page(
-                request,
-                "message.html",
-                {"message": "That decision is not one this page offers; nothing was stored."},
-                400,
-            )
-        note = str(form.get("note", ""))[:MAX_NOTE].strip()
-        decision = Decision(record_id, stage, outcome, reason, reviewer, note=note)
+        decision = read(*posted)
+        if decision is None:
+            return self.message(request, invalid, 400)
         try:
-            await run_in_threadpool(self.store_decision, decision)
+            await run_in_threadpool(write, decision)
         except DecisionError as exc:
-            context = await run_in_threadpool(self.screen_context, reviewer, stage, record_id)
-            context["problem"] = f"Not saved: {exc}"
-            return self.page(request, "screen.html", context, 409)
-        return RedirectResponse(f"/screen/{stage}?{urlencode({'saved': record_id})}", 303)
+            template, context = again(decision)
+            return await self.objection(request, template, context, f"{not_done}: {exc}")
+        return RedirectResponse(then(decision), 303)
+
+    async def objection(
+        self,
+        request: Request,
+        template: str,
+        context: Callable[[], dict[str, Any]],
+        problem: str,
+    ) -> Response:
+        """The page again, saying why the store refused (nothing was stored)."""
+        shown = await run_in_threadpool(context)
+        shown["problem"] = problem
+        return self.page(request, template, shown, 409)
 
     def store_decision(self, decision: Decision) -> None:
         with self.store() as store:
             store.add(decision)
+            self.teach(store)
 
     async def undo(self, request: Request) -> Response:
         posted = await self.posted(request)
@@ -442,9 +522,8 @@ class _Pages:
         try:
             undone = await run_in_threadpool(self.undo_last, reviewer, stage)
         except DecisionError as exc:
-            context = await run_in_threadpool(self.screen_context, reviewer, stage, "")
-            context["problem"] = f"Not undone: {exc}"
-            return self.page(request, "screen.html", context, 409)
+            context = partial(self.screen_context, reviewer, stage, "")
+            return await self.objection(request, "screen.html", context, f"Not undone: {exc}")
         if undone is None:
             return RedirectResponse(f"/screen/{stage}?nothing=undo", 303)
         query = urlencode({"record": undone.record_id, "undone": undone.record_id})
@@ -452,7 +531,9 @@ class _Pages:
 
     def undo_last(self, reviewer: str, stage: Stage) -> Decision | None:
         with self.store() as store:
-            return store.undo_last(reviewer, stage)
+            undone = store.undo_last(reviewer, stage)
+            self.teach(store)
+            return undone
 
     # --- conflicts and agreement -----------------------------------------------------
 
@@ -488,34 +569,29 @@ class _Pages:
         }
 
     async def resolve(self, request: Request) -> Response:
-        posted = await self.posted(request)
-        if isinstance(posted, Response):
-            return posted
-        reviewer, form = posted
-        record_id = str(form.get("record_id", ""))
-        stage = str(form.get("stage", ""))
-        outcome = CHOICES.get(str(form.get("choice", "")))
-        reason = str(form.get("reason", "")) if outcome == "exclude" else ""
-        if record_id not in self.index or stage not in STAGES or outcome is None:
-            return self.page(
-                request,
-                "message.html",
-                {"message": "Not a resolution this page offers; nothing was stored."},
-                400,
-            )
-        note = str(form.get("note", ""))[:MAX_NOTE].strip()
-        decision = Decision(record_id, stage, outcome, reason, reviewer, note=note)
-        try:
-            await run_in_threadpool(self.store_resolution, decision)
-        except DecisionError as exc:
-            context = await run_in_threadpool(self.conflicts_context)
-            context["problem"] = f"Not resolved: {exc}"
-            return self.page(request, "conflicts.html", context, 409)
-        return RedirectResponse(f"/conflicts?{urlencode({'resolved': record_id})}", 303)
+        def read(reviewer: str, form: FormData) -> Decision | None:
+            record_id = str(form.get("record_id", ""))
+            stage = str(form.get("stage", ""))
+            outcome = CHOICES.get(str(form.get("choice", "")))
+            reason = str(form.get("reason", "")) if outcome == "exclude" else ""
+            if record_id not in self.index or stage not in STAGES or outcome is None:
+                return None
+            return Decision(record_id, stage, outcome, reason, reviewer, note=_note(form))
+
+        return await self.save(
+            request,
+            read,
+            "Not a resolution this page offers; nothing was stored.",
+            self.store_resolution,
+            lambda _d: ("conflicts.html", self.conflicts_context),
+            lambda d: f"/conflicts?{urlencode({'resolved': d.record_id})}",
+            "Not resolved",
+        )
 
     def store_resolution(self, decision: Decision) -> None:
         with self.store() as store:
             store.resolve(decision)
+            self.teach(store)
 
     async def agreement(self, request: Request) -> Response:
         if not self.reviewer(request):
@@ -633,6 +709,10 @@ class _Pages:
                 404,
             )
         return FileResponse(wanted)
+
+
+def _note(form: FormData) -> str:
+    return str(form.get("note", ""))[:MAX_NOTE].strip()
 
 
 def _stage(request: Request) -> Stage | None:
