@@ -7,9 +7,9 @@ One run, one set of records (default 50,000):
    real duplicates), or with `--records synthetic` (or without ../shared) N
    invented PubMed records, every tenth a copy of the one before under another ID.
 2. Deduplication: `review.dedup.deduplicate` on them, timed, peak memory sampled.
-3. Decisions as a screened review has them: of the main copies a third excluded
-   by a person, a third awaiting, a third included at title/abstract (half of
-   those included at full text).
+3. Decisions as a big review has them part-way: of the main copies 10% included
+   at title/abstract (half of those included at full text, half awaiting their
+   full-text decision), 60% excluded by a person (two reasons), 30% awaiting.
 4. `write_report`, timed and its peak memory sampled, with the protocol's
    default exports (included.* and screened.* in RIS, BibTeX, CSV) and again
    with `[exports] screened = false`; the ratio to deduplication's time.
@@ -121,13 +121,13 @@ def real_records(n: int) -> list[Record]:
 
 
 def review_input(records: list[Record], dedup: DedupResult) -> ReportInput:
-    outcomes: tuple[Outcome, ...] = ("include", "exclude", "needs-human")
     decisions: list[Decision] = []
     for k, record in enumerate(dedup.canonical):
-        outcome = outcomes[k % 3]
+        share = k % 20
+        outcome: Outcome = "include" if share < 2 else "exclude" if share < 14 else "needs-human"
         reason = ("not-kratom", "wrong-design")[k % 2] if outcome == "exclude" else ""
         decisions.append(Decision(record.id, "title-abstract", outcome, reason=reason, by="Ana"))
-        if outcome == "include" and k % 2:
+        if share == 1:
             decisions.append(Decision(record.id, "full-text", "include", by="Ana"))
     pmids = tuple(r.pmid for r in records if r.source.database == "PubMed" and r.pmid)
     log = SearchLogEntry(
@@ -250,6 +250,12 @@ def main() -> None:
         f"({len(dedup.links):,} duplicates, {len(dedup.canonical):,} main copies)"
     )
     review = review_input(records, dedup)
+    counts = build_report(review).counts
+    print(
+        f"decisions: {counts.records_screened:,} screened, {counts.records_excluded_total:,} "
+        f"excluded, {counts.awaiting_screening:,} awaiting, {counts.reports_sought:,} passed "
+        f"title/abstract, {counts.studies_included:,} included at full text"
+    )
     no_full = replace(
         review,
         protocol=replace(review.protocol, exports=Exports(review.protocol.exports.formats, False)),

@@ -552,3 +552,26 @@ def test_a_full_disk_is_advised_as_one(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(Path, "mkdir", full)
     with pytest.raises(ReportError, match=r"\(No space left on device\); free some space or"):
         write_report(example_input(), out)
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(st.characters(codec="utf-8", exclude_categories=("Cs",))),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=JSON_VALUES)
+def test_report_json_encoder_writes_what_json_dumps_writes(value: object) -> None:
+    from review.report.json_report import _encode
+
+    out: list[str] = []
+    _encode(value, "", out)
+    assert "".join(out) == json.dumps(value, indent=2, ensure_ascii=False)

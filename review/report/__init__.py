@@ -23,6 +23,7 @@ the folder as it was. One file is in memory at a time, written in pieces. The fi
 
 from __future__ import annotations
 
+import gc
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
@@ -68,6 +69,18 @@ def write_report(
 ) -> tuple[Path, ...]:
     """Write every report file into `out_dir` (created if needed); returns their paths,
     report.html's pages of records (records/…) last."""
+    # Building the report makes a few hundred thousand small objects and no cycles;
+    # each of the collector's full passes would walk all of them, for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _write_report(report_input, out_dir, paging)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _write_report(report_input: ReportInput, out_dir: Path, paging: Paging) -> tuple[Path, ...]:
     report = build_report(report_input)
     exports = _exports(report, report_input)
     export_names = list(exports)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from json.encoder import encode_basestring
 from typing import Any
 
 from review.prisma import PrismaCounts
@@ -20,13 +21,97 @@ def report_json(report: Report, files: Sequence[str] = ()) -> str:
 
 
 def iter_report_json(report: Report, files: Sequence[str] = ()) -> Iterator[str]:
-    """`report_json` in pieces, so that a large one is written without being held whole."""
-    encoder = json.JSONEncoder(indent=2, ensure_ascii=False)
-    yield from encoder.iterencode(report_data(report, files))
-    yield "\n"
+    """`report_json` in pieces, so that a large one is written without being held whole.
+
+    The text is what `json.dumps(report_data(...), indent=2, ensure_ascii=False)`
+    gives, made by `_encode` (the standard library's indenting encoder is pure
+    Python and was the slowest part of a large report), and the records, the
+    bulk of it, are turned into data one at a time.
+    """
+    data = report_data(report, files, records=False)
+    yield "{"
+    for n, (key, value) in enumerate(data.items()):
+        yield f"{',' if n else ''}\n  {encode_basestring(key)}: "
+        if key != "records":
+            out: list[str] = []
+            _encode(value, "  ", out)
+            yield "".join(out)
+            continue
+        if not report.records:
+            yield "{}"
+            continue
+        yield "{"
+        for m, (record_id, view) in enumerate(report.records.items()):
+            out = [f"{',' if m else ''}\n    {encode_basestring(record_id)}: "]
+            _encode(_record(view), "    ", out)
+            yield "".join(out)
+        yield "\n  }"
+    yield "\n}\n"
 
 
-def report_data(report: Report, files: Sequence[str] = ()) -> dict[str, Any]:
+def _encode(value: object, indent: str, out: list[str]) -> None:
+    """`value` as JSON indented by two spaces a level, as json.dumps(indent=2) writes it."""
+    if isinstance(value, str):
+        out.append(encode_basestring(value))
+    elif value is None or value is True or value is False:
+        out.append("null" if value is None else "true" if value else "false")
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, float):
+        out.append(json.dumps(value))
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        inner = indent + "  "
+        separator = "{\n" + inner
+        for key, item in value.items():
+            name = separator + encode_basestring(_key(key)) + ": "
+            kind = type(item)
+            # The common leaves inline: a call per value was most of the time.
+            if kind is str:
+                out.append(name + encode_basestring(item))
+            elif kind is bool or item is None:
+                out.append(name + ("null" if item is None else "true" if item else "false"))
+            elif kind is int:
+                out.append(name + int.__repr__(item))
+            else:
+                out.append(name)
+                _encode(item, inner, out)
+            separator = ",\n" + inner
+        out.append("\n" + indent + "}")
+    elif isinstance(value, list | tuple):
+        if not value:
+            out.append("[]")
+            return
+        inner = indent + "  "
+        if all(type(item) is str for item in value):  # record IDs, the bulk of the lists
+            strings = (",\n" + inner).join(map(encode_basestring, value))
+            out.append(f"[\n{inner}{strings}\n{indent}]")
+            return
+        separator = "[\n" + inner
+        for item in value:
+            out.append(separator)
+            _encode(item, inner, out)
+            separator = ",\n" + inner
+        out.append("\n" + indent + "]")
+    else:
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _key(key: object) -> str:
+    """A dict key as json.dumps writes it (strings as they are, None as "null", …)."""
+    if isinstance(key, str):
+        return key
+    encoded: str = json.dumps(key)
+    return encoded
+
+
+def report_data(
+    report: Report, files: Sequence[str] = (), *, records: bool = True
+) -> dict[str, Any]:
+    """Everything report.json holds; `records=False` leaves the records' data out
+    (`iter_report_json` writes them one at a time) but keeps their place."""
     report.counts.check()
     protocol = report.protocol
     counts = report.counts
@@ -188,7 +273,11 @@ def report_data(report: Report, files: Sequence[str] = ()) -> dict[str, Any]:
             }
             for group in report.reading_list
         ],
-        "records": {record_id: _record(view) for record_id, view in report.records.items()},
+        "records": (
+            {record_id: _record(view) for record_id, view in report.records.items()}
+            if records
+            else {}
+        ),
         "files": list(files),
     }
 

@@ -177,32 +177,53 @@ class HtmlLists:
         yield from (x for x in (self.new_records, self.newly_included) if x is not None)
 
 
+def _escape(text: str) -> str:
+    """`markupsafe.escape` as plain text, three times faster for the many short strings here."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
+
+
 def links(r: RecordView) -> str:
-    pairs = (("PubMed", r.pubmed_url), ("DOI", r.doi_url), ("Free full text (PMC)", r.pmc_url))
-    return " ".join(f'<a href="{escape(url)}">{name}</a>' for name, url in pairs if url)
+    """PubMed, DOI and free-full-text links (RecordView's URLs, built here for speed)."""
+    found = []
+    if r.pmid:
+        found.append(f'<a href="https://pubmed.ncbi.nlm.nih.gov/{_escape(r.pmid)}/">PubMed</a>')
+    if r.doi:
+        found.append(f'<a href="https://doi.org/{_escape(r.doi)}">DOI</a>')
+    if r.pmcid:
+        found.append(
+            f'<a href="https://pmc.ncbi.nlm.nih.gov/articles/{_escape(r.pmcid)}/">'
+            "Free full text (PMC)</a>"
+        )
+    return " ".join(found)
 
 
 def cite(r: RecordView) -> str:
     """A record in one line: ID, year, title, authors, journal, database, links."""
-    authors = f" — {escape(r.short_authors)}" if r.authors else ""
-    journal = f", <em>{escape(r.journal)}</em>" if r.journal else ""
+    authors = f" — {_escape(r.short_authors)}" if r.authors else ""
+    journal = f", <em>{_escape(r.journal)}</em>" if r.journal else ""
     stand_in = " · example stand-in, not NLM data" if r.stand_in else ""
     return (
-        f'<code class="id">{escape(r.id)}</code> {escape(r.year_text)} · '
-        f'<span class="title">{escape(r.title or "(no title)")}</span>{authors}{journal} '
-        f'<span class="src">[{escape(r.database)}{stand_in}]</span> {links(r)}'
+        f'<code class="id">{_escape(r.id)}</code> {r.year_text} · '
+        f'<span class="title">{_escape(r.title or "(no title)")}</span>{authors}{journal} '
+        f'<span class="src">[{_escape(r.database)}{stand_in}]</span> {links(r)}'
     )
 
 
 def _evidence(matched: Sequence[str], unmatched: Sequence[str], note: str = "") -> str:
     text = ""
     if matched or unmatched:
-        found = f"matched: {escape('; '.join(matched))}" if matched else ""
+        found = f"matched: {_escape('; '.join(matched))}" if matched else ""
         gap = " · " if matched and unmatched else ""
-        missing = f"not found: {escape('; '.join(unmatched))}" if unmatched else ""
+        missing = f"not found: {_escape('; '.join(unmatched))}" if unmatched else ""
         text += f'<br><span class="evidence">{found}{gap}{missing}</span>'
     if note:
-        text += f'<br><span class="evidence">note: {escape(note)}</span>'
+        text += f'<br><span class="evidence">note: {_escape(note)}</span>'
     return text
 
 
@@ -213,22 +234,22 @@ def _record_row(row: object, where: Where) -> str:
 
 def _identified_row(row: object, where: Where) -> str:
     assert isinstance(row, RecordView)
-    return f'<li id="rec-{escape(row.id)}">{cite(row)}</li>'
+    return f'<li id="rec-{_escape(row.id)}">{cite(row)}</li>'
 
 
 def _included_row(row: object, where: Where) -> str:
     assert isinstance(row, RecordView)
     return (
-        f'<tr class="included-study"><td>{escape(row.short_authors)}</td>'
-        f"<td>{escape(row.year_text)}</td><td>{escape(row.title)}</td>"
-        f"<td><em>{escape(row.journal)}</em></td><td>{links(row)}</td></tr>"
+        f'<tr class="included-study"><td>{_escape(row.short_authors)}</td>'
+        f"<td>{_escape(row.year_text)}</td><td>{_escape(row.title)}</td>"
+        f"<td><em>{_escape(row.journal)}</em></td><td>{links(row)}</td></tr>"
     )
 
 
 def _excluded_row(row: object, where: Where) -> str:
     assert isinstance(row, Excluded)
     return (
-        f'<li>{cite(row.record)} <span class="by">by {escape(row.by)}</span>'
+        f'<li>{cite(row.record)} <span class="by">by {_escape(row.by)}</span>'
         f"{_evidence(row.matched, row.unmatched, row.note)}</li>"
     )
 
@@ -242,11 +263,11 @@ def _uncounted_row(report: Report) -> Callable[[object, Where], str]:
     def render(row: object, where: Where) -> str:
         assert isinstance(row, Uncounted)
         d = row.decision
-        reason = f" ({escape(report.reason_text(d.reason))})" if d.reason else ""
-        at = f" on {escape(d.at)}" if d.at else ""
+        reason = f" ({_escape(report.reason_text(d.reason))})" if d.reason else ""
+        at = f" on {_escape(d.at)}" if d.at else ""
         return (
-            f'<li><code class="id">{escape(d.record_id)}</code> {escape(d.stage)}: '
-            f"{escape(d.outcome)}{reason} by {escape(d.by)}{at} — {escape(row.why)}</li>"
+            f'<li><code class="id">{_escape(d.record_id)}</code> {_escape(d.stage)}: '
+            f"{_escape(d.outcome)}{reason} by {_escape(d.by)}{at} — {_escape(row.why)}</li>"
         )
 
     return render
@@ -256,11 +277,11 @@ def _duplicate_row(record_page: Callable[[str, Where], str]) -> Callable[[object
     def render(row: object, where: Where) -> str:
         view, link = cast("tuple[RecordView, DuplicateLink]", row)
         score = f", score {link.score:.2f}" if link.score < 1 else ""
-        target = escape(record_page(link.canonical_id, where))
+        target = _escape(record_page(link.canonical_id, where))
         return (
             f'<li>{cite(view)} → duplicate of <a href="{target}">'
-            f'<code>{escape(link.canonical_id)}</code></a> <span class="by">'
-            f"({escape(link.rule)}{score}, by {escape(link.by)})</span></li>"
+            f'<code>{_escape(link.canonical_id)}</code></a> <span class="by">'
+            f"({_escape(link.rule)}{score}, by {_escape(link.by)})</span></li>"
         )
 
     return render
@@ -430,13 +451,13 @@ def _page_writer(
 ) -> Callable[[], Iterator[str]]:
     def write() -> Iterator[str]:
         start, stop = made.span(number)
-        title = escape(report.protocol.title)
-        heading = escape(made.heading)
-        back = escape(made.href(1, "page"))
+        title = _escape(report.protocol.title)
+        heading = _escape(made.heading)
+        back = _escape(made.href(1, "page"))
         yield (
             '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<meta name="generator" content="review {escape(report.tool_version)}">\n'
+            f'<meta name="generator" content="review {_escape(report.tool_version)}">\n'
             f"<title>{heading}, records {start + 1:,}–{stop:,} — {title}</title>\n"
             f"<style>\n{css}</style>\n</head>\n<body>\n<header>\n"
             f'<p class="kicker">Systematic review report · PRISMA 2020 · '
@@ -444,8 +465,8 @@ def _page_writer(
             f"<h1>{heading} ({made.count:,})</h1>\n"
             f'<p class="meta">Page {number} of {made.pages + 1} of this list; '
             f'the first {made.span(1)[1]:,} are on <a href="{back}">the report’s page</a>. '
-            f"Generated {escape(report.generated_at)} by review "
-            f"{escape(report.tool_version)}.</p>\n</header>\n<main>\n"
+            f"Generated {_escape(report.generated_at)} by review "
+            f"{_escape(report.tool_version)}.</p>\n</header>\n<main>\n"
         )
         yield made.navigation(number, "page")
         yield from made.body(number, "page")
