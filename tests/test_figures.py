@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import shutil
@@ -15,7 +16,8 @@ from report_example import example_input
 
 from review.report import build_report, write_report
 from review.report.figures import svg_to_pdf, svg_to_png
-from review.report.svg import prisma_svg, year_chart_svg
+from review.report.model import PreviousVersion
+from review.report.svg import prisma_svg, update_svg, year_chart_svg
 
 
 def differing(a: Image.Image, b: Image.Image) -> float:
@@ -80,10 +82,16 @@ UNSUPPORTED_ATTRIBUTES = {
 
 
 def drawings() -> dict[str, str]:
-    report = build_report(example_input())
+    report_input = example_input()
+    report = build_report(report_input)
+    # The same review as an update: half its records were seen by the previous version.
+    ids = [r.id for r in report_input.dedup.records]
+    previous = PreviousVersion("2026-11-01", (ids[0],), frozenset(ids[: len(ids) // 2]))
+    updated = build_report(dataclasses.replace(report_input, previous=previous))
     return {
         "prisma": prisma_svg(report, link_prefix=None),
         "records-per-year": year_chart_svg(report),
+        "prisma-update": update_svg(updated),
     }
 
 
@@ -168,7 +176,7 @@ def mean_grey_difference(a: Image.Image, b: Image.Image) -> float:
     return sum(level * n for level, n in enumerate(histogram)) / sum(histogram)
 
 
-@pytest.mark.parametrize("drawing", ["prisma", "records-per-year"])
+@pytest.mark.parametrize("drawing", ["prisma", "records-per-year", "prisma-update"])
 @pytest.mark.parametrize(
     ("first", "second"),
     [("chromium", "rsvg-convert"), ("chromium", "imagemagick"), ("rsvg-convert", "imagemagick")],
@@ -192,7 +200,7 @@ def test_three_renderers_draw_each_figure_alike(
     assert mean_grey_difference(a, blank) > 3 * mean_grey_difference(a, b)
 
 
-@pytest.mark.parametrize("drawing", ["prisma", "records-per-year"])
+@pytest.mark.parametrize("drawing", ["prisma", "records-per-year", "prisma-update"])
 def test_the_figures_use_nothing_a_renderer_drops(drawing: str) -> None:
     root = ET.fromstring(drawings()[drawing])
     for element in root.iter():
