@@ -86,25 +86,47 @@ def document(record: Record) -> Document:
     )
 
 
+Classifier = Literal["logistic", "svm"]
+
+
 @dataclass(frozen=True, slots=True)
 class ModelSettings:
     ngrams: tuple[int, int] = (1, 2)
     min_df: int = 1
+    max_df: float = 1.0
+    stop_words: bool = True
     subject_weight: float = 1.0
     type_weight: float = 0.2
+    classifier: Classifier = "logistic"
     c: float = 1.0
+    # Total weight of the relevant records over that of the irrelevant ones in a fit
+    # (1.0: both classes weigh the same, as scikit-learn's class_weight="balanced").
+    relevant_weight: float = 1.0
     nb_alpha: float = 0.1
     nb_share: float = 0.0
+    # Weight of a second model, on the words alone, in a rank average with the first
+    # (0: off); a hedge against subject terms that mislead on some reviews.
+    text_share: float = 0.0
+    # Random undecided records taught as irrelevant in each fit (Cormack & Grossman's
+    # BMI): most records are irrelevant, and they stop rare words of the few decided
+    # records from dominating early.
+    pseudo_negatives: int = 0
+    # Retrain after every decision until this many are labelled, then every `share`.
+    retrain_all_until: int = 100
+    retrain_share: float = 0.02
 
 
-def retrain_every(labelled: int) -> int:
+def retrain_every(labelled: int, settings: ModelSettings | None = None) -> int:
     """Decisions between retrainings: every one while few are labelled, then 2 % of them.
 
     A fit costs time in proportion to the records labelled, so a cadence growing
     with them keeps the pause after a decision short on large reviews; early on,
     when each decision teaches the most, the model learns from every one.
     """
-    return max(1, labelled // 50)
+    settings = settings or ModelSettings()
+    if labelled <= settings.retrain_all_until:
+        return 1
+    return max(1, int(labelled * settings.retrain_share))
 
 
 # --- features ----------------------------------------------------------------------
@@ -118,6 +140,7 @@ def _subject_tokens(values: Iterable[str], prefix: str) -> list[str]:
 class Features:
     matrix: sparse.csr_matrix  # rows: documents, L2-normalised blocks stacked
     names: tuple[str, ...]
+    text_columns: int  # the first columns: the words of title and abstract
 
 
 def build_features(documents: Sequence[Document], settings: ModelSettings) -> Features:
@@ -126,13 +149,15 @@ def build_features(documents: Sequence[Document], settings: ModelSettings) -> Fe
     words = TfidfVectorizer(
         ngram_range=settings.ngrams,
         min_df=settings.min_df,
+        max_df=settings.max_df,
         sublinear_tf=True,
         token_pattern=TOKEN,
-        stop_words="english",
+        stop_words="english" if settings.stop_words else None,
         dtype=np.float64,
     )
     blocks = [words.fit_transform([d.text for d in documents])]
     names = [str(n) for n in words.get_feature_names_out()]
+    text_columns = len(names)
     for weight, prefix, values in (
         (settings.subject_weight, SUBJECT_PREFIX, [d.subjects for d in documents]),
         (settings.type_weight, TYPE_PREFIX, [d.publication_types for d in documents]),
@@ -145,7 +170,7 @@ def build_features(documents: Sequence[Document], settings: ModelSettings) -> Fe
         block = vectoriser.fit_transform([_subject_tokens(v, prefix) for v in values])
         blocks.append(block * weight)
         names.extend(str(n) for n in vectoriser.get_feature_names_out())
-    return Features(sparse.hstack(blocks, format="csr"), tuple(names))
+    return Features(sparse.hstack(blocks, format="csr"), tuple(names), text_columns)
 
 
 def _identity(tokens: list[str]) -> list[str]:
@@ -344,6 +369,7 @@ class Ranker:
         self.labels: dict[int, int] = {}
         self._since_fit = 0
         self._model: _Fitted | None = None
+        self._text_matrix: sparse.csr_matrix | None = None
         self._prior = np.zeros(len(documents))
         self._prior_terms: list[dict[str, float]] = [{} for _ in documents]
         if query is not None and not query.empty and documents:
@@ -371,11 +397,26 @@ class Ranker:
             return Ranking(
                 self._squash(self._prior), "protocol" if self._prior.any() else "none", 0
             )
-        due = self._since_fit >= retrain_every(len(self.labels))
+        due = self._since_fit >= self.retrain_every()
         if self._model is None or due or force:
             self._model = _fit(self.features.matrix, self.labels, self.settings, self.seed)
+            if self.settings.text_share > 0:
+                self._model = self._with_text_model(self._model)
             self._since_fit = 0
         return Ranking(self._model.scores, "model", self._model.labelled, coef=self._model.coef)
+
+    def _with_text_model(self, fitted: _Fitted) -> _Fitted:
+        """Rank-average the model with one fitted on the words alone."""
+        if self._text_matrix is None:
+            self._text_matrix = self.features.matrix[:, : self.features.text_columns]
+        words = _fit(self._text_matrix, self.labels, self.settings, self.seed)
+        share = self.settings.text_share
+        mixed = (1 - share) * _ranks(fitted.scores) + share * _ranks(words.scores)
+        return _Fitted(_on_scale(mixed, fitted.scores), fitted.coef, fitted.labelled)
+
+    def retrain_every(self) -> int:
+        """Decisions between refits at the current number of labels."""
+        return retrain_every(len(self.labels), self.settings)
 
     def order(self, candidates: Sequence[int], ranking: Ranking) -> list[int]:
         """Candidates, most relevant first; ties keep the candidates' own order."""
@@ -425,24 +466,33 @@ def _fit(
 ) -> _Fitted:
     from sklearn.linear_model import LogisticRegression
     from sklearn.naive_bayes import ComplementNB
+    from sklearn.svm import LinearSVC
 
     rows = np.fromiter(labels.keys(), dtype=np.int64)
     y = np.fromiter(labels.values(), dtype=np.int64)
     if not matrix.has_canonical_format:
         matrix.sum_duplicates()  # once, in place: sorted indices, same values
+    if settings.pseudo_negatives > 0:
+        pool = np.setdiff1d(np.arange(matrix.shape[0]), rows)
+        chosen = np.random.default_rng([seed, len(rows)]).choice(
+            pool, min(settings.pseudo_negatives, len(pool)), replace=False
+        )
+        rows = np.concatenate([rows, np.sort(chosen)])
+        y = np.concatenate([y, np.zeros(len(chosen), dtype=np.int64)])
     x = matrix[rows]
     # Rows of a canonical matrix stay canonical; saying so spares each fit a re-sort of them.
     x.has_canonical_format = True
-    logistic = LogisticRegression(
-        C=settings.c,
-        class_weight="balanced",
-        solver="liblinear",
-        dual=True,
-        random_state=seed,
-        max_iter=1000,
-    )
-    logistic.fit(x, y)
-    scores = logistic.predict_proba(matrix)[:, 1]
+    weights = _balanced_weights(y, settings.relevant_weight)
+    logistic: LogisticRegression | LinearSVC
+    if settings.classifier == "svm":
+        logistic = LinearSVC(C=settings.c, random_state=seed, max_iter=1000)
+    else:
+        logistic = LogisticRegression(
+            C=settings.c, solver="liblinear", dual=True, random_state=seed, max_iter=1000
+        )
+    logistic.fit(x, y, sample_weight=weights)
+    margin = np.asarray(logistic.decision_function(matrix), dtype=np.float64)
+    scores = 1.0 / (1.0 + np.exp(-margin))
     coef = np.asarray(logistic.coef_).ravel()
     if settings.nb_share > 0:
         bayes = ComplementNB(alpha=settings.nb_alpha)
@@ -451,16 +501,25 @@ def _fit(
         nb = bayes.predict_log_proba(matrix)
         nb_scores = nb[:, 1] - nb[:, 0]
         scores = (1 - settings.nb_share) * _ranks(scores) + settings.nb_share * _ranks(nb_scores)
-        # Keep a probability-like scale for display: the logistic score at that rank.
-        scores = np.sort(logistic.predict_proba(matrix)[:, 1])[
-            np.minimum((scores * (len(scores) - 1)).round().astype(int), len(scores) - 1)
-        ]
+        scores = _on_scale(scores, 1.0 / (1.0 + np.exp(-margin)))
     return _Fitted(np.asarray(scores, dtype=np.float64), coef, len(labels))
 
 
-def _balanced_weights(y: npt.NDArray[np.int64]) -> FloatArray:
+def _balanced_weights(y: npt.NDArray[np.int64], relevant: float = 1.0) -> FloatArray:
+    """Sample weights: the relevant class weighs `relevant` times the other in total."""
     counts = np.bincount(y, minlength=2).astype(np.float64)
-    return np.asarray(len(y) / (2 * counts[y]), dtype=np.float64)
+    share = np.array([1.0, relevant])
+    weights = share[y] / counts[y]
+    return np.asarray(weights * len(y) / weights.sum(), dtype=np.float64)
+
+
+def _on_scale(ranks: FloatArray, scores: FloatArray) -> FloatArray:
+    """Ranks 0..1 shown on a probability-like scale: the model's score at that rank.
+
+    (Plus a hair of the rank itself, so that rounding to a position keeps the order.)
+    """
+    at = np.minimum((ranks * (len(scores) - 1)).round().astype(int), len(scores) - 1)
+    return np.asarray(np.sort(scores)[at] + 1e-9 * ranks, dtype=np.float64)
 
 
 def _ranks(values: FloatArray) -> FloatArray:

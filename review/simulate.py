@@ -152,9 +152,7 @@ def simulate(
 
 
 def _batch_size(ranker: Ranker) -> int:
-    from review.rank import retrain_every
-
-    return retrain_every(len(ranker.labels))
+    return ranker.retrain_every()
 
 
 def metrics(labels: Sequence[int], order: Sequence[int], rule: StopRule = DEFAULT_RULE) -> Metrics:
