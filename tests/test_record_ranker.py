@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import threading
 from pathlib import Path
 
+import pytest
+
+from review.cli.screen import prepared_input
 from review.decisions import DecisionStore
-from review.protocol import Concept, Criteria
+from review.pipeline import RunSettings, prepare_review
+from review.protocol import Concept, Criteria, load_protocol
 from review.rank import RecordRanker
 from review.records import Record, Source
 from review.screen import Decision
@@ -131,3 +137,25 @@ def test_the_full_text_queue_is_ordered_by_the_same_model(tmp_path: Path) -> Non
     assert [r.id for r in full_text] == [r.id for r in ranker.order(plain)]
     assert full_text[-1].id == "r2"
     assert ranker.ranking().labelled == 4  # full-text decisions teach nothing
+
+
+def test_the_kratom_examples_first_screen_is_about_kratom(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cold start on the bundled example: the twenty records `review screen` shows first
+    have titles and name kratom or its alkaloids (ks0016, three keywords, came first)."""
+    repo = Path(__file__).resolve().parent.parent
+    shutil.copytree(repo / "queries" / "sources", tmp_path / "queries" / "sources")
+    shutil.copy(repo / "queries" / "kratom.toml", tmp_path / "queries")
+    shutil.copytree(repo / "cache" / "example", tmp_path / "cache" / "example")
+    monkeypatch.chdir(tmp_path)
+    protocol = load_protocol("queries/kratom.toml")
+    found = prepared_input(prepare_review(protocol, RunSettings()))
+    with DecisionStore.for_protocol(protocol) as store:
+        queue = screening_queue(
+            found.records, found.rule_decisions, store, "ann", "title-abstract", protocol=protocol
+        )
+    first = queue[:20]
+    assert all(r.title for r in first)
+    about_kratom = [r for r in first if re.search(r"kratom|ketum|mitragyn", r.title, re.I)]
+    assert len(about_kratom) >= 18, [r.title for r in first]
