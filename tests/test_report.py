@@ -575,3 +575,14 @@ def test_report_json_encoder_writes_what_json_dumps_writes(value: object) -> Non
     out: list[str] = []
     _encode(value, "", out)
     assert "".join(out) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("empty", [False, True])
+def test_report_json_streamed_is_what_json_dumps_writes(report: Report, empty: bool) -> None:
+    if empty:  # every long list empty: "[]" and "{}" where the items would be
+        report = dataclasses.replace(
+            report, excluded=(), awaiting=(), uncounted=(), removals=(), duplicate_links=(),
+            records={},
+        )  # fmt: skip
+    expected = json.dumps(report_data(report), indent=2, ensure_ascii=False) + "\n"
+    assert report_json(report) == expected

@@ -25,28 +25,48 @@ def iter_report_json(report: Report, files: Sequence[str] = ()) -> Iterator[str]
 
     The text is what `json.dumps(report_data(...), indent=2, ensure_ascii=False)`
     gives, made by `_encode` (the standard library's indenting encoder is pure
-    Python and was the slowest part of a large report), and the records, the
-    bulk of it, are turned into data one at a time.
+    Python and was the slowest part of a large report). The long lists (records,
+    exclusions, records awaiting, …) are made into data one item at a time.
     """
-    data = report_data(report, files, records=False)
-    yield "{"
-    for n, (key, value) in enumerate(data.items()):
-        yield f"{',' if n else ''}\n  {encode_basestring(key)}: "
-        if key != "records":
-            out: list[str] = []
-            _encode(value, "  ", out)
+    yield from _stream(report_data(report, files, lazy=True), "")
+    yield "\n"
+
+
+class _Pairs:
+    """A mapping made one (key, value) at a time: report.json's records when lazy."""
+
+    def __init__(self, pairs: Iterator[tuple[str, object]]) -> None:
+        self.pairs = pairs
+
+
+def _stream(value: object, indent: str) -> Iterator[str]:
+    """`_encode`'s text in pieces: an item of a lazy list or mapping at a time."""
+    inner = indent + "  "
+    if isinstance(value, Iterator | _Pairs):
+        pairs = isinstance(value, _Pairs)
+        items = value.pairs if isinstance(value, _Pairs) else value
+        opening, closing = ("{", "}") if pairs else ("[", "]")
+        separator = opening + "\n" + inner
+        for item in items:
+            out = [separator]
+            if pairs:
+                key, item = item
+                out.append(encode_basestring(key) + ": ")
+            _encode(item, inner, out)
+            separator = ",\n" + inner
             yield "".join(out)
-            continue
-        if not report.records:
-            yield "{}"
-            continue
-        yield "{"
-        for m, (record_id, view) in enumerate(report.records.items()):
-            out = [f"{',' if m else ''}\n    {encode_basestring(record_id)}: "]
-            _encode(_record(view), "    ", out)
-            yield "".join(out)
-        yield "\n  }"
-    yield "\n}\n"
+        yield opening + closing if separator.startswith(opening) else f"\n{indent}{closing}"
+    elif isinstance(value, dict) and value:
+        separator = "{\n" + inner
+        for key, item in value.items():
+            yield separator + encode_basestring(_key(key)) + ": "
+            yield from _stream(item, inner)
+            separator = ",\n" + inner
+        yield "\n" + indent + "}"
+    else:
+        text: list[str] = []
+        _encode(value, indent, text)
+        yield "".join(text)
 
 
 def _encode(value: object, indent: str, out: list[str]) -> None:
@@ -107,12 +127,14 @@ def _key(key: object) -> str:
     return encoded
 
 
-def report_data(
-    report: Report, files: Sequence[str] = (), *, records: bool = True
-) -> dict[str, Any]:
-    """Everything report.json holds; `records=False` leaves the records' data out
-    (`iter_report_json` writes them one at a time) but keeps their place."""
+def report_data(report: Report, files: Sequence[str] = (), *, lazy: bool = False) -> dict[str, Any]:
+    """Everything report.json holds. `lazy` leaves its long lists as iterators, and
+    the records as `_Pairs`, made as `iter_report_json` writes them."""
     report.counts.check()
+
+    def many(items: Iterator[Any]) -> Any:
+        return items if lazy else list(items)
+
     protocol = report.protocol
     counts = report.counts
     return {
@@ -173,7 +195,7 @@ def report_data(
             "links_by_people": report.dedup.by_people,
             "undecided_pairs": report.dedup.undecided_pairs,
             "related_links": report.dedup.related,
-            "links": [
+            "links": many(
                 {
                     "record_id": link.record_id,
                     "canonical_id": link.canonical_id,
@@ -183,7 +205,7 @@ def report_data(
                     "detail": link.detail,
                 }
                 for _, link in report.duplicate_links
-            ],
+            ),
         },
         "prisma": {
             "identified": dict(counts.identified),
@@ -223,7 +245,7 @@ def report_data(
         ],
         "reasons": dict(protocol.criteria.reason_codes()),
         "included": [r.id for r in report.included],
-        "excluded": [
+        "excluded": many(
             {
                 "record_id": e.record.id,
                 "stage": e.stage,
@@ -235,8 +257,8 @@ def report_data(
                 "note": e.note,
             }
             for e in report.excluded
-        ],
-        "awaiting": [
+        ),
+        "awaiting": many(
             {
                 "record_id": a.record.id,
                 "stage": a.stage,
@@ -245,8 +267,8 @@ def report_data(
                 "note": a.note,
             }
             for a in report.awaiting
-        ],
-        "uncounted_decisions": [
+        ),
+        "uncounted_decisions": many(
             {
                 "record_id": u.decision.record_id,
                 "stage": u.decision.stage,
@@ -257,10 +279,10 @@ def report_data(
                 "why": u.why,
             }
             for u in report.uncounted
-        ],
-        "removed_before_screening": [
+        ),
+        "removed_before_screening": many(
             {"record_id": view.id, "reason": reason} for view, reason in report.removals
-        ],
+        ),
         "years": [{"year": bar.year, **dict(bar.counts)} for bar in report.years],
         "year_statuses": dict(STATUSES),
         "reading_list": [
@@ -274,9 +296,9 @@ def report_data(
             for group in report.reading_list
         ],
         "records": (
-            {record_id: _record(view) for record_id, view in report.records.items()}
-            if records
-            else {}
+            _Pairs((record_id, _record(view)) for record_id, view in report.records.items())
+            if lazy
+            else {record_id: _record(view) for record_id, view in report.records.items()}
         ),
         "files": list(files),
     }
