@@ -32,10 +32,12 @@ BOB = "i7i78i7i6i7ii8iu77i6"
 
 
 def sign_in(page: Page, url: str, name: str) -> None:
+    # Into the name box itself: on a loaded machine autofocus lands after the load event.
     page.goto(f"{url}/login")
-    page.keyboard.type(name)
+    box = page.locator("input[name=name]")
+    box.fill(name)
     with page.expect_navigation():
-        page.keyboard.press("Enter")
+        box.press("Enter")
 
 
 def screen(page: Page, url: str, keys: str) -> float:
