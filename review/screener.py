@@ -41,7 +41,14 @@ from review.protocol import Criteria, Protocol, SearchField
 from review.rank import RecordRanker
 from review.records import Record
 from review.screen import Decision, Outcome, Stage, effective_decisions, match_spans
-from review.stopping import DEFAULT_RULE, StopRule, StopStatus, StopTracker
+from review.stopping import (
+    DEFAULT_RULE,
+    StopRule,
+    StopStatus,
+    StopTracker,
+    people_screen,
+    people_tracker,
+)
 from review.terminal import console as printable_console
 
 if TYPE_CHECKING:
@@ -54,6 +61,7 @@ __all__ = [
     "ScreenerResult",
     "ScriptedKeys",
     "TerminalKeys",
+    "people_decisions",
     "people_pool",
     "queue_ranker",
     "run_screener",
@@ -151,7 +159,8 @@ def screening_queue(
 ) -> list[Record]:
     """The records this reviewer still has to decide at this stage: the one queue order.
 
-    Title/abstract: what the rules left to people (every record with
+    Title/abstract: the records people screen (`people_pool`: what the rules
+    left to people, or a person decided otherwise; every record with
     `everything`), most likely relevant first (`order="ranked"`, the default):
     ranked by the protocol's question and concepts until people have included
     and excluded a record each, then by a model learned from their decisions
@@ -171,16 +180,13 @@ def screening_queue(
         if not (unsure_again and d.outcome == "needs-human")
     }
     if stage == "title-abstract":
-        rules = {d.record_id: d for d in rule_decisions}
-        wanted = {
-            r.id
-            for r in records
-            if everything or rules.get(r.id) is None or rules[r.id].outcome == "needs-human"
-        }
+        wanted = (
+            {r.id for r in records}
+            if everything
+            else set(people_pool(records, rule_decisions, people_decisions(store, groups)))
+        )
     else:
-        people = store.final_decisions("title-abstract")
-        if groups is not None:
-            people, _ = groups.settle(people, store.current("title-abstract", kind="resolution"))
+        people = people_decisions(store, groups)
         wanted = {
             d.record_id
             for d in effective_decisions(rule_decisions, people)
@@ -201,8 +207,10 @@ def queue_ranker(
     seed: int = 0,
     *,
     background: bool = False,
+    groups: Groups | None = None,
 ) -> RecordRanker:
-    """A ranker over `records`, taught every person's current title/abstract decision.
+    """A ranker over `records`, taught every person's current title/abstract decision
+    (per duplicate group with the run's `groups`: a decision on any copy teaches).
 
     `background=True` for a person at the keys: the model is refit in a thread
     while the next record is shown (`RecordRanker`); `close()` it when done.
@@ -214,38 +222,52 @@ def queue_ranker(
         seed=seed,
         background=background,
     )
-    ranker.learn(sorted(store.final_decisions("title-abstract"), key=lambda d: d.at))
+    ranker.learn(sorted(people_decisions(store, groups), key=lambda d: d.at))
     return ranker
 
 
-def people_pool(records: Sequence[Record], rule_decisions: Sequence[Decision]) -> list[str]:
-    """IDs of the records the rules left to people at title/abstract."""
-    rules = {d.record_id: d for d in rule_decisions}
-    return [
-        r.id for r in records if rules.get(r.id) is None or rules[r.id].outcome == "needs-human"
-    ]
+def people_decisions(store: DecisionStore, groups: Groups | None = None) -> tuple[Decision, ...]:
+    """People's final title/abstract decisions: one per duplicate group, named by its
+    main copy, with the run's `groups` (as `review run` counts them); per record without."""
+    people = store.final_decisions("title-abstract")
+    if groups is None:
+        return people
+    return groups.settle(people, store.current("title-abstract", kind="resolution"))[0]
+
+
+def people_pool(
+    records: Sequence[Record], rule_decisions: Sequence[Decision], people: Iterable[Decision] = ()
+) -> list[str]:
+    """IDs of the records people screen at title/abstract: those the rules left to
+    people (or did not screen), and those a person decided otherwise than the rules
+    now do (`review.stopping.people_screen`); `people` as `people_decisions` gives them."""
+    theirs = set(people_screen(rule_decisions, people))
+    ruled = {d.record_id for d in rule_decisions if d.stage == "title-abstract"}
+    return [r.id for r in records if r.id in theirs or r.id not in ruled]
 
 
 def stop_status(
-    pool: Sequence[str], store: DecisionStore, rule: StopRule = DEFAULT_RULE
+    records: Sequence[Record],
+    rule_decisions: Sequence[Decision],
+    store: DecisionStore,
+    rule: StopRule = DEFAULT_RULE,
+    *,
+    groups: Groups | None = None,
 ) -> StopStatus:
-    """The stopping rule over people's title/abstract decisions on `pool`, in time order."""
-    return _stop_tracker(pool, store, rule).status()
+    """The stopping rule over the records people screen (`people_pool`), from people's
+    title/abstract decisions in time order (per duplicate group with `groups`)."""
+    return _stop_tracker(records, rule_decisions, store, rule, groups).status()
 
 
-def _stop_tracker(pool: Sequence[str], store: DecisionStore, rule: StopRule) -> StopTracker:
-    wanted = set(pool)
-    decided = sorted(
-        (
-            d
-            for d in store.final_decisions("title-abstract")
-            if d.record_id in wanted and d.outcome in ("include", "exclude")
-        ),
-        key=lambda d: d.at,
-    )
-    return StopTracker(
-        len(wanted), rule, [d.outcome == "include" for d in decided], [d.at for d in decided]
-    )
+def _stop_tracker(
+    records: Sequence[Record],
+    rule_decisions: Sequence[Decision],
+    store: DecisionStore,
+    rule: StopRule,
+    groups: Groups | None,
+) -> StopTracker:
+    people = people_decisions(store, groups)
+    return people_tracker(people_pool(records, rule_decisions, people), people, rule)
 
 
 def run_screener(
@@ -260,8 +282,9 @@ def run_screener(
     records: Sequence[Record] = (),
     *,
     ranker: RecordRanker | None = None,
-    pool: Sequence[str] = (),
+    stopping: bool = False,
     rule: StopRule = DEFAULT_RULE,
+    groups: Groups | None = None,
 ) -> ScreenerResult:
     """Show each record of `queue` and store the reviewer's decision the moment it is made.
 
@@ -269,15 +292,16 @@ def run_screener(
     decided in an earlier session, which is not in `queue`. With a `ranker`
     (`queue_ranker`), every decision teaches it and the records still to come
     are re-ranked before the next is shown, with its predicted relevance and
-    the terms that weighed most. With the `pool` of records left to people
-    (`people_pool`), the stopping rule's state is shown under each record.
+    the terms that weighed most. With `stopping`, the stopping rule's state over
+    the records people screen (`stop_status`) is shown under each record;
+    `groups` as for `screening_queue`.
     """
     session = _Session(queue, rule_decisions, criteria, store, reviewer, stage, keys, console)
     session.known.update((r.id, r) for r in records)
     session.ranker = ranker
-    if pool and stage == "title-abstract":
-        session.pool = list(pool)
-        session.stop = _stop_tracker(pool, store, rule)
+    if stopping and stage == "title-abstract":
+        session.watch = (tuple(records) or tuple(queue), tuple(rule_decisions), groups)
+        session.stop = _stop_tracker(*session.watch[:2], store, rule, groups)
     return session.run()
 
 
@@ -317,7 +341,8 @@ class _Session:
         self.criteria_on: str | None = None  # the record shown with the criteria: the first
         self.ranker: RecordRanker | None = None
         self.stop: StopTracker | None = None
-        self.pool: list[str] = []
+        # what the stopping rule is counted over: records, rules' decisions, groups
+        self.watch: tuple[Sequence[Record], Sequence[Decision], Groups | None] = ((), (), None)
 
     def run(self) -> ScreenerResult:
         index = 0
@@ -425,7 +450,8 @@ class _Session:
         if self.ranker is not None and self.stage == "title-abstract":
             self.ranker.teach(undone.record_id, None)
         if self.stop is not None:
-            self.stop = _stop_tracker(self.pool, self.store, self.stop.rule)
+            records, rules, groups = self.watch
+            self.stop = _stop_tracker(records, rules, self.store, self.stop.rule, groups)
         self._say(f"Undone: {undone.record_id} {undone.outcome}.")
         record = self.known.get(undone.record_id)
         if record is None:

@@ -19,7 +19,7 @@ relevant records than a random one would be.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -37,6 +37,8 @@ __all__ = [
     "StopTracker",
     "first_stop",
     "p_value",
+    "people_screen",
+    "people_tracker",
     "protocol_rule",
     "screening_stop",
     "stop_status",
@@ -215,25 +217,52 @@ def screening_stop(
     people: Sequence[Decision],
     rule: StopRule = DEFAULT_RULE,
 ) -> StopStatus | None:
-    """The rule over the records the rules left to people, from people's decisions in time
-    order; None when the rules left nothing to people."""
-    pool = {d.record_id for d in rule_decisions if d.outcome == "needs-human"}
+    """The rule over the records people screen (`people_screen`), from people's decisions
+    in time order; None when there are none."""
+    pool = people_screen(rule_decisions, people)
     if not pool:
         return None
+    return people_tracker(pool, people, rule).status()
+
+
+def people_screen(rule_decisions: Iterable[Decision], people: Iterable[Decision]) -> list[str]:
+    """IDs of the records people screen at title/abstract, in the rules' order.
+
+    Those the rules left to people (needs-human), and those whose decision by a
+    person differs from what the rules say now: a person's decision outranks the
+    rules' (`review.screen.effective_decisions`), so a record a person included
+    stays theirs when more data (a copy's abstract merged in, changed criteria)
+    makes the rules exclude it. A person who agrees with the rules (checking
+    them with `review screen --all`) does not add the record.
+    """
+    said = {d.record_id: d.outcome for d in people if d.stage == "title-abstract"}
+    return [
+        d.record_id
+        for d in rule_decisions
+        if d.stage == "title-abstract"
+        and (d.outcome == "needs-human" or said.get(d.record_id, d.outcome) != d.outcome)
+    ]
+
+
+def people_tracker(
+    pool: Collection[str], people: Iterable[Decision], rule: StopRule = DEFAULT_RULE
+) -> StopTracker:
+    """The rule over `pool`, taught people's title/abstract includes and excludes on it
+    in time order."""
+    wanted = set(pool)
     decided = sorted(
         (
             d
             for d in people
             if d.stage == "title-abstract"
-            and d.record_id in pool
+            and d.record_id in wanted
             and d.outcome in ("include", "exclude")
         ),
         key=lambda d: d.at,
     )
-    tracker = StopTracker(
-        len(pool), rule, [d.outcome == "include" for d in decided], [d.at for d in decided]
+    return StopTracker(
+        len(wanted), rule, [d.outcome == "include" for d in decided], [d.at for d in decided]
     )
-    return tracker.status()
 
 
 def unscreened_statement(status: StopStatus | None) -> str:

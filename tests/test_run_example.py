@@ -691,6 +691,60 @@ def test_the_queue_and_conflicts_count_decisions_per_duplicate_group(
     assert (settled.outcome, settled.by) == ("include", "cy")
 
 
+EMBASE_COPY = """TY  - JOUR
+TI  - Postmortem Mitragynine Distribution in a Single Drug Fatality Case
+AU  - Mata, D C
+PY  - 2023
+JO  - Academic Forensic Pathology
+DO  - 10.1177/19253621231160417
+AB  - A fatality attributed to kratom; mitragynine concentrations in tissues.
+ER  -
+"""
+
+
+def test_an_include_stands_when_a_new_copy_makes_the_rules_exclude_the_record(
+    clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ann includes 37091196 (no abstract: left to people); an Embase copy brings an
+    abstract that names no outcome, so the rules now exclude it. Her include counts
+    everywhere: the report, `review decisions status` and its stopping rule, the screener."""
+    from review.cli.screen import prepared_input
+    from review.screener import stop_status
+
+    protocol = load_protocol("queries/kratom.toml")
+    first = run(protocol, RunSettings()).review
+    assert {d.record_id: d.outcome for d in first.rule_decisions}["37091196"] == "needs-human"
+    with DecisionStore.for_protocol(protocol) as store:
+        store.add(Decision("37091196", "title-abstract", "include", by="ann"))
+    capsys.readouterr()
+    assert main(["decisions", "status", "queries/kratom.toml"]) == 0
+    before = capsys.readouterr().out
+    assert "Found 1 relevant" in before
+    (clone / "queries" / "embase.ris").write_text(EMBASE_COPY, encoding="utf-8")
+    with (clone / "queries" / "kratom.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[[sources]]\nfile = "embase.ris"\ndatabase = "Embase"\n')
+    protocol = load_protocol("queries/kratom.toml")
+    after = update(protocol, RunSettings()).review
+    assert main_of(after.dedup)["embase:1"] == "37091196"
+    rules = {d.record_id: d for d in after.rule_decisions}
+    assert (rules["37091196"].outcome, rules["37091196"].reason) == (
+        "exclude",
+        "no-relevant-outcome",
+    )
+    (stands,) = [d for d in after.decisions if d.record_id == "37091196"]
+    assert (stands.outcome, stands.by) == ("include", "ann")
+    capsys.readouterr()
+    assert main(["decisions", "status", "queries/kratom.toml"]) == 0
+    now = capsys.readouterr().out
+    assert "Found 1 relevant" in now
+    # The same records left to people as before: the include keeps its place in the pool.
+    assert before.split("Stopping rule")[1] == now.split("Stopping rule")[1]
+    found = prepared_input(prepare_review(protocol, RunSettings()))
+    with DecisionStore.for_protocol(protocol) as store:
+        status = stop_status(found.records, found.rule_decisions, store, groups=found.groups)
+    assert (status.screened, status.relevant) == (1, 1)
+
+
 def test_a_cache_folder_lacking_a_search_is_an_error_without_live_and_nothing_is_sent(
     clone: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -514,3 +514,48 @@ def test_a_long_abstract_is_paged_under_a_title_that_stays(
     # On the first page of the first record (and back there with k), then only on c.
     assert {0, 9} <= set(with_criteria)
     assert 8 not in with_criteria
+
+
+def test_a_persons_decision_stays_theirs_when_the_rules_change_their_mind(
+    tmp_path: Path,
+) -> None:
+    """ann included a record the rules left to people; new data makes the rules exclude it.
+    Her include still counts for the stopping rule, and a second reviewer
+    still gets the record, which awaits a second answer."""
+    from review.screener import people_pool, stop_status
+    from review.stopping import screening_stop
+
+    withdrawal = RECORDS[3]
+    with DecisionStore(tmp_path / "two.decisions.sqlite", ["not-kratom"], 2) as store:
+        store.add(Decision(withdrawal.id, "title-abstract", "include", by="ann"))
+        store.add(Decision(RECORDS[0].id, "title-abstract", "exclude", "not-kratom", by="ann"))
+        before = screen_records(RECORDS, CRITERIA)
+        # The rules now exclude the included record (e.g. a copy's abstract merged in).
+        after = tuple(
+            dataclasses.replace(d, outcome="exclude", reason="not-kratom")
+            if d.record_id == withdrawal.id
+            else d
+            for d in before
+        )
+        for rules in (before, after):
+            status = stop_status(RECORDS, rules, store)
+            assert (status.total, status.screened) == (4, 0)  # both await bob's answer
+            queue = screening_queue(RECORDS, rules, store, "bob", "title-abstract")
+            assert withdrawal.id in {r.id for r in queue}
+        people = store.final_decisions()
+        assert people_pool(RECORDS, after, people) == [r.id for r in RECORDS]
+        store.add(Decision(withdrawal.id, "title-abstract", "include", by="bob"))
+        store.add(Decision(RECORDS[0].id, "title-abstract", "exclude", "not-kratom", by="bob"))
+        for rules in (before, after):
+            status = stop_status(RECORDS, rules, store)
+            assert (status.total, status.screened, status.relevant) == (4, 2, 1)
+            stop = screening_stop(rules, store.final_decisions())
+            assert stop is not None and (stop.total, stop.relevant) == (4, 1)
+        # Agreeing with the rules (checking them with --all) does not make a record people's.
+        agreed = tuple(
+            dataclasses.replace(d, outcome="exclude", reason="not-kratom")
+            if d.record_id == RECORDS[0].id
+            else d
+            for d in after
+        )
+        assert RECORDS[0].id not in people_pool(RECORDS, agreed, store.final_decisions())

@@ -123,13 +123,15 @@ def handle(options: argparse.Namespace) -> int:
     found = screening_input(protocol, options)
     stage: Stage = options.stage
     # With rich and scikit-learn: not needed to build the parser.
-    from review.screener import people_pool, queue_ranker, screening_queue, stop_status
+    from review.screener import queue_ranker, screening_queue, stop_status
     from review.stopping import protocol_rule
 
     with DecisionStore.for_protocol(protocol) as store, ExitStack() as stack:
         ranker = None
         if options.order == "ranked":
-            ranker = queue_ranker(found.records, store, protocol, background=True)
+            ranker = queue_ranker(
+                found.records, store, protocol, background=True, groups=found.groups
+            )
             stack.callback(ranker.close)
         queue = screening_queue(
             found.records,
@@ -148,9 +150,11 @@ def handle(options: argparse.Namespace) -> int:
         else:
             _screen(protocol, found, store, reviewer, stage, queue, ranker)
         print(stage_summary(effective_decisions(found.rule_decisions, people_now(found, store))))
-        pool = people_pool(found.records, found.rule_decisions)
-        if pool:
-            print(stop_status(pool, store, protocol_rule(protocol)).describe())
+        stop = stop_status(
+            found.records, found.rule_decisions, store, protocol_rule(protocol), groups=found.groups
+        )
+        if stop.total:
+            print(stop.describe())
     return 0
 
 
@@ -166,7 +170,6 @@ def _screen(
     from review.screener import (
         TerminalKeys,
         console_for_terminal,
-        people_pool,
         run_screener,
     )
     from review.stopping import protocol_rule
@@ -183,8 +186,9 @@ def _screen(
             console_for_terminal(),
             found.records,
             ranker=ranker,
-            pool=people_pool(found.records, found.rule_decisions),
+            stopping=True,
             rule=protocol_rule(protocol),
+            groups=found.groups,
         )
 
 

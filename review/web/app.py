@@ -58,7 +58,7 @@ from review.screen import (
     full_text_counts,
     title_abstract_counts,
 )
-from review.screener import people_pool, queue_ranker, screening_queue, stop_status
+from review.screener import queue_ranker, screening_queue, stop_status
 from review.stopping import protocol_rule
 from review.web.views import (
     REASON_KEYS,
@@ -392,7 +392,7 @@ class _Pages:
             effective = self.effective(store)
             crossings = self.open_conflicts(store)
             stopping = (
-                stop_status(people_pool(records, rules), store, self.rule).describe()
+                stop_status(records, rules, store, self.rule).describe()
                 if stage == "title-abstract"
                 else ""
             )
@@ -628,8 +628,9 @@ class _Pages:
             people = [d for d in store.final_decisions() if d.record_id in self.index]
             everyone = store.final_decisions()
             resolutions = store.current(kind="resolution")
-            pool = people_pool(self.config.records, self.config.rule_decisions)
-            stopping = stop_status(pool, store, self.rule).describe()
+            stopping = stop_status(
+                self.config.records, self.config.rule_decisions, store, self.rule
+            ).describe()
             per_reviewer = [
                 (name, [len(store.current(stage, name)) for stage in STAGES])
                 for name in store.reviewers()
