@@ -745,6 +745,37 @@ def test_an_include_stands_when_a_new_copy_makes_the_rules_exclude_the_record(
     assert (status.screened, status.relevant) == (1, 1)
 
 
+def test_the_stopping_rule_and_the_ranker_learn_from_a_decision_on_any_copy(
+    clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A decision made on a copy that is no longer its group's main copy still counts
+    for the stopping rule and teaches the ranker, as the queue and the report count it."""
+    from review.cli.screen import prepared_input
+    from review.screener import queue_ranker, stop_status
+
+    protocol = load_protocol("queries/kratom.toml")
+    first = run(protocol, RunSettings()).review
+    mains = main_of(first.dedup)
+    waiting = [d.record_id for d in first.decisions if d.outcome == "needs-human"]
+    group = next(m for m in waiting if list(mains.values()).count(m) > 2)
+    other = next(rid for rid, main in mains.items() if main == group and rid != group)
+    off = next(m for m in waiting if m != group)
+    with DecisionStore.for_protocol(protocol) as store:
+        store.add(Decision(group, "title-abstract", "include", by="ana"))
+        store.add(Decision(off, "title-abstract", "exclude", "not-kratom", by="ana"))
+    assert main(["decisions", "main-copy", "queries/kratom.toml", other, "--reviewer", "bo"]) == 0
+    found = prepared_input(prepare_review(protocol, RunSettings()))
+    assert group not in {r.id for r in found.records}
+    with DecisionStore.for_protocol(protocol) as store:
+        status = stop_status(found.records, found.rule_decisions, store, groups=found.groups)
+        assert (status.screened, status.relevant) == (2, 1)
+        ranker = queue_ranker(found.records, store, protocol, groups=found.groups)
+        assert ranker.describe() == "ranked by a model learned from 2 decisions"
+        # Per record, the include made on the old main copy would be lost to both.
+        assert stop_status(found.records, found.rule_decisions, store).relevant == 0
+        assert "nothing learned yet" in queue_ranker(found.records, store, protocol).describe()
+
+
 def test_a_cache_folder_lacking_a_search_is_an_error_without_live_and_nothing_is_sent(
     clone: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
