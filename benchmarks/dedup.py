@@ -30,6 +30,10 @@ Three tables:
    `--bib-dedupe-corrupted-skip depression` leaves bib-dedupe out where its
    ~10 min per run does not fit; the table says so.
 
+What each miss is: `python benchmarks/dedup_misses.py SET [--corruption C]` prints
+every false negative and false positive with both records and each field's level
+and weight.
+
 Seconds: wall time of the deduplication call alone (records already in memory;
 reading the CSV is not timed for either tool). bib-dedupe runs with its default
 `cpu=-1`, i.e. it uses both cores; ours uses one.

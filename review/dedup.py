@@ -320,15 +320,19 @@ def _doi_level(a: str, b: str) -> int | None:
 COMMON_TITLE = 8
 RECURRING_YEARS = 3
 _AGREE = {True: "same", False: "other", None: "no"}
-_PAGES = ("same range", "same first page", "other pages", "no pages")
+# A range of pages agreeing identifies a paper; one page agreeing less so (a
+# letter and its reply share it).
+# A range of pages agreeing identifies a paper; one page agreeing less so (a
+# letter and its reply share it).
+_PAGES = ("same range", "same page", "same first page", "other pages", "no pages")
 
 
 def _place_levels() -> tuple[tuple[str, tuple[bool | None, bool | None, int]], ...]:
     levels = []
     for volume in (True, False, None):
         for issue in (True, False, None):
-            for pages in range(4):
-                if volume is None and issue is None and pages == 3:
+            for pages in range(len(_PAGES)):
+                if volume is None and issue is None and pages == len(_PAGES) - 1:
                     continue
                 name = f"{_AGREE[volume]} volume, {_AGREE[issue]} issue, {_PAGES[pages]}"
                 levels.append((name, (volume, issue, pages)))
@@ -336,6 +340,13 @@ def _place_levels() -> tuple[tuple[str, tuple[bool | None, bool | None, int]], .
 
 
 _PLACE_LEVELS = _place_levels()
+
+
+def _place_factors(key: tuple[bool | None, bool | None, int]) -> tuple[int, int, int]:
+    volume, issue, pages = key
+    return ((True, False, None).index(volume), (True, False, None).index(issue), pages)
+
+
 _AUTHORS = ("authors 0.95", "authors 0.8", "authors 0.5", "other authors", "no authors")
 _YEARS = ("same year", "1 year apart", "other year", "no year")
 _JOURNALS = ("same journal", "other journal", "no journal")
@@ -365,10 +376,18 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("title numbers", ("same", "digits lost", "only one has", "differ")),
     # Authors, year and journal are one comparison for the same reason: a
     # group's papers in one journal and year agree on all three.
-    Comparison("byline", tuple(name for name, _ in _BYLINE_LEVELS)),
+    Comparison(
+        "byline",
+        tuple(name for name, _ in _BYLINE_LEVELS),
+        tuple(key for _, key in _BYLINE_LEVELS),
+    ),
     # Volume, issue and pages are one comparison because they are not
     # independent: companion papers share volume and issue and differ in pages.
-    Comparison("place", tuple(name for name, _ in _PLACE_LEVELS)),
+    Comparison(
+        "place",
+        tuple(name for name, _ in _PLACE_LEVELS),
+        tuple(_place_factors(key) for _, key in _PLACE_LEVELS),
+    ),
     Comparison("doi", ("same", "one slip", "differ")),
     # "contained": one abstract's opening is found inside the other (a database
     # that keeps only one section, or puts the conclusions first).
@@ -413,10 +432,10 @@ def pattern(
     issue = _issues_agree(a.issue, b.issue)
     pages = _pages(a, b)
     if pages and (a.last_page or a.first_page) == (b.last_page or b.first_page):
-        page_level: int | None = 0  # the same range, or the same single page
+        page_level: int | None = 0 if a.last_page and b.last_page else 1
     else:
-        page_level = None if pages is None else (1 if pages else 2)
-    place = _PLACE.get((volume, issue, 3 if page_level is None else page_level))
+        page_level = None if pages is None else (2 if pages else 3)
+    place = _PLACE.get((volume, issue, len(_PAGES) - 1 if page_level is None else page_level))
     if a.pmid and b.pmid:
         ids: int | None = 0 if a.pmid == b.pmid else 1
     elif a.pmcid and b.pmcid:
@@ -879,7 +898,11 @@ def deduplicate(
     related: dict[tuple[int, int], str] = {}
     for i, j in sorted(candidate_pairs(prepared)):
         a, b = prepared[i], prepared[j]
-        if a.notice != b.notice:
+        reply = _reply_to(a, b) or _reply_to(b, a)
+        if reply:
+            rejected.append((i, j))
+            related[reply] = "reply"
+        elif a.notice != b.notice:
             rejected.append((i, j))
             found = _notice_about(a, b) or _notice_about(b, a)
             if found:
@@ -1000,9 +1023,26 @@ def candidate_patterns(records: Sequence[Record]) -> list[tuple[str, str, Patter
     found = []
     for i, j in sorted(candidate_pairs(prepared)):
         a, b = prepared[i], prepared[j]
-        if a.notice == b.notice and not (a.pmid and b.pmid and a.pmid != b.pmid):
+        if (
+            a.notice == b.notice
+            and not (a.pmid and b.pmid and a.pmid != b.pmid)
+            and not (_reply_to(a, b) or _reply_to(b, a))
+        ):
             found.append((a.id, b.id, pattern(a, b, common, columns)))
     return found
+
+
+_REPLY_WORDS = (" response", " reply", " replies", " rejoinder", " authors reply")
+
+
+def _reply_to(reply: Prepared, article: Prepared) -> tuple[int, int] | None:
+    """(reply, article) when one title is the other's with "Response" or "Reply" added
+    and no separator ("Acknowledge Crowdworkers in Crowdwork Research Response"): the
+    authors' reply that a journal prints under the article's title. Kept apart, linked."""
+    extra = reply.title[len(article.title) :]
+    if len(article.title) >= 20 and reply.title.startswith(article.title) and extra in _REPLY_WORDS:
+        return reply.position, article.position
+    return None
 
 
 def _notice_about(notice: Prepared, article: Prepared) -> tuple[int, int] | None:

@@ -57,6 +57,11 @@ class Comparison:
 
     name: str
     levels: tuple[str, ...]
+    # For a comparison of several fields at once (authors × year × journal):
+    # per level, the index of each field's own level. Learning then smooths a
+    # rarely seen combination toward the product of the fields' frequencies
+    # rather than toward "every level equally likely".
+    factors: tuple[tuple[int, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +140,13 @@ def learn(
     """m and u from labelled candidate pairs: pattern -> (duplicates, non-duplicates)."""
     m = _tally(comparisons, ((p, float(d)) for p, (d, _) in labelled.items()))
     u = _tally(comparisons, ((p, float(n)) for p, (_, n) in labelled.items()))
-    # Add-one smoothing: a level never seen among the labels is rare, not impossible.
-    m = [[c + 1.0 for c in row] for row in m]
-    u = [[c + 1.0 for c in row] for row in u]
+    # Add-one smoothing: a level never seen among the labels is rare, not
+    # impossible. For a joint comparison the same pseudo-counts (one per
+    # level) are spread by the product of its fields' own frequencies: a
+    # combination seen in few labelled pairs ("same authors, a year apart, no
+    # journal") then weighs about what its parts weigh, not what "unseen" does.
+    m = [_smoothed(row, c.factors) for row, c in zip(m, comparisons, strict=True)]
+    u = [_smoothed(row, c.factors) for row, c in zip(u, comparisons, strict=True)]
     duplicates = sum(d for d, _ in labelled.values())
     total = sum(d + n for d, n in labelled.values())
     return Model(
@@ -148,6 +157,23 @@ def learn(
         duplicate_at=duplicate_at,
         person_at=person_at,
     )
+
+
+def _smoothed(counts: Sequence[float], factors: Sequence[tuple[int, ...]]) -> list[float]:
+    if not factors:
+        return [c + 1.0 for c in counts]
+    shares: list[dict[int, float]] = []
+    for f in range(len(factors[0])):
+        marginal: dict[int, float] = {}
+        for count, levels in zip(counts, factors, strict=True):
+            marginal[levels[f]] = marginal.get(levels[f], 1.0) + count
+        total = sum(marginal.values())
+        shares.append({value: n / total for value, n in marginal.items()})
+    backoff = [
+        math.prod(share[v] for share, v in zip(shares, levels, strict=True)) for levels in factors
+    ]
+    scale = len(counts) / sum(backoff)
+    return [c + scale * b for c, b in zip(counts, backoff, strict=True)]
 
 
 def fit(prior: Model, patterns: Mapping[Pattern, int], *, obvious: float = OBVIOUS) -> Model:

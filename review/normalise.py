@@ -199,7 +199,8 @@ def strip_notice_prefix(value: str) -> str:
 # lose everything after "I am not".
 _TITLE_NOTE = re.compile(
     r"\s*\.?\s*\[(?:(?:review|\d+ refs?|errat|corrected|retract|comment|reprint|article in|"
-    r"see |summary for patients|update|published erratum|english abstract)[^\[\]]*\]?"
+    r"see |summary for patients|update|published erratum|english abstract)"
+    r"(?:[^\[\]]|\[[^\[\]]*\])*\]?"  # "[Erratum ... Note: Small, Sarah K [added]]"
     r"|[A-Z][a-z]+\])\s*$",
     re.IGNORECASE,
 )
@@ -241,15 +242,14 @@ def title(value: str) -> str:
     if value.startswith("#NAME?"):
         return ""  # a spreadsheet's error in place of the title
     plain = _drop_title_notes(_unwrapped(_english_title(value)))
+    plain = _THOUSANDS.sub(lambda m: re.sub(r"\D", "", m.group()), plain)
     if not plain.isascii() and _mostly_other_script(plain):
         return " ".join(_UNICODE_WORD.findall(_fold(repair(plain)).casefold()))
-    return _THOUSANDS.sub(
-        lambda m: m.group().replace(" ", ""), _RETRACTED_MARK.sub("", text(plain))
-    )
+    return _RETRACTED_MARK.sub("", text(plain))
 
 
-# "10 000 women" and "10,000 women" are "10000 women" ("," is a space by then).
-_THOUSANDS = re.compile(r"\b\d{1,3}(?: \d{3})+\b")
+# "10 000 women" and "10,000 women" are "10000 women"; "27(3):377" stays three numbers.
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ ,\u00a0\u2009]\d{3})+(?![\d]|[.,]\d)")
 
 
 def _unwrapped(value: str) -> str:

@@ -140,9 +140,10 @@ def test_erratum_is_linked_as_related_not_merged(result: DedupResult) -> None:
             "apart",
             marks=pytest.mark.xfail(strict=True, reason=_MISSED),
         ),
-        # group author versus a person, same title and place: the weights leave
-        # it to a person on its own; in the whole file a third copy links them
-        ("cytology_screening:id_0001436", "cytology_screening:id_0001684", "apart"),
+        # group author versus a person, same title and place (labelled one paper):
+        # with the place's joint levels smoothed by their parts' frequencies, the
+        # weights link them on their own
+        ("cytology_screening:id_0001436", "cytology_screening:id_0001684", "duplicate"),
         # journal abbreviation and the Embase citation in the journal field
         ("depression:id_0004955", "depression:id_0071352", "duplicate"),
         # one database swapped given and family names ("Andrea, C." for "Carignani, Andrea")
@@ -835,3 +836,19 @@ def test_csv_written_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert _write_csv(path, ["a"], [{"a": "new"}, {"a": "two"}]) == 2
     assert path.read_text(encoding="utf-8").splitlines() == ["a", "new", "two"]
     assert [p.name for p in tmp_path.iterdir()] == ["log.csv"]
+
+
+def test_a_reply_titled_as_the_article_plus_response_is_linked_not_merged() -> None:
+    article = record("a", title="Acknowledge Crowdworkers in Crowdwork Research", pages="8-9")
+    reply = record(
+        "b",
+        title="Acknowledge Crowdworkers in Crowdwork Research Response",
+        pages="9",
+        authors=(Author(family="Barowy", initials="DW"),),
+    )
+    result = deduplicate([article, reply])
+    assert len(result.canonical) == 2
+    assert [(r.record_id, r.related_id, r.kind) for r in result.related] == [("b", "a", "comment")]
+    # "Immune response" is a title, not a reply to "Immune"
+    short = record("c", title="Immune")
+    assert len(deduplicate([short, record("d", title="Immune response")]).related) == 0
