@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from review.formats import read_records, write_records
 from review.records import AbstractSection, Author, ImportProblem, Record, Source
@@ -158,3 +160,14 @@ def test_repeated_extras_share_one_field_on_export(tmp_path: Path) -> None:
     path = tmp_path / "out.bib"
     write_records([record], path)
     assert read_records(path).records[0].extra == (("SN", "1; 2"),)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab -`'!?\\{}%&$#_~^\n\r")), max_size=30))
+def test_encode_fast_paths_change_nothing(text: str) -> None:
+    from review.formats.bibtex import ESCAPES, LATEX_SPECIAL, LIGATURE_START, LINE_BREAKS, encode
+
+    # encode as written before its fast paths (every substitution on every text).
+    slow = LATEX_SPECIAL.sub(lambda m: ESCAPES[m[0]], LINE_BREAKS.sub(" ", text))
+    slow = LIGATURE_START.sub(lambda m: m[0] + "{}", slow)
+    assert encode(text) == slow

@@ -89,6 +89,7 @@ GUARDS = {escape: chr(0xE000 + index) for index, escape in enumerate(UNESCAPES)}
 UNGUARD = {guard: UNESCAPES[escape] for escape, guard in GUARDS.items()}
 GUARDED = re.compile("[" + "".join(GUARDS.values()) + "]")
 LIGATURE_START = re.compile(r"-(?=-)|`(?=`)|'(?=')|[!?](?=`)")
+LIGATURE_PAIRS = ("--", "``", "''", "!`", "?`")
 ENTRY_TYPE = re.compile(r"[A-Za-z]+")
 LINE_BREAKS = re.compile(r"[\r\n]+")
 ASCII_SPACES = re.compile(r"[ \t\r\n]+")
@@ -443,9 +444,15 @@ def encode(text: str) -> str:
     Line breaks become spaces (reading collapses them anyway): bibtexparser takes an
     "@" at the start of any line, even inside a field, for the start of a new entry.
     """
-    text = LATEX_SPECIAL.sub(lambda m: ESCAPES[m[0]], LINE_BREAKS.sub(" ", text))
+    if "\n" in text or "\r" in text:
+        text = LINE_BREAKS.sub(" ", text)
+    text = LATEX_SPECIAL.sub(lambda m: ESCAPES[m[0]], text)
     # "--", "``", "''", "!`" and "?`" are ligatures in LaTeX (a dash, curly quotes, ...).
-    return LIGATURE_START.sub(lambda m: m[0] + "{}", text)
+    # The pattern's lookaheads make it slow on long abstracts; most text has none of them
+    # (and the escapes above add none).
+    if any(pair in text for pair in LIGATURE_PAIRS):
+        text = LIGATURE_START.sub(lambda m: m[0] + "{}", text)
+    return text
 
 
 def bibtex_name(author: Author) -> str:
