@@ -61,6 +61,7 @@ class Run:
     seed: int
     order: list[int]
     seconds: float
+    cached: bool = False  # ASReview's order read from CACHE (made by an earlier run)
 
 
 def asreview_version() -> str:
@@ -72,7 +73,7 @@ def run_asreview(set_name: str, csv_path: Path, dataset: Dataset, seed: int, ver
     key = CACHE / f"{set_name}-seed{seed}-asreview{version}.json"
     if key.is_file():
         cached = json.loads(key.read_text())
-        return Run("asreview", set_name, seed, cached["order"], cached["seconds"])
+        return Run("asreview", set_name, seed, cached["order"], cached["seconds"], cached=True)
     priors = choose_priors(dataset.labels, seed)
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / "sim.asreview"
@@ -191,6 +192,7 @@ def main() -> int:
     rule = StopRule()
     rows = []
     stops = []
+    reused = 0
     with tempfile.TemporaryDirectory() as tmp:
         for path in paths:
             name = path.name.removesuffix(".csv.gz")
@@ -210,6 +212,7 @@ def main() -> int:
                     runs.append(run_ours(name, ours_input, seed))
                 if use_asreview:
                     runs.append(run_asreview(name, csv_path, dataset, seed, version))
+                    reused += runs[-1].cached
             if options.asreview_only:
                 continue
             n = len(dataset.labels)
@@ -225,12 +228,20 @@ def main() -> int:
                 if tool == "review":
                     stops.extend((name, m) for m in scored)
             rows.append(row)
-            (RESULTS / f"{name}.svg").write_text(
-                recall_curve_svg(name, dataset.labels, runs), encoding="utf-8"
-            )
+            if not options.blank_keywords:  # the plots show the model as shipped
+                (RESULTS / f"{name}.svg").write_text(
+                    recall_curve_svg(name, dataset.labels, runs), encoding="utf-8"
+                )
             print(json.dumps(row), file=sys.stderr, flush=True)
     if options.asreview_only:
         return 0
+    if options.blank_keywords:
+        print("Our model with the keywords (MeSH) column blanked; ASReview reads no keywords.")
+    if reused:
+        print(
+            f"ASReview: {reused} runs' orders reused from {CACHE.relative_to(REPO)}/ "
+            "(made by this script earlier; their seconds are from that run)"
+        )
     print_table(rows, seeds, use_asreview)
     print_stopping(stops, rule)
     print(f"Recall curves: {RESULTS.relative_to(REPO)}/<set>.svg")

@@ -36,7 +36,18 @@ REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data" / "screening" / "cohen2006"
 
 EVERY = 10**9  # retrain after every decision
-ASR = ModelSettings(  # ASReview 3.0.8's elas_u4 as near as our features allow
+# The model of the previous session: logistic regression, classes balanced, MeSH at 1.0.
+LR = ModelSettings(
+    max_df=1.0,
+    stop_words=True,
+    subject_weight=1.0,
+    classifier="logistic",
+    c=1.0,
+    relevant_weight=1.0,
+    pseudo_negatives=0,
+)
+# ASReview 3.0.8's elas_u4 as near as our features allow (it retrains after every decision).
+ASR = ModelSettings(
     stop_words=False,
     max_df=0.95,
     classifier="svm",
@@ -44,24 +55,26 @@ ASR = ModelSettings(  # ASReview 3.0.8's elas_u4 as near as our features allow
     relevant_weight=9.8,
     subject_weight=0.0,
     type_weight=0.0,
+    pseudo_negatives=0,
     retrain_all_until=EVERY,
 )
-ASR_CADENCE = dataclasses.replace(ASR, retrain_all_until=100)
+ASR_CADENCE = dataclasses.replace(ASR, retrain_all_until=100)  # our cadence
 CANDIDATES: dict[str, ModelSettings] = {
-    "default": ModelSettings(),
+    "chosen": ModelSettings(),  # = asr-kw0.5-pn100 (type_weight only acts on PubMed types)
+    "default": LR,  # the previous session's default, kept under its sweep name
     "asr-every": ASR,
     "asr": ASR_CADENCE,
     "asr-kw0.25": dataclasses.replace(ASR_CADENCE, subject_weight=0.25),
     "asr-kw0.5": dataclasses.replace(ASR_CADENCE, subject_weight=0.5),
     "asr-kw1": dataclasses.replace(ASR_CADENCE, subject_weight=1.0),
-    "lr-kw0.5": ModelSettings(subject_weight=0.5),
-    "lr-kw0.25": ModelSettings(subject_weight=0.25),
-    "lr-every-kw0.5": ModelSettings(subject_weight=0.5, retrain_all_until=EVERY),
+    "lr-kw0.5": dataclasses.replace(LR, subject_weight=0.5),
+    "lr-kw0.25": dataclasses.replace(LR, subject_weight=0.25),
+    "lr-every-kw0.5": dataclasses.replace(LR, subject_weight=0.5, retrain_all_until=EVERY),
     "asr-kw0.5-text0.5": dataclasses.replace(ASR_CADENCE, subject_weight=0.5, text_share=0.5),
     "asr-kw1-text0.5": dataclasses.replace(ASR_CADENCE, subject_weight=1.0, text_share=0.5),
     "asr-kw0.5-pn100": dataclasses.replace(ASR_CADENCE, subject_weight=0.5, pseudo_negatives=100),
     "svm-rw3-kw0.5": dataclasses.replace(ASR_CADENCE, subject_weight=0.5, relevant_weight=3.0),
-    "lr-rw9.8-kw0.5": ModelSettings(subject_weight=0.5, relevant_weight=9.8),
+    "lr-rw9.8-kw0.5": dataclasses.replace(LR, subject_weight=0.5, relevant_weight=9.8),
     "asr-kw0.25-pn100": dataclasses.replace(ASR_CADENCE, subject_weight=0.25, pseudo_negatives=100),
     "asr-kw0.5-pn50": dataclasses.replace(ASR_CADENCE, subject_weight=0.5, pseudo_negatives=50),
     "asr-kw0.5-pn200": dataclasses.replace(ASR_CADENCE, subject_weight=0.5, pseudo_negatives=200),

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 from review.decisions import DecisionStore
 from review.protocol import Concept, Criteria
-from review.rank import Document, Ranker, RecordRanker, protocol_query
+from review.rank import (
+    Document,
+    ModelSettings,
+    Ranker,
+    RecordRanker,
+    _balanced_weights,
+    protocol_query,
+)
 from review.records import AbstractSection, Record, Source
 from review.screen import Decision
 from review.screener import screening_queue
@@ -96,6 +106,28 @@ def test_the_same_seed_gives_the_same_ranking() -> None:
         ranker.label(0, False)
         scores.append(ranker.ranking().scores.tolist())
     assert scores[0] == scores[1]
+
+
+def test_relevant_records_weigh_their_share_in_a_fit() -> None:
+    y = np.array([1, 0, 0, 0, 1, 0, 0])
+    weights = _balanced_weights(y, 9.8)
+    assert weights[y == 1].sum() == pytest.approx(9.8 * weights[y == 0].sum())
+    assert weights.sum() == pytest.approx(len(y))  # same scale as unweighted
+    balanced = _balanced_weights(y)
+    assert balanced[y == 1].sum() == pytest.approx(balanced[y == 0].sum())
+
+
+def test_pseudo_negatives_change_the_model_and_keep_the_planted_records_first() -> None:
+    documents = [Document(r.title + " " + r.abstract_text) for r in corpus()]
+    plain = Ranker(documents, seed=3, settings=ModelSettings(pseudo_negatives=0))
+    bmi = Ranker(documents, seed=3, settings=ModelSettings(pseudo_negatives=5))
+    for ranker in (plain, bmi):
+        ranker.label(24, True)
+        ranker.label(0, False)
+    with_pseudo = bmi.ranking().scores
+    assert with_pseudo.tolist() != plain.ranking().scores.tolist()
+    # Still the planted records first: five random undecided records are mostly others.
+    assert set(np.argsort(-with_pseudo)[:3].tolist()) == {24, 25, 26}
 
 
 def test_the_screening_queue_is_ranked_by_default_and_input_order_on_request(
