@@ -73,6 +73,9 @@ _TOKEN = re.compile(TOKEN)
 SUBJECT_PREFIX = "mesh:"
 TYPE_PREFIX = "type:"
 TERMS_SHOWN = 5
+# Pseudo-negatives are a small random share of a large collection; below this many
+# records they would be most of it (the Cohen sets, where they were measured, have 310+).
+PSEUDO_NEGATIVES_FROM = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -483,7 +486,7 @@ def _fit(
     y = np.fromiter(labels.values(), dtype=np.int64)
     if not matrix.has_canonical_format:
         matrix.sum_duplicates()  # once, in place: sorted indices, same values
-    if settings.pseudo_negatives > 0:
+    if settings.pseudo_negatives > 0 and matrix.shape[0] >= PSEUDO_NEGATIVES_FROM:
         pool = np.setdiff1d(np.arange(matrix.shape[0]), rows)
         chosen = np.random.default_rng([seed, len(rows)]).choice(
             pool, min(settings.pseudo_negatives, len(pool)), replace=False

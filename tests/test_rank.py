@@ -10,6 +10,7 @@ import pytest
 from review.decisions import DecisionStore
 from review.protocol import Concept, Criteria
 from review.rank import (
+    PSEUDO_NEGATIVES_FROM,
     Document,
     ModelSettings,
     Ranker,
@@ -117,17 +118,21 @@ def test_relevant_records_weigh_their_share_in_a_fit() -> None:
     assert balanced[y == 1].sum() == pytest.approx(balanced[y == 0].sum())
 
 
-def test_pseudo_negatives_change_the_model_and_keep_the_planted_records_first() -> None:
-    documents = [Document(r.title + " " + r.abstract_text) for r in corpus()]
-    plain = Ranker(documents, seed=3, settings=ModelSettings(pseudo_negatives=0))
-    bmi = Ranker(documents, seed=3, settings=ModelSettings(pseudo_negatives=5))
-    for ranker in (plain, bmi):
-        ranker.label(24, True)
-        ranker.label(0, False)
-    with_pseudo = bmi.ranking().scores
-    assert with_pseudo.tolist() != plain.ranking().scores.tolist()
-    # Still the planted records first: five random undecided records are mostly others.
-    assert set(np.argsort(-with_pseudo)[:3].tolist()) == {24, 25, 26}
+def test_pseudo_negatives_act_on_large_collections_only() -> None:
+    small = [Document(r.title + " " + r.abstract_text) for r in corpus()]
+    large = small + [
+        Document(f"{OTHER_TOPICS[n % len(OTHER_TOPICS)]} {n}") for n in range(PSEUDO_NEGATIVES_FROM)
+    ]
+    for documents, changed in ((small, False), (large, True)):
+        scores = []
+        for pseudo in (0, 5):
+            ranker = Ranker(documents, seed=3, settings=ModelSettings(pseudo_negatives=pseudo))
+            ranker.label(24, True)
+            ranker.label(0, False)
+            scores.append(ranker.ranking().scores)
+        assert (scores[0].tolist() != scores[1].tolist()) == changed
+        # Still the planted records first.
+        assert set(np.argsort(-scores[1])[:3].tolist()) == {24, 25, 26}
 
 
 def test_the_screening_queue_is_ranked_by_default_and_input_order_on_request(
