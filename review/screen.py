@@ -451,14 +451,18 @@ class TitleAbstractCounts:
 
 @dataclass(frozen=True, slots=True)
 class FullTextCounts:
-    """PRISMA 2020: reports sought, not retrieved, assessed, and excluded with reasons."""
+    """PRISMA 2020: reports sought, not retrieved, assessed, and excluded with reasons.
+
+    As the report counts them (`review.prisma`): sought − not retrieved −
+    awaiting = assessed, the reports with a full-text include or exclude.
+    """
 
     sought: int
     not_retrieved: int
-    assessed: int
+    assessed: int  # reports assessed for eligibility: included + excluded
     included: int
     excluded: int
-    awaiting: int  # sought, retrieved or not yet known, and not yet decided
+    awaiting: int  # awaiting assessment: sought, not "not retrieved", not yet decided
     excluded_by_reason: tuple[tuple[str, int], ...]
 
 
@@ -488,7 +492,7 @@ def full_text_counts(effective: Iterable[Decision]) -> FullTextCounts:
     return FullTextCounts(
         sought=len(sought),
         not_retrieved=not_retrieved,
-        assessed=len(sought) - not_retrieved,
+        assessed=outcomes["include"] + outcomes["exclude"],
         included=outcomes["include"],
         excluded=outcomes["exclude"],
         awaiting=len(sought) - not_retrieved - outcomes["include"] - outcomes["exclude"],

@@ -394,7 +394,7 @@ def test_prisma_stage_counts() -> None:
     assert (ft.sought, ft.not_retrieved, ft.assessed, ft.included, ft.excluded, ft.awaiting) == (
         4,
         1,
-        3,
+        2,
         1,
         1,
         1,
@@ -561,3 +561,32 @@ def test_every_exclusion_names_a_protocol_reason_and_its_evidence(
         assert not decision.unmatched
     if "Humans" in headings and decision.reason == "animal-only":
         pytest.fail("a record with MeSH Humans was excluded as animal-only")
+
+
+def test_the_screeners_full_text_counts_are_the_reports() -> None:
+    """ "Assessed" means what PRISMA 2020 and the report mean: a full-text include or
+    exclude; reports still awaiting a decision are counted apart, in both."""
+    from review.prisma import derive_prisma
+
+    def d(rid: str, stage: str, outcome: str, reason: str = "") -> Decision:
+        return Decision(rid, stage, outcome, reason, by="ann")  # type: ignore[arg-type]
+
+    effective = [
+        *(d(str(n), "title-abstract", "include") for n in range(1, 6)),
+        d("6", "title-abstract", "exclude", "not-kratom"),
+        d("1", "full-text", "include"),
+        d("2", "full-text", "exclude", "no-relevant-outcome"),
+        d("3", "full-text", "not-retrieved"),
+        d("4", "full-text", "needs-human"),
+    ]
+    ft = full_text_counts(effective)
+    counts = derive_prisma([record(id=str(n)) for n in range(1, 7)], (), effective).counts()
+    assert (ft.sought, ft.not_retrieved, ft.awaiting, ft.assessed, ft.included, ft.excluded) == (
+        counts.reports_sought,
+        counts.reports_not_retrieved,
+        counts.awaiting_assessment,
+        counts.reports_assessed,
+        counts.studies_included,
+        counts.reports_excluded_total,
+    )
+    assert (ft.sought, ft.not_retrieved, ft.awaiting, ft.assessed) == (5, 1, 2, 2)

@@ -394,7 +394,9 @@ def test_screen_command_in_a_real_terminal(
     terminal.expect("2 decided this session, 2 left for ann")
     # The rules excluded the other two (not kratom; no relevant outcome).
     terminal.expect("Title/abstract: 4 records: 1 included, 3 excluded, 0 for people to decide.")
-    terminal.expect("Full text: 1 sought, 0 not retrieved, 1 assessed: 0 included, 0 excluded")
+    terminal.expect(
+        "Full text: 1 sought, 0 not retrieved, 1 awaiting assessment, 0 assessed: 0 included"
+    )
     assert terminal.close() == 0
     assert stored(review_folder) == [
         ("33342583", "include", ""),

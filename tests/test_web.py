@@ -187,9 +187,10 @@ def test_full_text_stage_takes_what_was_included_and_counts_reports(
         data={"csrf": token, "record_id": "r1", "choice": "exclude:wrong-design"},
     )
     assert "Saved r1" in answer.text
-    assert "reports sought 2, not retrieved 1, assessed 1:" in " ".join(answer.text.split())
+    said = " ".join(answer.text.split())
+    assert "reports sought 2, not retrieved 1, awaiting assessment 0, assessed 1:" in said
     dashboard = " ".join(client.get("/dashboard").text.split())
-    assert "2 reports sought, 1 not retrieved, 1 assessed" in dashboard
+    assert "2 reports sought, 1 not retrieved, 0 awaiting assessment, 1 assessed" in dashboard
     assert "wrong-design: 1" in dashboard
 
 

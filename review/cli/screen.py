@@ -209,8 +209,9 @@ def stage_summary(effective: tuple[Decision, ...]) -> str:
     return (
         f"Title/abstract: {ta.screened} records: {ta.included} included, {ta.excluded} "
         f"excluded, {ta.needs_human} for people to decide.\n"
-        f"Full text: {ft.sought} sought, {ft.not_retrieved} not retrieved, {ft.assessed} "
-        f"assessed: {ft.included} included, {ft.excluded} excluded, {ft.awaiting} awaiting."
+        f"Full text: {ft.sought} sought, {ft.not_retrieved} not retrieved, {ft.awaiting} "
+        f"awaiting assessment, {ft.assessed} assessed: {ft.included} included, "
+        f"{ft.excluded} excluded."
     )
 
 
