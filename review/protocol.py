@@ -191,11 +191,12 @@ class Screening:
 @dataclass(frozen=True, slots=True)
 class Exports:
     """The record files a report writes, one per format: the included records always;
-    every screened record (`screened.<fmt>`) unless `screened = false`, which a
-    review of tens of thousands of records may want, as they are most of its report."""
+    every screened record (`screened.<fmt>`) only when `screened = true`. Off by default
+    because at tens of thousands of records those files are most of the report's
+    writing time (1.4x deduplication at 50,000 records with them, 0.4x without)."""
 
     formats: tuple[str, ...] = ("ris", "bib", "csv")
-    screened: bool = True
+    screened: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -602,7 +603,7 @@ class _Reader:
         formats = self.strings(data, "formats", prefix="exports.")
         for f in formats:
             self.choice(f, EXPORT_FORMATS, "exports.formats")
-        screened = self.get(data, "screened", bool, True, prefix="exports.")
+        screened = self.get(data, "screened", bool, False, prefix="exports.")
         return Exports(formats or Exports().formats, screened)
 
 

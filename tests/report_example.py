@@ -47,6 +47,7 @@ wrong-outcome = "No withdrawal or dependence outcome"
 
 [exports]
 formats = ["ris", "bib", "csv"]
+screened = true
 """
 
 

@@ -162,7 +162,7 @@ def test_page_files_are_returned_after_the_report_files(tmp_path: Path) -> None:
 
 def _with_exports(extra: str) -> str:
     return PROTOCOL_TOML.replace(
-        '[exports]\nformats = ["ris", "bib", "csv"]\n',
+        '[exports]\nformats = ["ris", "bib", "csv"]\nscreened = true\n',
         f'[exports]\nformats = ["ris", "bib", "csv"]\n{extra}',
     )
 
@@ -175,8 +175,8 @@ def test_full_exports_of_the_screened_records_can_be_turned_off(tmp_path: Path) 
     assert {"included.ris", "included.bib", "included.csv"} <= names
     assert not {n for n in names if n.startswith("screened.")}
     assert not list(tmp_path.glob("screened.*"))
-    # On by default: a reviewer expects every screened record exported.
-    assert parse_protocol(PROTOCOL_TOML, Path("example.toml")).exports.screened is True
+    # Off unless the protocol asks: the included records are what a reviewer takes on.
+    assert parse_protocol(_with_exports(""), Path("example.toml")).exports.screened is False
 
 
 def test_a_bad_exports_setting_is_one_line_naming_file_and_key() -> None:
