@@ -169,8 +169,11 @@ def build_features(documents: Sequence[Document], settings: ModelSettings) -> Fe
         stop_words="english" if settings.stop_words else None,
         dtype=np.float64,
     )
-    blocks = [words.fit_transform([d.text for d in documents])]
-    names = [str(n) for n in words.get_feature_names_out()]
+    try:
+        blocks = [words.fit_transform([d.text for d in documents])]
+        names = [str(n) for n in words.get_feature_names_out()]
+    except ValueError:  # no words at all (no records, or none with a title or abstract)
+        blocks, names = [sparse.csr_matrix((len(documents), 0), dtype=np.float64)], []
     text_columns = len(names)
     for weight, prefix, values in (
         (settings.subject_weight, SUBJECT_PREFIX, [d.subjects for d in documents]),
@@ -402,8 +405,9 @@ class Ranker:
 
     @property
     def can_learn(self) -> bool:
+        # Both outcomes, and at least one word or subject to learn them from.
         values = set(self.labels.values())
-        return values == {0, 1}
+        return values == {0, 1} and self.features.matrix.shape[1] > 0
 
     def ranking(self, *, force: bool = False) -> Ranking:
         if not self.can_learn:

@@ -159,3 +159,14 @@ def test_the_kratom_examples_first_screen_is_about_kratom(
     assert all(r.title for r in first)
     about_kratom = [r for r in first if re.search(r"kratom|ketum|mitragyn", r.title, re.I)]
     assert len(about_kratom) >= 18, [r.title for r in first]
+
+
+def test_records_without_any_words_are_ranked_without_an_error() -> None:
+    # A review with no records yet, or an import of bare IDs, has no vocabulary:
+    # scikit-learn refuses to build one, and the screener must still open.
+    assert RecordRanker([]).order([]) == []
+    bare = [Record(id=f"b{i}", source=SOURCE) for i in range(4)]
+    ranker = RecordRanker(bare)
+    ranker.teach("b0", "include")
+    ranker.teach("b1", "exclude")
+    assert sorted(r.id for r in ranker.order(bare[2:])) == ["b2", "b3"]
