@@ -340,13 +340,7 @@ def prisma_svg(report: Report, link_prefix: str | None = "#box-") -> str:
                     (included.x + included.width, level),
                 ],
             )
-    _phase_bands(svg, phases, phase_w)
-
-    y = _snapshot_note(svg, report, MARGIN, y - ROW_GAP + 8, width - 2 * MARGIN)
-    height = y + MARGIN
-    svg.set("height", _n(height))
-    svg.set("viewBox", f"0 0 {_n(width)} {_n(height)}")
-    return _serialise(svg)
+    return _finish_diagram(svg, report, phases, phase_w, y, width)
 
 
 def update_svg(report: Report) -> str:
@@ -442,12 +436,7 @@ def update_svg(report: Report) -> str:
         svg,
         [(mid, placed_previous.y + placed_previous.height), (mid, level), (last_main.x, level)],
     )
-    _phase_bands(svg, phases, phase_w)
-    y = _snapshot_note(svg, report, MARGIN, y - ROW_GAP + 8, width - 2 * MARGIN)
-    height = y + MARGIN
-    svg.set("height", _n(height))
-    svg.set("viewBox", f"0 0 {_n(width)} {_n(height)}")
-    return _serialise(svg)
+    return _finish_diagram(svg, report, phases, phase_w, y, width)
 
 
 PHASES = ("Identification", "Screening", "Included")
@@ -638,6 +627,23 @@ def _bar(svg: ET.Element, bar: YearBar, x: float, width: float, base: float, sca
             attrib={"data-year": label, "data-status": status, "data-count": str(count)},
         )  # fmt: skip
         ET.SubElement(rect, "title").text = f"{label}: {count} {dict(STATUSES)[status].lower()}"
+
+
+def _finish_diagram(
+    svg: ET.Element,
+    report: Report,
+    phases: Sequence[tuple[str, float, float]],
+    phase_w: float,
+    y: float,
+    width: float,
+) -> str:
+    """The phase bands, the snapshot note under the last row, and the final size."""
+    _phase_bands(svg, phases, phase_w)
+    y = _snapshot_note(svg, report, MARGIN, y - ROW_GAP + 8, width - 2 * MARGIN)
+    height = y + MARGIN
+    svg.set("height", _n(height))
+    svg.set("viewBox", f"0 0 {_n(width)} {_n(height)}")
+    return _serialise(svg)
 
 
 def _snapshot_note(svg: ET.Element, report: Report, x: float, y: float, width: float) -> float:
