@@ -15,6 +15,12 @@ https://doi.org/10.1186/s13643-020-01521-4
 Records are assumed to have been screened in ranked order (most likely relevant
 first): the test then errs on the safe side, since the sample is richer in
 relevant records than a random one would be.
+
+How many relevant records may remain (`remaining_bound`) comes from the same
+test, asked of every count m instead of the one the recall target implies:
+"at least m relevant records are still unscreened" is rejected at the rule's
+confidence for every m above the bound. The rule says stop exactly when that
+bound is below the count at which recall would miss the target.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from review.protocol import Protocol
 from review.screen import Decision
@@ -40,6 +47,7 @@ __all__ = [
     "people_screen",
     "people_tracker",
     "protocol_rule",
+    "remaining_bound",
     "screening_stop",
     "stop_status",
     "unscreened_statement",
@@ -77,7 +85,9 @@ class StopStatus:
     relevant: int  # relevant records found so far
     p: float  # p-value of "recall is below the target"
     fired_at: int | None  # records screened when the rule first said stop (None: not yet)
-    estimate_remaining: int  # point estimate of relevant records still unscreened
+    # at most this many relevant records are still unscreened, with the rule's confidence
+    # (`remaining_bound`: the same hypergeometric test)
+    remaining_at_most: int
     fired_when: str = ""  # time of the decision at which the rule first said stop
 
     @property
@@ -103,35 +113,88 @@ class StopStatus:
         if not self.screened:
             return f"{head} No decisions yet."
         return (
-            f"{head} Found {self.relevant} relevant; about {self.estimate_remaining} "
-            "estimated to remain."
+            f"{head} Found {self.relevant} relevant; at most {self.remaining_at_most} more "
+            f"among the {left} unscreened ({self.rule.confidence:.0%} upper bound, same test)."
         )
 
 
 def p_value(labels: Sequence[int], total: int, target: float = DEFAULT_TARGET) -> float:
     """P-value of H0 "recall < target" after screening `labels` (1 relevant) in order."""
-    from scipy.stats import hypergeom
+    samples = _samples(labels, total)
+    if samples is None:
+        return 1.0
+    found, sample_relevant, sizes, pools = samples
+    # Smallest number of relevant records the pool (sample + unscreened) holds under H0.
+    k_hat = np.floor(found / target - (found - sample_relevant) + 1)
+    if (k_hat > pools).any():
+        # Even if every record of that pool were relevant, recall would reach the target.
+        return 0.0
+    return _smallest_p(sample_relevant, pools, k_hat, sizes)
 
+
+def remaining_bound(
+    labels: Sequence[int], total: int, confidence: float = DEFAULT_CONFIDENCE
+) -> int:
+    """At most how many relevant records the `total - len(labels)` unscreened hold, with
+    `confidence`: the largest m for which the test of "at least m remain" is not rejected.
+
+    The test is `p_value`'s with m in place of the count the recall target implies:
+    for the last k records screened, holding r relevant, the k and the unscreened
+    would hold at least r + m relevant, and a sample of k holding r or fewer has
+    probability `hypergeom.cdf(r, pool, r + m, k)`, the smallest over k.
+    """
+    left = total - len(labels)
+    samples = _samples(labels, total)
+    if samples is None or left <= 0:
+        return max(left, 0)
+    _found, sample_relevant, sizes, pools = samples
+    alpha = 1 - confidence
+
+    def rejected(m: int) -> bool:
+        return _smallest_p(sample_relevant, pools, sample_relevant + m, sizes) < alpha
+
+    low, high = 0, left  # p falls as m grows: find the largest m not rejected
+    if not rejected(high):
+        return high
+    if rejected(0):  # cannot happen (m = 0 has p = 1); kept for safety
+        return 0
+    while high - low > 1:
+        middle = (low + high) // 2
+        if rejected(middle):
+            high = middle
+        else:
+            low = middle
+    return low
+
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _samples(
+    labels: Sequence[int], total: int
+) -> tuple[int, FloatArray, FloatArray, FloatArray] | None:
+    """(relevant found, and for each sample of the last k screened that the test needs:
+    relevant in it, k, and k plus the unscreened); None before any decision."""
     seen = np.asarray(labels, dtype=np.int64)
     n = len(seen)
     if n == 0 or total <= 0:
-        return 1.0
-    found = int(seen.sum())
-    sample_relevant = np.cumsum(seen[::-1])  # relevant among the last k, k = 1..n
-    sizes = np.arange(1, n + 1)
+        return None
+    sample_relevant = np.cumsum(seen[::-1]).astype(np.float64)  # among the last k, k = 1..n
+    sizes = np.arange(1, n + 1, dtype=np.float64)
     # Within a run of irrelevant records the sample's relevant count, and so K below,
     # stay the same while the sample grows, and the p-value can only fall; the
     # smallest p is at the end of a run: just before an older relevant record, or k = n.
     ends = np.flatnonzero(np.append(seen[::-1][1:] == 1, True))
     sample_relevant, sizes = sample_relevant[ends], sizes[ends]
-    # Smallest number of relevant records the pool (sample + unscreened) holds under H0.
-    k_hat = np.floor(found / target - (found - sample_relevant) + 1)
-    pools = total - n + sizes
-    if (k_hat > pools).any():
-        # Even if every record of that pool were relevant, recall would reach the target.
-        return 0.0
-    p = hypergeom.cdf(sample_relevant, pools, k_hat, sizes)
-    return float(np.min(p))
+    return int(seen.sum()), sample_relevant, sizes, total - n + sizes
+
+
+def _smallest_p(
+    sample_relevant: FloatArray, pools: FloatArray, pool_relevant: FloatArray, sizes: FloatArray
+) -> float:
+    from scipy.stats import hypergeom
+
+    return float(np.min(hypergeom.cdf(sample_relevant, pools, pool_relevant, sizes)))
 
 
 def first_stop(labels: Sequence[int], total: int, rule: StopRule = DEFAULT_RULE) -> int | None:
@@ -158,20 +221,14 @@ def stop_status(
     `fired_at` when already known (a `StopTracker`), else the history is replayed.
     """
     seen = list(labels)
-    found = sum(seen)
-    left = total - len(seen)
-    # Rate of relevant records among the last 10 % screened (at least 20), as a rough
-    # point estimate of what remains; the test above is what the rule rests on.
-    window = seen[-max(20, len(seen) // 10) :]
-    rate = sum(window) / len(window) if window else 0.0
     return StopStatus(
         rule,
         len(seen),
         total,
-        found,
+        sum(seen),
         p_value(seen, total, rule.target),
         first_stop(seen, total, rule) if fired_at == "replay" else fired_at,
-        round(rate * left),
+        remaining_bound(seen, total, rule.confidence),
     )
 
 

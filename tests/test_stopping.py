@@ -15,6 +15,7 @@ from review.stopping import (
     StopTracker,
     first_stop,
     p_value,
+    remaining_bound,
     screening_stop,
     stop_status,
     unscreened_statement,
@@ -46,6 +47,35 @@ def test_an_early_sample_proves_nothing() -> None:
     status = stop_status(labels, 100)
     assert not status.safe_to_stop
     assert "keep screening" in status.describe()
+
+
+def test_the_bound_on_what_remains_by_hand() -> None:
+    # 10 relevant, then 50 irrelevant, of 100. Were m relevant among the 40 unscreened,
+    # the last 50 (none relevant) drawn from those 90 would miss all m with probability
+    # C(90 - m, 50) / C(90, 50): 40·39·38 / (90·89·88) = 0.084 for m = 3, and 0.084 · 37/87
+    # = 0.036 for m = 4, below 0.05. So at most 3 remain, with 95 % confidence.
+    labels = [1] * 10 + [0] * 50
+    assert remaining_bound(labels, 100) == 3
+    status = stop_status(labels, 100)
+    assert status.remaining_at_most == 3
+    assert "at most 3 more among the 40 unscreened (95% upper bound, same test)" in (
+        status.describe()
+    )
+
+
+def test_before_any_evidence_every_unscreened_record_may_be_relevant() -> None:
+    assert remaining_bound([1], 100) == 99
+    assert remaining_bound([], 100) == 100
+    assert remaining_bound([1] * 10 + [0] * 90, 100) == 0
+
+
+def test_the_rule_stops_exactly_when_the_bound_fits_the_recall_target() -> None:
+    # The same test: stop when fewer than the count that would break 95 % recall
+    # (floor(10 / 0.95 - 10) + 1 = 1 record) can remain.
+    labels = [1] * 10 + [0] * 90
+    for n in range(11, 101):
+        status = stop_status(labels[:n], 100, fired_at=None)
+        assert (status.remaining_at_most < 1) == (status.p < 0.05), n
 
 
 def test_when_the_unscreened_cannot_hold_enough_the_rule_fires() -> None:
