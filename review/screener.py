@@ -79,6 +79,9 @@ NEXT_PAGE_KEYS = (" ", "j")
 PREVIOUS_PAGE_KEY = "k"
 CRITERIA_KEY = "c"
 AUTHORS_SHOWN = 6
+# How often the screener looks, while waiting for a key, whether the model refit in the
+# background has finished, to redraw the record on screen with the new ranking.
+REFIT_POLL_SECONDS = 0.2
 # One highlight colour per concept, cycled; exclusion concepts get red.
 CONCEPT_STYLES = ("bold black on yellow", "bold black on cyan", "bold black on green")
 EXCLUDE_STYLE = "bold white on red"
@@ -87,6 +90,11 @@ EXCLUDE_STYLE = "bold white on red"
 class KeySource(Interface):
     def read_key(self) -> str:
         """The next key pressed; "" when input has ended (treated as quit)."""
+        ...
+
+    def ready(self, timeout: float) -> bool:
+        """Whether a key (or the end of input) is waiting, after waiting up to `timeout`
+        seconds: the screener redraws the record meanwhile when the model is refit."""
         ...
 
 
@@ -98,6 +106,9 @@ class ScriptedKeys:
 
     def read_key(self) -> str:
         return next(self._keys, "")
+
+    def ready(self, timeout: float) -> bool:
+        return True
 
 
 class TerminalKeys:
@@ -125,6 +136,14 @@ class TerminalKeys:
 
         if self._saved is not None:
             termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
+
+    def ready(self, timeout: float) -> bool:
+        import select
+
+        try:
+            return bool(select.select([self._fd], [], [], timeout)[0])
+        except (OSError, ValueError):
+            return True  # let read_key find out (and end the session)
 
     def read_key(self) -> str:
         try:
@@ -340,6 +359,8 @@ class _Session:
         self.pages = 1
         self.criteria_on: str | None = None  # the record shown with the criteria: the first
         self.ranker: RecordRanker | None = None
+        self.drawn_ranking: object = None  # the ranking the record on screen was drawn by
+        self.last_said: list[str] = []  # the messages under it, kept for a redraw
         self.stop: StopTracker | None = None
         # what the stopping rule is counted over: records, rules' decisions, groups
         self.watch: tuple[Sequence[Record], Sequence[Decision], Groups | None] = ((), (), None)
@@ -349,7 +370,7 @@ class _Session:
         while index < len(self.queue):
             record = self.queue[index]
             self._draw(record, index)
-            key = self.keys.read_key().lower()
+            key = self._next_key(index).lower()
             if key in ("q", ""):
                 self.result.quit = True
                 break
@@ -367,6 +388,23 @@ class _Session:
             redrawn=False,
         )
         return self.result
+
+    def _next_key(self, index: int) -> str:
+        """The next key. While it is awaited, a model refit that finishes in the background
+        redraws the record on screen with the ranking it made (its relevance, terms and
+        what it learned from) and re-ranks the records after it; the record stays."""
+        background = self.ranker is not None and self.ranker.background
+        while (
+            background
+            and self.stage == "title-abstract"
+            and not self.keys.ready(REFIT_POLL_SECONDS)
+        ):
+            assert self.ranker is not None
+            if self.ranker.ranking() is not self.drawn_ranking:
+                self.queue[index + 1 :] = self.ranker.order(self.queue[index + 1 :])
+                self.said = list(self.last_said)
+                self._draw(self.queue[index], index)
+        return self.keys.read_key()
 
     def _turned_page(self, key: str) -> bool:
         """Page keys move through the abstract (or show the criteria): no decision."""
@@ -517,9 +555,11 @@ class _Session:
     def _draw(self, record: Record, index: int) -> None:
         if record.id != self.shown:
             self.shown, self.page = record.id, 0
+        if self.ranker is not None:
+            self.drawn_ranking = self.ranker.ranking()
         self.progress = (
             f"{record.id} · {self.stage} · {self.reviewer} · record {index + 1} of "
-            f"{len(self.queue)} · {len(self.decided)} decided this session · "
+            f"{len(self.queue)} · {len(self.decided)} decided, "
             f"{len(self.queue) - len(self.decided)} to go"
         )
         body: list[RenderableType] = []
@@ -541,6 +581,7 @@ class _Session:
         else:
             self.console.print(Group(*self._header(record), Rule(), *body, Rule()))
             self.console.print(Text(self._keys_help(), style="bold"))
+        self.last_said = list(self.said)
         self.said.clear()
 
     def _header(self, record: Record) -> list[Text]:
@@ -554,10 +595,11 @@ class _Session:
         """Progress, title and authors, at most half the window (a title of absurd length
         is cut, never the keys)."""
         progress, title, byline = (self._lines(t) for t in self._header(record))
+        progress = _cut(progress, 2)  # a long ID or reviewer name takes a second line
         room = max(4, self.console.height // 2)
-        title = _cut(title, max(1, room - 1 - min(len(byline), 2)))
-        byline = _cut(byline, max(1, room - 1 - len(title)))
-        return [*progress[:1], *title, *byline]
+        title = _cut(title, max(1, room - len(progress) - min(len(byline), 2)))
+        byline = _cut(byline, max(1, room - len(progress) - len(title)))
+        return [*progress, *title, *byline]
 
     def _draw_to_fit(self, record: Record, body: Group) -> None:
         """The record on one screen: header, a page of the body, the keys, messages."""

@@ -20,6 +20,7 @@ from rich.console import Console
 from review.decisions import DecisionStore
 from review.errors import DecisionError
 from review.protocol import Concept, Criteria, YearRange, load_protocol
+from review.rank import RecordRanker
 from review.records import AbstractSection, Author, MeshHeading, Record, Source
 from review.screen import Decision, screen_records
 from review.screener import ScriptedKeys, run_screener, screening_queue
@@ -100,8 +101,8 @@ def test_keys_include_exclude_with_reason_unsure_skip_and_quit(store: DecisionSt
     assert "Saved: 28476432 include." in text
     assert "[1] not-kratom: Not about kratom" in text
     assert "Skipped 32156632; it comes back next session." in text
-    assert "record 1 of 4 · 0 decided this session · 4 to go" in text
-    assert "record 3 of 4 · 2 decided this session · 2 to go" in text
+    assert "record 1 of 4 · 0 decided, 4 to go" in text
+    assert "record 3 of 4 · 2 decided, 2 to go" in text
     assert "Grundmann O, Smith KE · Drug and alcohol dependence · 2017 · PMID 28476432" in text
     assert "2 decided this session, 2 left for ann at title-abstract" in text
 
@@ -561,3 +562,56 @@ def test_a_persons_decision_stays_theirs_when_the_rules_change_their_mind(
             for d in after
         )
         assert RECORDS[0].id not in people_pool(RECORDS, agreed, store.final_decisions())
+
+
+class _KeysAfterRefit(ScriptedKeys):
+    """Keys as a person gives them: a pause before each, in which the model's
+    background refit (if any is under way) finishes."""
+
+    def __init__(self, keys: str, ranker: RecordRanker) -> None:
+        super().__init__(keys)
+        self.ranker = ranker
+        self.paused = False
+
+    def ready(self, timeout: float) -> bool:
+        if self.paused:
+            self.paused = False
+            return True
+        self.ranker.settle()
+        self.paused = True
+        return False
+
+
+def test_the_record_on_screen_is_redrawn_when_a_background_refit_finishes(
+    store: DecisionStore,
+) -> None:
+    rules = screen_records(RECORDS, CRITERIA)
+    out = io.StringIO()
+    console = Console(
+        file=out, width=80, height=24, force_terminal=True, color_system=None, legacy_windows=False
+    )
+    with RecordRanker(RECORDS, background=True) as ranker:
+        queue = screening_queue(RECORDS, rules, store, "ann", "title-abstract", ranker=ranker)
+        run_screener(
+            queue,
+            rules,
+            CRITERIA,
+            store,
+            "ann",
+            "title-abstract",
+            _KeysAfterRefit("ie1q", ranker),
+            console,
+            ranker=ranker,
+        )
+    screens = [s for s in out.getvalue().split("\x1b[2J") if "Relevance" in s]
+    # Record 3 is drawn by the ranking the second decision had not reached yet, then
+    # drawn again, still record 3 and still saying what was saved, by the refit model.
+    third = [s for s in screens if "record 3 of 4" in s]
+    assert len(third) == 2
+    before, after = third
+    assert "nothing learned yet" in before and "Saved: " in before
+    assert "ranked by a model learned from 2 decisions" in after
+    assert before.splitlines()[1] == after.splitlines()[1]  # the same record
+    assert [line for line in after.splitlines() if "Saved: " in line] == [
+        line for line in before.splitlines() if "Saved: " in line
+    ]
