@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from rich.console import Console
 from review.decisions import DecisionStore
 from review.errors import DecisionError
 from review.protocol import Concept, Criteria, YearRange, load_protocol
-from review.rank import RecordRanker
+from review.rank import Ranking, RecordRanker
 from review.records import AbstractSection, Author, MeshHeading, Record, Source
 from review.screen import Decision, screen_records
 from review.screener import ScriptedKeys, run_screener, screening_queue
@@ -564,11 +565,28 @@ def test_a_persons_decision_stays_theirs_when_the_rules_change_their_mind(
         assert RECORDS[0].id not in people_pool(RECORDS, agreed, store.final_decisions())
 
 
-class _KeysAfterRefit(ScriptedKeys):
-    """Keys as a person gives them: a pause before each, in which the model's
-    background refit (if any is under way) finishes."""
+class _GatedRanker(RecordRanker):
+    """A background ranker whose refits wait for the gate: a refit cannot finish before
+    the screener has drawn the next record, as on a slow machine."""
 
-    def __init__(self, keys: str, ranker: RecordRanker) -> None:
+    def __init__(self, records: list[Record]) -> None:
+        super().__init__(records, background=True)
+        self.gate = threading.Event()
+
+    def _timed_ranking(self) -> Ranking:
+        if threading.current_thread() is self._worker:
+            self.gate.wait()
+        return super()._timed_ranking()
+
+    def close(self) -> None:
+        self.gate.set()
+        super().close()
+
+
+class _KeysAfterRefit(ScriptedKeys):
+    """Keys as a person gives them: a pause before each, in which the refit finishes."""
+
+    def __init__(self, keys: str, ranker: _GatedRanker) -> None:
         super().__init__(keys)
         self.ranker = ranker
         self.paused = False
@@ -577,7 +595,9 @@ class _KeysAfterRefit(ScriptedKeys):
         if self.paused:
             self.paused = False
             return True
+        self.ranker.gate.set()
         self.ranker.settle()
+        self.ranker.gate.clear()
         self.paused = True
         return False
 
@@ -590,7 +610,7 @@ def test_the_record_on_screen_is_redrawn_when_a_background_refit_finishes(
     console = Console(
         file=out, width=80, height=24, force_terminal=True, color_system=None, legacy_windows=False
     )
-    with RecordRanker(RECORDS, background=True) as ranker:
+    with _GatedRanker(RECORDS) as ranker:
         queue = screening_queue(RECORDS, rules, store, "ann", "title-abstract", ranker=ranker)
         run_screener(
             queue,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 from report_example import example_input
 
+from review.report.html import report_html
+from review.report.markdown import report_markdown
 from review.report.model import build_report
 from review.report.svg import prisma_svg
 from review.screen import Decision
@@ -128,4 +131,16 @@ def test_the_report_names_the_records_left_when_the_rule_was_met() -> None:
     box = next(b for b in report.boxes if b.key == "awaiting-screening")
     assert box.label == "Records not screened: stopping rule met"
     assert box.heading == f"Records not screened: {statement}"
-    assert "Records not screened: stopping rule met" in prisma_svg(report)
+    svg = prisma_svg(report)
+    assert "Records not screened: stopping rule met" in svg
+    # Under the diagram: the rule, its recall target and when it fired (PRISMA 2020 item 8).
+    note = " ".join(re.findall(r'class="stopping-note"[^>]*>([^<]*)<', svg))
+    assert note == f"Records not screened: {statement}.".replace("&", "&amp;")
+    assert "stopping-note" not in prisma_svg(build_report(example_input()))
+    # The summary and the method say so too, in both report formats.
+    markdown = report_markdown(report)
+    assert "| Records not screened, the stopping rule met |" in markdown
+    assert f"Records not screened: {statement}." in markdown
+    html = report_html(report)
+    assert "not screened, the stopping rule met: <strong>" in html
+    assert "Callaghan &amp; Müller-Hansen (2020), recall target 95%, confidence 95%. " in html

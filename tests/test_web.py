@@ -14,7 +14,7 @@ from review.formats import read_records, write_records
 from review.protocol import load_protocol
 from review.rank import RecordRanker
 from review.records import Record, Source
-from review.screen import screen_records
+from review.screen import Decision, screen_records
 from review.web import ServeConfig, create_app
 from review.web.views import highlight, record_links
 
@@ -249,3 +249,47 @@ def test_the_web_queue_is_the_terminal_queue_from_one_ranker_taught_each_decisio
     assert shown() == terminal_queue()[0] == "s4"
     assert built == [1]  # one ranker for the server's life, not one per page
     ranker.close()
+
+
+def test_queue_conflicts_and_resolution_count_per_duplicate_group(review: Review) -> None:
+    # r1 is a copy of r0 (one duplicate group, main copy r0), as `review run` links them:
+    # the app serves the main copies, and a decision on either copy decides the record.
+    from review.identity import Groups
+
+    protocol = load_protocol(review.protocol)
+    every = read_records(review.records).records
+    served = tuple(r for r in every if r.id != "r1")
+    groups = Groups(mains={"r0": "r0", "r1": "r0", "r2": "r2"}, records=every)
+    with DecisionStore.for_protocol(protocol) as store:
+        store.add(Decision("r1", "title-abstract", "include", by="bob"))
+    app = create_app(
+        ServeConfig(
+            protocol=protocol,
+            records=served,
+            rule_decisions=screen_records(served, protocol.criteria),
+            report_dir=review.folder / "reports",
+            groups=groups,
+        )
+    )
+    ann = TestClient(app, base_url=URL)
+    sign_in(ann, "bob")
+    page = ann.get("/screen/title-abstract").text
+    assert 'data-record-id="r2"' in page and 'data-record-id="r0"' not in page  # decided
+    sign_in(ann, "ann")
+    assert 'data-record-id="r0"' in ann.get("/screen/title-abstract").text
+    token = csrf(ann, "/screen/title-abstract")
+    ann.post(
+        "/screen/title-abstract/decide",
+        data={"csrf": token, "record_id": "r0", "choice": "exclude:not-kratom"},
+    )
+    # One conflict, for the group: ann excluded r0, bob included its copy r1.
+    conflicts = ann.get("/conflicts").text
+    assert conflicts.count('class="conflict"') == 1
+    assert "bob (on its copy r1)" in conflicts and "include" in conflicts
+    assert 'Conflicts <span class="badge">1</span>' in ann.get("/dashboard").text
+    answer = ann.post(
+        "/conflicts/resolve",
+        data={"csrf": token, "record_id": "r0", "stage": "title-abstract", "choice": "include"},
+    )
+    assert answer.status_code == 200 and "Resolved r0" in answer.text
+    assert 'id="no-conflicts"' in answer.text

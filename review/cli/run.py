@@ -208,14 +208,24 @@ def _warn(result: RunResult) -> None:
 
 
 def _summary(result: RunResult) -> None:
+    from review.stopping import protocol_rule, screening_stop, unscreened_statement
+
     review = result.review
     outcomes = Counter(d.outcome for d in review.decisions if d.stage == "title-abstract")
     pubmed = sum(1 for r in review.records if r.source.database == "PubMed")
     removed = f", {len(review.removals)} removed for other reasons" if review.removals else ""
+    stop = screening_stop(
+        review.rule_decisions, review.human_decisions, protocol_rule(review.protocol)
+    )
+    left = (
+        "not screened (the stopping rule was met)"
+        if unscreened_statement(stop)
+        else "awaiting a person"
+    )
     print(
         f"{len(review.records)} records identified ({pubmed} from PubMed), "
         f"{len(review.dedup.links)} duplicates removed{removed}, "
         f"{sum(outcomes.values())} screened at title/abstract: {outcomes['include']} included, "
-        f"{outcomes['exclude']} excluded, {outcomes['needs-human']} awaiting a person."
+        f"{outcomes['exclude']} excluded, {outcomes['needs-human']} {left}."
     )
     print(f"Report: {result.out_dir / 'report.html'}")

@@ -83,6 +83,7 @@ def handle(options: argparse.Namespace) -> int:
         run_settings=settings,
         tokens=tokens,
         allowed_hosts=LOOPBACK_HOSTS if loopback else ("*",),
+        groups=found.groups,
     )
     sock = bind(options.host, options.port)
     port = sock.getsockname()[1]

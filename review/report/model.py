@@ -330,6 +330,9 @@ class Report:
     records: Mapping[str, RecordView]  # every identified record, canonical ones gap-filled
     runs: tuple[RunView, ...] = ()
     update: UpdateView | None = None
+    # the stopping rule, its recall target and when it fired, when records were left
+    # unscreened because it was met ("" otherwise; ReportInput.stopping)
+    stopping: str = ""
 
     @property
     def included_records(self) -> tuple[str, ...]:
@@ -390,6 +393,7 @@ def build_report(report_input: ReportInput) -> Report:
         records=MappingProxyType(views),
         runs=report_input.runs,
         update=_update(report_input, flow, views),
+        stopping=report_input.stopping,
     )
 
 

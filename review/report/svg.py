@@ -593,7 +593,9 @@ def year_chart_svg(report: Report) -> str:
     ET.SubElement(
         svg, "line", x1=_n(left), x2=_n(width - MARGIN), y1=_n(base), y2=_n(base), stroke="#333"
     )
-    bottom = _snapshot_note(svg, report, MARGIN, base + bottom_h - 6, width - 2 * MARGIN)
+    bottom = _snapshot_note(
+        svg, report, MARGIN, base + bottom_h - 6, width - 2 * MARGIN, stopping=False
+    )
     height = bottom + MARGIN
     svg.set("height", _n(height))
     svg.set("viewBox", f"0 0 {_n(width)} {_n(height)}")
@@ -646,13 +648,20 @@ def _finish_diagram(
     return _serialise(svg)
 
 
-def _snapshot_note(svg: ET.Element, report: Report, x: float, y: float, width: float) -> float:
-    """Say under a drawing that its searches came from a snapshot; returns the new bottom."""
-    if not report.snapshot:
-        return y
-    for line in _wrap(f"Searches from a stored snapshot: {report.snapshot}", width, size=11):
-        y += 14
-        _text(svg, x, y, line, size=11).set("class", "snapshot-note")
+def _snapshot_note(
+    svg: ET.Element, report: Report, x: float, y: float, width: float, *, stopping: bool = True
+) -> float:
+    """Say under a drawing that its searches came from a snapshot, and which stopping rule
+    left records unscreened, when one did (PRISMA 2020 item 8); returns the new bottom."""
+    notes = []
+    if report.snapshot:
+        notes.append(("snapshot-note", f"Searches from a stored snapshot: {report.snapshot}"))
+    if stopping and report.stopping:
+        notes.append(("stopping-note", f"Records not screened: {report.stopping}."))
+    for kind, note in notes:
+        for line in _wrap(note, width, size=11):
+            y += 14
+            _text(svg, x, y, line, size=11).set("class", kind)
     return y
 
 

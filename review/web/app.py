@@ -45,6 +45,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from review.decisions import AGREEMENT_RULE, RESERVED_NAMES, DecisionStore
 from review.errors import DecisionError
+from review.identity import CONFLICT, Groups
 from review.pipeline import PreparedReview, RunSettings
 from review.protocol import Protocol
 from review.rank import RecordRanker
@@ -58,7 +59,7 @@ from review.screen import (
     full_text_counts,
     title_abstract_counts,
 )
-from review.screener import queue_ranker, screening_queue, stop_status
+from review.screener import people_decisions, queue_ranker, screening_queue, stop_status
 from review.stopping import protocol_rule
 from review.web.views import (
     REASON_KEYS,
@@ -103,6 +104,10 @@ class ServeConfig:
     `tokens` maps access tokens to reviewers; empty means loopback use, where a
     reviewer gives a name. `prepared` (absent with `--records`) gives the dashboard
     its PRISMA diagram and lets the app write the report into `report_dir`.
+    `groups`, the run's duplicate groups (`prepared.groups()` when not given), make
+    decisions count per group, as in `review screen`, `review decisions` and the
+    report: a decision on any copy decides the record, and copies decided
+    differently are a conflict, resolved on the main copy.
     """
 
     protocol: Protocol
@@ -113,6 +118,7 @@ class ServeConfig:
     run_settings: RunSettings | None = None
     tokens: tuple[tuple[str, str], ...] = ()
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
+    groups: Groups | None = None
 
 
 def create_app(config: ServeConfig) -> Starlette:
@@ -184,6 +190,9 @@ class _Pages:
         self.rules = {d.record_id: d for d in config.rule_decisions}
         self.reasons = config.protocol.criteria.reason_codes()
         self.rule = protocol_rule(config.protocol)
+        self.groups = config.groups
+        if self.groups is None and config.prepared is not None:
+            self.groups = config.prepared.groups()  # once: settling per request is cheap
         env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -217,17 +226,17 @@ class _Pages:
         with self._ranker_lock:
             if self._ranker is None:
                 self._ranker = queue_ranker(
-                    self.config.records, store, self.protocol, background=True
+                    self.config.records, store, self.protocol, background=True, groups=self.groups
                 )
             else:
-                self._ranker.follow(store.final_decisions("title-abstract"))
+                self._ranker.follow(people_decisions(store, self.groups))
             return self._ranker
 
     def teach(self, store: DecisionStore) -> None:
         """After a decision: the ranker learns it now, so its refit runs while the page loads."""
         with self._ranker_lock:
             if self._ranker is not None:
-                self._ranker.follow(store.final_decisions("title-abstract"))
+                self._ranker.follow(people_decisions(store, self.groups))
 
     def store(self) -> DecisionStore:
         return DecisionStore.for_protocol(self.protocol)
@@ -269,7 +278,33 @@ class _Pages:
         return response
 
     def open_conflicts(self, store: DecisionStore) -> int:
-        return len([c for c in store.conflicts() if c.record_id in self.index])
+        return len(self.conflicting(store))
+
+    def people(self, store: DecisionStore) -> tuple[Decision, ...]:
+        """People's final decisions on the records served: per duplicate group, named by
+        its main copy, with the run's groups (as `review run` counts them)."""
+        if self.groups is not None:
+            return self.groups.settle(store.final_decisions(), store.current(kind="resolution"))[0]
+        return tuple(d for d in store.final_decisions() if d.record_id in self.index)
+
+    def conflicting(self, store: DecisionStore) -> list[tuple[str, Stage, list[Decision]]]:
+        """Unresolved conflicts as (record, stage, the answers that clash): reviewers who
+        disagree on a record, or, with the run's groups, copies of one record decided
+        differently (named by the group's main copy, as `review decisions conflicts`)."""
+        if self.groups is None:
+            return [
+                (c.record_id, c.stage, list(c.decisions))
+                for c in store.conflicts()
+                if c.record_id in self.index
+            ]
+        found = []
+        for d in self.people(store):
+            if d.by != CONFLICT or d.record_id not in self.index:
+                continue
+            copies = set(self.groups.copies(d.record_id))
+            answers = [c for c in store.current(d.stage) if c.record_id in copies]
+            found.append((d.record_id, d.stage, answers))
+        return found
 
     async def checked_form(self, request: Request) -> FormData:
         """The POSTed form, once its CSRF token and origin are checked."""
@@ -387,12 +422,14 @@ class _Pages:
         with self.store() as store:
             # The one queue order (review.screener), by the server's one ranker.
             ranker = self.ranker(store)
-            queue = screening_queue(records, rules, store, reviewer, stage, ranker=ranker)
+            queue = screening_queue(
+                records, rules, store, reviewer, stage, ranker=ranker, groups=self.groups
+            )
             mine = [d for d in store.current(stage, reviewer) if d.record_id in self.index]
             effective = self.effective(store)
             crossings = self.open_conflicts(store)
             stopping = (
-                stop_status(records, rules, store, self.rule).describe()
+                stop_status(records, rules, store, self.rule, groups=self.groups).describe()
                 if stage == "title-abstract"
                 else ""
             )
@@ -444,8 +481,7 @@ class _Pages:
         return f"Saved {record_id} ({short}): {answer}."
 
     def effective(self, store: DecisionStore) -> tuple[Decision, ...]:
-        people = [d for d in store.final_decisions() if d.record_id in self.index]
-        return effective_decisions(self.config.rule_decisions, people)
+        return effective_decisions(self.config.rule_decisions, self.people(store))
 
     async def decide(self, request: Request) -> Response:
         stage = _stage(request)
@@ -548,17 +584,24 @@ class _Pages:
 
     def conflicts_context(self) -> dict[str, Any]:
         with self.store() as store:
-            found = [c for c in store.conflicts() if c.record_id in self.index]
+            found = self.conflicting(store)
         criteria = self.protocol.criteria
         items = [
             {
-                "record": record_page(self.index[c.record_id], criteria, None),
-                "stage": c.stage,
-                "answers": [(d.by, answer_text(d, criteria), d.note) for d in c.decisions],
+                "record": record_page(self.index[record_id], criteria, None),
+                "stage": stage,
+                "answers": [
+                    (
+                        d.by if d.record_id == record_id else f"{d.by} (on its copy {d.record_id})",
+                        answer_text(d, criteria),
+                        d.note,
+                    )
+                    for d in answers
+                ],
                 # A reason some reviewer gave, offered first; never a silent default.
-                "suggested": next((d.reason for d in c.decisions if d.reason), ""),
+                "suggested": next((d.reason for d in answers if d.reason), ""),
             }
-            for c in found
+            for record_id, stage, answers in found
         ]
         return {
             "conflicts": items,
@@ -589,8 +632,9 @@ class _Pages:
         )
 
     def store_resolution(self, decision: Decision) -> None:
+        copies = self.groups.copies(decision.record_id) if self.groups is not None else ()
         with self.store() as store:
-            store.resolve(decision)
+            store.resolve(decision, copies)
             self.teach(store)
 
     async def agreement(self, request: Request) -> Response:
@@ -625,11 +669,15 @@ class _Pages:
 
     def dashboard_context(self) -> dict[str, Any]:
         with self.store() as store:
-            people = [d for d in store.final_decisions() if d.record_id in self.index]
+            people = self.people(store)
             everyone = store.final_decisions()
             resolutions = store.current(kind="resolution")
             stopping = stop_status(
-                self.config.records, self.config.rule_decisions, store, self.rule
+                self.config.records,
+                self.config.rule_decisions,
+                store,
+                self.rule,
+                groups=self.groups,
             ).describe()
             per_reviewer = [
                 (name, [len(store.current(stage, name)) for stage in STAGES])
