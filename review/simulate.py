@@ -92,7 +92,15 @@ def read_dataset(path: Path, label: str = DEFAULT_LABEL) -> Dataset:
         problem = result.problems[0]
         raise InputError(f"{path}: {problem}")
     ids, documents, labels = [], [], []
+    first_line: dict[str, int] = {}
     for n, record in enumerate(result.records, start=2):
+        if record.id in first_line:
+            raise InputError(
+                f"{path}, line {n}: record_id {record.id!r} is also on line "
+                f"{first_line[record.id]}; give every record its own ID (ORDER.csv lists "
+                "each record once, by ID)."
+            )
+        first_line[record.id] = n
         value = dict(record.extra).get(label)
         if value is None:
             raise InputError(
@@ -183,4 +191,7 @@ def write_order(path: Path, ids: Sequence[str], order: Sequence[int]) -> None:
             writer.writerow(["record_id"])
             writer.writerows([ids[i]] for i in order)
     except OSError as exc:
-        raise InputError(f"{path}: cannot write the order: {exc.strerror}.") from None
+        raise InputError(
+            f"{path}: cannot write the order: {exc.strerror}; give --output a file in a "
+            "folder you can write to."
+        ) from None

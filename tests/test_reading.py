@@ -47,6 +47,8 @@ def test_before_any_screening_the_list_is_ranked_and_says_so(folder: Path) -> No
     assert "<strong>Ranked, not screened.</strong>" in html
     assert "ranked by the protocol&#39;s question and concepts" in html
     assert "**Ranked, not screened.**" in md
+    assert "Nobody has checked these records against the review" in html
+    assert "Nobody has checked these records against the review" in md
     assert "<details><summary>Abstract</summary>" in html
     assert '<a href="https://pubmed.ncbi.nlm.nih.gov/11111111/">PubMed</a>' in html
     assert '<a href="https://doi.org/10.1/k1">DOI</a>' in html
@@ -70,6 +72,7 @@ def test_people_included_come_first_and_excluded_are_dropped(folder: Path) -> No
     assert line.startswith("1. **Included** · *Article* · ")
     assert "**Hip replacement outcomes**" in line
     assert "1 excluded by people left out" in md
+    assert "people included come first. Nobody has checked the other records" in md
 
 
 def test_study_type_comes_from_publication_types() -> None:

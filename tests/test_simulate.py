@@ -69,3 +69,39 @@ def test_a_missing_label_column_is_one_line_naming_the_option(
     assert capsys.readouterr().err == (
         f"Error: {SLICE}: no column 'nope'; name the 0/1 label column with --label COLUMN.\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("rows", "said"),
+    [
+        (
+            "record_id,title,abstract,keywords,authors,label_included\n"
+            "1,Kratom,a,,,1\n1,Other,b,,,0\n3,Third,c,,,0\n",
+            "data.csv, line 3: record_id '1' is also on line 2; give every record its own ID",
+        ),
+        (
+            "record_id,title,abstract,keywords,authors,label_included\n1,Kratom,a,,,0\n2,B,b,,,0\n",
+            "data.csv: column 'label_included' needs at least one 1 and one 0",
+        ),
+    ],
+)
+def test_a_bad_dataset_is_one_line_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: str, said: str
+) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text(rows, encoding="utf-8")
+    assert main(["simulate", str(data), "--seed", "1", "--output", str(tmp_path / "o.csv")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: {tmp_path}/{said}") and err.count("\n") == 1
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_an_order_that_cannot_be_written_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = tmp_path / "no-such-folder" / "o.csv"
+    assert main(["simulate", str(SLICE), "--seed", "1", "--output", str(where)]) == 1
+    assert capsys.readouterr().err == (
+        f"Error: {where}: cannot write the order: No such file or directory; give --output "
+        "a file in a folder you can write to.\n"
+    )
