@@ -289,15 +289,18 @@ def bm25_scores(
         "subjects": [" ".join(d.subjects) for d in documents],
     }
     counts = CountVectorizer(token_pattern=TOKEN, lowercase=True, dtype=np.float64)
-    counts.fit([t for values in texts.values() for t in values])
-    vocabulary: dict[str, int] = counts.vocabulary_
     n = len(documents)
+    try:  # every field of every document read once: the fields' counts are row blocks
+        stacked = sparse.csr_matrix(counts.fit_transform([t for v in texts.values() for t in v]))
+    except ValueError:  # not one word anywhere ("empty vocabulary")
+        return np.zeros(n), [{} for _ in range(n)]
+    vocabulary: dict[str, int] = counts.vocabulary_
     if not vocabulary or not n:
         return np.zeros(n), [{} for _ in range(n)]
+    by_field = {name: stacked[k * n : (k + 1) * n] for k, name in enumerate(texts)}
     # tf~ = sum over fields of weight * tf / ((1 - b) + b * max(length / average, shortest))
     tf: sparse.csc_matrix | None = None
-    for name, values in texts.items():
-        field_tf = counts.transform(values)
+    for name, field_tf in by_field.items():
         lengths = np.asarray(field_tf.sum(axis=1)).ravel()
         average = lengths[lengths > 0].mean() if (lengths > 0).any() else 1.0
         ratio = np.maximum(lengths / average, weights.shortest)
@@ -306,7 +309,7 @@ def bm25_scores(
         tf = weighted if tf is None else tf + weighted
     tf = sparse.csc_matrix(tf)
     # Document frequency: documents with the word in any field (the title is in the text).
-    anywhere = counts.transform(texts["text"]) + counts.transform(texts["subjects"])
+    anywhere = by_field["text"] + by_field["subjects"]
     df = np.diff(sparse.csc_matrix(anywhere).indptr)
     idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
     total = np.zeros(n)
