@@ -635,3 +635,21 @@ def test_the_record_on_screen_is_redrawn_when_a_background_refit_finishes(
     assert [line for line in after.splitlines() if "Saved: " in line] == [
         line for line in before.splitlines() if "Saved: " in line
     ]
+
+
+def test_the_closing_summary_wraps_between_words_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from review.cli.screen import _fitted
+
+    line = (
+        "Full text: 2 sought, 0 not retrieved, 2 awaiting assessment, 0 assessed: "
+        "0 included, 0 excluded."
+    )
+    assert _fitted(line) == line  # not a terminal: whole lines
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setenv("COLUMNS", "80")
+    assert _fitted(f"Short.\n{line}") == (
+        "Short.\nFull text: 2 sought, 0 not retrieved, 2 awaiting assessment, 0 assessed: 0\n"
+        "included, 0 excluded."
+    )

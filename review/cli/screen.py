@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import sys
+import textwrap
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,12 +152,13 @@ def handle(options: argparse.Namespace) -> int:
             print(f"Nothing left for {reviewer} to screen at {stage}; decisions: {store.path}")
         else:
             _screen(protocol, found, store, reviewer, stage, queue, ranker)
-        print(stage_summary(effective_decisions(found.rule_decisions, people_now(found, store))))
+        summary = stage_summary(effective_decisions(found.rule_decisions, people_now(found, store)))
         stop = stop_status(
             found.records, found.rule_decisions, store, protocol_rule(protocol), groups=found.groups
         )
         if stop.total:
-            print(stop.describe())
+            summary += "\n" + stop.describe()
+        print(_fitted(summary))
     return 0
 
 
@@ -190,6 +194,14 @@ def _screen(
             rule=protocol_rule(protocol),
             groups=found.groups,
         )
+
+
+def _fitted(text: str) -> str:
+    """Lines wrapped between words to the terminal's width (a pipe gets them whole)."""
+    if not sys.stdout.isatty():
+        return text
+    width = shutil.get_terminal_size().columns
+    return "\n".join(textwrap.fill(line, width) for line in text.splitlines())
 
 
 def people_now(found: ScreeningInput, store: DecisionStore) -> tuple[Decision, ...]:
