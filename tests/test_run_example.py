@@ -152,6 +152,8 @@ def test_files_on_the_command_line_join_as_further_sources(
     assert main(["run", "--out", "out", "queries/kratom.toml", str(extra)]) == 0
     printed = capsys.readouterr().out
     assert "Report: out/report.html" in printed
+    assert "Next: `review screen queries/kratom.toml --reviewer NAME` shows the " in printed
+    assert "most likely relevant first" in printed
     report = json.loads((clone / "out" / "report.json").read_text(encoding="utf-8"))
     assert "sample_rows.csv" in json.dumps(report)
     assert not (clone / "reports").exists()

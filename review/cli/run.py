@@ -217,11 +217,8 @@ def _summary(result: RunResult) -> None:
     stop = screening_stop(
         review.rule_decisions, review.human_decisions, protocol_rule(review.protocol)
     )
-    left = (
-        "not screened (the stopping rule was met)"
-        if unscreened_statement(stop)
-        else "awaiting a person"
-    )
+    stopped = bool(unscreened_statement(stop))
+    left = "not screened (the stopping rule was met)" if stopped else "awaiting a person"
     print(
         f"{len(review.records)} records identified ({pubmed} from PubMed), "
         f"{len(review.dedup.links)} duplicates removed{removed}, "
@@ -229,3 +226,12 @@ def _summary(result: RunResult) -> None:
         f"{outcomes['exclude']} excluded, {outcomes['needs-human']} {left}."
     )
     print(f"Report: {result.out_dir / 'report.html'}")
+    waiting = outcomes["needs-human"]
+    if waiting and not stopped:
+        shown = review.protocol.path
+        print(
+            f"Next: `review screen {shown} --reviewer NAME` shows the {waiting} record"
+            f"{'' if waiting == 1 else 's'} awaiting a person most likely relevant first "
+            f"(`review serve {shown}` in a browser); `review reading-list {shown}` ranks "
+            "them for reading before anyone has screened."
+        )
