@@ -247,6 +247,15 @@ def test_the_web_queue_is_the_terminal_queue_from_one_ranker_taught_each_decisio
     assert "weighed most: kratom" in page
     assert "Stopping rule not met" in page
     assert shown() == terminal_queue()[0] == "s4"
+    # The page asks for its relevance line again while a refit is under way: the
+    # answer is the latest finished ranking's line and how far behind it still is.
+    assert 'data-url="/screen/title-abstract/ranking?record=s4"' in page
+    answer = client.get("/screen/title-abstract/ranking?record=s4").json()
+    assert answer["lag"] == 0
+    assert answer["ranking"].startswith("Relevance ")
+    assert "(ranked by a model learned from 2 decisions); weighed most: " in answer["ranking"]
+    stranger = TestClient(app, base_url=URL)
+    assert stranger.get("/screen/title-abstract/ranking?record=s4").status_code == 401
     assert built == [1]  # one ranker for the server's life, not one per page
     ranker.close()
 

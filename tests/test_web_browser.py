@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from web_support import HOSTILE_TITLE, Review, Server, make_review
@@ -284,6 +285,41 @@ def test_markup_in_a_title_stays_text(browser: Browser, review: Review, tmp_path
         key(page, "i")
         assert HOSTILE_TITLE[:60] in page.inner_text("#said")
         assert page.evaluate("window.pwned === undefined")
+    finally:
+        context.close()
+        server.stop()
+
+
+def test_the_relevance_line_updates_when_the_background_refit_finishes(
+    browser: Browser, review: Review, tmp_path: Path
+) -> None:
+    # The page was drawn by a ranking one decision behind (data-lag 1, made so here, as a
+    # slow refit would leave it); it asks the server again and shows the refit's line.
+    server = serve(review, tmp_path)
+    context = browser.new_context()
+    refit = "Relevance 0.87 (ranked by a model learned from 2 decisions); weighed most: kratom"
+    try:
+        page = context.new_page()
+        sign_in(page, server.url, "ann")
+
+        def one_behind(route: Any) -> None:
+            answer = route.fetch()
+            route.fulfill(
+                response=answer, body=answer.text().replace('data-lag="0"', 'data-lag="1"')
+            )
+
+        asked: list[str] = []
+
+        def refitted(route: Any) -> None:
+            asked.append(route.request.url)
+            route.fulfill(json={"ranking": refit, "lag": 0})
+
+        page.route(re.compile(r"/screen/title-abstract$"), one_behind)
+        page.route(re.compile(r"/screen/title-abstract/ranking\?"), refitted)
+        page.goto(f"{server.url}/screen/title-abstract")
+        expect(page.locator("#ranking")).to_have_text(refit)
+        record = shown_record(page)
+        assert asked == [f"{server.url}/screen/title-abstract/ranking?record={record}"]
     finally:
         context.close()
         server.stop()

@@ -37,7 +37,7 @@ from starlette.datastructures import FormData
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -131,6 +131,7 @@ def create_app(config: ServeConfig) -> Starlette:
         Route("/screen/{stage}", pages.screen),
         Route("/screen/{stage}/decide", pages.decide, methods=["POST"]),
         Route("/screen/{stage}/undo", pages.undo, methods=["POST"]),
+        Route("/screen/{stage}/ranking", pages.ranking_now),
         Route("/conflicts", pages.conflicts),
         Route("/conflicts/resolve", pages.resolve, methods=["POST"]),
         Route("/agreement", pages.agreement),
@@ -434,13 +435,8 @@ class _Pages:
                 else ""
             )
         record = self.index[wanted] if wanted else (queue[0] if queue else None)
-        relevance = ranker.relevance(record.id) if record is not None else None
-        ranking = ""
-        if record is not None and relevance is not None:
-            terms = ranker.terms(record.id)
-            ranking = f"Relevance {relevance:.2f} ({ranker.describe()})" + (
-                f"; weighed most: {', '.join(terms)}" if terms else ""
-            )
+        lag = ranker.lag
+        ranking = _ranking_line(ranker, record.id) if record is not None else ""
         order = [d.record_id for d in mine]
         by_record = {d.record_id: d for d in mine}
         shown = (
@@ -470,7 +466,24 @@ class _Pages:
             "open_conflicts": crossings,
             "stopping": stopping,
             "ranking": ranking,
+            # decisions the ranking shown has not learned yet: the page asks again
+            # (`ranking_now`) until the background refit has them
+            "ranking_lag": lag,
         }
+
+    async def ranking_now(self, request: Request) -> Response:
+        """The record's relevance line by the latest finished ranking, and how many
+        decisions that ranking has yet to learn: the screening page updates its line
+        from this while the model is refit in the background, as `review screen` redraws."""
+        if not self.reviewer(request):
+            return JSONResponse({"error": "Sign in first."}, 401)
+        record_id = request.query_params.get("record", "")
+        ranker = self._ranker
+        if ranker is None or record_id not in self.index:
+            return JSONResponse({"ranking": "", "lag": 0})
+        lag = ranker.lag  # read first: the line below is at least that new
+        line = await run_in_threadpool(_ranking_line, ranker, record_id)
+        return JSONResponse({"ranking": line, "lag": lag})
 
     def saved_text(self, context: Mapping[str, Any], record_id: str) -> str:
         answer = context["answers"].get(record_id)
@@ -758,6 +771,17 @@ class _Pages:
                 404,
             )
         return FileResponse(wanted)
+
+
+def _ranking_line(ranker: RecordRanker, record_id: str) -> str:
+    """Relevance, what the ranking learned from, and the terms that weighed most."""
+    relevance = ranker.relevance(record_id)
+    if relevance is None:
+        return ""
+    terms = ranker.terms(record_id)
+    return f"Relevance {relevance:.2f} ({ranker.describe()})" + (
+        f"; weighed most: {', '.join(terms)}" if terms else ""
+    )
 
 
 def _note(form: FormData) -> str:

@@ -51,6 +51,27 @@
     });
   }
 
+  // The relevance line was drawn by the latest finished ranking; while the model is
+  // refit in the background (data-lag > 0) ask again, and show what the refit made.
+  const ranking = document.getElementById("ranking");
+  function refreshRanking(tries) {
+    fetch(ranking.dataset.url, { credentials: "same-origin" })
+      .then(function (answer) { return answer.ok ? answer.json() : null; })
+      .then(function (data) {
+        if (data === null) return;
+        if (data.ranking && data.ranking !== ranking.textContent) {
+          ranking.textContent = data.ranking;
+        }
+        if (data.lag > 0 && tries > 1) {
+          setTimeout(function () { refreshRanking(tries - 1); }, 400);
+        }
+      })
+      .catch(function () { /* the line keeps what it said */ });
+  }
+  if (ranking && ranking.dataset.url && ranking.dataset.lag !== "0") {
+    setTimeout(function () { refreshRanking(50); }, 300);
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (typingIn(event.target)) {
