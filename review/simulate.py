@@ -91,6 +91,11 @@ def read_dataset(path: Path, label: str = DEFAULT_LABEL) -> Dataset:
     if result.problems:
         problem = result.problems[0]
         raise InputError(f"{path}: {problem}")
+    if not result.records:
+        raise InputError(
+            f"{path}: no records; give a CSV with a header row (record_id, title, abstract, "
+            f"keywords, authors, {label}) and one row per record."
+        )
     ids, documents, labels = [], [], []
     first_line: dict[str, int] = {}
     for n, record in enumerate(result.records, start=2):

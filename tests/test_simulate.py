@@ -83,6 +83,12 @@ def test_a_missing_label_column_is_one_line_naming_the_option(
             "record_id,title,abstract,keywords,authors,label_included\n1,Kratom,a,,,0\n2,B,b,,,0\n",
             "data.csv: column 'label_included' needs at least one 1 and one 0",
         ),
+        (
+            "record_id,title,abstract,keywords,authors,label_included\n",
+            "data.csv: no records; give a CSV with a header row (record_id, title, abstract, "
+            "keywords, authors, label_included) and one row per record.",
+        ),
+        ("", "data.csv: no records; give a CSV with a header row"),
     ],
 )
 def test_a_bad_dataset_is_one_line_naming_the_file(
