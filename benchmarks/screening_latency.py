@@ -2,7 +2,7 @@
 
 What the terminal screener does after each key press: teach the ranker the
 decision (`RecordRanker.teach`), re-rank the records still to come
-(`RecordRanker.order`) and update the stopping rule (`StopTracker.add`).
+(`RecordRanker.order`) and update the stopping rule (`StopTracker.add`, `.status()`).
 Records: the first 10,000 of the Cohen 2006 sets in ../shared (their own labels
 play the reviewer). Measured over a session of DECISIONS decisions starting
 from nothing learned, and over one starting with START already decided (the
@@ -86,6 +86,7 @@ def session(
         ranker.teach(record.id, "include" if relevant else "exclude")
         queue = ranker.order(queue)
         tracker.add(relevant)
+        tracker.status()  # the line the screener shows under the next record
         times.append(time.perf_counter() - t0)
         lags.append(ranker.lag)
     ranker.close()

@@ -133,7 +133,11 @@ def p_value(labels: Sequence[int], total: int, target: float = DEFAULT_TARGET) -
 
 
 def remaining_bound(
-    labels: Sequence[int], total: int, confidence: float = DEFAULT_CONFIDENCE
+    labels: Sequence[int],
+    total: int,
+    confidence: float = DEFAULT_CONFIDENCE,
+    *,
+    near: int | None = None,
 ) -> int:
     """At most how many relevant records the `total - len(labels)` unscreened hold, with
     `confidence`: the largest m for which the test of "at least m remain" is not rejected.
@@ -142,6 +146,10 @@ def remaining_bound(
     for the last k records screened, holding r relevant, the k and the unscreened
     would hold at least r + m relevant, and a sample of k holding r or fewer has
     probability `hypergeom.cdf(r, pool, r + m, k)`, the smallest over k.
+
+    That probability falls as m grows, so the bound is found by bisection; `near`
+    (the bound one decision ago, which a decision moves little) starts the search
+    there, so a screening session asks the test a few times per decision, not ~log2(left).
     """
     left = total - len(labels)
     samples = _samples(labels, total)
@@ -153,11 +161,28 @@ def remaining_bound(
     def rejected(m: int) -> bool:
         return _smallest_p(sample_relevant, pools, sample_relevant + m, sizes) < alpha
 
-    low, high = 0, left  # p falls as m grows: find the largest m not rejected
-    if not rejected(high):
-        return high
-    if rejected(0):  # cannot happen (m = 0 has p = 1); kept for safety
-        return 0
+    # The largest m not rejected lies in [low, high): low is not rejected (m = 0 never
+    # is: p = 1), high is, or high = left + 1.
+    low, high = 0, left + 1
+    if near is not None:
+        near = min(max(near, 0), left)
+        step = 1
+        if rejected(near):
+            high = near
+            while high - step > 0 and rejected(high - step):
+                high -= step
+                step *= 2
+            low = max(0, high - step)
+        else:
+            low = near
+            while low + step <= left and not rejected(low + step):
+                low += step
+                step *= 2
+            high = min(left + 1, low + step)
+    elif not rejected(left):
+        return left
+    else:
+        high = left
     while high - low > 1:
         middle = (low + high) // 2
         if rejected(middle):
@@ -215,10 +240,14 @@ def stop_status(
     rule: StopRule = DEFAULT_RULE,
     *,
     fired_at: int | Literal["replay"] | None = "replay",
+    bound_near: int | None = None,
+    p: float | None = None,
 ) -> StopStatus:
     """Where screening `labels` (in the order decided) of `total` records stands.
 
-    `fired_at` when already known (a `StopTracker`), else the history is replayed.
+    `fired_at` when already known (a `StopTracker`), else the history is replayed;
+    `bound_near` where to start looking for the bound on what remains (`remaining_bound`);
+    `p` the p-value when already computed for these labels.
     """
     seen = list(labels)
     return StopStatus(
@@ -226,9 +255,9 @@ def stop_status(
         len(seen),
         total,
         sum(seen),
-        p_value(seen, total, rule.target),
+        p_value(seen, total, rule.target) if p is None else p,
         first_stop(seen, total, rule) if fired_at == "replay" else fired_at,
-        remaining_bound(seen, total, rule.confidence),
+        remaining_bound(seen, total, rule.confidence, near=bound_near),
     )
 
 
@@ -251,22 +280,35 @@ class StopTracker:
         self.labels = [int(v) for v in labels]
         self.times = list(times) or [""] * len(self.labels)
         self.fired_at = first_stop(self.labels, total, rule)
+        self._status: StopStatus | None = None  # for the labels as they are now
+        self._bound: int | None = None  # the last bound on what remains: the next is near
+        self._p: float | None = None  # the p-value for the labels now, once computed
 
     def add(self, relevant: bool, at: str = "") -> None:
         self.labels.append(int(relevant))
         self.times.append(at)
-        if (
-            self.fired_at is None
-            and sum(self.labels) > 0
-            and p_value(self.labels, self.total, self.rule.target) < 1 - self.rule.confidence
-        ):
-            self.fired_at = len(self.labels)
+        self._status = None
+        self._p = None
+        if self.fired_at is None and sum(self.labels) > 0:
+            self._p = p_value(self.labels, self.total, self.rule.target)
+            if self._p < 1 - self.rule.confidence:
+                self.fired_at = len(self.labels)
 
     def status(self) -> StopStatus:
-        status = stop_status(self.labels, self.total, self.rule, fired_at=self.fired_at)
-        if status.fired_at is not None and status.fired_at <= len(self.times):
-            return replace(status, fired_when=self.times[status.fired_at - 1])
-        return status
+        """Computed once per decision (a screen redrawn without one reuses it)."""
+        if self._status is None:
+            status = stop_status(
+                self.labels,
+                self.total,
+                self.rule,
+                fired_at=self.fired_at,
+                bound_near=self._bound,
+                p=self._p,
+            )
+            if status.fired_at is not None and status.fired_at <= len(self.times):
+                status = replace(status, fired_when=self.times[status.fired_at - 1])
+            self._status, self._bound = status, status.remaining_at_most
+        return self._status
 
 
 def screening_stop(

@@ -6,6 +6,8 @@ import dataclasses
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from report_example import example_input
 
 from review.report.html import report_html
@@ -144,3 +146,24 @@ def test_the_report_names_the_records_left_when_the_rule_was_met() -> None:
     html = report_html(report)
     assert "not screened, the stopping rule met: <strong>" in html
     assert "Callaghan &amp; Müller-Hansen (2020), recall target 95%, confidence 95%. " in html
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    labels=st.lists(st.integers(0, 1), min_size=1, max_size=60),
+    unscreened=st.integers(0, 80),
+    near=st.integers(-5, 200),
+)
+def test_the_bound_is_the_same_from_wherever_its_search_starts(
+    labels: list[int], unscreened: int, near: int
+) -> None:
+    total = len(labels) + unscreened
+    assert remaining_bound(labels, total, near=near) == remaining_bound(labels, total)
+
+
+def test_the_tracker_gives_what_a_replay_gives_decision_by_decision() -> None:
+    labels = [1, 0, 1, 1, 0, 0, 1] + [0] * 30 + [1] + [0] * 60
+    tracker = StopTracker(120)
+    for n, label in enumerate(labels, start=1):
+        tracker.add(bool(label))
+        assert tracker.status() == stop_status(labels[:n], 120), n
