@@ -112,6 +112,8 @@ class StopStatus:
             )
         if not self.screened:
             return f"{head} No decisions yet."
+        if not left:
+            return f"{head} Found {self.relevant} relevant."
         return (
             f"{head} Found {self.relevant} relevant; at most {self.remaining_at_most} more "
             f"among the {left} unscreened ({self.rule.confidence:.0%} upper bound, same test)."

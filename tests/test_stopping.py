@@ -68,6 +68,11 @@ def test_the_bound_on_what_remains_by_hand() -> None:
     )
 
 
+def test_with_nothing_left_no_bound_is_stated() -> None:
+    status = stop_status([1, 0, 0], 3)
+    assert status.describe().endswith("0 records may stay unscreened. Found 1 relevant.")
+
+
 def test_before_any_evidence_every_unscreened_record_may_be_relevant() -> None:
     assert remaining_bound([1], 100) == 99
     assert remaining_bound([], 100) == 100
