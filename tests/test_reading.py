@@ -20,7 +20,7 @@ record_id,title,abstract,authors,year,journal,pmid,doi,publication_types,languag
 k1,Kratom withdrawal in regular users,Withdrawal and dependence after daily kratom use.,\
 Ann Smith; Bo Lee,2020,J Addict,11111111,10.1/k1,Journal Article; Case Reports,eng
 k2,Mitragynine pharmacology,How mitragynine acts; dependence in users of kratom.,\
-Cy Doe,2019,Pharm J,22222222,,Journal Article; Review,eng
+Cy Doe,2019,Pharm. J.,22222222,,Journal Article; Review,eng
 k3,Hip replacement outcomes,Surgery outcomes in a regional hospital.,Di Roe,2018,Ortho,,,\
 Journal Article,eng
 k4,Kratom and mood,Depression and anxiety in kratom users.,Ed Poe,2021,Mood J,,,Editorial,eng
@@ -49,6 +49,7 @@ def test_before_any_screening_the_list_is_ranked_and_says_so(folder: Path) -> No
     assert "**Ranked, not screened.**" in md
     assert "Nobody has checked these records against the review" in html
     assert "Nobody has checked these records against the review" in md
+    assert "<em>Pharm. J</em>." in html and "*Pharm. J*." in md  # no "J.."
     assert "<details><summary>Abstract</summary>" in html
     assert '<a href="https://pubmed.ncbi.nlm.nih.gov/11111111/">PubMed</a>' in html
     assert '<a href="https://doi.org/10.1/k1">DOI</a>' in html
@@ -72,7 +73,7 @@ def test_people_included_come_first_and_excluded_are_dropped(folder: Path) -> No
     assert line.startswith("1. **Included** · *Article* · ")
     assert "**Hip replacement outcomes**" in line
     assert "1 excluded by people left out" in md
-    assert "people included come first. Nobody has checked the other records" in md
+    assert "The 1 record people included comes first. Nobody has checked the other" in md
 
 
 def test_study_type_comes_from_publication_types() -> None:
