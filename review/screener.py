@@ -604,7 +604,7 @@ class _Session:
     def _draw_to_fit(self, record: Record, body: Group) -> None:
         """The record on one screen: header, a page of the body, the keys, messages."""
         header = self._header_lines(record)
-        keys = self._lines(Text(self._keys_help(), style="bold"))
+        keys = self._lines(Text(_packed(self._keys_help(), self.console.width), style="bold"))
         said = [line for m in self.said for line in self._lines(Text(m, style="bold yellow"))]
         lines = self._lines(body)
         # One line for the rule above the page, one below it, one for the cursor.
@@ -702,6 +702,18 @@ class _Session:
             parts.append(f"{verb} {concept.name} ({concept.description or concept.reason})")
         text.append("; ".join(parts))
         return text
+
+
+def _packed(keys: str, width: int) -> str:
+    """The keys line ("[i] include  [e] exclude  …") broken between keys, never inside one
+    ("[q]" on one line and "quit" on the next)."""
+    lines: list[str] = []
+    for key in keys.split("  "):
+        if lines and len(lines[-1]) + 2 + len(key) <= width:
+            lines[-1] += "  " + key
+        else:
+            lines.append(key)
+    return "\n".join(lines)
 
 
 def _cut(lines: list[list[Segment]], most: int) -> list[list[Segment]]:

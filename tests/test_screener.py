@@ -653,3 +653,17 @@ def test_the_closing_summary_wraps_between_words_at_80_columns(
         "Short.\nFull text: 2 sought, 0 not retrieved, 2 awaiting assessment, 0 assessed: 0\n"
         "included, 0 excluded."
     )
+
+
+def test_the_keys_line_breaks_between_keys_at_80_columns() -> None:
+    from review.screener import _packed
+
+    keys = (
+        "[i] include  [e] exclude  [u] unsure  [n] not retrieved  [s] skip  [z] undo  "
+        "[q] quit  [c] criteria"
+    )
+    assert _packed(keys, 80) == (
+        "[i] include  [e] exclude  [u] unsure  [n] not retrieved  [s] skip  [z] undo\n"
+        "[q] quit  [c] criteria"
+    )
+    assert _packed(keys, 200) == keys
