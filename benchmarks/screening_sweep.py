@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from review.rank import ModelSettings, Ranker
+from review.rank import Candidate, ModelSettings, Ranker
 from review.simulate import Dataset, choose_priors, metrics, read_dataset
 
 REPO = Path(__file__).resolve().parent.parent
@@ -79,6 +79,36 @@ CANDIDATES: dict[str, ModelSettings] = {
     "asr-kw0.5-pn50": dataclasses.replace(ASR_CADENCE, subject_weight=0.5, pseudo_negatives=50),
     "asr-kw0.5-pn200": dataclasses.replace(ASR_CADENCE, subject_weight=0.5, pseudo_negatives=200),
 }
+KW3 = (Candidate(0.5), Candidate(0.0), Candidate(1.0))
+LR1 = {"classifier": "logistic", "c": 1.0, "relevant_weight": 1.0}
+CANDIDATES |= {
+    "ch-kw": dataclasses.replace(ModelSettings(), choose=KW3),
+    "ch-kw-lr": dataclasses.replace(
+        ModelSettings(),
+        choose=KW3 + tuple(dataclasses.replace(c, **LR1) for c in KW3),  # type: ignore[arg-type]
+    ),
+    "ch-kw-rw": dataclasses.replace(
+        ModelSettings(),
+        choose=KW3 + tuple(dataclasses.replace(c, relevant_weight=3.0) for c in KW3),
+    ),
+    "ch-kw-m": dataclasses.replace(ModelSettings(), choose=KW3, choose_margin=0.02),
+    "us30": dataclasses.replace(ModelSettings(), undersample_from=30),
+    "us10": dataclasses.replace(ModelSettings(), undersample_from=10),
+    "nb0.3": dataclasses.replace(ModelSettings(), nb_share=0.3),
+}
+
+
+def without_subjects(settings: ModelSettings) -> ModelSettings:
+    """The settings as they act on records with no subject terms (twins run once)."""
+    choose = tuple(
+        dict.fromkeys(dataclasses.replace(c, subject_weight=0.0) for c in settings.choose)
+    )
+    return dataclasses.replace(
+        settings,
+        subject_weight=0.0,
+        text_share=0.0,
+        choose=choose if len(choose) > 1 else (),
+    )
 
 
 def until_last_relevant(dataset: Dataset, seed: int, settings: ModelSettings) -> list[int]:
@@ -130,14 +160,14 @@ def sweep(options: argparse.Namespace) -> None:
         for path in paths:
             name = path.name.removesuffix(".csv.gz")
             full = read_dataset(path)
-            for keywords in (True, False):
+            for keywords in (True, False)[: 1 if options.keywords_only else 2]:
                 dataset = full if keywords else blank(full)
                 # Without keywords the subject weight changes nothing: run such twins once.
                 memo: dict[tuple[ModelSettings, int], tuple[list[int], float]] = {}
                 for candidate in names:
                     settings = CANDIDATES[candidate]
                     if not keywords:
-                        settings = dataclasses.replace(settings, subject_weight=0.0, text_share=0.0)
+                        settings = without_subjects(settings)
                     for seed in seeds:
                         if (candidate, keywords, name, seed) in done:
                             continue
@@ -202,6 +232,11 @@ def main() -> int:
     parser.add_argument("--candidates", default="")
     parser.add_argument("--output", default="sweep.jsonl")
     parser.add_argument("--report", default="")
+    parser.add_argument(
+        "--keywords-only",
+        action="store_true",
+        help="skip the blanked runs (for candidates that only differ in the subject weight)",
+    )
     options = parser.parse_args()
     if options.report:
         report(Path(options.report))

@@ -11,6 +11,7 @@ from review.decisions import DecisionStore
 from review.protocol import Concept, Criteria
 from review.rank import (
     PSEUDO_NEGATIVES_FROM,
+    Candidate,
     Document,
     ModelSettings,
     Ranker,
@@ -133,6 +134,22 @@ def test_pseudo_negatives_act_on_large_collections_only() -> None:
         assert (scores[0].tolist() != scores[1].tolist()) == changed
         # Still the planted records first.
         assert set(np.argsort(-scores[1])[:3].tolist()) == {24, 25, 26}
+
+
+def test_the_model_chosen_by_cross_validation_is_the_one_that_ranks_the_labels_best() -> None:
+    # Only the subject terms tell the relevant records apart: the words mislead.
+    documents = [Document(f"{OTHER_TOPICS[n % 8]} report {n}", ("Other",)) for n in range(24)]
+    documents += [Document(f"{OTHER_TOPICS[n % 8]} report {n}", ("Kratom",)) for n in range(24, 30)]
+    settings = ModelSettings(choose=(Candidate(0.0), Candidate(1.0)), choose_folds=3)
+    ranker = Ranker(documents, seed=1, settings=settings)
+    for index in (24, 25, 26):
+        ranker.label(index, True)
+    for index in range(6):
+        ranker.label(index, False)
+    ranking = ranker.ranking()
+    assert ranker.choice == 1 and ranker.choices == [(9, 1)]
+    assert set(np.argsort(-ranking.scores)[:6].tolist()) == set(range(24, 30))
+    assert ranker.top_terms(27, ranking)[0] == "MeSH/keyword kratom"
 
 
 def test_the_screening_queue_is_ranked_by_default_and_input_order_on_request(
