@@ -226,8 +226,12 @@ def corrupted_path(set_name: str, corruption: str) -> Path:
 # --------------------------------------------------------------------------- learning
 
 
-def labelled_patterns(set_name: str) -> Counter[tuple[tuple[int | None, ...], bool]]:
-    """(levels, is a labelled duplicate) -> how many candidate pairs, for one set."""
+Labelled = Counter[tuple[tuple[int | None, ...], bool, bool]]
+
+
+def labelled_patterns(set_name: str) -> Labelled:
+    """(levels, is a labelled duplicate, may be merged without a person) -> how many
+    candidate pairs, for one set."""
     from review.dedup import candidate_patterns
     from review.formats import read_records
 
@@ -235,9 +239,9 @@ def labelled_patterns(set_name: str) -> Counter[tuple[tuple[int | None, ...], bo
     group = {
         record_id: k for k, members in enumerate(read_truth(set_name)) for record_id in members
     }
-    counts: Counter[tuple[tuple[int | None, ...], bool]] = Counter()
-    for a, b, levels in candidate_patterns(records):
-        counts[(levels, a in group and group.get(a) == group.get(b))] += 1
+    counts: Labelled = Counter()
+    for a, b, levels, cap in candidate_patterns(records):
+        counts[(levels, a in group and group.get(a) == group.get(b), not cap)] += 1
     return counts
 
 
@@ -246,16 +250,18 @@ PERSON_AT = 0.5
 TARGET_FALSE_LINKS = 0.001  # wrong pairs per right pair allowed on the training sets
 
 
-def learn_model(training: dict[str, Counter[tuple[tuple[int | None, ...], bool]]]) -> object:
+def learn_model(training: dict[str, Labelled]) -> object:
     """Prior weights from the labelled pairs of the training sets; the duplicate threshold
     is the lowest in THRESHOLDS at which, fitted to each training set as a user's file
-    would be, the sets together have at most TARGET_FALSE_LINKS wrong pairs per right one."""
+    would be, the sets together have at most TARGET_FALSE_LINKS wrong pairs per right one
+    (pairs that go to a person however high they score, such as a meeting abstract and
+    its article, are not links)."""
     from review.dedup import COMPARISONS
     from review.linkage import fit, learn
 
     pooled: dict[tuple[int | None, ...], list[int]] = defaultdict(lambda: [0, 0])
     for counts in training.values():
-        for (levels, duplicate), n in counts.items():
+        for (levels, duplicate, _), n in counts.items():
             pooled[levels][0 if duplicate else 1] += n
     labelled = {levels: (d, n) for levels, (d, n) in pooled.items()}
     chosen = THRESHOLDS[-1]
@@ -263,14 +269,14 @@ def learn_model(training: dict[str, Counter[tuple[tuple[int | None, ...], bool]]
     fitted = {}
     for name, counts in training.items():
         unlabelled: Counter[tuple[int | None, ...]] = Counter()
-        for (levels, _), n in counts.items():
+        for (levels, _, _), n in counts.items():
             unlabelled[levels] += n
         fitted[name] = fit(prior, unlabelled)
     for threshold in THRESHOLDS:
         right = wrong = 0
         for name, counts in training.items():
-            for (levels, duplicate), n in counts.items():
-                if fitted[name].score(levels).probability >= threshold:
+            for (levels, duplicate, automatic), n in counts.items():
+                if automatic and fitted[name].score(levels).probability >= threshold:
                     right += n if duplicate else 0
                     wrong += 0 if duplicate else n
         if wrong <= TARGET_FALSE_LINKS * max(right, 1):

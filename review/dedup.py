@@ -157,6 +157,9 @@ class Prepared:
     pmcid: str
     abstract: str  # the first 300 normalised characters
     abstract_text: str  # the normalised abstract (its first 4000 characters)
+    # Fields of this record's file that cannot be read ("issue", "pages"; see
+    # `unreliable_fields`): unknown, which is not the same as missing.
+    unknown: frozenset[str] = frozenset()
 
 
 _TRANSLATED = re.compile(r"^.{20,}?\s*\[([^\[\]]{20,})\]\s*\.?\s*$", re.DOTALL)
@@ -220,6 +223,7 @@ def prepare(record: Record, position: int = 0, ignore: Collection[str] = ()) -> 
         pmcid=record.pmcid.strip().upper(),
         abstract=abstract[:300],
         abstract_text=abstract,
+        unknown=frozenset(ignore) & {"issue", "pages"},
     )
 
 
@@ -340,6 +344,33 @@ def _place_levels() -> tuple[tuple[str, tuple[bool | None, bool | None, int]], .
 
 
 _PLACE_LEVELS = _place_levels()
+_UNKNOWN = -1  # an issue or pages that cannot be read (`Prepared.unknown`)
+
+
+def _partial_place_levels() -> tuple[tuple[str, tuple[bool | None, bool | int | None, int]], ...]:
+    """Place levels for a pair whose issue, pages or both cannot be read: each stands
+    for the ordinary levels the unknown part could have given (`Comparison.partial`)."""
+    found = []
+    for volume in (True, False, None):
+        for pages in (*range(len(_PAGES)), _UNKNOWN):
+            for issue in (True, False, None, _UNKNOWN):
+                if _UNKNOWN not in (issue, pages):
+                    continue
+                known = [x for x in (volume, issue if issue != _UNKNOWN else None) if x is not None]
+                if not known and pages in (len(_PAGES) - 1, _UNKNOWN):
+                    continue  # nothing known: the place is missing
+                if issue == _UNKNOWN and pages == _UNKNOWN:
+                    issue_name, pages_name = "issue and pages unknown", ""
+                else:
+                    issue_name = "issue unknown" if issue == _UNKNOWN else f"{_AGREE[issue]} issue"  # type: ignore[index]
+                    pages_name = ", pages unknown" if pages == _UNKNOWN else f", {_PAGES[pages]}"
+                found.append(
+                    (f"{_AGREE[volume]} volume, {issue_name}{pages_name}", (volume, issue, pages))
+                )
+    return tuple(found)
+
+
+_PARTIAL_PLACE_LEVELS = _partial_place_levels()
 
 
 def _place_factors(key: tuple[bool | None, bool | None, int]) -> tuple[int, int, int]:
@@ -369,6 +400,21 @@ _BYLINE = {key: i for i, (_, key) in enumerate(_BYLINE_LEVELS)}
 _PLACE = {key: i for i, (_, key) in enumerate(_PLACE_LEVELS)}
 
 
+def _place_parts(key: tuple[bool | None, bool | int | None, int]) -> tuple[int, ...]:
+    volume, issue, pages = key
+    issues = (True, False, None) if issue == _UNKNOWN else (issue,)
+    pages_ = range(len(_PAGES)) if pages == _UNKNOWN else (pages,)
+    return tuple(
+        _PLACE[(volume, i, p)]  # type: ignore[index]
+        for i in issues
+        for p in pages_
+        if (volume, i, p) in _PLACE
+    )
+
+
+_PARTIAL_PLACE = {key: len(_PLACE_LEVELS) + k for k, (_, key) in enumerate(_PARTIAL_PLACE_LEVELS)}
+
+
 COMPARISONS: tuple[Comparison, ...] = (
     # A title that many records share ("Editorial", a recurring column) says
     # less when it agrees than one that only a paper's copies share.
@@ -387,6 +433,7 @@ COMPARISONS: tuple[Comparison, ...] = (
         "place",
         tuple(name for name, _ in _PLACE_LEVELS),
         tuple(_place_factors(key) for _, key in _PLACE_LEVELS),
+        tuple((name, _place_parts(key)) for name, key in _PARTIAL_PLACE_LEVELS),
     ),
     Comparison("doi", ("same", "one slip", "differ")),
     # "contained": one abstract's opening is found inside the other (a database
@@ -405,7 +452,9 @@ def pattern(
     """The level of each comparison in `COMPARISONS` for one pair (None: a field is missing).
 
     `columns`: titles of a journal's recurring column (`_recurring_columns`); such a
-    title names no paper, so agreeing on it counts as nothing, like a missing title.
+    title names no paper, so agreeing on it counts as nothing, like a missing
+    title; nor, when either record has no issue, does the volume that all the
+    column's instances of a year share.
     """
     column = a.title_key == b.title_key and a.title_key in columns
     title = _title_similarity(a, b) if a.title and b.title and not column else None
@@ -428,14 +477,22 @@ def pattern(
     authors = _authors_similarity(a, b)
     year = None if a.year is None or b.year is None else min(abs(a.year - b.year), 2)
     journal = _journal_same(a.journal, b.journal)
-    volume = _volumes_agree(a, b)
+    # Every instance of a column in one volume shares that volume: without an
+    # issue to tell them apart, agreeing on it says nothing; the pages may.
+    volume = None if column and not (a.issue and b.issue) else _volumes_agree(a, b)
     issue = _issues_agree(a.issue, b.issue)
     pages = _pages(a, b)
     if pages and (a.last_page or a.first_page) == (b.last_page or b.first_page):
-        page_level: int | None = 0 if a.last_page and b.last_page else 1
+        page_level = 0 if a.last_page and b.last_page else 1
     else:
-        page_level = None if pages is None else (2 if pages else 3)
-    place = _PLACE.get((volume, issue, len(_PAGES) - 1 if page_level is None else page_level))
+        page_level = len(_PAGES) - 1 if pages is None else (2 if pages else 3)
+    unknown = a.unknown | b.unknown
+    key = (
+        volume,
+        _UNKNOWN if "issue" in unknown else issue,
+        _UNKNOWN if "pages" in unknown else page_level,
+    )
+    place = _PARTIAL_PLACE.get(key) if unknown else _PLACE.get(key)  # type: ignore[arg-type]
     if a.pmid and b.pmid:
         ids: int | None = 0 if a.pmid == b.pmid else 1
     elif a.pmcid and b.pmcid:
@@ -485,8 +542,23 @@ class Verdict:
     conflict: bool = False
 
 
-def _cap(a: Prepared, b: Prepared) -> str:
+_TITLES_DIFFER = COMPARISONS[0].levels.index("lower")
+
+
+def _capped(levels: Pattern) -> str:
+    """Why a pair with these levels goes to a person however high it scores, or ""."""
+    if levels and levels[0] == _TITLES_DIFFER:
+        # A title names the paper. Two records with other titles that agree on
+        # all else are a translation, a database's slip, or a series of papers
+        # by one author with one stock abstract: only a person can tell.
+        return "the titles differ"
+    return ""
+
+
+def _cap(a: Prepared, b: Prepared, levels: Pattern = ()) -> str:
     """Why a pair the weights call a duplicate must still go to a person, or ""."""
+    if _capped(levels):
+        return _capped(levels)
     if a.kind != b.kind and not _same_issue_of_a_journal(a, b):
         # A meeting abstract and its later article, a thesis and its summary:
         # one study, but whether they count as one record differs between
@@ -539,7 +611,7 @@ def compare(a: Prepared, b: Prepared, model: Model | None = None) -> Verdict:
 def _verdict(a: Prepared, b: Prepared, model: Model, scored: Scored) -> Verdict:
     probability = scored.probability
     if probability >= model.duplicate_at:
-        cap = _cap(a, b)
+        cap = _cap(a, b, scored.pattern)
         if cap:
             return Verdict("undecided", cap, probability, model.describe(scored))
         return Verdict("duplicate", "weights", probability, model.describe(scored))
@@ -1006,19 +1078,42 @@ COLUMN_ISSUES = 3
 
 
 def _recurring_columns(prepared: Sequence[Prepared], counts: Mapping[str, int]) -> set[str]:
-    """Titles printed in COLUMN_ISSUES or more issues of one journal volume ("Editor's
-    Comments" in issues 1 to 4): a journal's recurring column, not one paper's copies,
-    which carry one issue each (an issue column that cannot be trusted is left out
-    before this, see `unreliable_fields`)."""
+    """Titles of a journal's recurring column ("Editor's Comments" in issues 1 to 4).
+
+    A title printed in COLUMN_ISSUES or more issues of one journal volume is a
+    column, not one paper's copies, which carry one issue each. Where the
+    issue is not known (no issue given, or an issue column that cannot be
+    trusted, see `unreliable_fields`), a title on COLUMN_ISSUES or more records
+    of one volume that recurs, on two or more records, in a volume of another
+    year is one too: a paper's copies give one year (or two, for the online
+    and the printed version, within one volume or two of the same year).
+    """
     issues: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    unnumbered: dict[tuple[str, str, str], list[Prepared]] = defaultdict(list)
     for p in prepared:
-        if p.issue and counts[p.title_key] >= COLUMN_ISSUES:
+        if counts[p.title_key] < COLUMN_ISSUES:
+            continue
+        if p.issue:
             issues[(p.title_key, p.journal, p.volume)].add(p.issue)
-    return {key for (key, _, _), found in issues.items() if len(found) >= COLUMN_ISSUES}
+        elif p.journal and p.volume:
+            unnumbered[(p.title_key, p.journal, p.volume)].append(p)
+    found = {key for (key, _, _), seen in issues.items() if len(seen) >= COLUMN_ISSUES}
+    volumes: dict[tuple[str, str], list[list[Prepared]]] = defaultdict(list)
+    for (key, journal, _), group in unnumbered.items():
+        volumes[(key, journal)].append(group)
+    for (key, _), groups in volumes.items():
+        for group in groups:
+            if len(group) < COLUMN_ISSUES:
+                continue
+            years = {p.year for p in group}
+            if any(len(other) >= 2 and not years & {p.year for p in other} for other in groups):
+                found.add(key)
+    return found
 
 
-def candidate_patterns(records: Sequence[Record]) -> list[tuple[str, str, Pattern]]:
-    """(first ID, second ID, levels) for every pair the weights would score, for learning them."""
+def candidate_patterns(records: Sequence[Record]) -> list[tuple[str, str, Pattern, str]]:
+    """(first ID, second ID, levels, cap) for every pair the weights would score, for
+    learning them; cap says why the pair goes to a person however high it scores, or ""."""
     prepared, _, common, columns = _prepare_all(records)
     found = []
     for i, j in sorted(candidate_pairs(prepared)):
@@ -1028,7 +1123,8 @@ def candidate_patterns(records: Sequence[Record]) -> list[tuple[str, str, Patter
             and not (a.pmid and b.pmid and a.pmid != b.pmid)
             and not (_reply_to(a, b) or _reply_to(b, a))
         ):
-            found.append((a.id, b.id, pattern(a, b, common, columns)))
+            levels = pattern(a, b, common, columns)
+            found.append((a.id, b.id, levels, _cap(a, b, levels)))
     return found
 
 

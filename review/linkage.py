@@ -62,6 +62,24 @@ class Comparison:
     # rarely seen combination toward the product of the fields' frequencies
     # rather than toward "every level equally likely".
     factors: tuple[tuple[int, ...], ...] = ()
+    # Levels for a pair of which one part is unknown (an issue column ignored
+    # as a running number): (name, the ordinary levels it may be). They come
+    # after `levels` in a pattern and carry no m or u of their own: theirs are
+    # the sums of their parts', so such a pair weighs what its known parts
+    # weigh. A missing field is not the same: that a database leaves the issue
+    # out says something about the pair; a column nobody can read does not.
+    partial: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+    def level_name(self, level: int) -> str:
+        if level < len(self.levels):
+            return self.levels[level]
+        return self.partial[level - len(self.levels)][0]
+
+    def parts(self, level: int) -> tuple[int, ...]:
+        """The ordinary levels that `level` stands for (itself when it is one)."""
+        if level < len(self.levels):
+            return (level,)
+        return self.partial[level - len(self.levels)][1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +92,11 @@ class Model:
     person_at: float  # ... from which it goes to a person
 
     def weight(self, comparison: int, level: int) -> float:
-        return math.log2(self.m[comparison][level] / self.u[comparison][level])
+        m, u = self.m[comparison], self.u[comparison]
+        if level < len(m):
+            return math.log2(m[level] / u[level])
+        parts = self.comparisons[comparison].parts(level)
+        return math.log2(sum(m[i] for i in parts) / sum(u[i] for i in parts))
 
     def prior_weight(self) -> float:
         return math.log2(self.match_rate / (1.0 - self.match_rate))
@@ -95,7 +117,7 @@ class Model:
             if level is None or weight is None:
                 parts.append(f"{comparison.name}=missing(0)")
             else:
-                parts.append(f"{comparison.name}={comparison.levels[level]}({weight:+.1f})")
+                parts.append(f"{comparison.name}={comparison.level_name(level)}({weight:+.1f})")
         return f"weight {scored.total:+.1f} (prior {self.prior_weight():+.1f}): " + " ".join(parts)
 
 
@@ -122,12 +144,29 @@ def _tally(
     comparisons: Sequence[Comparison],
     patterns: Iterable[tuple[Pattern, float]],
 ) -> list[list[float]]:
+    """How often each level occurs; a partial level's pairs are shared among its parts
+    in proportion to how often the parts occur among the other pairs."""
     counts = [[0.0] * len(c.levels) for c in comparisons]
+    partial: list[tuple[int, int, float]] = []
     for pattern, weight in patterns:
         for c, level in enumerate(pattern):
-            if level is not None:
+            if level is None:
+                continue
+            if level < len(counts[c]):
                 counts[c][level] += weight
+            else:
+                partial.append((c, level, weight))
+    shares = [list(row) for row in counts]
+    for c, level, weight in partial:
+        _share(counts[c], comparisons[c].parts(level), [n + 1.0 for n in shares[c]], weight)
     return counts
+
+
+def _share(counts: list[float], parts: Sequence[int], by: Sequence[float], weight: float) -> None:
+    """Add `weight` to the `parts` of `counts`, in proportion to `by`."""
+    total = sum(by[i] for i in parts)
+    for i in parts:
+        counts[i] += weight * by[i] / total
 
 
 def learn(
@@ -180,31 +219,41 @@ def fit(prior: Model, patterns: Mapping[Pattern, int], *, obvious: float = OBVIO
     """The prior's m probabilities fitted to one file's candidate pairs (pattern -> how many).
 
     One expectation–maximisation step from the prior, with a confident
-    expectation: the pairs the prior already finds overwhelming (match weight
-    at least OBVIOUS bits) count as this file's duplicates, and m is
-    re-estimated from how often each level occurs among them, the prior's m
-    counting as PRIOR_MATCHES pairs (a maximum a posteriori estimate). A field
-    that disagrees among this file's obvious duplicates (an issue column
-    holding a running number, a DOI column with slips) so gets a weight near
-    zero; a field that always agrees gets sharper. Iterating further, or
-    counting doubtful pairs, lets EM drift to another latent class (companion
-    papers, which agree on everything but the pages, became "duplicates" on
-    the shared sets), so it stops there. u (how often different papers that
-    share a blocking key show a level) stays the prior's: it was measured
-    on labelled pairs, and a file's own non-duplicates cannot be told apart
-    without labels. The share of duplicates among the candidate pairs is the
-    mean match probability under the fitted weights, the prior's share
-    counting as PRIOR_PAIRS pairs.
+    expectation: the pairs that are overwhelming duplicates count as this
+    file's duplicates, and each comparison's m is re-estimated from how often
+    each of its levels occurs among them, the prior's m counting as
+    PRIOR_MATCHES pairs (a maximum a posteriori estimate). A field that
+    disagrees among this file's obvious duplicates (an issue column holding a
+    running number, a DOI column with slips) so gets a weight near zero; a
+    field that always agrees gets sharper.
+
+    Which pairs are obvious is decided, for each comparison, by the OTHER
+    comparisons' weights (at least `obvious` bits without it). Deciding it by
+    the total would select the pairs on the very levels being counted: in a
+    file without abstracts or DOIs only pairs whose title agrees exactly reach
+    the total, so "title 0.97" would look rare among duplicates and lose its
+    weight. A comparison whose level no other evidence can vouch for keeps the
+    prior's m. Iterating further, or counting doubtful pairs, lets EM drift to
+    another latent class (companion papers, which agree on everything but the
+    pages, became "duplicates" on the shared sets), so it stops there. u (how
+    often different papers that share a blocking key show a level) stays the
+    prior's: it was measured on labelled pairs, and a file's own
+    non-duplicates cannot be told apart without labels. The share of
+    duplicates among the candidate pairs is the mean match probability under
+    the fitted weights, the prior's share counting as PRIOR_PAIRS pairs.
     """
     size = sum(patterns.values())
     if size == 0:
         return prior
-    sure = (
-        (pattern, float(count))
-        for pattern, count in patterns.items()
-        if prior.score(pattern).total >= obvious
-    )
-    counts = _tally(prior.comparisons, sure)
+    counts = [[0.0] * len(c.levels) for c in prior.comparisons]
+    for pattern, count in patterns.items():
+        scored = prior.score(pattern)
+        for c, (level, weight) in enumerate(zip(pattern, scored.weights, strict=True)):
+            if level is None or scored.total - (weight or 0.0) < obvious:
+                continue
+            # A partial level's duplicates are shared among the levels it may be,
+            # as the prior expects duplicates to show them (an EM expectation).
+            _share(counts[c], prior.comparisons[c].parts(level), prior.m[c], count)
     m = tuple(
         _normalised([c + PRIOR_MATCHES * q for c, q in zip(row, prior_row, strict=True)])
         for row, prior_row in zip(counts, prior.m, strict=True)

@@ -92,3 +92,60 @@ def test_a_few_records_barely_move_the_match_rate() -> None:
     large = fit(model, {(0, 0, 0): 60_000}, obvious=5.0)
     assert tiny.match_rate == pytest.approx(model.match_rate, rel=0.05)
     assert large.match_rate > 2 * model.match_rate
+
+
+def test_a_file_without_abstracts_keeps_the_prior_weight_of_a_near_title() -> None:
+    """Which pairs are obvious is judged without the comparison being estimated.
+
+    In a file with no abstracts only pairs whose title agrees exactly reach the
+    obvious total; judged by the total, "title near" would look rare among
+    this file's duplicates and lose its weight.
+    """
+    comparisons = (
+        Comparison("title", ("exact", "near", "differ")),
+        Comparison("byline", ("same", "differ")),
+        Comparison("abstract", ("same", "differ")),
+    )
+    labels = {
+        (0, 0, 0): (900, 2),
+        (1, 0, 0): (100, 60),
+        (2, 0, 1): (1, 300),
+        (2, 1, 1): (0, 3000),
+        (0, 1, 1): (2, 40),
+    }
+    model = learn(comparisons, labels, duplicate_at=0.99, person_at=0.5)
+    no_abstracts = {(0, 0, None): 900, (1, 0, None): 100, (2, 1, None): 5000}
+    # an exact title alone is obvious; a near title with the byline is not
+    obvious = model.prior_weight() + model.weight(0, 0) - 0.1
+    assert model.score((1, 0, None)).total < obvious
+    assert model.prior_weight() + model.weight(1, 0) < obvious
+    fitted = fit(model, no_abstracts, obvious=obvious)
+    assert fitted.weight(0, 1) == pytest.approx(model.weight(0, 1))
+    # the byline is vouched for by the exact titles: its weight is fitted
+    assert fitted.m[1] != pytest.approx(model.m[1])
+
+
+PLACE = Comparison(
+    "place",
+    ("same issue, same pages", "same issue, other pages", "other issue, same pages", "other"),
+    partial=(("issue unknown, same pages", (0, 2)), ("issue unknown, other pages", (1, 3))),
+)
+
+
+def test_a_part_nobody_can_read_weighs_what_the_known_parts_weigh() -> None:
+    """An issue column that is a running number: "issue unknown, same pages" is the
+    sum of the levels it could be, not the weight of a missing issue."""
+    labels = {(0,): (80, 2), (1,): (5, 30), (2,): (3, 20), (3,): (2, 900)}
+    model = learn((PLACE,), labels, duplicate_at=0.99, person_at=0.5)
+    same_pages = math.log2((model.m[0][0] + model.m[0][2]) / (model.u[0][0] + model.u[0][2]))
+    assert model.weight(0, 4) == pytest.approx(same_pages)
+    assert model.weight(0, 2) < model.weight(0, 4) < model.weight(0, 0)
+    assert model.describe(model.score((4,))).endswith(
+        f"place=issue unknown, same pages({same_pages:+.1f})"
+    )
+    # fitting to a file where every pair has an unknown issue keeps the levels' balance
+    fitted = fit(model, {(4,): 300, (5,): 3000}, obvious=model.prior_weight() - 1)
+    assert fitted.m[0][0] / fitted.m[0][2] == pytest.approx(model.m[0][0] / model.m[0][2], rel=0.05)
+    # and a labelled pair with an unknown part is shared among its parts
+    shared = learn((PLACE,), {**labels, (4,): (100, 0)}, duplicate_at=0.99, person_at=0.5)
+    assert shared.m[0][0] > model.m[0][0] and shared.m[0][2] > model.m[0][2]
