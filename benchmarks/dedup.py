@@ -248,14 +248,15 @@ def labelled_patterns(set_name: str) -> Labelled:
 THRESHOLDS = (0.5, 0.9, 0.99, 0.995, 0.999, 0.9995, 0.9999)
 PERSON_AT = 0.5
 TARGET_FALSE_LINKS = 0.001  # wrong pairs per right pair allowed on the training sets
+MEASURABLE = 1000  # right pairs a training set needs for its own rate to count
 
 
 def learn_model(training: dict[str, Labelled]) -> object:
     """Prior weights from the labelled pairs of the training sets; the duplicate threshold
     is the lowest in THRESHOLDS at which, fitted to each training set as a user's file
-    would be, the sets together have at most TARGET_FALSE_LINKS wrong pairs per right one
-    (pairs that go to a person however high they score, such as a meeting abstract and
-    its article, are not links)."""
+    would be, the sets together, and each set with MEASURABLE right pairs, have at most
+    TARGET_FALSE_LINKS wrong pairs per right one (pairs that go to a person however high
+    they score, such as a meeting abstract and its article, are not links)."""
     from review.dedup import COMPARISONS
     from review.linkage import fit, learn
 
@@ -273,13 +274,21 @@ def learn_model(training: dict[str, Labelled]) -> object:
             unlabelled[levels] += n
         fitted[name] = fit(prior, unlabelled)
     for threshold in THRESHOLDS:
-        right = wrong = 0
+        per_set = []
         for name, counts in training.items():
+            right = wrong = 0
             for (levels, duplicate, automatic), n in counts.items():
                 if automatic and fitted[name].score(levels).probability >= threshold:
                     right += n if duplicate else 0
                     wrong += 0 if duplicate else n
-        if wrong <= TARGET_FALSE_LINKS * max(right, 1):
+            per_set.append((right, wrong))
+        right, wrong = sum(r for r, _ in per_set), sum(w for _, w in per_set)
+        # The target holds per set, not only pooled: every set large enough to
+        # measure one wrong link in a thousand keeps to it.
+        measurable = [(r, w) for r, w in per_set if r >= MEASURABLE]
+        if wrong <= TARGET_FALSE_LINKS * max(right, 1) and all(
+            w <= TARGET_FALSE_LINKS * r for r, w in measurable
+        ):
             chosen = threshold
             break
     return learn(COMPARISONS, labelled, duplicate_at=chosen, person_at=min(PERSON_AT, chosen))

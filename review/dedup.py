@@ -543,15 +543,28 @@ class Verdict:
 
 
 _TITLES_DIFFER = COMPARISONS[0].levels.index("lower")
+_TITLES_CLOSE = COMPARISONS[0].levels.index("0.97")
+_ELSEWHERE = frozenset(
+    level
+    for level in range(len(COMPARISONS[3].levels) + len(COMPARISONS[3].partial))
+    if any(part in COMPARISONS[3].level_name(level) for part in ("other issue", "other pages"))
+)
 
 
 def _capped(levels: Pattern) -> str:
     """Why a pair with these levels goes to a person however high it scores, or ""."""
-    if levels and levels[0] == _TITLES_DIFFER:
+    if not levels:
+        return ""
+    if levels[0] == _TITLES_DIFFER:
         # A title names the paper. Two records with other titles that agree on
         # all else are a translation, a database's slip, or a series of papers
         # by one author with one stock abstract: only a person can tell.
         return "the titles differ"
+    title, place = levels[0], levels[3]
+    if title is not None and title > _TITLES_CLOSE and place in _ELSEWHERE:
+        # "... I. Social interactions" and "... II. The elevated plus-maze": the
+        # parts of a series, by the same authors in one issue, on other pages.
+        return "titles alike but not the same, printed elsewhere"
     return ""
 
 

@@ -20,6 +20,7 @@ from review.dedup import (
     candidate_pairs,
     compare,
     deduplicate,
+    default_model,
     pattern,
     prepare,
     read_pair_decisions,
@@ -70,11 +71,13 @@ def verdict(records: tuple[Record, ...], first: str, second: str) -> str:
 # What the weights get wrong in this fixture, kept visible rather than hidden:
 # a conference paper and
 # its version a year later without a journal, an online-first record a year
-# before the print with another first page (both go to a person: between the
-# thresholds in this 96-record file), and a recurring column in two issues of
-# one volume (labelled distinct, scored above it; in the whole set, where it
-# runs over four issues, `_recurring_columns` keeps it apart).
+# before the print with another first page, a group author against the named
+# authors (all go to a person: between the thresholds in this 96-record file),
+# and a recurring column in two issues of one volume (labelled distinct, scored
+# above it; in the whole set, where it runs over four issues, `_recurring_columns`
+# keeps it apart).
 KNOWN_MISSES = (
+    {"cytology_screening:id_0001436", "cytology_screening:id_0001684"},
     {"cardiac:id_0003314", "cardiac:id_0008020"},
     {"digital_work:id_1006646", "digital_work:id_2006647"},
     {"depression:id_0030884", "depression:id_0030885"},
@@ -139,9 +142,13 @@ def test_erratum_is_linked_as_related_not_merged(result: DedupResult) -> None:
             marks=pytest.mark.xfail(strict=True, reason=_MISSED),
         ),
         # group author versus a person, same title and place (labelled one paper):
-        # with the place's joint levels smoothed by their parts' frequencies, the
-        # weights link them on their own
-        ("cytology_screening:id_0001436", "cytology_screening:id_0001684", "duplicate"),
+        # 0.99948, just below the shipped threshold (0.9995): a person decides
+        pytest.param(
+            "cytology_screening:id_0001436",
+            "cytology_screening:id_0001684",
+            "duplicate",
+            marks=pytest.mark.xfail(strict=True, reason=_MISSED),
+        ),
         # journal abbreviation and the Embase citation in the journal field
         ("depression:id_0004955", "depression:id_0071352", "duplicate"),
         # one database swapped given and family names ("Andrea, C." for "Carignani, Andrea")
@@ -762,7 +769,10 @@ def test_papers_with_other_titles_go_to_a_person_however_alike_the_rest() -> Non
     )
     verdict = compare(prepare(a, ignore=("issue",)), prepare(b, ignore=("issue",)))
     assert verdict.outcome == "undecided"
-    assert verdict.rule == "the titles differ"
+    # however low the threshold
+    eager = replace(default_model(), duplicate_at=0.5)
+    verdict = compare(prepare(a, ignore=("issue",)), prepare(b, ignore=("issue",)), eager)
+    assert (verdict.outcome, verdict.rule) == ("undecided", "the titles differ")
 
 
 # --------------------------------------------------------------------------- explaining
@@ -914,3 +924,19 @@ def test_a_reply_titled_as_the_article_plus_response_is_linked_not_merged() -> N
     # "Immune response" is a title, not a reply to "Immune"
     short = record("c", title="Immune")
     assert len(deduplicate([short, record("d", title="Immune response")]).related) == 0
+
+
+def test_parts_of_a_series_in_one_issue_go_to_a_person() -> None:
+    """Part I and part II by the same authors, one issue, other pages, one abstract."""
+    abstract = (AbstractSection("Buspirone, ondansetron and tianeptine were given to mice. " * 3),)
+    stem = "Behavioural effects in mice of subchronic buspirone ondansetron and tianeptine"
+    one = record("one", title=f"{stem}. I. Social interactions", issue="2", pages="287-293")
+    two = record("two", title=f"{stem}. II. The elevated plus-maze", issue="2", pages="295-303")
+    eager = replace(default_model(), duplicate_at=0.5)  # however low the threshold
+    verdict = compare(
+        prepare(replace(one, abstract=abstract)), prepare(replace(two, abstract=abstract)), eager
+    )
+    assert (verdict.outcome, verdict.rule) == (
+        "undecided",
+        "titles alike but not the same, printed elsewhere",
+    )
