@@ -139,12 +139,17 @@ class Prepared:
     title: str
     title_key: str  # the title without spaces, for blocking
     translated: str  # "Original title [Translated title]": the part in brackets
+    translation: bool  # the title is a database's translation ("[Title]", "Title. German")
+    original: str  # the title in its own language, where a database gives it too
+    language: str  # "en" or "other" when the title's function words say so
+    cut: bool  # the title stops at a hyphen: cut at a character the database lost
     numbers: str
     notice: str  # "erratum", "retraction", ... ; "retracted copy" for "RETRACTED: <title>"
     about: str  # for a notice, the title of what it is about
     authors: tuple[str, ...]
     given_names: tuple[str, ...]  # first given name per author, () when not all are known
     journal: str
+    issns: frozenset[str]  # the journal's ISSNs, print and electronic
     year: int | None
     volume: str
     supplement: str  # the supplement's number ("Suppl. 3" -> "3")
@@ -205,12 +210,17 @@ def prepare(record: Record, position: int = 0, ignore: Collection[str] = ()) -> 
         title=normal_title,
         title_key=normal_title.replace(" ", ""),
         translated=normalise.title(translated.group(1)) if translated else "",
+        translation=normalise.is_translation(record.title),
+        original=normalise.original_title(record.title),
+        language=normalise.title_language(normal_title),
+        cut=record.title.rstrip().endswith(("-", "\u2013")),
         numbers=normalise.title_numbers(normal_title),
         notice=notice,
         about=_about(record.title) if notice and notice != "retracted copy" else "",
         authors=normalise.author_families(record.authors),
         given_names=normalise.author_given_names(record.authors),
         journal=normalise.journal(record.journal or record.journal_abbrev),
+        issns=_issns(record),
         year=record.year,
         volume=normalise.volume(volume),
         supplement=normalise.supplement(issue) or normalise.supplement(volume),
@@ -225,6 +235,19 @@ def prepare(record: Record, position: int = 0, ignore: Collection[str] = ()) -> 
         abstract_text=abstract,
         unknown=frozenset(ignore) & {"issue", "pages"},
     )
+
+
+_ISSN_FIELDS = frozenset({"issn", "eissn", "e-issn", "sn", "is"})
+
+
+def _issns(record: Record) -> frozenset[str]:
+    """ISSNs from the ISBN field (where RIS and the ASySD exports put them) and from
+    fields a format keeps aside (PubMed XML's and BibTeX's "issn", RIS's "SN")."""
+    found = normalise.issns(record.isbn) if record.isbn else frozenset()
+    for name, value in record.extra:
+        if name.lower() in _ISSN_FIELDS:
+            found |= normalise.issns(value)
+    return found
 
 
 # 'Retraction notice to "Title" [J Foo 12 (2016) 1-10]': the citation after the
@@ -326,8 +349,8 @@ RECURRING_YEARS = 3
 _AGREE = {True: "same", False: "other", None: "no"}
 # A range of pages agreeing identifies a paper; one page agreeing less so (a
 # letter and its reply share it).
-# A range of pages agreeing identifies a paper; one page agreeing less so (a
-# letter and its reply share it).
+# "same page": one page agreeing, or the first page where one record gives no other;
+# "same first page": both give a range and the last pages differ.
 _PAGES = ("same range", "same page", "same first page", "other pages", "no pages")
 
 
@@ -462,10 +485,10 @@ def pattern(
         numbers = None
     elif a.numbers == b.numbers:
         numbers = 0
+    elif _truncation_explains(a, b) or _digits_lost(a, b):
+        numbers = 1
     elif not a.numbers or not b.numbers:
         numbers = 2
-    elif _truncation_explains(a, b) or _dropped_digits(a.numbers, b.numbers):
-        numbers = 1
     else:
         numbers = 3
     if title is None:
@@ -476,7 +499,7 @@ def pattern(
         title_level = 2 + _level(title, (0.97, 0.9, 0.8, 0.7))
     authors = _authors_similarity(a, b)
     year = None if a.year is None or b.year is None else min(abs(a.year - b.year), 2)
-    journal = _journal_same(a.journal, b.journal)
+    journal = _journals(a, b)
     # Every instance of a column in one volume shares that volume: without an
     # issue to tell them apart, agreeing on it says nothing; the pages may.
     volume = None if column and not (a.issue and b.issue) else _volumes_agree(a, b)
@@ -484,6 +507,8 @@ def pattern(
     pages = _pages(a, b)
     if pages and (a.last_page or a.first_page) == (b.last_page or b.first_page):
         page_level = 0 if a.last_page and b.last_page else 1
+    elif pages and not (a.last_page and b.last_page):
+        page_level = 1  # "572" and "572-576": the first page agrees, nothing contradicts it
     else:
         page_level = len(_PAGES) - 1 if pages is None else (2 if pages else 3)
     unknown = a.unknown | b.unknown
@@ -600,7 +625,7 @@ def _same_issue_of_a_journal(a: Prepared, b: Prepared) -> bool:
         a.year is not None
         and a.year == b.year
         and (_volumes_agree(a, b) or (not a.volume and not b.volume))
-        and _journal_same(a.journal, b.journal) is not False
+        and _journals(a, b) is not False
     )
 
 
@@ -743,10 +768,41 @@ def _issues_agree(a: str, b: str) -> bool | None:
     return a == b or bool(set(a.split("-")) & set(b.split("-")))
 
 
+def _journals(a: Prepared, b: Prepared) -> bool | None:
+    """One journal when the records share an ISSN (its name in pinyin and in English,
+    say), else as their names say. A database that gave a second journal the first
+    one's ISSN is caught by the volume: one journal's duplicates share it."""
+    if a.issns & b.issns and _volumes_agree(a, b) is not False:
+        return True
+    return _journal_same(a.journal, b.journal)
+
+
 def _journal_same(a: str, b: str) -> bool | None:
     if not a or not b:
         return None
     return normalise.journals_match(a, b) or _similarity(a, b) >= 0.9
+
+
+def _translation_verdict(a: Prepared, b: Prepared, model: Model, levels: Pattern) -> Verdict | None:
+    """A title and its translation whose other fields would make them one paper go to a
+    person: the wording of two translations says nothing, and whether an original and
+    its translation count as one record differs between reviews (and labelled sets)."""
+    if levels[0] is None or COMPARISONS[0].levels[levels[0]] not in ("0.8", "0.7", "lower"):
+        return None
+    scored = model.score((None, None, *levels[2:]))
+    if scored.probability < model.person_at:
+        return None
+    return Verdict(
+        "undecided", "a title and its translation", scored.probability, model.describe(scored)
+    )
+
+
+def _translated(a: Prepared, b: Prepared) -> bool:
+    """One title is a database's translation and the other is not, or the two are in
+    different languages: a title and its translation, or two translations."""
+    if a.translation != b.translation:
+        return True
+    return bool(a.language and b.language and a.language != b.language)
 
 
 def _title_similarity(a: Prepared, b: Prepared) -> float:
@@ -757,6 +813,8 @@ def _title_similarity(a: Prepared, b: Prepared) -> float:
     enough with an identifier, not alone.
     """
     score = _similarity(a.title, b.title)
+    if a.original and b.original and score < 0.9:
+        score = max(score, _similarity(a.original, b.original))
     if (a.translated or b.translated) and score < 0.9:
         # One database gives "Original [Translation]", another one of the two.
         for x, y in ((a.translated, b.title), (a.title, b.translated)):
@@ -765,19 +823,44 @@ def _title_similarity(a: Prepared, b: Prepared) -> float:
     short, full = sorted((a.title, b.title), key=len)
     if score < 0.97 and len(short) >= 50 and full.startswith(short):
         return 0.97
-    if score < 0.9 and len(short) >= 25 and full.startswith(short + " "):
+    if score < 0.9 and _cut_short(a, b):
         return 0.9
     if score < 0.9 and len(short) >= 30 and full.endswith(" " + short):
         return 0.9  # a series name put before it: "Case records of the MGH. Case 17-2012 ..."
     return score
 
 
+def _cut_short(a: Prepared, b: Prepared) -> bool:
+    """One title is the start of the other: a database cut it (after 25 characters or
+    more, or at a character it could not keep: "Reduced 5-" for "Reduced 5-HT1A ...")."""
+    short, full = sorted((a, b), key=lambda p: len(p.title))
+    if not short.title or not full.title.startswith(short.title + " "):
+        return False
+    return len(short.title) >= 25 or (short.cut and len(short.title) >= 5)
+
+
 def _truncation_explains(a: Prepared, b: Prepared) -> bool:
     """One title is the other cut short, and the numbers differ only in the cut part."""
     short, full = sorted((a, b), key=lambda p: len(p.title))
-    if len(short.title) < 50 or not full.title.startswith(short.title[:-3]):
+    if not (
+        (len(short.title) >= 50 and full.title.startswith(short.title[:-3])) or _cut_short(a, b)
+    ):
         return False
     return normalise.title_numbers(full.title[: len(short.title)]) == short.numbers
+
+
+_DIGITS = re.compile(r"\d")
+
+
+def _digits_lost(a: Prepared, b: Prepared) -> bool:
+    """The numbers of one title are the other's with some left out, and nothing else
+    differs: a subscript or a superscript a database dropped ("CB1" and "CB", "alpha
+    2-adrenergic" and "alpha-adrenergic")."""
+    if not _dropped_digits(a.numbers, b.numbers):
+        return False
+    if a.numbers and b.numbers:
+        return True
+    return _DIGITS.sub("", a.title_key) == _DIGITS.sub("", b.title_key)
 
 
 def _same_author_order(a: Prepared, b: Prepared) -> bool:
@@ -1007,6 +1090,8 @@ def deduplicate(
         if scored is None:
             scored = scores[pair_pattern] = fitted.score(pair_pattern)
         verdict = _verdict(a, b, fitted, scored)
+        if verdict.outcome == "distinct" and _translated(a, b):
+            verdict = _translation_verdict(a, b, fitted, pair_pattern) or verdict
         if verdict.outcome == "duplicate":
             edges.append((-verdict.score, i, j, verdict, "rules"))
         elif verdict.outcome == "undecided":

@@ -28,10 +28,13 @@ __all__ = [
     "doi",
     "first_page",
     "is_subsequence",
+    "is_translation",
+    "issns",
     "issue",
     "journal",
     "journals_match",
     "notice_kind",
+    "original_title",
     "page_range",
     "pmid_from_url",
     "repair",
@@ -39,6 +42,7 @@ __all__ = [
     "supplement",
     "text",
     "title",
+    "title_language",
     "title_numbers",
     "volume",
 ]
@@ -198,10 +202,12 @@ def strip_notice_prefix(value: str) -> str:
 # word ("[German]") must end the title, or "I am not [just] a rabbit ..." would
 # lose everything after "I am not".
 _TITLE_NOTE = re.compile(
-    r"\s*\.?\s*\[(?:(?:review|\d+ refs?|errat|corrected|retract|comment|reprint|article in|"
+    r"\s*\.?\s*(?:\[(?:(?:review|\d+ refs?|errat|corrected|retract|comment|reprint|article in|"
     r"see |summary for patients|update|published erratum|english abstract)"
     r"(?:[^\[\]]|\[[^\[\]]*\])*\]?"  # "[Erratum ... Note: Small, Sarah K [added]]"
-    r"|[A-Z][a-z]+\])\s*$",
+    r"|[A-Z][a-z]+\])"
+    # the CRD databases (DARE, NHS EED) mark their own summaries
+    r"|\((?:structured|provisional) abstract\))\s*$",
     re.IGNORECASE,
 )
 
@@ -221,6 +227,62 @@ def _english_title(value: str) -> str:
     return value.split("\n", 1)[0]
 
 
+def original_title(value: str) -> str:
+    """The title in its own language where a database gives it after the English one
+    (Embase: "English title. German\nOriginal title"), normalised; else ""."""
+    match = _LANGUAGE_TAIL.search(value.strip())
+    if not match or "\n" not in match.group():
+        return ""
+    return title(match.group().split("\n", 1)[1])
+
+
+def is_translation(value: str) -> bool:
+    """The title is a database's translation: MEDLINE's "[Title in English]" (wholly
+    in square brackets) or Embase's "Title in English. German" (the original's language
+    named after it). Two databases translate a title in their own words."""
+    stripped = _drop_title_notes(value.strip())
+    return bool(_LANGUAGE_TAIL.search(stripped)) or _unwrapped(stripped) != stripped
+
+
+# Function words that tell English titles from titles in other European languages;
+# words that several languages share ("in", "a", "de" ...) are left out of English.
+_ENGLISH_WORDS = (
+    "the of and for with on to by from is are at or its their after between during "
+    "without among versus via into than"
+)
+_ENGLISH = frozenset(_ENGLISH_WORDS.split())
+_OTHER_WORDS = (
+    # German
+    "der die das und mit von bei zur zum fur den dem des ein eine einer eines im auf "
+    "nach uber aus ist sind wie oder zwischen unter durch beim vom als zu einem "
+    # French
+    "le la les du et une dans sur pour par avec chez au aux ou est sont entre "
+    # Spanish, Portuguese, Italian
+    "el los las del y con para por una sobre al se o os do dos das e em com "
+    "uma no na nos nas il lo gli della delle dei degli nel nella per sulla alla di da "
+    # Dutch
+    "het van een met voor bij naar"
+)
+_OTHER = frozenset(_OTHER_WORDS.split()) - _ENGLISH
+
+
+def title_language(normal_title: str) -> str:
+    """ "en" or "other" when a normalised title's function words say so clearly, else "".
+
+    Two records whose titles are in different languages are one paper under its
+    original and its translated title as often as two papers; their wording is no
+    evidence either way.
+    """
+    words = normal_title.split()
+    english = sum(1 for w in words if w in _ENGLISH)
+    other = sum(1 for w in words if w in _OTHER)
+    if english >= 2 and other == 0:
+        return "en"
+    if other >= 2 and english == 0:
+        return "other"
+    return ""
+
+
 def _drop_title_notes(value: str) -> str:
     while True:
         match = _TITLE_NOTE.search(value)
@@ -235,18 +297,25 @@ def title(value: str) -> str:
     MEDLINE writes translated titles in square brackets ("[Effect of ...]"); the
     brackets go and the words stay, so the same translation from two databases
     matches. A leading "RETRACTED:" mark and trailing notes ("[Review] [57 refs]",
-    "[Erratum appears in ...]") go too. A title written mostly in another
-    script (Cyrillic, Chinese, Korean) keeps its letters, lower-cased, rather
-    than shrinking to the few Latin words in it.
+    "[Erratum appears in ...]") go too, and so do labels in square brackets
+    ("[3H]imipramine", "[(18)F]FDG"), which Embase drops with their brackets.
+    A title written mostly in another script (Cyrillic, Chinese, Korean) keeps
+    its letters, lower-cased, rather than shrinking to the few Latin words in it.
     """
     if value.startswith("#NAME?"):
         return ""  # a spreadsheet's error in place of the title
-    plain = _drop_title_notes(_unwrapped(_english_title(value)))
+    plain = _LABEL.sub(" ", _drop_title_notes(_unwrapped(_english_title(value))))
     plain = _THOUSANDS.sub(lambda m: re.sub(r"\D", "", m.group()), plain)
     if not plain.isascii() and _mostly_other_script(plain):
         return " ".join(_UNICODE_WORD.findall(_fold(repair(plain)).casefold()))
     return _RETRACTED_MARK.sub("", text(plain))
 
+
+# A label in square brackets inside a title: an isotope ("[3H]", "[(18)F]", "[11C]"),
+# a ring position ("hetero[2,1]benzothiazepine"), a peptide's sequence: one "word"
+# with a digit in it. Embase drops these with their brackets ("brainepibatidine"
+# for "brain [3H]epibatidine"). Notes ("[57 refs]") and translations have spaces.
+_LABEL = re.compile(r"\[[^\[\]\s]{0,40}\d[^\[\]\s]{0,40}\]")
 
 # "10 000 women" and "10,000 women" are "10000 women"; "27(3):377" stays three numbers.
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ ,\u00a0\u2009]\d{3})+(?![\d]|[.,]\d)")
@@ -340,6 +409,22 @@ def pmid_from_url(value: str) -> str:
     return match.group(1) if match else ""
 
 
+_ISSN = re.compile(r"(?<![\d-])(\d{4})-?(\d{3}[\dXx])(?![\d-])")
+
+
+def issns(value: str) -> frozenset[str]:
+    """The ISSNs in a text ("0300-8428 (Print)\\n1524-4571 (Electronic)"), as "03008428",
+    each with a valid check digit; ISBNs and other numbers give none."""
+    found = set()
+    for first, last in _ISSN.findall(value):
+        digits = (first + last).upper()
+        total = sum(int(d) * w for d, w in zip(digits[:7], range(8, 1, -1), strict=True))
+        check = (11 - total % 11) % 11
+        if digits[7] == ("X" if check == 10 else str(check)):
+            found.add(digits)
+    return frozenset(found)
+
+
 # --------------------------------------------------------------------------- numbers
 
 _MONTHS = {
@@ -357,6 +442,7 @@ def _undate(part: str) -> str:
 
 
 _ROMAN_PAGE = re.compile(r"^[ivxlc]+$")
+_LETTERED = re.compile(r"^([a-z]{1,3})(\d+)$")
 # Pages numbered within a part or a numbered supplement: "II-387-II-390",
 # "S4-76-S4-101" (Arch Cardiol Mex: supplement 4, pages S76-S101).
 _PART_PAGES = re.compile(r"^([A-Za-z]{1,3})(\d*)-(\d+)-\1\2-(\d+)$")
@@ -516,27 +602,58 @@ def journals_match(a: str, b: str) -> bool:
     """Two normalised journal names name the same journal, abbreviated or not.
 
     "curr opin lipidol" matches "current opinion lipidology": each word of the
-    shorter name abbreviates (same first letter, letters in order) one or more
+    abbreviation abbreviates (same first letter, letters in order) one or more
     consecutive words of the longer ("neuropsychopharmacol" stands for "neuro
-    psychopharmacology"), and every word of the longer is accounted for. A name
-    of at least two words may also stand for the start of a longer one ("nippon
-    rinsho" for "nippon rinsho japanese journal clinical medicine").
+    psychopharmacology"), and every word of the longer is accounted for. Once
+    two words of at least 10 letters match, either name may go on ("nippon
+    rinsho" for "nippon rinsho japanese journal clinical medicine";
+    "psychiatr res rep am psychiatr assoc" for "psychiatric research reports").
+    Transliterations from Cyrillic compare alike ("biull eksp biol med" and
+    "byulleten eksperimentalnoi biologii i meditsiny"; "ekonomiky", "economy").
     """
     if a == b:
         return bool(a)
     if not a or not b:
         return False
-    short, full = sorted((a.split(), b.split()), key=lambda words: (len("".join(words)), words))
-    may_stop_early = len(short) >= 2 and len("".join(short)) >= 10
-    return _cover(tuple(short), tuple(full), may_stop_early)
+    for x, y in ((a, b), (_transliterated(a), _transliterated(b))):
+        first, second = tuple(x.split()), tuple(y.split())
+        if _cover(first, second, ()) or _cover(second, first, ()):
+            return True
+    return False
 
 
-def _cover(short: tuple[str, ...], full: tuple[str, ...], may_stop_early: bool) -> bool:
-    if not short:
-        return not full or may_stop_early
-    for taken in range(1, len(full) - len(short) + 2):
+_TRANSLITERATION = (
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"kh"), "h"),
+    (re.compile(r"[cq]"), "k"),
+    (re.compile(r"[yj]"), "i"),
+    (re.compile(r"x"), "ks"),
+    (re.compile(r"(.)\1"), r"\1"),
+)
+
+
+def _transliterated(name: str) -> str:
+    """One spelling for the ways of writing a name from another alphabet: "ph" and
+    "f", "c" and "k", "y", "j" and "i", "x" and "ks", doubled letters ("Byulleten",
+    "Biull."; "Eksp. Klin. Farmakol." for "Experimental and Clinical Pharmacology")."""
+    words = []
+    for word in name.split():
+        for pattern, replacement in _TRANSLITERATION:
+            word = pattern.sub(replacement, word)
+        words.append(word)
+    return " ".join(words)
+
+
+def _cover(short: tuple[str, ...], full: tuple[str, ...], matched: tuple[str, ...]) -> bool:
+    """Each word of `short` abbreviates the next word(s) of `full`, to the end of both,
+    or of either once `matched` (the words of `short` used) holds two words of 10 letters."""
+    if not short or not full:
+        if not short and not full:
+            return True
+        return len(matched) >= 2 and len("".join(matched)) >= 10
+    for taken in range(1, len(full) + 1):
         if _abbreviates_words(short[0], full[:taken]) and _cover(
-            short[1:], full[taken:], may_stop_early
+            short[1:], full[taken:], (*matched, short[0])
         ):
             return True
     return False

@@ -436,6 +436,13 @@ _TITLE_WORDS = st.lists(
 ).map(" ".join)
 
 
+@pytest.mark.parametrize("note", [" (Structured abstract)", ". (Provisional abstract)"])
+def test_a_crd_summary_note_is_not_part_of_the_title(note: str) -> None:
+    # cytology_screening id_0001166 and id_0001167
+    plain = "Posttreatment human papillomavirus testing: a systematic review"
+    assert normalise.title(plain + note) == normalise.title(plain)
+
+
 @given(_TITLE_WORDS, st.sampled_from(["", ".", ". [Review] [33 refs]", " [Article in German]"]))
 def test_a_title_wholly_in_brackets_equals_the_title(words: str, note: str) -> None:
     # MEDLINE's translated titles "[Title]", also around the record's own notes
@@ -457,3 +464,86 @@ def test_thousands_written_with_spaces_or_commas_are_one_number(n: int) -> None:
     assert normalise.title(f"among {spaced} women") == expected
     assert normalise.title(f"among {n:,} women") == expected
     assert normalise.title_numbers(expected) == str(n)
+
+
+# ------------------------------------------------------------------- labels, ISSNs, languages
+
+_LABELS = st.sampled_from(["[3H]", "[35S]", "[(18)F]", "[11C]", "[125I]", "[2,1]"])
+
+
+@given(_TITLE_WORDS, st.data())
+def test_a_label_in_brackets_counts_as_embases_title_without_it(
+    words: str, data: st.DataObject
+) -> None:
+    """Embase drops "[3H]" with its brackets and the space before it ("brainepibatidine"
+    for "brain [3H]epibatidine"): without spaces, the two titles are one."""
+    split = words.split(" ")
+    at = data.draw(st.integers(1, len(split) - 1))
+    label = data.draw(_LABELS)
+    labelled = " ".join(split[:at]) + f" {label}" + " ".join(split[at:])
+    embase = " ".join(split[:at]) + " ".join(split[at:])
+    assert normalise.title(labelled).replace(" ", "") == normalise.title(embase).replace(" ", "")
+
+
+def test_a_translation_and_words_in_brackets_stay() -> None:
+    assert normalise.title("[2 new GABA-ergics]") == "2 new gaba ergics"
+    assert normalise.title("The 5-HT[1A] receptor") == "the 5 ht receptor"
+
+
+def _issn(seven: str) -> str:
+    total = sum(int(d) * w for d, w in zip(seven, range(8, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    return seven + ("X" if check == 10 else str(check))
+
+
+@given(st.text(alphabet=string.digits, min_size=7, max_size=7), st.booleans())
+def test_issns_are_found_with_their_check_digit(seven: str, hyphen: bool) -> None:
+    issn = _issn(seven)
+    written = f"{issn[:4]}-{issn[4:]}" if hyphen else issn
+    assert normalise.issns(f"{written} (Print)\n{written} (Linking)") == {issn}
+    wrong = issn[:7] + ("0" if issn[7] != "0" else "1")
+    assert normalise.issns(wrong) == set()
+
+
+def test_isbns_and_other_numbers_are_not_issns() -> None:
+    assert normalise.issns("978-1-4673-2975-0") == set()
+    assert normalise.issns("1524-4571 (Electronic)\n0009-7330 (Linking)") == {
+        "15244571",
+        "00097330",
+    }
+    assert normalise.issns("0195-668x") == {"0195668X"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "translation", "original"),
+    [
+        ("[Use of valpromide in psychiatric therapeutics]", True, ""),
+        ("[Title. [Review] [42 refs]]", True, ""),
+        (
+            "Altitude exposure induces hypoxic preconditioning. German\nHohenexposition induziert",
+            True,
+            "hohenexposition induziert",
+        ),
+        ("Are all HMG-CoA reductase inhibitors protective?. Japanese", True, ""),
+        ("The use of Valpromide in psychiatry", False, ""),
+        ("[A] study of [B] in rats", False, ""),
+    ],
+)
+def test_translations_and_their_originals(raw: str, translation: bool, original: str) -> None:
+    assert normalise.is_translation(raw) is translation
+    assert normalise.original_title(raw) == original
+
+
+@pytest.mark.parametrize(
+    ("raw", "language"),
+    [
+        ("Platform economy and crowdworking as challenges for the german model", "en"),
+        ("Plattformökonomie und Crowdworking als Herausforderungen für das Modell", "other"),
+        ("Review-Artikel: Zum aktuellen Stand des Plattformkapitalismus", "other"),
+        ("Étude de la dépression chez les adolescents et les adultes", "other"),
+        ("Depression in adolescents", ""),  # too few function words to tell
+        ("Crowdwork in der Praxis of the future", ""),  # both kinds: no call
+    ],
+)
+def test_title_language(raw: str, language: str) -> None:
+    assert normalise.title_language(normalise.title(raw)) == language
