@@ -349,8 +349,6 @@ RECURRING_YEARS = 3
 _AGREE = {True: "same", False: "other", None: "no"}
 # A range of pages agreeing identifies a paper; one page agreeing less so (a
 # letter and its reply share it).
-# "same page": one page agreeing, or the first page where one record gives no other;
-# "same first page": both give a range and the last pages differ.
 _PAGES = ("same range", "same page", "same first page", "other pages", "no pages")
 
 
@@ -507,8 +505,6 @@ def pattern(
     pages = _pages(a, b)
     if pages and (a.last_page or a.first_page) == (b.last_page or b.first_page):
         page_level = 0 if a.last_page and b.last_page else 1
-    elif pages and not (a.last_page and b.last_page):
-        page_level = 1  # "572" and "572-576": the first page agrees, nothing contradicts it
     else:
         page_level = len(_PAGES) - 1 if pages is None else (2 if pages else 3)
     unknown = a.unknown | b.unknown

@@ -1010,12 +1010,3 @@ def test_a_title_cut_at_a_lost_character_is_the_start_of_the_other() -> None:
     assert _level(cut, full, "title") == "0.9"
     assert _level(cut, full, "title numbers") == "digits lost"
     assert _level(record("c", title="Reduced 5"), full, "title") == "lower"  # not cut: a title
-
-
-def test_a_first_page_alone_agrees_with_a_range_that_starts_there() -> None:
-    a = record("a", pages="572", issue="5")
-    b = record("b", pages="572-576", issue="5")
-    assert str(_level(a, b, "place")).endswith("same page")
-    # two ranges that end on different pages disagree on the last one
-    typo = _level(replace(a, pages="909-918"), replace(b, pages="909-916"), "place")
-    assert str(typo).endswith("same first page")
