@@ -226,12 +226,12 @@ def corrupted_path(set_name: str, corruption: str) -> Path:
 # --------------------------------------------------------------------------- learning
 
 
-Labelled = Counter[tuple[tuple[int | None, ...], bool, bool]]
+Labelled = Counter[tuple[tuple[int | None, ...], bool, bool, bool]]
 
 
 def labelled_patterns(set_name: str) -> Labelled:
-    """(levels, is a labelled duplicate, may be merged without a person) -> how many
-    candidate pairs, for one set."""
+    """(levels, is a labelled duplicate, may be merged without a person, a candidate only
+    by its first page) -> how many candidate pairs, for one set."""
     from review.dedup import candidate_patterns
     from review.formats import read_records
 
@@ -240,8 +240,8 @@ def labelled_patterns(set_name: str) -> Labelled:
         record_id: k for k, members in enumerate(read_truth(set_name)) for record_id in members
     }
     counts: Labelled = Counter()
-    for a, b, levels, cap in candidate_patterns(records):
-        counts[(levels, a in group and group.get(a) == group.get(b), not cap)] += 1
+    for a, b, levels, cap, by_pages in candidate_patterns(records):
+        counts[(levels, a in group and group.get(a) == group.get(b), not cap, by_pages)] += 1
     return counts
 
 
@@ -261,23 +261,30 @@ def learn_model(training: dict[str, Labelled]) -> object:
     from review.linkage import fit, learn
 
     pooled: dict[tuple[int | None, ...], list[int]] = defaultdict(lambda: [0, 0])
+    by_pages: Counter[tuple[int | None, ...]] = Counter()
     for counts in training.values():
-        for (levels, duplicate, _), n in counts.items():
+        for (levels, duplicate, _, pages_only), n in counts.items():
             pooled[levels][0 if duplicate else 1] += n
+            if pages_only and not duplicate:
+                by_pages[levels] += n
     labelled = {levels: (d, n) for levels, (d, n) in pooled.items()}
+    # The place's u leaves out the different papers that only the first-page
+    # keys made candidates: they agree on the first page because of the key.
+    place = [c.name for c in COMPARISONS].index("place")
+    unlike = {place: by_pages}
     chosen = THRESHOLDS[-1]
-    prior = learn(COMPARISONS, labelled, duplicate_at=chosen, person_at=PERSON_AT)
+    prior = learn(COMPARISONS, labelled, duplicate_at=chosen, person_at=PERSON_AT, unlike=unlike)
     fitted = {}
     for name, counts in training.items():
         unlabelled: Counter[tuple[int | None, ...]] = Counter()
-        for (levels, _, _), n in counts.items():
+        for (levels, _, _, _), n in counts.items():
             unlabelled[levels] += n
         fitted[name] = fit(prior, unlabelled)
     for threshold in THRESHOLDS:
         per_set = []
         for name, counts in training.items():
             right = wrong = 0
-            for (levels, duplicate, automatic), n in counts.items():
+            for (levels, duplicate, automatic, _), n in counts.items():
                 if automatic and fitted[name].score(levels).probability >= threshold:
                     right += n if duplicate else 0
                     wrong += 0 if duplicate else n
@@ -291,7 +298,13 @@ def learn_model(training: dict[str, Labelled]) -> object:
         ):
             chosen = threshold
             break
-    return learn(COMPARISONS, labelled, duplicate_at=chosen, person_at=min(PERSON_AT, chosen))
+    return learn(
+        COMPARISONS,
+        labelled,
+        duplicate_at=chosen,
+        person_at=min(PERSON_AT, chosen),
+        unlike=unlike,
+    )
 
 
 # --------------------------------------------------------------------------- workers

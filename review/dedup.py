@@ -1205,10 +1205,15 @@ def _recurring_columns(prepared: Sequence[Prepared], counts: Mapping[str, int]) 
     return found
 
 
-def candidate_patterns(records: Sequence[Record]) -> list[tuple[str, str, Pattern, str]]:
-    """(first ID, second ID, levels, cap) for every pair the weights would score, for
-    learning them; cap says why the pair goes to a person however high it scores, or ""."""
+_PAGE_KEYS = ("ap:", "vp:")
+
+
+def candidate_patterns(records: Sequence[Record]) -> list[tuple[str, str, Pattern, str, bool]]:
+    """(first ID, second ID, levels, cap, by pages) for every pair the weights would score,
+    for learning them; cap says why the pair goes to a person however high it scores, or
+    ""; by pages, that only a blocking key with the first page made it a candidate."""
     prepared, _, common, columns = _prepare_all(records)
+    keys = [set(blocking_keys(p)) for p in prepared]
     found = []
     for i, j in sorted(candidate_pairs(prepared)):
         a, b = prepared[i], prepared[j]
@@ -1218,7 +1223,8 @@ def candidate_patterns(records: Sequence[Record]) -> list[tuple[str, str, Patter
             and not (_reply_to(a, b) or _reply_to(b, a))
         ):
             levels = pattern(a, b, common, columns)
-            found.append((a.id, b.id, levels, _cap(a, b, levels)))
+            by_pages = all(key.startswith(_PAGE_KEYS) for key in keys[i] & keys[j])
+            found.append((a.id, b.id, levels, _cap(a, b, levels), by_pages))
     return found
 
 

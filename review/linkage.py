@@ -175,10 +175,22 @@ def learn(
     *,
     duplicate_at: float,
     person_at: float,
+    unlike: Mapping[int, Mapping[Pattern, int]] | None = None,
 ) -> Model:
-    """m and u from labelled candidate pairs: pattern -> (duplicates, non-duplicates)."""
+    """m and u from labelled candidate pairs: pattern -> (duplicates, non-duplicates).
+
+    `unlike`: per comparison, non-duplicates left out of its u, by pattern: pairs
+    that are candidates only because a blocking key made of that comparison's
+    own fields brought them together (two papers on the same first page of one
+    volume), which agree on it by construction, not by chance.
+    """
     m = _tally(comparisons, ((p, float(d)) for p, (d, _) in labelled.items()))
     u = _tally(comparisons, ((p, float(n)) for p, (_, n) in labelled.items()))
+    for c, excluded in (unlike or {}).items():
+        u[c] = _tally(
+            comparisons,
+            ((p, float(n - excluded.get(p, 0))) for p, (_, n) in labelled.items()),
+        )[c]
     # Add-one smoothing: a level never seen among the labels is rare, not
     # impossible. For a joint comparison the same pseudo-counts (one per
     # level) are spread by the product of its fields' own frequencies: a

@@ -149,3 +149,15 @@ def test_a_part_nobody_can_read_weighs_what_the_known_parts_weigh() -> None:
     # and a labelled pair with an unknown part is shared among its parts
     shared = learn((PLACE,), {**labels, (4,): (100, 0)}, duplicate_at=0.99, person_at=0.5)
     assert shared.m[0][0] > model.m[0][0] and shared.m[0][2] > model.m[0][2]
+
+
+def test_pairs_a_blocking_key_brought_together_are_left_out_of_that_fields_u() -> None:
+    """Different papers that are candidates only because they share a first page agree
+    on the page by construction: counted in u, they make agreeing pages look common."""
+    pages = Comparison("pages", ("same", "differ"))
+    labels = {(0,): (100, 60), (1,): (2, 940)}
+    plain = learn((pages,), labels, duplicate_at=0.99, person_at=0.5)
+    unlike = learn((pages,), labels, duplicate_at=0.99, person_at=0.5, unlike={0: {(0,): 50}})
+    assert unlike.u[0][0] == pytest.approx((10 + 1) / (950 + 2))
+    assert unlike.weight(0, 0) > plain.weight(0, 0) + 2
+    assert unlike.m == plain.m
