@@ -10,11 +10,13 @@ One run, one set of records (default 50,000):
 3. Decisions as a big review has them part-way: of the main copies 10% included
    at title/abstract (half of those included at full text, half awaiting their
    full-text decision), 60% excluded by a person (two reasons), 30% awaiting.
-4. `write_report`, timed and its peak memory sampled, with the protocol's
+4. The records awaiting a person ranked as `review run` ranks them (the screeners'
+   ranking, here learned from the decisions above), timed apart.
+5. `write_report`, timed and its peak memory sampled, with the protocol's
    default exports (included.* and screened.* in RIS, BibTeX, CSV) and again
    with `[exports] screened = false`; the ratio to deduplication's time.
-5. The sizes: report.html, and every page of records/ together.
-6. Headless Chromium (Playwright driving Debian's /usr/bin/chromium, as
+6. The sizes: report.html, and every page of records/ together.
+7. Headless Chromium (Playwright driving Debian's /usr/bin/chromium, as
    tests/test_web_browser.py does) opens report.html from disk: time from
    navigation to the load event, median of --opens fresh pages; then the
    largest page of records/ the same way.
@@ -52,6 +54,7 @@ from review.report.html import report_html
 from review.report.json_report import report_json
 from review.report.markdown import report_markdown
 from review.report.pages import Paging, html_lists, iter_pages
+from review.report_stage import awaiting_relevance
 from review.screen import Decision, Outcome
 from review.search import SearchLogEntry
 
@@ -256,6 +259,23 @@ def main() -> None:
         f"excluded, {counts.awaiting_screening:,} awaiting, {counts.reports_sought:,} passed "
         f"title/abstract, {counts.studies_included:,} included at full text"
     )
+    # `review run` ranks the records awaiting a person as the screeners do, before
+    # writing (review.report_stage.awaiting_relevance); timed apart, then reported.
+    (relevance, ranked_by), rank_seconds, rank_peak = measured(
+        partial(
+            awaiting_relevance,
+            dedup.canonical,
+            [d for d in review.decisions if d.by != "rules"],
+            review.decisions,
+            review.protocol,
+        )
+    )
+    print(
+        f"rank the awaiting records:   {rank_seconds:7.2f} s   peak "
+        f"{rank_peak / len(records) / 1024:5.2f} KB/record   "
+        f"{rank_seconds / dedup_seconds:.2f} × deduplication   ({ranked_by})"
+    )
+    review = replace(review, relevance=relevance, ranked_by=ranked_by)
     no_full = replace(
         review,
         protocol=replace(review.protocol, exports=Exports(review.protocol.exports.formats, False)),

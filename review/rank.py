@@ -422,12 +422,9 @@ class Ranker:
     ) -> None:
         self.settings = settings or ModelSettings()
         self.seed = seed
-        if self.settings.choose:  # subject block unscaled: each candidate scales it
-            self.features = build_features(
-                documents, dataclasses.replace(self.settings, subject_weight=1.0)
-            )
-        else:
-            self.features = build_features(documents, self.settings)
+        self._documents: Sequence[Document] | None = documents
+        self._features: Features | None = None
+        self._size = len(documents)
         self._scaled: dict[float, sparse.csr_matrix] = {}
         self.choice = 0  # the candidate in use (index into settings.choose)
         self.choices: list[tuple[int, int]] = []  # (labelled, candidate) at each choice
@@ -442,7 +439,21 @@ class Ranker:
             self._prior, self._prior_terms = bm25_scores(documents, query)
 
     def __len__(self) -> int:
-        return int(self.features.matrix.shape[0])
+        return self._size
+
+    @property
+    def features(self) -> Features:
+        """The model's features, built when first needed: a ranking by the protocol
+        alone (nobody has both included and excluded yet) never needs them, and they
+        are most of the time a ranker takes to build on a large review."""
+        if self._features is None:
+            assert self._documents is not None
+            settings = self.settings
+            if settings.choose:  # subject block unscaled: each candidate scales it
+                settings = dataclasses.replace(settings, subject_weight=1.0)
+            self._features = build_features(self._documents, settings)
+            self._documents = None
+        return self._features
 
     def label(self, index: int, relevant: bool) -> None:
         self.labels[index] = int(relevant)

@@ -7,22 +7,26 @@ close to call for a person to decide.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from review.history import RunKind
 from review.prepared import PreparedReview, this_run
-from review.records import ImportResult
+from review.protocol import Protocol
+from review.records import ImportResult, Record
 from review.run_settings import RunSettings
+from review.screen import Decision
 from review.snapshot import stand_in_ids
 
 if TYPE_CHECKING:
     from review.report.model import ReportInput
 
-__all__ = ["UNDECIDED_PAIRS", "review_report_input", "write_review_report"]
+__all__ = ["UNDECIDED_PAIRS", "awaiting_relevance", "review_report_input", "write_review_report"]
 
 UNDECIDED_PAIRS = "undecided-pairs.csv"  # written beside the report when there are any
+FINAL_FULL_TEXT = ("include", "exclude", "not-retrieved")
 
 
 def write_review_report(
@@ -54,8 +58,17 @@ def review_report_input(review: PreparedReview, settings: RunSettings) -> Report
 
     kind: RunKind = "update" if settings.update else "run"
     last = review.history.last
+    screened = {d.record_id for d in review.rule_decisions}
+    relevance, ranked_by = awaiting_relevance(
+        [r for r in review.dedup.canonical if r.id in screened],
+        review.human_decisions,
+        review.decisions,
+        review.protocol,
+    )
     return ReportInput(
         stopping=unscreened_statement(stop),
+        relevance=relevance,
+        ranked_by=ranked_by,
         protocol=review.protocol,
         searches=review.search_log,
         dedup=review.dedup,
@@ -96,6 +109,46 @@ def review_report_input(review: PreparedReview, settings: RunSettings) -> Report
         if kind == "update" and last is not None
         else None,
     )
+
+
+def awaiting_relevance(
+    records: Sequence[Record],
+    people: Sequence[Decision],
+    decisions: Sequence[Decision],
+    protocol: Protocol,
+) -> tuple[dict[str, float], str]:
+    """The screened `records` in the order `review screen` shows them (most likely
+    relevant first) with their predicted relevance, and how they were ranked; nothing
+    when no record awaits a person (a finished review is not ranked for nothing).
+
+    The ranking is the screeners' own (`review.screener.people_ranker`) over the same
+    records (the main copies the rules screened), taught the same decisions: `people`,
+    people's final decisions per duplicate group; `decisions`, the effective ones.
+    """
+    from review.screener import people_ranker
+
+    if not _awaits_a_person(records, decisions):
+        return {}, ""
+    with people_ranker(records, people, protocol) as ranker:
+        scores = ranker.ranking().scores
+        return (
+            {r.id: float(scores[ranker.index[r.id]]) for r in ranker.order(records)},
+            ranker.describe(),
+        )
+
+
+def _awaits_a_person(records: Sequence[Record], decisions: Sequence[Decision]) -> bool:
+    """Whether any record lacks a final word: a title/abstract exclusion, or a
+    full-text decision after a title/abstract inclusion."""
+    outcome = {(d.record_id, d.stage): d.outcome for d in decisions}
+    for record in records:
+        abstract = outcome.get((record.id, "title-abstract"))
+        if abstract == "exclude":
+            continue
+        if abstract == "include" and outcome.get((record.id, "full-text")) in FINAL_FULL_TEXT:
+            continue
+        return True
+    return False
 
 
 def _database_of(result: ImportResult) -> str:

@@ -63,6 +63,7 @@ __all__ = [
     "TerminalKeys",
     "people_decisions",
     "people_pool",
+    "people_ranker",
     "queue_ranker",
     "run_screener",
     "screening_queue",
@@ -234,6 +235,22 @@ def queue_ranker(
     `background=True` for a person at the keys: the model is refit in a thread
     while the next record is shown (`RecordRanker`); `close()` it when done.
     """
+    return people_ranker(
+        records, people_decisions(store, groups), protocol, seed, background=background
+    )
+
+
+def people_ranker(
+    records: Sequence[Record],
+    people: Iterable[Decision],
+    protocol: Protocol | None = None,
+    seed: int = 0,
+    *,
+    background: bool = False,
+) -> RecordRanker:
+    """A ranker over `records` taught people's title/abstract decisions in time order:
+    the ranking `review screen`, `review serve` and the report's list of records awaiting
+    a person share (`people` as `people_decisions` gives them; other stages are skipped)."""
     ranker = RecordRanker(
         records,
         question=protocol.question if protocol else "",
@@ -241,7 +258,8 @@ def queue_ranker(
         seed=seed,
         background=background,
     )
-    ranker.learn(sorted(people_decisions(store, groups), key=lambda d: d.at))
+    taught = [d for d in people if d.stage == "title-abstract"]
+    ranker.learn(sorted(taught, key=lambda d: d.at))
     return ranker
 
 

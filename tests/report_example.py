@@ -205,4 +205,7 @@ def example_input(
         uncounted_decisions=(
             Decision("embase:1", "title-abstract", "include", by="Ana", at="2026-11-20T09:00:00Z"),
         ),
+        # As `review run` ranks the records awaiting a person (review.report_stage).
+        relevance={"embase:3": 0.8712, "1008": 0.553, "1007": 0.4204, "embase:4": 0.1093},
+        ranked_by="ranked by a model learned from 6 decisions",
     )

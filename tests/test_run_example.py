@@ -853,3 +853,67 @@ def test_explain_answers_for_a_record_merged_into_another(
     assert lines[3] == "Decisions on 36634016 count for ks0226."
     assert lines[5].startswith("36634016: ")  # then the record screened for both
     assert any(line.startswith("Rules (title-abstract): ") for line in lines)
+
+
+def _awaiting_in_report(out_dir: Path) -> tuple[list[str], list[float], str]:
+    report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
+    rows = [a for a in report["awaiting"] if a["stage"] == "title-abstract"]
+    return [a["record_id"] for a in rows], [a["relevance"] for a in rows], report[
+        "awaiting_ranked_by"
+    ]
+
+
+def test_the_report_lists_the_records_awaiting_a_person_in_the_screeners_order(
+    clone: Path, no_network: list[object]
+) -> None:
+    """`review run` presents the most relevant records first, as `review screen` does:
+    by the protocol before any decision, by the learned model after one include and
+    one exclude; the same order as the screener's queue, in every file of the report."""
+    from review.cli.screen import prepared_input
+    from review.screener import screening_queue
+
+    protocol = load_protocol("queries/kratom.toml")
+
+    def queue(reviewer: str) -> list[str]:
+        found = prepared_input(prepare_review(protocol, RunSettings()))
+        with DecisionStore.for_protocol(protocol) as store:
+            records = screening_queue(
+                found.records,
+                found.rule_decisions,
+                store,
+                reviewer,
+                "title-abstract",
+                protocol=protocol,
+                groups=found.groups,
+            )
+        return [r.id for r in records]
+
+    result = run(protocol, RunSettings())
+    ids, relevance, ranked_by = _awaiting_in_report(result.out_dir)
+    assert ranked_by == "ranked by the protocol's question and concepts (nothing learned yet)"
+    assert ids == queue("ana") != sorted(ids)
+    assert relevance == sorted(relevance, reverse=True) and relevance[0] == 1.0
+    # The most relevant record heads every file's list and is first on its page.
+    markdown = (result.out_dir / "report.md").read_text(encoding="utf-8")
+    listed = markdown.split("### Title/abstract decision needed")[1]
+    assert listed.index(f"`{ids[0]}`") < listed.index(f"`{ids[1]}`") < listed.index(f"`{ids[2]}`")
+    assert "Ordered by predicted relevance, most likely relevant first" in markdown
+    html = (result.out_dir / "report.html").read_text(encoding="utf-8")
+    section = html.split('id="awaiting"')[1]
+    assert section.index(f">{ids[0]}<") < section.index(f">{ids[1]}<")
+    assert '<span class="relevance" title="predicted relevance">1.00</span>' in section
+    page = (result.out_dir / "records" / "awaiting-title-abstract-002.html").read_text()
+    assert "most likely relevant first" in page
+    assert page.index(f">{ids[50]}<") < page.index(f">{ids[51]}<")
+
+    # One include (the record ranked last) and one exclude: the learned ranking.
+    with DecisionStore.for_protocol(protocol) as store:
+        store.add(Decision(ids[-1], "title-abstract", "include", by="ana"))
+        store.add(Decision(ids[0], "title-abstract", "exclude", "not-kratom", by="ana"))
+    again = run(protocol, RunSettings())
+    learned, relevance, ranked_by = _awaiting_in_report(again.out_dir)
+    assert ranked_by == "ranked by a model learned from 2 decisions"
+    assert learned == queue("ana")  # her queue: what she has not decided
+    assert relevance == sorted(relevance, reverse=True)
+    assert set(learned) == set(ids) - {ids[0], ids[-1]}
+    assert learned != [i for i in ids if i in set(learned)]  # the order changed

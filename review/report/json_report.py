@@ -258,10 +258,12 @@ def report_data(report: Report, files: Sequence[str] = (), *, lazy: bool = False
             }
             for e in report.excluded
         ),
+        "awaiting_ranked_by": report.ranked_by,
         "awaiting": many(
             {
                 "record_id": a.record.id,
                 "stage": a.stage,
+                "relevance": None if a.relevance is None else round(a.relevance, 4),
                 "matched": list(a.matched),
                 "unmatched": list(a.unmatched),
                 "note": a.note,

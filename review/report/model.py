@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
@@ -120,6 +120,13 @@ class ReportInput:
     runs: tuple[RunView, ...] = ()
     # Set by `review update`: the version this run updates.
     previous: PreviousVersion | None = None
+    # Predicted relevance (0-1) of the records awaiting a person, in the order the
+    # screeners show them (`review.screener.people_ranker`: most likely relevant first,
+    # ties in the records' order); the report lists them in this order. Empty: listed
+    # in the flow's order (record IDs).
+    relevance: Mapping[str, float] = field(default_factory=dict)
+    # How that ranking was made, in words (`RecordRanker.describe`).
+    ranked_by: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +279,7 @@ class Awaiting:
     matched: tuple[str, ...]
     unmatched: tuple[str, ...]
     note: str
+    relevance: float | None = None  # predicted, 0-1 (ReportInput.relevance)
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +341,8 @@ class Report:
     # the stopping rule, its recall target and when it fired, when records were left
     # unscreened because it was met ("" otherwise; ReportInput.stopping)
     stopping: str = ""
+    # How the records awaiting a person are ordered ("" : by record ID, unranked)
+    ranked_by: str = ""
 
     @property
     def included_records(self) -> tuple[str, ...]:
@@ -364,6 +374,7 @@ def build_report(report_input: ReportInput) -> Report:
         (d.record_id, d.stage): d for d in report_input.decisions
     }
     protocol = report_input.protocol
+    position = {record_id: n for n, record_id in enumerate(report_input.relevance)}
     return Report(
         protocol=protocol,
         snapshot=report_input.snapshot,
@@ -378,7 +389,7 @@ def build_report(report_input: ReportInput) -> Report:
             BoxView(
                 box.key,
                 *_stopping_label(box, protocol, report_input.stopping),
-                tuple(views[i] for i in box.record_ids),
+                tuple(views[i] for i in _box_order(box, position)),
             )
             for box in flow.boxes()
         ),
@@ -386,7 +397,7 @@ def build_report(report_input: ReportInput) -> Report:
         removals=tuple((views[i], box.name) for box in flow.removed_other for i in box.record_ids),
         included=_by_year(views[i] for i in flow.included.record_ids),
         excluded=_excluded(flow, decisions, views, protocol),
-        awaiting=_awaiting(flow, decisions, views),
+        awaiting=_awaiting(flow, decisions, views, report_input.relevance, position),
         uncounted=_uncounted(report_input),
         years=_year_bars(flow, views),
         reading_list=_reading_list(flow, dedup, report_input.searches, protocol, views),
@@ -394,6 +405,7 @@ def build_report(report_input: ReportInput) -> Report:
         runs=report_input.runs,
         update=_update(report_input, flow, views),
         stopping=report_input.stopping,
+        ranked_by=report_input.ranked_by if report_input.relevance else "",
     )
 
 
@@ -628,14 +640,20 @@ def _excluded(
 
 
 def _awaiting(
-    flow: PrismaFlow, decisions: dict[tuple[str, str], Decision], views: dict[str, RecordView]
+    flow: PrismaFlow,
+    decisions: dict[tuple[str, str], Decision],
+    views: dict[str, RecordView],
+    relevance: Mapping[str, float],
+    position: Mapping[str, int],
 ) -> tuple[Awaiting, ...]:
+    """Each stage's records awaiting a person in the order of `relevance` (the order
+    the screeners show them in, most likely relevant first; `position` in it)."""
     result = []
     for stage, box in (
         ("title-abstract", flow.awaiting_screening),
         ("full-text", flow.awaiting_assessment),
     ):
-        for record_id in box.record_ids:
+        for record_id in _ranked(box.record_ids, position):
             d = decisions.get((record_id, stage))
             result.append(
                 Awaiting(
@@ -644,9 +662,24 @@ def _awaiting(
                     d.matched if d else (),
                     d.unmatched if d else (),
                     d.note if d else "",
+                    relevance.get(record_id),
                 )
             )
     return tuple(result)
+
+
+def _ranked(ids: tuple[str, ...], position: Mapping[str, int]) -> tuple[str, ...]:
+    """`ids` in the ranking's order; those it lacks follow in their own (sorted() is stable)."""
+    if not position:
+        return ids
+    return tuple(sorted(ids, key=lambda i: position.get(i, len(position))))
+
+
+def _box_order(box: Box, position: Mapping[str, int]) -> tuple[str, ...]:
+    """A box's records: those awaiting a person ranked, as in their own list."""
+    if _unprefixed(box.key) in ("awaiting-screening", "awaiting-assessment"):
+        return _ranked(box.record_ids, position)
+    return box.record_ids
 
 
 def _uncounted(report_input: ReportInput) -> tuple[Uncounted, ...]:

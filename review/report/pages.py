@@ -256,7 +256,12 @@ def _excluded_row(row: object, where: Where) -> str:
 
 def _awaiting_row(row: object, where: Where) -> str:
     assert isinstance(row, Awaiting)
-    return f"<li>{cite(row.record)}{_evidence(row.matched, row.unmatched)}</li>"
+    relevance = (
+        f'<span class="relevance" title="predicted relevance">{row.relevance:.2f}</span> '
+        if row.relevance is not None
+        else ""
+    )
+    return f"<li>{relevance}{cite(row.record)}{_evidence(row.matched, row.unmatched)}</li>"
 
 
 def _uncounted_row(report: Report) -> Callable[[object, Where], str]:
@@ -391,7 +396,8 @@ def html_lists(report: Report, paging: Paging) -> HtmlLists:
                 len(waiting),
                 listing=listing(
                     f"awaiting-{stage}",
-                    f"Awaiting a decision: {awaiting_title}",
+                    f"Awaiting a decision: {awaiting_title}"
+                    + (", most likely relevant first" if report.ranked_by else ""),
                     "",
                     waiting,
                     _awaiting_row,
