@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from sklearn.svm import LinearSVC
 
 __all__ = [
+    "STOP_WORDS",
     "Document",
     "ModelSettings",
     "ProtocolQuery",
@@ -72,6 +73,7 @@ __all__ = [
     "Ranking",
     "RecordRanker",
     "document",
+    "meaningful",
     "protocol_query",
     "retrain_every",
 ]
@@ -251,6 +253,25 @@ class ProtocolQuery:
     def empty(self) -> bool:
         return not any(p.terms for p in self.parts)
 
+
+# Function words, which say nothing about a record on their own ("the", "of the"): left
+# out of the terms shown as weighing most (`meaningful`), though the model keeps them.
+# Not scikit-learn's stop list: it has "side", "serious", "system" and "fire".
+STOP_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "a about above across after against all along also although am among an and another "
+        "any are around as at be because been before being below between both but by can "
+        "could did do does doing down during each either else et etc for from further had "
+        "has have having he her here hers herself him himself his how however i ie if in "
+        "into is it its itself just may me might more most much must my no nor not of off "
+        "on once only onto or other others our ours out over own per rather same she should "
+        "since so some such than that the their theirs them themselves then there thereby "
+        "therefore these they this those through thus to too toward towards under until up "
+        "upon us very via was we were what whatever when where whereas whether which while "
+        "who whom whose why will with within without would yet you your",
+    )
+)
 
 _STOP = frozenset(
     re.findall(
@@ -580,7 +601,7 @@ class Ranker:
         """The terms that weighed most for this document's score."""
         if ranking.basis == "protocol":
             weights = self._prior_terms[index]
-            return tuple(sorted(weights, key=lambda w: -weights[w])[:n])
+            return tuple(sorted(filter(meaningful, weights), key=lambda w: -weights[w])[:n])
         if ranking.basis != "model" or ranking.coef is None:
             return ()
         matrix = self.features.matrix
@@ -588,10 +609,14 @@ class Ranker:
             matrix = self._matrix(self.settings.choose[self.choice].subject_weight)
         row = matrix.getrow(index)
         contributions = row.data * ranking.coef[row.indices]
-        best = np.argsort(-contributions)[:n]
-        return tuple(
-            _shown(self.features.names[row.indices[i]]) for i in best if contributions[i] > 0
-        )
+        shown: list[str] = []
+        for i in np.argsort(-contributions, kind="stable").tolist():
+            if contributions[i] <= 0 or len(shown) == n:
+                break
+            name = self.features.names[row.indices[i]]
+            if meaningful(name):
+                shown.append(_shown(name))
+        return tuple(shown)
 
     @staticmethod
     def _squash(values: FloatArray) -> FloatArray:
@@ -600,6 +625,19 @@ class Ranker:
         if top <= low:
             return np.zeros_like(values)
         return (values - low) / (top - low)
+
+
+def meaningful(term: str) -> bool:
+    """Whether a feature says something to a reader: a subject term or publication type,
+    or words that neither begin nor end with a stop word ("the", "of the", "of kratom")
+    and are not a lone number or letter. The model keeps every word (it ranks better
+    so, see the module's docstring); the terms shown for a record leave these out."""
+    if term.startswith((SUBJECT_PREFIX, TYPE_PREFIX)):
+        return True
+    words = term.split()
+    if not words or words[0] in STOP_WORDS or words[-1] in STOP_WORDS:
+        return False
+    return not (len(words) == 1 and (len(term) == 1 or term.isdigit()))
 
 
 def _shown(name: str) -> str:

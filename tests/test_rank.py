@@ -17,6 +17,7 @@ from review.rank import (
     Ranker,
     RecordRanker,
     _balanced_weights,
+    meaningful,
     protocol_query,
 )
 from review.records import AbstractSection, Record, Source
@@ -164,3 +165,55 @@ def test_the_screening_queue_is_ranked_by_default_and_input_order_on_request(
     assert {r.id for r in ranked[:2]} == {"r25", "r26"}
     assert [r.id for r in plain[:2]] == ["r0", "r1"]
     assert len(ranked) == len(plain) == 25
+
+
+def test_the_terms_shown_as_weighing_most_are_not_function_words() -> None:
+    """The model learns from every word, "the" and "of" too; the terms it names for a
+    record are the meaningful ones (stop words in a phrase's first or last place, lone
+    numbers and letters left out)."""
+    records = [
+        record(n, OTHER_TOPICS[n % len(OTHER_TOPICS)], "A cohort in 2019.") for n in range(24)
+    ]
+    # The relevant records share function words far more than their topic words.
+    records += [
+        record(24, "The use of the kratom of the region", "The effect of the dose of the leaf."),
+        record(25, "On the withdrawal of the users of the leaf", "The kratom of the sellers."),
+        record(26, "The kratom of the farms and of the markets", "The leaf of the tree, 2019."),
+    ]
+    ranker = RecordRanker(records)
+    ranker.teach("r24", "include")
+    ranker.teach("r25", "include")
+    ranker.teach("r3", "exclude")
+    index = ranker.index["r26"]
+    ranking = ranker.ranking()
+    # Unfiltered, "the" and "of the" weigh most for this record.
+    row = ranker.ranker.features.matrix.getrow(index)
+    weights = row.data * ranking.coef[row.indices]
+    names = [ranker.ranker.features.names[row.indices[i]] for i in np.argsort(-weights)[:3]]
+    assert {"the", "of the", "of"} & set(names)
+    shown = ranker.terms("r26")
+    assert shown and "kratom" in shown and "leaf" in shown
+    assert not [t for t in shown if t.split()[0] in ("the", "of") or t.split()[-1] in ("the", "of")]
+    assert "2019" not in shown
+
+
+@pytest.mark.parametrize(
+    ("term", "shown"),
+    [
+        ("kratom", True),
+        ("kratom withdrawal", True),
+        ("side effects", True),
+        ("serious", True),
+        ("the", False),
+        ("of the", False),
+        ("of kratom", False),
+        ("kratom and", False),
+        ("2019", False),
+        ("a", False),
+        ("x", False),
+        ("mesh:the", True),  # a subject term is shown as people gave it
+        ("type:review", True),
+    ],
+)
+def test_meaningful_terms(term: str, shown: bool) -> None:
+    assert meaningful(term) is shown
