@@ -96,6 +96,13 @@ class StopStatus:
 
     def describe(self) -> str:
         left = self.total - self.screened
+        if not self.screened:
+            return (
+                f"Nothing screened yet: {left} record{' awaits' if left == 1 else 's await'} "
+                f"a person. The stopping rule (recall target {self.rule.target:.0%}, "
+                f"confidence {self.rule.confidence:.0%}) does not apply yet: it judges from "
+                "the records people have screened in ranked order."
+            )
         if self.safe_to_stop:
             when = f" ({self.fired_when[:16].replace('T', ' ')})" if self.fired_when else ""
             head = (
@@ -110,8 +117,6 @@ class StopStatus:
                 f"for {self.rule.target:.0%} recall): "
                 f"keep screening; {left} record{'' if left == 1 else 's'} left."
             )
-        if not self.screened:
-            return f"{head} No decisions yet."
         if not left:
             return f"{head} Found {self.relevant} relevant."
         return (

@@ -858,9 +858,11 @@ def test_explain_answers_for_a_record_merged_into_another(
 def _awaiting_in_report(out_dir: Path) -> tuple[list[str], list[float], str]:
     report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
     rows = [a for a in report["awaiting"] if a["stage"] == "title-abstract"]
-    return [a["record_id"] for a in rows], [a["relevance"] for a in rows], report[
-        "awaiting_ranked_by"
-    ]
+    return (
+        [a["record_id"] for a in rows],
+        [a["relevance"] for a in rows],
+        report["awaiting_ranked_by"],
+    )
 
 
 def test_the_report_lists_the_records_awaiting_a_person_in_the_screeners_order(

@@ -172,3 +172,14 @@ def test_the_tracker_gives_what_a_replay_gives_decision_by_decision() -> None:
     for n, label in enumerate(labels, start=1):
         tracker.add(bool(label))
         assert tracker.status() == stop_status(labels[:n], 120), n
+
+
+def test_before_any_decision_the_rule_says_it_does_not_apply_yet() -> None:
+    status = StopTracker(214).status()
+    assert not status.safe_to_stop
+    assert status.describe() == (
+        "Nothing screened yet: 214 records await a person. The stopping rule (recall "
+        "target 95%, confidence 95%) does not apply yet: it judges from the records people "
+        "have screened in ranked order."
+    )
+    assert StopTracker(1).status().describe().startswith("Nothing screened yet: 1 record awaits")

@@ -158,8 +158,15 @@ def handle_status(options: argparse.Namespace) -> int:
         protocol.screening.stop_confidence if options.confidence is None else options.confidence,
     )
     found = screening_input(protocol, options)
-    with _existing_store(protocol) as store:
-        people = people_now(found, store)
+    people: tuple[Decision, ...] = ()
+    if decisions_path(protocol).is_file():
+        with DecisionStore.for_protocol(protocol) as store:
+            people = people_now(found, store)
+    else:  # nobody has screened yet: say so, and leave no empty store behind
+        print(
+            f"No decisions yet ({decisions_path(protocol)} does not exist): "
+            f"`review screen {options.protocol} --reviewer NAME` starts screening."
+        )
     print(stage_summary(effective_decisions(found.rule_decisions, people)))
     stop = screening_stop(found.rule_decisions, people, rule)
     print(stop.describe() if stop else "The rules left no record to people.")
