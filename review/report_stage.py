@@ -46,8 +46,11 @@ def write_review_report(
     return (*files, undecided)
 
 
-def review_report_input(review: PreparedReview, settings: RunSettings) -> ReportInput:
-    """Everything the report counts, from a prepared review."""
+def review_report_input(
+    review: PreparedReview, settings: RunSettings, *, ranked: bool = True
+) -> ReportInput:
+    """Everything the report counts, from a prepared review; `ranked=False` leaves the
+    records awaiting a person unranked (the web dashboard wants the counts alone)."""
     from review import __version__
     from review.report.model import OtherSource, PreviousVersion, ReportInput, RunView
     from review.stopping import protocol_rule, screening_stop, unscreened_statement
@@ -59,11 +62,15 @@ def review_report_input(review: PreparedReview, settings: RunSettings) -> Report
     kind: RunKind = "update" if settings.update else "run"
     last = review.history.last
     screened = {d.record_id for d in review.rule_decisions}
-    relevance, ranked_by = awaiting_relevance(
-        [r for r in review.dedup.canonical if r.id in screened],
-        review.human_decisions,
-        review.decisions,
-        review.protocol,
+    relevance, ranked_by = (
+        awaiting_relevance(
+            [r for r in review.dedup.canonical if r.id in screened],
+            review.human_decisions,
+            review.decisions,
+            review.protocol,
+        )
+        if ranked
+        else ({}, "")
     )
     return ReportInput(
         stopping=unscreened_statement(stop),

@@ -114,8 +114,7 @@ class StopStatus:
         else:
             head = (
                 f"Stopping rule not met (p = {self.p:.3f} ≥ {1 - self.rule.confidence:.2f} "
-                f"for {self.rule.target:.0%} recall): "
-                f"keep screening; {left} record{'' if left == 1 else 's'} left."
+                f"for {self.rule.target:.0%} recall): keep screening."
             )
         if not left:
             return f"{head} Found {self.relevant} relevant."

@@ -93,7 +93,7 @@ def test_decisions_status_shows_the_stopping_rule(
     assert main([*argv, str(folder / "records.csv")]) == 0
     out = capsys.readouterr().out
     assert "Title/abstract: 4 records: 1 included" in out
-    assert "Stopping rule not met (p = " in out and "keep screening; 1 record left." in out
+    assert "Stopping rule not met (p = " in out and "keep screening. Found 1 relevant" in out
 
 
 def test_decisions_status_before_any_decision_says_where_screening_stands(

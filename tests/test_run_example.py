@@ -919,3 +919,10 @@ def test_the_report_lists_the_records_awaiting_a_person_in_the_screeners_order(
     assert relevance == sorted(relevance, reverse=True)
     assert set(learned) == set(ids) - {ids[0], ids[-1]}
     assert learned != [i for i in ids if i in set(learned)]  # the order changed
+    # The web dashboard counts alone, and asks for no ranking (it would build features).
+    from review.report_stage import review_report_input
+
+    unranked = review_report_input(
+        prepare_review(protocol, RunSettings()), RunSettings(), ranked=False
+    )
+    assert (unranked.relevance, unranked.ranked_by) == ({}, "")

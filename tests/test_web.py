@@ -302,3 +302,53 @@ def test_queue_conflicts_and_resolution_count_per_duplicate_group(review: Review
     )
     assert answer.status_code == 200 and "Resolved r0" in answer.text
     assert 'id="no-conflicts"' in answer.text
+
+
+def test_the_header_and_the_stopping_line_count_from_one_status(tmp_path: Path) -> None:
+    """An unsure answer leaves a record in nobody's screened count but out of your
+    queue, and another reviewer's decision screens a record still in yours: the page
+    says both, and its review-wide counts are the stopping rule's own."""
+    review = make_review(tmp_path / "data", count=12)
+    app = create_app(config(review))
+    ann = TestClient(app, base_url=URL)
+    sign_in(ann, "ann")
+    bob = TestClient(app, base_url=URL)
+    sign_in(bob, "bob")
+
+    def counts(client: TestClient) -> str:
+        page = client.get("/screen/title-abstract").text
+        header = re.search(r'<header class="progress".*?</header>', page, re.S)
+        assert header is not None
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", header.group(0)))
+        unscreened = re.search(r"everyone: \d+ of \d+ screened, (\d+) unscreened", text)
+        stopping = re.search(r"among the (\d+) unscreened", text) or re.search(
+            r"Nothing screened yet: (\d+) records", text
+        )
+        assert unscreened is not None and stopping is not None, text
+        assert unscreened.group(1) == stopping.group(1), text  # one source
+        return text
+
+    text = counts(ann)
+    assert "0 decided by you · 12 left in your queue (this is 1)" in text
+    assert "everyone: 0 of 12 screened, 12 unscreened" in text
+    for client, record_id, choice in (
+        (ann, "r0", "include"),
+        (ann, "r1", "exclude:not-kratom"),
+        (ann, "r2", "unsure"),
+        (bob, "r5", "exclude:not-kratom"),
+    ):
+        token = csrf(client, "/screen/title-abstract")
+        client.post(
+            "/screen/title-abstract/decide",
+            data={"csrf": token, "record_id": record_id, "choice": choice},
+        )
+        counts(ann)
+        counts(bob)
+    text = counts(ann)
+    assert "3 decided by you (1 unsure) · 9 left in your queue" in text
+    assert "everyone: 3 of 12 screened, 9 unscreened" in text
+    assert "at most 8 more among the 9 unscreened" in text
+    text = counts(bob)
+    assert "1 decided by you · 11 left in your queue" in text  # blind: ann's are still his
+    assert "everyone: 3 of 12 screened, 9 unscreened" in text
+    app.state.pages.close()

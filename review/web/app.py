@@ -429,10 +429,11 @@ class _Pages:
             mine = [d for d in store.current(stage, reviewer) if d.record_id in self.index]
             effective = self.effective(store)
             crossings = self.open_conflicts(store)
-            stopping = (
-                stop_status(records, rules, store, self.rule, groups=self.groups).describe()
+            # The header's review-wide counts and the stopping line: one status.
+            stop = (
+                stop_status(records, rules, store, self.rule, groups=self.groups)
                 if stage == "title-abstract"
-                else ""
+                else None
             )
         record = self.index[wanted] if wanted else (queue[0] if queue else None)
         lag = ranker.lag
@@ -464,7 +465,10 @@ class _Pages:
             "said": "",
             "problem": "",
             "open_conflicts": crossings,
-            "stopping": stopping,
+            "stopping": stop.describe() if stop else "",
+            "pool": stop.total if stop else 0,
+            "screened": stop.screened if stop else 0,
+            "unsure": sum(1 for d in mine if d.outcome == "needs-human"),
             "ranking": ranking,
             # decisions the ranking shown has not learned yet: the page asks again
             # (`ranking_now`) until the background refit has them
@@ -708,7 +712,11 @@ class _Pages:
 
             review = with_human_decisions(self.config.prepared, everyone, resolutions)
             effective = review.decisions
-            report = build_report(review_report_input(review, self.config.run_settings))
+            # The diagram's counts only: ranking the awaiting records (the features of
+            # every record) on each visit would make the page wait for nothing.
+            report = build_report(
+                review_report_input(review, self.config.run_settings, ranked=False)
+            )
             # Built by ElementTree from counts and the protocol's labels: escaped markup.
             prisma = Markup(prisma_svg(report, link_prefix=None))
         report_html = self.config.report_dir / "report.html"
