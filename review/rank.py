@@ -943,8 +943,8 @@ class RecordRanker:
         if ranking.basis == "model":
             return f"ranked by a model learned from {ranking.labelled} decisions"
         if ranking.basis == "protocol":
-            return "ranked by the protocol's question and concepts (nothing learned yet)"
-        return "in input order (no protocol terms and nothing learned yet)"
+            return "ranked by the protocol's question and concepts; nothing learned yet"
+        return "in input order: no protocol terms and nothing learned yet"
 
 
 def _label(outcome: str | None) -> bool | None:

@@ -369,6 +369,7 @@ class _Session:
         self.keys = keys
         self.console = console
         self.decided: set[str] = set()
+        self.unsure: set[str] = set()  # of those decided, the ones marked unsure (unscreened)
         self.result = ScreenerResult()
         self.reasons = criteria.reason_codes()
         self.said: list[str] = []
@@ -475,6 +476,10 @@ class _Session:
             self._say(f"Not saved: {exc}")
             return index
         self.decided.add(record.id)
+        if outcome == "needs-human":
+            self.unsure.add(record.id)
+        else:
+            self.unsure.discard(record.id)
         shown = "unsure" if outcome == "needs-human" else outcome
         self._say(f"Saved: {record.id} {shown}{f' ({reason})' if reason else ''}.")
         self._learn(record.id, outcome, index + 1)
@@ -502,6 +507,7 @@ class _Session:
             self._say("Nothing to undo.")
             return index
         self.decided.discard(undone.record_id)
+        self.unsure.discard(undone.record_id)
         self.result.undone.append(undone.record_id)
         if self.ranker is not None and self.stage == "title-abstract":
             self.ranker.teach(undone.record_id, None)
@@ -577,8 +583,10 @@ class _Session:
             self.drawn_ranking = self.ranker.ranking()
         self.progress = (
             f"{record.id} · {self.stage} · {self.reviewer} · record {index + 1} of "
-            f"{len(self.queue)} · {len(self.decided)} decided, "
-            f"{len(self.queue) - len(self.decided)} to go"
+            f"{len(self.queue)} · {len(self.decided)} decided"
+            # Unsure is decided for this queue but not screened for the stopping rule.
+            + (f" ({len(self.unsure)} unsure)" if self.unsure else "")
+            + f", {len(self.queue) - len(self.decided)} to go"
         )
         body: list[RenderableType] = []
         if self.criteria_on is None:

@@ -217,3 +217,15 @@ def test_the_terms_shown_as_weighing_most_are_not_function_words() -> None:
 )
 def test_meaningful_terms(term: str, shown: bool) -> None:
     assert meaningful(term) is shown
+
+
+def test_the_ranking_is_described_without_nested_brackets() -> None:
+    """The screeners show "Relevance 0.87 (<describe>)": no brackets inside brackets."""
+    records = corpus()
+    by_protocol = RecordRanker(records, question="kratom withdrawal", criteria=KRATOM)
+    assert by_protocol.describe() == (
+        "ranked by the protocol's question and concepts; nothing learned yet"
+    )
+    assert RecordRanker(records).describe() == (
+        "in input order: no protocol terms and nothing learned yet"
+    )

@@ -892,7 +892,7 @@ def test_the_report_lists_the_records_awaiting_a_person_in_the_screeners_order(
 
     result = run(protocol, RunSettings())
     ids, relevance, ranked_by = _awaiting_in_report(result.out_dir)
-    assert ranked_by == "ranked by the protocol's question and concepts (nothing learned yet)"
+    assert ranked_by == "ranked by the protocol's question and concepts; nothing learned yet"
     assert ids == queue("ana") != sorted(ids)
     assert relevance == sorted(relevance, reverse=True) and relevance[0] == 1.0
     # The most relevant record heads every file's list and is first on its page.

@@ -667,3 +667,11 @@ def test_the_keys_line_breaks_between_keys_at_80_columns() -> None:
         "[q] quit  [c] criteria"
     )
     assert _packed(keys, 200) == keys
+
+
+def test_the_progress_line_counts_unsure_answers_apart(store: DecisionStore) -> None:
+    """Unsure takes a record out of this queue but leaves it unscreened for the stopping
+    rule: the progress line says how many, so its counts and the rule's add up."""
+    text, _ = session(store, "uiq")
+    assert "record 2 of 4 · 1 decided (1 unsure), 3 to go" in text
+    assert "record 3 of 4 · 2 decided (1 unsure), 2 to go" in text

@@ -352,3 +352,16 @@ def test_the_header_and_the_stopping_line_count_from_one_status(tmp_path: Path) 
     assert "1 decided by you · 11 left in your queue" in text  # blind: ann's are still his
     assert "everyone: 3 of 12 screened, 9 unscreened" in text
     app.state.pages.close()
+
+
+def test_a_record_without_journal_or_year_starts_its_citation_with_its_id(
+    tmp_path: Path,
+) -> None:
+    review = make_review(tmp_path / "data", count=3)
+    bare = Record(id="bare1", source=Source("test", file="records.jsonl"), title="Kratom notes")
+    write_records([bare], review.records)
+    client = TestClient(create_app(config(review)), base_url=URL)
+    sign_in(client)
+    page = client.get("/screen/title-abstract").text
+    assert '<p class="citation"><span class="rid">bare1</span>' in page
+    client.app.state.pages.close()  # type: ignore[attr-defined]
