@@ -926,3 +926,21 @@ def test_the_report_lists_the_records_awaiting_a_person_in_the_screeners_order(
         prepare_review(protocol, RunSettings()), RunSettings(), ranked=False
     )
     assert (unranked.relevance, unranked.ranked_by) == ({}, "")
+
+
+def test_the_run_summary_counts_as_the_report_does(
+    clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The line `review run` ends with gives the diagram's numbers: the rules'
+    exclusions are marked ineligible by automation, not screened and excluded."""
+    assert main(["run", "queries/kratom.toml"]) == 0
+    out = capsys.readouterr().out
+    prisma = json.loads((clone / "reports" / "kratom" / "report.json").read_text())["prisma"]
+    automated, screened = prisma["marked_ineligible_by_automation"], prisma["records_screened"]
+    assert automated > 0
+    assert (
+        f"{prisma['duplicates_removed']} duplicates removed, {automated} marked ineligible by "
+        f"the protocol rules; {screened} screened at title/abstract: "
+        f"{prisma['reports_sought']} included, {prisma['records_excluded']} excluded, "
+        f"{prisma['awaiting_screening']} awaiting a person."
+    ) in out

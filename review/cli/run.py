@@ -211,7 +211,13 @@ def _summary(result: RunResult) -> None:
     from review.stopping import protocol_rule, screening_stop, unscreened_statement
 
     review = result.review
-    outcomes = Counter(d.outcome for d in review.decisions if d.stage == "title-abstract")
+    title_abstract = [d for d in review.decisions if d.stage == "title-abstract"]
+    # As the report's PRISMA diagram counts: the rules' exclusions are records marked
+    # ineligible by automation, before screening, not records screened and excluded.
+    automated = sum(1 for d in title_abstract if d.outcome == "exclude" and d.by == "rules")
+    outcomes = Counter(
+        d.outcome for d in title_abstract if not (d.outcome == "exclude" and d.by == "rules")
+    )
     pubmed = sum(1 for r in review.records if r.source.database == "PubMed")
     removed = f", {len(review.removals)} removed for other reasons" if review.removals else ""
     stop = screening_stop(
@@ -221,7 +227,8 @@ def _summary(result: RunResult) -> None:
     left = "not screened (the stopping rule was met)" if stopped else "awaiting a person"
     print(
         f"{len(review.records)} records identified ({pubmed} from PubMed), "
-        f"{len(review.dedup.links)} duplicates removed{removed}, "
+        f"{len(review.dedup.links)} duplicates removed{removed}"
+        f"{f', {automated} marked ineligible by the protocol rules' if automated else ''}; "
         f"{sum(outcomes.values())} screened at title/abstract: {outcomes['include']} included, "
         f"{outcomes['exclude']} excluded, {outcomes['needs-human']} {left}."
     )
