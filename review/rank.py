@@ -443,8 +443,12 @@ class Ranker:
     ) -> None:
         self.settings = settings or ModelSettings()
         self.seed = seed
-        self._documents: Sequence[Document] | None = documents
+        self._documents = documents  # until the features and the prior are built
+        self._query = query
         self._features: Features | None = None
+        # The cold start's BM25 scores and matched words, built when first needed: a
+        # ranker taught both outcomes from the start never ranks by the protocol.
+        self._bm25: tuple[FloatArray, list[dict[str, float]]] | None = None
         self._size = len(documents)
         self._scaled: dict[float, sparse.csr_matrix] = {}
         self.choice = 0  # the candidate in use (index into settings.choose)
@@ -454,13 +458,32 @@ class Ranker:
         self._since_fit = 0
         self._model: _Fitted | None = None
         self._text_matrix: sparse.csr_matrix | None = None
-        self._prior = np.zeros(len(documents))
-        self._prior_terms: list[dict[str, float]] = [{} for _ in documents]
-        if query is not None and not query.empty and documents:
-            self._prior, self._prior_terms = bm25_scores(documents, query)
 
     def __len__(self) -> int:
         return self._size
+
+    @property
+    def _prior(self) -> FloatArray:
+        return self._protocol_scores()[0]
+
+    @property
+    def _prior_terms(self) -> list[dict[str, float]]:
+        return self._protocol_scores()[1]
+
+    def _protocol_scores(self) -> tuple[FloatArray, list[dict[str, float]]]:
+        if self._bm25 is None:
+            query, documents = self._query, self._documents
+            if query is not None and not query.empty and documents:
+                self._bm25 = bm25_scores(documents, query)
+            else:
+                self._bm25 = (np.zeros(self._size), [{} for _ in range(self._size)])
+            self._release()
+        return self._bm25
+
+    def _release(self) -> None:
+        """Drop the documents once everything built from them is."""
+        if self._features is not None and self._bm25 is not None:
+            self._documents = ()
 
     @property
     def features(self) -> Features:
@@ -468,12 +491,11 @@ class Ranker:
         alone (nobody has both included and excluded yet) never needs them, and they
         are most of the time a ranker takes to build on a large review."""
         if self._features is None:
-            assert self._documents is not None
             settings = self.settings
             if settings.choose:  # subject block unscaled: each candidate scales it
                 settings = dataclasses.replace(settings, subject_weight=1.0)
             self._features = build_features(self._documents, settings)
-            self._documents = None
+            self._release()
         return self._features
 
     def label(self, index: int, relevant: bool) -> None:

@@ -229,3 +229,33 @@ def test_the_ranking_is_described_without_nested_brackets() -> None:
     assert RecordRanker(records).describe() == (
         "in input order: no protocol terms and nothing learned yet"
     )
+
+
+def test_a_ranker_builds_only_what_its_ranking_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model's features are most of a ranker's cost on a large review, and the
+    protocol's BM25 scores the rest: a ranking by the protocol builds no features (the
+    report of a review nobody has screened), and a ranker taught both outcomes from the
+    start no BM25 (the report of a review under way)."""
+    import review.rank as rank
+
+    records = corpus()
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("built although the ranking does not need it")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(rank, "build_features", refuse)
+        cold = RecordRanker(records, question="kratom withdrawal", criteria=KRATOM)
+        assert cold.order(records)[0].id in ("r24", "r25", "r26")
+        assert "kratom" in cold.terms("r24")
+    with monkeypatch.context() as patched:
+        patched.setattr(rank, "bm25_scores", refuse)
+        taught = RecordRanker(records, question="kratom withdrawal", criteria=KRATOM)
+        taught.teach("r24", "include")
+        taught.teach("r3", "exclude")
+        assert taught.ranking().basis == "model"
+        assert "kratom" in taught.terms("r26")
+    # Undone to one outcome, it ranks by the protocol again: the scores are built then.
+    taught.teach("r3", None)
+    assert taught.ranking().basis == "protocol"
+    assert "kratom" in taught.terms("r24")
