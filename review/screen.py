@@ -442,11 +442,16 @@ def _taken_to_full_text(rule: Decision, full_text: Decision) -> Decision:
 
 @dataclass(frozen=True, slots=True)
 class TitleAbstractCounts:
+    """PRISMA 2020, as the report counts (`review.prisma`): the rules' exclusions are
+    records marked ineligible by automation, before screening; `screened` are the rest,
+    `excluded` and `excluded_by_reason` people's exclusions among them."""
+
     screened: int
     included: int
     excluded: int
     needs_human: int
     excluded_by_reason: tuple[tuple[str, int], ...]
+    automated: int = 0  # marked ineligible by automation (the protocol's rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,7 +472,8 @@ class FullTextCounts:
 
 
 def title_abstract_counts(effective: Iterable[Decision]) -> TitleAbstractCounts:
-    stage = [d for d in effective if d.stage == "title-abstract"]
+    every = [d for d in effective if d.stage == "title-abstract"]
+    stage = [d for d in every if not (d.outcome == "exclude" and d.by == "rules")]
     outcomes = Counter(d.outcome for d in stage)
     reasons = Counter(d.reason for d in stage if d.outcome == "exclude")
     return TitleAbstractCounts(
@@ -476,6 +482,7 @@ def title_abstract_counts(effective: Iterable[Decision]) -> TitleAbstractCounts:
         excluded=outcomes["exclude"],
         needs_human=outcomes["needs-human"],
         excluded_by_reason=tuple(sorted(reasons.items())),
+        automated=len(every) - len(stage),
     )
 
 

@@ -92,7 +92,10 @@ def test_decisions_status_shows_the_stopping_rule(
     argv = ["decisions", "status", str(folder / "kratom.toml"), "--records"]
     assert main([*argv, str(folder / "records.csv")]) == 0
     out = capsys.readouterr().out
-    assert "Title/abstract: 4 records: 1 included" in out
+    assert (
+        "Title/abstract: 2 marked ineligible by the protocol rules; 2 records screened: 1 included"
+        in out
+    )
     assert "Stopping rule not met (p = " in out and "keep screening. Found 1 relevant" in out
 
 
@@ -103,7 +106,10 @@ def test_decisions_status_before_any_decision_says_where_screening_stands(
     assert main([*argv, str(folder / "records.csv")]) == 0
     out = capsys.readouterr().out
     assert "No decisions yet (" in out and "--reviewer NAME` starts screening." in out
-    assert "Title/abstract: 4 records: 0 included" in out
+    assert (
+        "Title/abstract: 2 marked ineligible by the protocol rules; 2 records screened: 0 included"
+        in out
+    )
     assert "Nothing screened yet: 2 records await a person. The stopping rule" in out
     assert "does not apply yet: it judges from the records people have screened" in out
     assert not (folder / "kratom.decisions.sqlite").exists()  # asking creates no store

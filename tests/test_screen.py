@@ -372,8 +372,8 @@ def test_latest_human_decision_wins_and_full_text_decisions_are_added() -> None:
 
 
 def test_prisma_stage_counts() -> None:
-    def d(rid: str, stage: str, outcome: str, reason: str = "") -> Decision:
-        return Decision(rid, stage, outcome, reason)  # type: ignore[arg-type]
+    def d(rid: str, stage: str, outcome: str, reason: str = "", by: str = "ann") -> Decision:
+        return Decision(rid, stage, outcome, reason, by)  # type: ignore[arg-type]
 
     effective = [
         d("1", "title-abstract", "include"),
@@ -382,6 +382,8 @@ def test_prisma_stage_counts() -> None:
         d("4", "title-abstract", "include"),
         d("5", "title-abstract", "exclude", "not-kratom"),
         d("6", "title-abstract", "needs-human"),
+        # The rules' exclusion: marked ineligible by automation, before screening.
+        d("7", "title-abstract", "exclude", "not-english", by="rules"),
         d("1", "full-text", "include"),
         d("2", "full-text", "exclude", "no-relevant-outcome"),
         d("3", "full-text", "not-retrieved"),
@@ -390,6 +392,7 @@ def test_prisma_stage_counts() -> None:
     ta = title_abstract_counts(effective)
     assert (ta.screened, ta.included, ta.excluded, ta.needs_human) == (6, 4, 1, 1)
     assert ta.excluded_by_reason == (("not-kratom", 1),)
+    assert ta.automated == 1
     ft = full_text_counts(effective)
     assert (ft.sought, ft.not_retrieved, ft.assessed, ft.included, ft.excluded, ft.awaiting) == (
         4,

@@ -395,7 +395,9 @@ def test_screen_command_in_a_real_terminal(
     terminal.press("q")
     terminal.expect("2 decided this session, 2 left for ann")
     # The rules excluded the other two (not kratom; no relevant outcome).
-    terminal.expect("Title/abstract: 4 records: 1 included, 3 excluded, 0 for people to decide.")
+    # As the report counts: the rules' exclusions are not records screened and excluded.
+    terminal.expect("Title/abstract: 2 marked ineligible by the protocol rules;")
+    terminal.expect("2 records screened: 1 included, 1")
     terminal.expect(
         "Full text: 1 sought, 0 not retrieved, 1 awaiting assessment, 0 assessed: 0 included"
     )
@@ -454,7 +456,10 @@ def test_the_summary_counts_only_the_records_screened_now(review_folder: Path) -
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "Title/abstract: 4 records: 0 included, 3 excluded, 1 for people" in done.stdout
+    assert (
+        "Title/abstract: 3 marked ineligible by the protocol rules; 1 record screened: "
+        "0 included, 0 excluded, 1 for people to decide." in done.stdout
+    )
     assert "Full text: 0 sought" in done.stdout
 
 

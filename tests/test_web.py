@@ -365,3 +365,23 @@ def test_a_record_without_journal_or_year_starts_its_citation_with_its_id(
     page = client.get("/screen/title-abstract").text
     assert '<p class="citation"><span class="rid">bare1</span>' in page
     client.app.state.pages.close()  # type: ignore[attr-defined]
+
+
+def test_the_dashboard_counts_the_rules_exclusions_as_the_report_does(tmp_path: Path) -> None:
+    """Records the rules exclude are marked ineligible by automation, before screening
+    (PRISMA 2020, as the report's diagram counts them), not screened and excluded."""
+    import dataclasses
+
+    review = make_review(tmp_path / "data", count=4)
+    served = config(review)
+    rules = tuple(
+        dataclasses.replace(d, outcome="exclude", reason="not-kratom") if d.record_id == "r0" else d
+        for d in served.rule_decisions
+    )
+    app = create_app(dataclasses.replace(served, rule_decisions=rules))
+    client = TestClient(app, base_url=URL)
+    sign_in(client)
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", client.get("/dashboard").text))
+    assert "1 marked ineligible by the protocol rules, before screening." in page
+    assert "3 records screened: 0 included, 0 excluded, 3 for people to decide" in page
+    app.state.pages.close()

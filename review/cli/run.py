@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -208,16 +207,13 @@ def _warn(result: RunResult) -> None:
 
 
 def _summary(result: RunResult) -> None:
+    from review.screen import title_abstract_counts
     from review.stopping import protocol_rule, screening_stop, unscreened_statement
 
     review = result.review
-    title_abstract = [d for d in review.decisions if d.stage == "title-abstract"]
     # As the report's PRISMA diagram counts: the rules' exclusions are records marked
     # ineligible by automation, before screening, not records screened and excluded.
-    automated = sum(1 for d in title_abstract if d.outcome == "exclude" and d.by == "rules")
-    outcomes = Counter(
-        d.outcome for d in title_abstract if not (d.outcome == "exclude" and d.by == "rules")
-    )
+    ta = title_abstract_counts(review.decisions)
     pubmed = sum(1 for r in review.records if r.source.database == "PubMed")
     removed = f", {len(review.removals)} removed for other reasons" if review.removals else ""
     stop = screening_stop(
@@ -228,12 +224,12 @@ def _summary(result: RunResult) -> None:
     print(
         f"{len(review.records)} records identified ({pubmed} from PubMed), "
         f"{len(review.dedup.links)} duplicates removed{removed}"
-        f"{f', {automated} marked ineligible by the protocol rules' if automated else ''}; "
-        f"{sum(outcomes.values())} screened at title/abstract: {outcomes['include']} included, "
-        f"{outcomes['exclude']} excluded, {outcomes['needs-human']} {left}."
+        f"{f', {ta.automated} marked ineligible by the protocol rules' if ta.automated else ''}; "
+        f"{ta.screened} screened at title/abstract: {ta.included} included, "
+        f"{ta.excluded} excluded, {ta.needs_human} {left}."
     )
     print(f"Report: {result.out_dir / 'report.html'}")
-    waiting = outcomes["needs-human"]
+    waiting = ta.needs_human
     if waiting and not stopped:
         shown = review.protocol.path
         print(

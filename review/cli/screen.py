@@ -218,9 +218,11 @@ def stage_summary(effective: tuple[Decision, ...]) -> str:
     """Where the review stands, both stages, in PRISMA's terms."""
     ta = title_abstract_counts(effective)
     ft = full_text_counts(effective)
+    marked = f"{ta.automated} marked ineligible by the protocol rules; " if ta.automated else ""
     return (
-        f"Title/abstract: {ta.screened} records: {ta.included} included, {ta.excluded} "
-        f"excluded, {ta.needs_human} for people to decide.\n"
+        f"Title/abstract: {marked}{ta.screened} record{'' if ta.screened == 1 else 's'} "
+        f"screened: {ta.included} included, "
+        f"{ta.excluded} excluded, {ta.needs_human} for people to decide.\n"
         f"Full text: {ft.sought} sought, {ft.not_retrieved} not retrieved, {ft.awaiting} "
         f"awaiting assessment, {ft.assessed} assessed: {ft.included} included, "
         f"{ft.excluded} excluded."
