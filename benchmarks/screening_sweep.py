@@ -95,6 +95,9 @@ CANDIDATES |= {
     "us30": dataclasses.replace(ModelSettings(), undersample_from=30),
     "us10": dataclasses.replace(ModelSettings(), undersample_from=10),
     "nb0.3": dataclasses.replace(ModelSettings(), nb_share=0.3),
+    "split": dataclasses.replace(ModelSettings(), tokens="split"),
+    "split-topup": dataclasses.replace(ModelSettings(), tokens="split", pseudo_mode="top-up"),
+    "pn-topup": dataclasses.replace(ModelSettings(), pseudo_mode="top-up"),
 }
 
 

@@ -40,6 +40,14 @@ logistic model) at each refit by a cross-validation on the labelled records
 (`choose`): 0.427/0.420 against the default's 0.424/0.420, 0.419 when chosen
 leaving one set out; FASTREAD's aggressive undersampling (`undersample_from` 10
 or 30): 0.408/0.409; a rank average with ComplementNB (`nb_share` 0.3): 0.404/0.400.
+Two differences from ASReview's elas_u4, measured the same way on seeds 6-7 (the
+default there: 0.426/0.422; `benchmarks/screening_sweep.py`), left off: scikit-learn's
+tokens (`tokens="split"`, hyphens split, so "beta-blocker" and "beta blocker" are
+one feature; it helps ProtonPumpInhibitors and BetaBlockers without keywords, loses
+on ACEInhibitors and SkeletalMuscleRelaxants): 0.425/0.418; pseudo-negatives only
+until 100 records are excluded (`pseudo_mode="top-up"`; late in a small, rich set
+such as OralHypoglycemics the 100 are most of the unread records, the last relevant
+ones among them): 0.416/0.408; both: 0.418/0.409; leaving one set out 0.419/0.415.
 """
 
 from __future__ import annotations
@@ -84,6 +92,8 @@ Basis = Literal["protocol", "model", "none"]
 # A token: letters/digits, inner hyphens kept ("7-hydroxymitragynine").
 TOKEN = r"(?u)\b\w[\w\-]*\w\b|\b\w\b"
 _TOKEN = re.compile(TOKEN)
+# Two or more letters/digits; hyphens separate (scikit-learn's default pattern).
+SPLIT_TOKEN = r"(?u)\b\w\w+\b"
 SUBJECT_PREFIX = "mesh:"
 TYPE_PREFIX = "type:"
 TERMS_SHOWN = 5
@@ -133,6 +143,10 @@ class ModelSettings:
     min_df: int = 1
     max_df: float = 0.95
     stop_words: bool = False
+    # Tokens of the words block: "hyphen" keeps hyphenated words whole and single
+    # characters ("beta-blocker", "b"); "split" splits at hyphens and drops single
+    # characters, so "beta-blocker" and "beta blocker" give the same features.
+    tokens: Literal["hyphen", "split"] = "hyphen"
     subject_weight: float = 0.5
     type_weight: float = 0.2
     classifier: Classifier = "svm"
@@ -149,6 +163,9 @@ class ModelSettings:
     # BMI): most records are irrelevant, and they stop rare words of the few decided
     # records from dominating early.
     pseudo_negatives: int = 100
+    # "fixed": that many in every fit; "top-up": only as many as the irrelevant decisions
+    # fall short of it, so none once people have excluded that many.
+    pseudo_mode: Literal["fixed", "top-up"] = "fixed"
     # Retrain after every decision until this many are labelled, then every `share`.
     retrain_all_until: int = 100
     retrain_share: float = 0.02
@@ -200,7 +217,7 @@ def build_features(documents: Sequence[Document], settings: ModelSettings) -> Fe
         min_df=settings.min_df,
         max_df=settings.max_df,
         sublinear_tf=True,
-        token_pattern=TOKEN,
+        token_pattern=TOKEN if settings.tokens == "hyphen" else SPLIT_TOKEN,
         stop_words="english" if settings.stop_words else None,
         dtype=np.float64,
     )
@@ -578,7 +595,7 @@ class Ranker:
         for value in (0, 1):
             members = np.flatnonzero(y == value)
             fold[rng.permutation(members)] = np.arange(len(members)) % folds
-        extra = _pseudo_negatives(len(self), rows, self.settings, self.seed)
+        extra = _pseudo_negatives(len(self), rows, self.settings, self.seed, int((y == 0).sum()))
         best, best_score = 0, -1.0
         for number, candidate in enumerate(self.settings.choose):
             matrix = self._matrix(candidate.subject_weight)
@@ -686,7 +703,7 @@ def _fit(
     y = np.fromiter(labels.values(), dtype=np.int64)
     if not matrix.has_canonical_format:
         matrix.sum_duplicates()  # once, in place: sorted indices, same values
-    chosen = _pseudo_negatives(matrix.shape[0], rows, settings, seed)
+    chosen = _pseudo_negatives(matrix.shape[0], rows, settings, seed, int((y == 0).sum()))
     if len(chosen):
         rows = np.concatenate([rows, chosen])
         y = np.concatenate([y, np.zeros(len(chosen), dtype=np.int64)])
@@ -720,14 +737,17 @@ def _fit(
 
 
 def _pseudo_negatives(
-    n: int, rows: npt.NDArray[np.int64], settings: ModelSettings, seed: int
+    n: int, rows: npt.NDArray[np.int64], settings: ModelSettings, seed: int, irrelevant: int = 0
 ) -> npt.NDArray[np.int64]:
     """Random undecided records to teach as irrelevant (none in small collections)."""
-    if settings.pseudo_negatives <= 0 or n < PSEUDO_NEGATIVES_FROM:
+    count = settings.pseudo_negatives
+    if settings.pseudo_mode == "top-up":
+        count -= irrelevant
+    if count <= 0 or n < PSEUDO_NEGATIVES_FROM:
         return np.zeros(0, dtype=np.int64)
     pool = np.setdiff1d(np.arange(n), rows)
     chosen = np.random.default_rng([seed, len(rows)]).choice(
-        pool, min(settings.pseudo_negatives, len(pool)), replace=False
+        pool, min(count, len(pool)), replace=False
     )
     return np.sort(chosen).astype(np.int64)
 

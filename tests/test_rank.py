@@ -17,6 +17,7 @@ from review.rank import (
     Ranker,
     RecordRanker,
     _balanced_weights,
+    _pseudo_negatives,
     meaningful,
     protocol_query,
 )
@@ -259,3 +260,35 @@ def test_a_ranker_builds_only_what_its_ranking_needs(monkeypatch: pytest.MonkeyP
     taught.teach("r3", None)
     assert taught.ranking().basis == "protocol"
     assert "kratom" in taught.terms("r24")
+
+
+def test_split_tokens_give_hyphenated_and_spaced_spellings_the_same_features() -> None:
+    # The relevant record says "beta-blocker"; 21 says "beta blocker"; 22 shares a word.
+    documents = [Document(f"{OTHER_TOPICS[n % 8]} report {n}") for n in range(20)]
+    documents += [
+        Document("Beta-blocker after infarction"),
+        Document("Beta blocker lowers mortality"),
+        Document("Infarction registry in Sweden"),
+    ]
+    for tokens in ("hyphen", "split"):
+        ranker = Ranker(documents, seed=1, settings=ModelSettings(tokens=tokens))
+        ranker.label(20, True)
+        ranker.label(0, False)
+        scores = ranker.ranking().scores
+        assert (scores[21] > scores[22]) == (tokens == "split")
+        row = ranker.features.matrix.getrow(20)
+        words = {ranker.features.names[i] for i in row.indices}
+        assert ("beta-blocker" in words) == (tokens == "hyphen")
+        assert ("beta blocker" in words) == (tokens == "split")
+
+
+def test_topped_up_pseudo_negatives_shrink_as_irrelevant_decisions_grow() -> None:
+    n = PSEUDO_NEGATIVES_FROM + 200
+    settings = ModelSettings(pseudo_negatives=100, pseudo_mode="top-up")
+    for labelled, irrelevant, expected in ((31, 30, 70), (101, 100, 0), (151, 150, 0)):
+        rows = np.arange(labelled, dtype=np.int64)
+        chosen = _pseudo_negatives(n, rows, settings, 1, irrelevant)
+        assert len(chosen) == expected
+        assert not set(chosen.tolist()) & set(rows.tolist())  # undecided records only
+    fixed = _pseudo_negatives(n, np.arange(151, dtype=np.int64), ModelSettings(), 1, 150)
+    assert len(fixed) == 100
