@@ -28,7 +28,8 @@ Three tables:
 3. Robustness: each set re-scored after one controlled corruption (see
    `CORRUPTIONS`), with the shipped model; the drop is against table 1.
    `--bib-dedupe-corrupted-skip depression` leaves bib-dedupe out where its
-   ~10 min per run does not fit; the table says so.
+   ~10 min per run does not fit, and `--bib-dedupe-stored-only` (with
+   `--reuse-bib-dedupe`) wherever no stored run exists; the table says so.
 
 What each miss is: `python benchmarks/dedup_misses.py SET [--corruption C]` prints
 every false negative and false positive with both records and each field's level
@@ -518,10 +519,15 @@ def scores(set_name: str, run: Run) -> tuple[Score, Score]:
     return plain, score(all_ids, groups, [i for i in run.surviving if i not in linked])
 
 
+def bib_dedupe_stored(set_name: str, corruption: str) -> Path:
+    """Where bib-dedupe's run on one set (after one corruption, or "" for none) is kept."""
+    slug = re.sub(r"\W+", "-", f"{set_name}--{corruption or 'clean'}").strip("-")
+    return HERE / ".bibdedupe-runs" / f"{slug}.json"
+
+
 def bib_dedupe_run(set_name: str, corruption: str, path: Path, reuse: bool) -> Run:
     """bib-dedupe's run, kept in benchmarks/.bibdedupe-runs/ for `--reuse-bib-dedupe`."""
-    slug = re.sub(r"\W+", "-", f"{set_name}--{corruption or 'clean'}").strip("-")
-    stored = HERE / ".bibdedupe-runs" / f"{slug}.json"
+    stored = bib_dedupe_stored(set_name, corruption)
     if reuse and stored.exists():
         data = json.loads(stored.read_text())
         return Run(data["seconds"], data["peak_mb"], data["surviving"], [])
@@ -627,6 +633,8 @@ def robustness_table(options: argparse.Namespace, per_set: dict[tuple[str, str],
                 pass
             elif set_name in options.bib_dedupe_corrupted_skip:
                 line += f"{'not run (time)':>17}"
+            elif options.bib_dedupe_stored_only and not bib_dedupe_stored(set_name, corruption):
+                line += f"{'not stored':>17}"
             else:
                 run = bib_dedupe_run(set_name, corruption, path, options.reuse_bib_dedupe)
                 theirs = scores(set_name, run)[0]
@@ -662,6 +670,11 @@ def main() -> int:
         help="use bib-dedupe's stored runs instead of running it again",
     )
     parser.add_argument(
+        "--bib-dedupe-stored-only",
+        action="store_true",
+        help="after a corruption, show bib-dedupe only where a stored run exists (time)",
+    )
+    parser.add_argument(
         "--bib-dedupe-corrupted-skip",
         nargs="*",
         default=[],
@@ -685,6 +698,8 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} CPUs; started {time.strftime('%Y-%m-%d %H:%M:%S')}")
     if options.reuse_bib_dedupe:
         print("bib-dedupe: stored runs reused where present (--reuse-bib-dedupe)")
+    if options.bib_dedupe_stored_only:
+        print("bib-dedupe after a corruption: stored runs only (--bib-dedupe-stored-only)")
     per_set: dict[tuple[str, str], Score] = {}
     if "per-set" in options.tables:
         per_set = per_set_table(options)

@@ -188,7 +188,8 @@ def _kind(record: Record) -> str:
 
 def prepare(record: Record, position: int = 0, ignore: Collection[str] = ()) -> Prepared:
     """A record's comparable fields; `ignore`: fields its file gets wrong (`unreliable_fields`)."""
-    normal_title = normalise.title(record.title)
+    record = _without_spreadsheet_errors(record)
+    normal_title = _title_words(record.title)
     notice = normalise.notice_kind(record.title)
     if not notice and _RETRACTED_COPY.match(record.title):
         notice = "retracted copy"
@@ -209,9 +210,9 @@ def prepare(record: Record, position: int = 0, ignore: Collection[str] = ()) -> 
         id=record.id,
         title=normal_title,
         title_key=normal_title.replace(" ", ""),
-        translated=normalise.title(translated.group(1)) if translated else "",
+        translated=_title_words(translated.group(1)) if translated else "",
         translation=normalise.is_translation(record.title),
-        original=normalise.original_title(record.title),
+        original=normalise.us_spelling(normalise.original_title(record.title)),
         language=normalise.title_language(normal_title),
         cut=record.title.rstrip().endswith(("-", "\u2013")),
         numbers=normalise.title_numbers(normal_title),
@@ -237,6 +238,42 @@ def prepare(record: Record, position: int = 0, ignore: Collection[str] = ()) -> 
     )
 
 
+_TEXT_FIELDS = tuple(f.name for f in fields(Record) if f.type in ("str", str) and f.name != "id")
+
+
+def _without_spreadsheet_errors(record: Record) -> Record:
+    """The record with every field that holds a spreadsheet's error ("#NAME?") empty:
+    such a field is missing, and agreeing on it says nothing."""
+    blank = {
+        name: ""
+        for name in _TEXT_FIELDS
+        if "#" in getattr(record, name) and normalise.spreadsheet_error(getattr(record, name))
+    }
+    authors = tuple(
+        a for a in record.authors if not normalise.spreadsheet_error(a.collective or a.family)
+    )
+    abstract = () if normalise.spreadsheet_error(record.abstract_text) else record.abstract
+    if not blank and len(authors) == len(record.authors) and abstract == record.abstract:
+        return record
+    return replace(record, authors=authors, abstract=abstract, **blank)  # type: ignore[arg-type]
+
+
+# A journal section's label before the title, which MEDLINE keeps and other
+# databases leave out: "Proceedings: <title>" (a society's proceedings in the
+# 1970s), "Rapid publication: <title>".
+_SECTION_LABEL = re.compile(
+    r"^\s*(?:proceedings|rapid (?:publication|communication)|short communication|"
+    r"brief (?:communication|report))\s*:\s*",
+    re.IGNORECASE,
+)
+
+
+def _title_words(value: str) -> str:
+    """A title as `normalise.title` gives it, without a section's label before it,
+    in American spelling."""
+    return normalise.us_spelling(normalise.title(_SECTION_LABEL.sub("", value)))
+
+
 _ISSN_FIELDS = frozenset({"issn", "eissn", "e-issn", "sn", "is"})
 
 
@@ -259,7 +296,7 @@ _TRAILING_CITATION = re.compile(r"\s*\[[^\[\]]*\d[^\[\]]*\]?\s*\.?\s*$")
 def _about(title: str) -> str:
     quoted = _QUOTED.match(title)
     if quoted:
-        return normalise.title(quoted.group(1))
+        return _title_words(quoted.group(1))
     return normalise.strip_notice_prefix(_TRAILING_CITATION.sub("", title))
 
 
@@ -483,7 +520,7 @@ def pattern(
         numbers = None
     elif a.numbers == b.numbers:
         numbers = 0
-    elif _truncation_explains(a, b) or _digits_lost(a, b):
+    elif _truncation_explains(a, b) or _digits_lost(a, b) or _greek_lost(a, b):
         numbers = 1
     elif not a.numbers or not b.numbers:
         numbers = 2
@@ -502,6 +539,8 @@ def pattern(
     # issue to tell them apart, agreeing on it says nothing; the pages may.
     volume = None if column and not (a.issue and b.issue) else _volumes_agree(a, b)
     issue = _issues_agree(a.issue, b.issue)
+    if issue is None and _supplement_as_issue(a, b):
+        issue = True
     pages = _pages(a, b)
     if pages and (a.last_page or a.first_page) == (b.last_page or b.first_page):
         page_level = 0 if a.last_page and b.last_page else 1
@@ -593,6 +632,11 @@ def _cap(a: Prepared, b: Prepared, levels: Pattern = ()) -> str:
     """Why a pair the weights call a duplicate must still go to a person, or ""."""
     if _capped(levels):
         return _capped(levels)
+    if not a.title or not b.title:
+        # The title names the paper. Without it (a spreadsheet's "#NAME?" in its
+        # place) two papers of one group on one page range, a letter and its
+        # reply, cannot be told apart: a person looks.
+        return "a record without a title"
     if a.kind != b.kind and not _same_issue_of_a_journal(a, b):
         # A meeting abstract and its later article, a thesis and its summary:
         # one study, but whether they count as one record differs between
@@ -757,6 +801,15 @@ def _volumes_agree(a: Prepared, b: Prepared) -> bool | None:
     return False
 
 
+def _supplement_as_issue(a: Prepared, b: Prepared) -> bool:
+    """One record names a supplement and no issue ("87 Suppl 3"), the other gives that
+    number as the issue (volume 87, issue 3): databases file a supplement either way."""
+    return any(
+        x.supplement and not x.issue and y.issue == x.supplement and not y.supplement
+        for x, y in ((a, b), (b, a))
+    )
+
+
 def _issues_agree(a: str, b: str) -> bool | None:
     """Issues "1-2" (a double issue) and "2" agree; "3" and "4" do not."""
     if not a or not b:
@@ -819,6 +872,8 @@ def _title_similarity(a: Prepared, b: Prepared) -> float:
     short, full = sorted((a.title, b.title), key=len)
     if score < 0.97 and len(short) >= 50 and full.startswith(short):
         return 0.97
+    if score < 0.97 and _greek_lost(a, b):
+        return 0.97
     if score < 0.9 and _cut_short(a, b):
         return 0.9
     if score < 0.9 and len(short) >= 30 and full.endswith(" " + short):
@@ -857,6 +912,32 @@ def _digits_lost(a: Prepared, b: Prepared) -> bool:
     if a.numbers and b.numbers:
         return True
     return _DIGITS.sub("", a.title_key) == _DIGITS.sub("", b.title_key)
+
+
+# A Greek letter's name as a word of a normalised title, with what followed it
+# ("delta1" for "δ1-", "kappa" for "κ-opioid").
+_GREEK_WORD = re.compile(rf"^(?:{'|'.join(sorted(set(normalise.GREEK.values())))})(\d*)[a-z]?$")
+
+
+def _greek_lost(a: Prepared, b: Prepared) -> bool:
+    """One title is the other with Greek letters left out, and with them the digits
+    that followed them: a database that could not store "δ1- but not κ-opioid" wrote
+    "but not -opioid" (or "1- but not -opioid"). Only words are left out, so "alpha2"
+    and "beta2" still differ."""
+    short, full = sorted((a.title.split(), b.title.split()), key=len)
+    if not short or len(short) == len(full):
+        return False
+    i = 0
+    for word in full:
+        if i < len(short) and word == short[i]:
+            i += 1
+            continue
+        greek = _GREEK_WORD.match(word)
+        if not greek:
+            return False
+        if i < len(short) and greek.group(1) and short[i] == greek.group(1):
+            i += 1  # the letter lost, its digits kept
+    return i == len(short)
 
 
 def _same_author_order(a: Prepared, b: Prepared) -> bool:

@@ -38,12 +38,14 @@ __all__ = [
     "page_range",
     "pmid_from_url",
     "repair",
+    "spreadsheet_error",
     "strip_notice_prefix",
     "supplement",
     "text",
     "title",
     "title_language",
     "title_numbers",
+    "us_spelling",
     "volume",
 ]
 
@@ -139,6 +141,25 @@ def text(value: str) -> str:
     return _NON_ALNUM.sub(" ", value).strip()
 
 
+# --------------------------------------------------------------------------- spreadsheet errors
+
+# What a spreadsheet writes in a cell whose formula failed: a title that began with
+# "=" or "-" was read as a formula ("#NAME?"), a page range or a DOI as arithmetic
+# ("#VALUE!", "#DIV/0!"); also in German and French ("#WERT!", "#NOM?"). The cell
+# then says nothing about the record. Only a whole cell is an error: an Ovid DOI
+# field "#N/A [pii];10.1186/..." still holds its DOI.
+_SPREADSHEET_ERROR = re.compile(
+    r"#(?:NAME\?|VALUE!|REF!|N/A|DIV/0!|NUM!|NULL!|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|"
+    r"BUSY!|UNKNOWN!|GETTING_DATA|WERT!|BEZUG!|NV|ZAHL!|NOM\?|VALEUR!|NOMBRE!|NUL!)"
+)
+
+
+def spreadsheet_error(value: str) -> bool:
+    """The whole value is a spreadsheet's error ("#NAME?", "#VALUE!", "#REF!", "#N/A",
+    ...): a missing field, not text."""
+    return "#" in value and bool(_SPREADSHEET_ERROR.fullmatch(value.strip()))
+
+
 # --------------------------------------------------------------------------- titles
 
 # Each pattern needs the separator that makes the title a notice: "Correction of
@@ -206,8 +227,9 @@ _TITLE_NOTE = re.compile(
     r"see |summary for patients|update|published erratum|english abstract)"
     r"(?:[^\[\]]|\[[^\[\]]*\])*\]?"  # "[Erratum ... Note: Small, Sarah K [added]]"
     r"|[A-Z][a-z]+\])"
-    # the CRD databases (DARE, NHS EED) mark their own summaries
-    r"|\((?:structured|provisional) abstract\))\s*$",
+    # the CRD databases (DARE, NHS EED) mark their own summaries; MEDLINE marked an
+    # author's English title of a paper in another language "(author's transl)"
+    r"|\((?:(?:structured|provisional) abstract|authors?'?s?'? transl(?:ation)?\.?)\))\s*\.?\s*$",
     re.IGNORECASE,
 )
 
@@ -302,7 +324,7 @@ def title(value: str) -> str:
     A title written mostly in another script (Cyrillic, Chinese, Korean) keeps
     its letters, lower-cased, rather than shrinking to the few Latin words in it.
     """
-    if value.startswith("#NAME?"):
+    if spreadsheet_error(value):
         return ""  # a spreadsheet's error in place of the title
     plain = _LABEL.sub(" ", _drop_title_notes(_unwrapped(_english_title(value))))
     plain = _THOUSANDS.sub(lambda m: re.sub(r"\D", "", m.group()), plain)
@@ -342,6 +364,59 @@ def _mostly_other_script(value: str) -> bool:
     """More letters outside the Latin alphabet (after removing accents) than in it."""
     letters = [c for c in _fold(value) if c.isalpha()]
     return sum(1 for c in letters if not c.isascii()) > len(letters) / 2
+
+
+# British spellings and their American forms, for words of a normalised title: one
+# database translates a title into British English, another into American ("Tumour
+# behaviour in paediatric oedema" and "Tumor behavior in pediatric edema"), and an
+# author's conference paper and its journal version follow different house styles.
+# Both titles go through the same rules, so a rule only has to be consistent: that
+# it also changes a word no American writes differently ("exercise") does no harm.
+_SPELLING_WORDS = {
+    "programme": "program",
+    "programmes": "programs",
+    "ageing": "aging",
+    "grey": "gray",
+    "defence": "defense",
+    "licence": "license",
+    "offence": "offense",
+    "aluminium": "aluminum",
+    "manoeuvre": "maneuver",
+    "mould": "mold",
+}
+_SPELLING_RULES = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"ae", "e"),  # haematology, paediatric, anaesthesia, ischaemia, aetiology
+        (r"^oe", "e"),  # oedema, oesophagus, oestrogen
+        (r"rrhoea", "rrhea"),  # diarrhoea
+        (r"^foet", "fet"),  # foetal
+        (r"^amoeb", "ameb"),
+        (r"^sulph", "sulf"),
+        (r"dgement", "dgment"),  # judgement
+        (r"(?<=[a-z]{3})our(?=(?:s|al|ally|ed|ing|able|ably|ite|ites|ism|less)?$)", "or"),
+        (r"(?<=[a-z]{2})is(?=(?:e|es|ed|ing|er|ers|ation|ations|ational)$)", "iz"),
+        (r"(?<=[a-z])ys(?=(?:e|ed|es|ing|er|ers)$)", "yz"),  # analyse, paralysed
+        (r"(?<=[a-z]{2})([tb])re(?=s?$)", r"\1er"),  # centre, fibre, litre
+        (r"(?<=[a-z]{4})ogue(?=s?$)", "og"),  # catalogue, analogue
+        (r"(?<=[a-z]{3}[aeiou])ll(?=(?:ing|ed|er|ers)$)", "l"),  # modelling, labelled
+    )
+)
+
+
+@lru_cache(maxsize=65536)
+def _us_word(word: str) -> str:
+    if word in _SPELLING_WORDS:
+        return _SPELLING_WORDS[word]
+    for pattern, replacement in _SPELLING_RULES:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+def us_spelling(normal_title: str) -> str:
+    """A normalised title with British spellings in their American form ("tumour
+    behaviour" -> "tumor behavior", "paediatric oedema" -> "pediatric edema")."""
+    return " ".join(_us_word(word) for word in normal_title.split())
 
 
 _ROMAN = {
@@ -479,6 +554,14 @@ def page_range(value: str) -> tuple[str, str]:
         return "", ""
     if first.isdigit() and last.isdigit() and len(last) < len(first):
         last = first[: len(first) - len(last)] + last
+    lettered = _LETTERED.match(first)
+    if lettered and last.isdigit():
+        # "C151-6" and "S12-14": the last page is numbered like the first, "c156", "s14".
+        prefix, digits = lettered.groups()
+        full = digits[: max(len(digits) - len(last), 0)] + last
+        if int(full) < int(digits):
+            return "", ""
+        last = prefix + full
     if first.isdigit() and last.isdigit() and int(last) < int(first):
         return "", ""  # "362-265": one of the two is mistyped, and which is unknown
     return first, last

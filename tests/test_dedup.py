@@ -12,6 +12,7 @@ from review.cli import main
 from review.dedup import (
     COMPARISONS,
     DedupResult,
+    _greek_lost,
     _pages,
     _pages_agree,
     _prepare_all,
@@ -1002,3 +1003,68 @@ def test_a_title_cut_at_a_lost_character_is_the_start_of_the_other() -> None:
     assert _level(cut, full, "title") == "0.9"
     assert _level(cut, full, "title numbers") == "digits lost"
     assert _level(record("c", title="Reduced 5"), full, "title") == "lower"  # not cut: a title
+
+
+# --------------------------------------------------------------------------- sparse records
+
+
+def _sparse(record_id: str, **fields: object) -> Record:
+    """A record as exports without abstracts or DOIs give it."""
+    return record(record_id, **{"issue": "13", "pages": "1282-9", **fields})
+
+
+@pytest.mark.parametrize("error", ["#NAME?", "#VALUE!", "#REF!", "#N/A"])
+def test_a_spreadsheet_error_is_a_missing_field(error: str) -> None:
+    prepared = prepare(record("a", title=error, doi=error, volume=error, pages=error))
+    assert (prepared.title, prepared.doi, prepared.volume, prepared.first_page) == ("", "", "", "")
+    assert prepare(record("b", authors=(Author(family=error),))).authors == ()
+
+
+def test_a_record_without_a_title_goes_to_a_person() -> None:
+    """Same authors, journal, volume and pages, and "#NAME?" where the title was: the
+    labels of the shared sets keep such pairs apart; only a person can tell."""
+    a = _sparse("a")
+    verdict = compare(prepare(a), prepare(replace(a, id="b", title="#NAME?")))
+    assert verdict.outcome == "undecided"
+    assert verdict.rule == "a record without a title"
+
+
+def test_greek_letters_a_database_dropped_are_no_other_title() -> None:
+    greek = _sparse(
+        "a", title="Preconditioning is mediated by δ1- but not μ- or κ-opioid receptors"
+    )
+    lost = _sparse("b", title="Preconditioning is mediated by but not mu- or -opioid receptors")
+    assert _greek_lost(prepare(greek), prepare(lost))
+    assert compare(prepare(greek), prepare(lost)).outcome == "duplicate"
+
+
+def test_another_greek_letter_is_another_title() -> None:
+    alpha = prepare(_sparse("a", title="Effects of alpha2-adrenergic agonists on the rat heart"))
+    beta = prepare(_sparse("b", title="Effects of beta2-adrenergic agonists on the rat heart"))
+    words = prepare(_sparse("c", title="Effects of adrenergic agonists on the heart"))
+    assert not _greek_lost(alpha, beta)
+    assert not _greek_lost(alpha, words)  # "rat" left out too: not only Greek letters
+
+
+def test_a_supplement_is_the_issue_another_database_gives() -> None:
+    supplement = prepare(_sparse("a", volume="87 Suppl 3", issue="", pages="C151-6"))
+    issue = prepare(_sparse("b", volume="87", issue="3", pages="C151-C156"))
+    place = COMPARISONS[3].level_name(pattern(supplement, issue)[3])  # type: ignore[arg-type]
+    assert place == "same volume, same issue, same range"
+
+
+def test_british_and_american_spellings_are_one_title() -> None:
+    british = prepare(_sparse("a", title="Tumour behaviour in paediatric oedema"))
+    american = prepare(_sparse("b", title="Tumor behavior in pediatric edema"))
+    assert british.title_key == american.title_key
+    assert COMPARISONS[0].levels[pattern(british, american)[0] or 0] == "exact"
+
+
+@pytest.mark.parametrize("label", ["Proceedings: ", "Rapid publication: "])
+def test_a_sections_label_before_the_title_is_no_part_of_it(label: str) -> None:
+    """MEDLINE keeps "Proceedings: " (depression id_0056466) and "Rapid publication: "
+    before the title; other databases leave it out."""
+    title = "Methylamphetamine withdrawal as a model for the depressive state"
+    assert (
+        prepare(_sparse("a", title=label + title)).title == prepare(_sparse("b", title=title)).title
+    )

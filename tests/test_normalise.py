@@ -55,6 +55,12 @@ def test_text_removes_markup_case_accents_and_punctuation(raw: str, expected: st
         ),
         ("RETRACTED: Effect of X on Y", "effect of x on y"),
         ("#NAME?", ""),
+        # MEDLINE's mark of an author's English title (depression id_0009970)
+        (
+            "[Central depressive action of propranolol (author's transl)]",
+            "central depressive action of propranolol",
+        ),
+        ("Toxicity of hydrogen sulfide (authors' transl).", "toxicity of hydrogen sulfide"),
         # an editor's insertion in a quoted title is no note (depression id_0036809)
         (
             '"I am not [just] a rabbit who has a bunch of children!": Agency',
@@ -199,6 +205,9 @@ def test_pmid_from_url() -> None:
         ("01-Oct", ("1", "10")),  # a spreadsheet's date for pages 1-10
         ("Oct-17", ("10", "17")),
         ("S12-S13", ("s12", "s13")),
+        ("C151-6", ("c151", "c156")),  # lettered pages abbreviated (cardiac id_0002794)
+        ("S12-14", ("s12", "s14")),
+        ("C151-12", ("", "")),  # inverted
         ("S4-76-S4-101", ("s76", "s101")),  # supplement 4's pages S76-S101 (cardiac id_0006712)
         ("II-387-II-390", ("ii387", "ii390")),
         ("e1234", ("e1234", "")),
@@ -547,3 +556,73 @@ def test_translations_and_their_originals(raw: str, translation: bool, original:
 )
 def test_title_language(raw: str, language: str) -> None:
     assert normalise.title_language(normalise.title(raw)) == language
+
+
+# --------------------------------------------------------------------------- spreadsheet errors
+
+_ERRORS = ("#NAME?", "#VALUE!", "#REF!", "#N/A", "#DIV/0!", "#NUM!", "#NULL!", "#WERT!", "#NOM?")
+
+
+@pytest.mark.parametrize("value", _ERRORS)
+def test_a_spreadsheet_error_is_a_missing_title(value: str) -> None:
+    assert normalise.spreadsheet_error(f" {value} ")
+    assert normalise.title(value) == ""
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "#N/A [pii];10.1186/1750-1172-5-1",  # an Ovid DOI field: the DOI is still there
+        "#MeToo on Twitter",
+        "NAME?",
+        "",
+    ],
+)
+def test_text_around_an_error_sign_is_no_error(value: str) -> None:
+    assert not normalise.spreadsheet_error(value)
+
+
+@given(st.text(max_size=40))
+def test_only_a_whole_error_value_is_an_error(value: str) -> None:
+    """An error value is one short word with "#"; text around one makes it no error."""
+    if normalise.spreadsheet_error(value):
+        assert value.strip().startswith("#")
+        assert " " not in value.strip()
+    for error in _ERRORS:
+        assert not normalise.spreadsheet_error(error + " x" + value)
+        assert not normalise.spreadsheet_error(value + "x " + error)
+
+
+# --------------------------------------------------------------------------- spelling
+
+
+@pytest.mark.parametrize(
+    ("british", "american"),
+    [
+        ("tumour behaviour in paediatric oedema", "tumor behavior in pediatric edema"),
+        (
+            "the political gig economy platformed work and labour",
+            "the political gig economy platformed work and labor",
+        ),
+        ("haemorrhage and diarrhoea after anaesthesia", "hemorrhage and diarrhea after anesthesia"),
+        ("randomised trial of organisation", "randomized trial of organization"),
+        ("modelling labelled signalling", "modeling labeled signaling"),
+        ("centre fibre catalogue", "center fiber catalog"),
+        ("analysed ageing programme", "analyzed aging program"),
+        ("behavioural sulphur foetal oestrogen", "behavioral sulfur fetal estrogen"),
+    ],
+)
+def test_british_and_american_spellings_agree(british: str, american: str) -> None:
+    assert normalise.us_spelling(british) == normalise.us_spelling(american)
+
+
+@pytest.mark.parametrize(("one", "other"), [("four", "for"), ("hour", "her"), ("filled", "filed")])
+def test_spelling_keeps_short_words_apart(one: str, other: str) -> None:
+    assert normalise.us_spelling(one) != normalise.us_spelling(other)
+
+
+@given(st.lists(st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=12), max_size=8))
+def test_spelling_changes_words_not_their_number(words: list[str]) -> None:
+    spelled = normalise.us_spelling(" ".join(words)).split()
+    assert len(spelled) == len(words)
+    assert all(w and w.isascii() and w.isalpha() for w in spelled)
