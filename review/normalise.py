@@ -329,8 +329,11 @@ def title(value: str) -> str:
     plain = _LABEL.sub(" ", _drop_title_notes(_unwrapped(_english_title(value))))
     plain = _THOUSANDS.sub(lambda m: re.sub(r"\D", "", m.group()), plain)
     if not plain.isascii() and _mostly_other_script(plain):
-        return " ".join(_UNICODE_WORD.findall(_fold(repair(plain)).casefold()))
-    return _RETRACTED_MARK.sub("", text(plain))
+        words = " ".join(_UNICODE_WORD.findall(_fold(repair(plain)).casefold()))
+    else:
+        words = _RETRACTED_MARK.sub("", text(plain))
+    # Once more on the words: "1:000" gives "1 000", which, read again, is 1000.
+    return _SPACED_THOUSANDS.sub(lambda m: m.group().replace(" ", ""), words)
 
 
 # A label in square brackets inside a title: an isotope ("[3H]", "[(18)F]", "[11C]"),
@@ -339,8 +342,9 @@ def title(value: str) -> str:
 # for "brain [3H]epibatidine"). Notes ("[57 refs]") and translations have spaces.
 _LABEL = re.compile(r"\[[^\[\]\s]{0,40}\d[^\[\]\s]{0,40}\]")
 
-# "10 000 women" and "10,000 women" are "10000 women"; "27(3):377" stays three numbers.
-_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ ,\u00a0\u2009]\d{3})+(?![\d]|[.,]\d)")
+# "10 000 women" and "10,000 women" are "10000 women".
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[,\u00a0\u2009]\d{3})+(?![\d]|[.,]\d)")
+_SPACED_THOUSANDS = re.compile(r"(?<!\S)\d{1,3}(?: \d{3})+(?!\S)")
 
 
 def _unwrapped(value: str) -> str:

@@ -395,6 +395,13 @@ def test_text_ignores_punctuation_between_words(words: list[str]) -> None:
     assert normalise.text(" ".join(words)) == normalise.text(": ".join(words) + ".")
 
 
+@pytest.mark.parametrize("value", ["0:000", "1:000", "0:000a", "a0:000", "10 000 women", "1,000"])
+def test_title_of_numbers_is_idempotent(value: str) -> None:
+    """ "1:000" gives "1 000", which read again is the thousands "1000"."""
+    once = normalise.title(value)
+    assert normalise.title(once) == once
+
+
 @given(_WORDY)
 def test_title_is_idempotent(value: str) -> None:
     once = normalise.title(value)
