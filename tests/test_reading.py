@@ -42,8 +42,14 @@ def reading_list(folder: Path, *extra: str) -> tuple[str, str]:
     return html, md
 
 
-def test_before_any_screening_the_list_is_ranked_and_says_so(folder: Path) -> None:
+def test_before_any_screening_the_list_is_ranked_and_says_so(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     html, md = reading_list(folder)
+    assert capsys.readouterr().out.startswith(
+        "Ranked, not screened: 2 of 2 records, ranked by the protocol's question and "
+        "concepts; nothing learned yet.\nWrote "
+    )
     assert "<strong>Ranked, not screened.</strong>" in html
     assert "ranked by the protocol&#39;s question and concepts" in html
     assert "**Ranked, not screened.**" in md
@@ -62,11 +68,18 @@ def test_before_any_screening_the_list_is_ranked_and_says_so(folder: Path) -> No
     assert not (folder / "kratom.decisions.sqlite").exists()  # reading creates no store
 
 
-def test_people_included_come_first_and_excluded_are_dropped(folder: Path) -> None:
+def test_people_included_come_first_and_excluded_are_dropped(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with DecisionStore(folder / "kratom.decisions.sqlite") as store:
         store.add(Decision("k3", "title-abstract", "include", by="ann"))
         store.add(Decision("k1", "title-abstract", "exclude", "not-kratom", by="ann"))
     html, md = reading_list(folder, "--top", "5")
+    said = capsys.readouterr().out
+    assert said.split("\n")[0] == (
+        "Ranked, not screened: 2 of 2 records, ranked by a model learned from 2 decisions. "
+        "The 1 record people included comes first."
+    )
     assert "Kratom withdrawal" not in html
     # People outrank the rules: the record they included is listed, and first.
     line = next(line for line in md.splitlines() if line.startswith("1. "))

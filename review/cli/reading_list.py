@@ -65,9 +65,15 @@ def handle(options: argparse.Namespace) -> int:
         )
     except OSError as exc:
         raise InputError(f"{folder}: cannot write the reading list: {exc.strerror}.") from None
+    n = reading.included
+    first = (
+        f" The {n} record{'' if n == 1 else 's'} people included come{'s' if n == 1 else ''} first."
+        if n
+        else ""
+    )
     print(
         f"Ranked, not screened: {reading.shown} of {reading.candidates} records, "
-        f"{reading.basis}; {reading.included} included by people first."
+        f"{reading.basis}.{first}"
     )
     print(f"Wrote {html} and ranked-reading-list.md beside it.")
     return 0
