@@ -776,6 +776,11 @@ def test_the_stopping_rule_and_the_ranker_learn_from_a_decision_on_any_copy(
         # Per record, the include made on the old main copy would be lost to both.
         assert stop_status(found.records, found.rule_decisions, store).relevant == 0
         assert "nothing learned yet" in queue_ranker(found.records, store, protocol).describe()
+    # The reading list counts it for the group too: its main copy, included, comes first.
+    assert main(["reading-list", "queries/kratom.toml", "--top", "3"]) == 0
+    listed = (clone / "reports" / "kratom" / "ranked-reading-list.md").read_text()
+    assert "The 1 record people included comes first." in capsys.readouterr().out
+    assert listed.index("**Included**") < listed.index("2. ")
 
 
 def test_a_cache_folder_lacking_a_search_is_an_error_without_live_and_nothing_is_sent(

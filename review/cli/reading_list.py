@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from review.cli.screen import add_record_options, screening_input
+from review.cli.screen import add_record_options, people_now, screening_input
 
 __all__ = ["register"]
 
@@ -51,7 +51,8 @@ def handle(options: argparse.Namespace) -> int:
     # Reading must not create a decisions file where nobody has screened yet.
     if decisions_path(protocol).is_file():
         with DecisionStore.for_protocol(protocol) as store:
-            people = store.final_decisions()
+            # Per duplicate group, as `review run` counts: a decision on any copy counts.
+            people = people_now(found, store)
     reading = ranked_reading_list(
         protocol, found.records, found.rule_decisions, people, top=options.top
     )
