@@ -63,7 +63,7 @@ class Metrics:
             stop = "stopping rule: never fired (every record read)"
         else:
             stop = (
-                f"stopping rule (95 % recall target, 95 % confidence): stops after "
+                f"stopping rule (recall target 95%, confidence 95%): stops after "
                 f"{self.stop_at} of {self.records} records, recall there "
                 f"{self.recall_at_stop:.3f}"
             )

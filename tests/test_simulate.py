@@ -46,8 +46,8 @@ def test_simulate_writes_every_record_once_priors_first_and_prints_the_numbers(
     assert re.fullmatch(r"recall@10%: \d\.\d{3}", printed[3])
     assert re.fullmatch(r"last relevant record at position \d+ of 13", printed[4])
     assert re.fullmatch(
-        r"stopping rule: never fired \(every record read\)|stopping rule \(95 % recall target, "
-        r"95 % confidence\): stops after \d+ of 13 records, recall there \d\.\d{3}",
+        r"stopping rule: never fired \(every record read\)|stopping rule \(recall target 95%, "
+        r"confidence 95%\): stops after \d+ of 13 records, recall there \d\.\d{3}",
         printed[5],
     )
     assert printed[6] == f"order written to {out}"
