@@ -63,6 +63,9 @@ def session(
     background: bool,
 ) -> str:
     ranker = RecordRanker(records, seed=1, background=background)
+    # The features are built when the model first needs them (so at the first refit of a
+    # session that starts from nothing learned); once per session, timed apart in main().
+    assert ranker.ranker.features.matrix.shape[0] == len(records)
     # A session that already has `first` decisions: taught in one go.
     decided = list(range(first))
     if first and not any(labels[:first]):
@@ -120,7 +123,9 @@ def main() -> int:
     records, labels = records[:N], labels[:N]
     print(f"{len(records)} records, {sum(labels)} relevant; think time {think} s")
     started = time.perf_counter()
-    RecordRanker(records, question="drug class efficacy", seed=1).ranking()
+    built = RecordRanker(records, question="drug class efficacy", seed=1)
+    built.ranking()  # the cold start's BM25 scores
+    assert built.ranker.features.matrix.shape[0] == len(records)  # the model's features
     print(f"building features: {time.perf_counter() - started:.2f} s (once per session)")
     for label, first in (("from nothing learned", 0), (f"from {start} decided", start)):
         for background in (False, True):
