@@ -11,16 +11,19 @@ version suits a wiki or an e-mail.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from review.dedup import DedupResult
+from review.identity import main_of
 from review.protocol import Protocol
 from review.rank import RecordRanker
 from review.records import Record
 from review.screen import Decision, terms_pattern
 
 __all__ = [
+    "PossibleDuplicate",
     "RankedReadingList",
     "ReadingItem",
     "ReadingSection",
@@ -57,6 +60,39 @@ def study_type(publication_types: Sequence[str]) -> str:
     return others[0] if others else "Article"
 
 
+def _authors(record: Record) -> str:
+    names = [a.display for a in record.authors if a.display]
+    return ", ".join(names[:3]) + (" et al." if len(names) > 3 else "")
+
+
+def _links(r: Record) -> tuple[tuple[str, str], ...]:
+    found = [
+        ("PubMed", f"https://pubmed.ncbi.nlm.nih.gov/{r.pmid}/" if r.pmid else ""),
+        ("PMC", f"https://pmc.ncbi.nlm.nih.gov/articles/{r.pmcid}/" if r.pmcid else ""),
+        ("DOI", f"https://doi.org/{r.doi}" if r.doi else ""),
+    ]
+    links = tuple((name, url) for name, url in found if url)
+    if not links and r.url:
+        return (("Link", r.url),)
+    return links
+
+
+@dataclass(frozen=True, slots=True)
+class PossibleDuplicate:
+    """A record folded into a higher entry: deduplication could not tell whether the two
+    are one work and left the pair to a person, who has not decided it yet."""
+
+    record: Record
+
+    @property
+    def authors(self) -> str:
+        return _authors(self.record)
+
+    @property
+    def links(self) -> tuple[tuple[str, str], ...]:
+        return _links(self.record)
+
+
 @dataclass(frozen=True, slots=True)
 class ReadingItem:
     record: Record
@@ -65,24 +101,16 @@ class ReadingItem:
     included: bool  # included by people at title/abstract (or full text)
     study_type: str
     terms: tuple[str, ...]  # what weighed most for its rank
+    # lower-ranked records that may be the same work (an undecided pair), not listed apart
+    maybe_same: tuple[PossibleDuplicate, ...] = field(default=())
 
     @property
     def authors(self) -> str:
-        names = [a.display for a in self.record.authors if a.display]
-        return ", ".join(names[:3]) + (" et al." if len(names) > 3 else "")
+        return _authors(self.record)
 
     @property
     def links(self) -> tuple[tuple[str, str], ...]:
-        r = self.record
-        found = [
-            ("PubMed", f"https://pubmed.ncbi.nlm.nih.gov/{r.pmid}/" if r.pmid else ""),
-            ("PMC", f"https://pmc.ncbi.nlm.nih.gov/articles/{r.pmcid}/" if r.pmcid else ""),
-            ("DOI", f"https://doi.org/{r.doi}" if r.doi else ""),
-        ]
-        links = tuple((name, url) for name, url in found if url)
-        if not links and r.url:
-            return (("Link", r.url),)
-        return links
+        return _links(self.record)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +130,11 @@ class RankedReadingList:
     excluded_by_people: int
     excluded_by_rules: int
     sections: tuple[ReadingSection, ...]
+    folded: int = 0  # records folded into a higher entry as possible duplicates
 
     @property
     def shown(self) -> int:
+        """Entries listed; records folded into them are not counted."""
         return sum(len(s.items) for s in self.sections)
 
 
@@ -116,8 +146,15 @@ def ranked_reading_list(
     *,
     top: int | None = None,
     seed: int = 0,
+    dedup: DedupResult | None = None,
 ) -> RankedReadingList:
-    """The list: people's inclusions first, then the rest by predicted relevance."""
+    """The list: people's inclusions first, then the rest by predicted relevance.
+
+    With `dedup` (the run's deduplication), a record that forms one of its undecided
+    pairs with a record listed higher is folded into that entry rather than listed
+    again. Nothing is decided: the pair stays for a person, and a pair a person has
+    rejected is no longer undecided, so both records are listed. `top` counts entries.
+    """
     final = _final_people(people)
     rules = {d.record_id: d for d in rule_decisions}
     excluded_people = {i for i, d in final.items() if d.outcome == "exclude"}
@@ -132,8 +169,24 @@ def ranked_reading_list(
     ranker.learn(sorted(final.values(), key=lambda d: d.at))
     ranked = ranker.order(keep)
     ordered = [r for r in ranked if r.id in included] + [r for r in ranked if r.id not in included]
-    if top is not None:
-        ordered = ordered[:top]
+    partners = _undecided_partners(dedup) if dedup is not None else {}
+    entries: list[Record] = []
+    folded: dict[str, list[Record]] = {}
+    entry_of: dict[str, str] = {}  # record ID -> the ID of the entry that shows it
+    position: dict[str, int] = {}  # entry ID -> its place in the list
+    for record in ordered:
+        higher = [entry_of[p] for p in partners.get(record.id, ()) if p in entry_of]
+        if higher:
+            entry = min(higher, key=lambda e: position[e])
+            folded[entry].append(record)
+            entry_of[record.id] = entry
+            continue
+        if top is not None and len(entries) >= top:
+            break
+        position[record.id] = len(entries)
+        entries.append(record)
+        folded[record.id] = []
+        entry_of[record.id] = record.id
     items = [
         ReadingItem(
             record,
@@ -142,8 +195,9 @@ def ranked_reading_list(
             record.id in included,
             study_type(record.publication_types),
             ranker.terms(record.id),
+            tuple(PossibleDuplicate(r) for r in folded[record.id]),
         )
-        for rank, record in enumerate(ordered, start=1)
+        for rank, record in enumerate(entries, start=1)
     ]
     return RankedReadingList(
         title=protocol.title,
@@ -154,7 +208,20 @@ def ranked_reading_list(
         excluded_by_people=len(excluded_people & {r.id for r in records}),
         excluded_by_rules=len(excluded_rules & {r.id for r in records}),
         sections=_sections(items, protocol),
+        folded=sum(len(item.maybe_same) for item in items),
     )
+
+
+def _undecided_partners(dedup: DedupResult) -> dict[str, set[str]]:
+    """Each record's partners in deduplication's undecided pairs, by their groups' main copies."""
+    mains = main_of(dedup)
+    partners: dict[str, set[str]] = {}
+    for pair in dedup.undecided:
+        a, b = mains.get(pair.first_id, pair.first_id), mains.get(pair.second_id, pair.second_id)
+        if a != b:
+            partners.setdefault(a, set()).add(b)
+            partners.setdefault(b, set()).add(a)
+    return partners
 
 
 def _final_people(people: Sequence[Decision]) -> dict[str, Decision]:

@@ -9,7 +9,15 @@ import pytest
 
 from review.cli import main
 from review.decisions import DecisionStore
-from review.reading import study_type
+from review.dedup import deduplicate
+from review.protocol import load_protocol
+from review.reading import (
+    ranked_reading_list,
+    reading_list_html,
+    reading_list_markdown,
+    study_type,
+)
+from review.records import Record, Source
 from review.screen import Decision
 
 REPO = Path(__file__).resolve().parent.parent
@@ -126,3 +134,94 @@ def test_decisions_status_before_any_decision_says_where_screening_stands(
     assert "Nothing screened yet: 2 records await a person. The stopping rule" in out
     assert "does not apply yet: it judges from the records people have screened" in out
     assert not (folder / "kratom.decisions.sqlite").exists()  # asking creates no store
+
+
+# --- possible duplicates: folded into the higher entry, never decided ----------------------
+
+TWICE = "Antidepressant-like effect of mitragynine in a mice model of depression in kratom users"
+
+
+def possible_duplicates() -> list[Record]:
+    """One work twice (deduplication leaves the pair to a person) and one other record."""
+    return [
+        Record("a", Source("PubMed"), title=TWICE, year="2011", journal="Phytomedicine"),
+        Record("b", Source("Google Scholar"), title=TWICE + ".", url="https://example.org/b"),
+        Record("c", Source("PubMed"), title="Kratom dependence and withdrawal", year="2020"),
+    ]
+
+
+def test_an_undecided_pair_is_one_entry_that_names_the_other_record() -> None:
+    records = possible_duplicates()
+    dedup = deduplicate(records)
+    assert [(p.first_id, p.second_id) for p in dedup.undecided] == [("a", "b")]
+    protocol = load_protocol(REPO / "queries" / "kratom.toml")
+    reading = ranked_reading_list(protocol, records, (), (), top=3, dedup=dedup)
+
+    items = [item for section in reading.sections for item in section.items]
+    # Ranked c, a, b: b is folded into a's entry, which names it and links to it.
+    assert [(item.record.id, [m.record.id for m in item.maybe_same]) for item in items] == [
+        ("c", []),
+        ("a", ["b"]),
+    ]
+    assert reading.shown == 2 and reading.folded == 1
+    html, md = reading_list_html(reading), reading_list_markdown(reading)
+    for text in (html, md):
+        assert "2 of 3 records shown, plus 1 folded into a higher entry as possible" in text
+        assert "May be the same work as" in text
+        assert "a person has not yet decided" in text
+        assert text.count(TWICE) == 2  # the entry's title and the other record's
+        assert "https://example.org/b" in text
+    assert html.count("<li value=") == 2
+
+
+def test_a_pair_a_person_kept_apart_is_listed_twice() -> None:
+    records = possible_duplicates()
+    dedup = deduplicate(records, pair_decisions={frozenset(("a", "b")): False})
+    assert dedup.undecided == ()
+    protocol = load_protocol(REPO / "queries" / "kratom.toml")
+    reading = ranked_reading_list(protocol, records, (), (), top=3, dedup=dedup)
+
+    items = [item for section in reading.sections for item in section.items]
+    assert sorted(item.record.id for item in items) == ["a", "b", "c"]
+    assert reading.folded == 0 and not any(item.maybe_same for item in items)
+    html = reading_list_html(reading)
+    assert "May be the same work as" not in html and "folded" not in html
+
+
+@pytest.fixture
+def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder laid out like a fresh clone, as the working directory."""
+    (tmp_path / "queries").mkdir()
+    shutil.copy(REPO / "queries" / "kratom.toml", tmp_path / "queries")
+    shutil.copytree(REPO / "queries" / "sources", tmp_path / "queries" / "sources")
+    shutil.copytree(REPO / "cache" / "example", tmp_path / "cache" / "example")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_the_example_folds_its_undecided_antidepressant_pair(
+    clone: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    title = "Antidepressant-like effect of mitragynine isolated from Mitragyna speciosa Korth"
+    assert main(["reading-list", "queries/kratom.toml", "--top", "20"]) == 0
+    out = clone / "reports" / "kratom"
+    html = (out / "ranked-reading-list.html").read_text(encoding="utf-8")
+    md = (out / "ranked-reading-list.md").read_text(encoding="utf-8")
+    assert html.count("<li value=") == 20
+    entries = html.split("<li value=")[1:]
+    (entry,) = [e for e in entries if title in e]
+    assert entry.count(title) == 2 and "May be the same work as" in entry
+    assert md.count(title) == 2
+    folded = capsys.readouterr().out
+    assert "more folded into a higher entry as possible duplicates" in folded
+
+    # The pair is ks0080/ks0081; once a person says they differ, both are listed.
+    (clone / "queries" / "kratom.pair-decisions.csv").write_text(
+        "first_id,second_id,decision,reviewer\nks0080,ks0081,reject,ann\n", encoding="utf-8"
+    )
+    assert main(["reading-list", "queries/kratom.toml", "--top", "20"]) == 0
+    html = (out / "ranked-reading-list.html").read_text(encoding="utf-8")
+    entries = html.split("<li value=")[1:]
+    assert len(entries) == 20
+    assert len([e for e in entries if title in e]) == 2
+    assert all("May be the same work as" not in e for e in entries if title in e)

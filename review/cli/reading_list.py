@@ -54,7 +54,7 @@ def handle(options: argparse.Namespace) -> int:
             # Per duplicate group, as `review run` counts: a decision on any copy counts.
             people = people_now(found, store)
     reading = ranked_reading_list(
-        protocol, found.records, found.rule_decisions, people, top=options.top
+        protocol, found.records, found.rule_decisions, people, top=options.top, dedup=found.dedup
     )
     folder = options.output_dir or RunSettings().report_dir(protocol)
     try:
@@ -72,9 +72,15 @@ def handle(options: argparse.Namespace) -> int:
         if n
         else ""
     )
+    folded = (
+        f" {reading.folded} more folded into a higher entry as possible duplicates "
+        "a person has not yet confirmed."
+        if reading.folded
+        else ""
+    )
     print(
         f"Ranked, not screened: {reading.shown} of {reading.candidates} records, "
-        f"{reading.basis}.{first}"
+        f"{reading.basis}.{first}{folded}"
     )
     print(f"Wrote {html} and ranked-reading-list.md beside it.")
     return 0
