@@ -205,9 +205,21 @@ def _subject_tokens(values: Iterable[str], prefix: str) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class Features:
     matrix: sparse.csr_matrix  # rows: documents, L2-normalised blocks stacked
-    names: tuple[str, ...]
+    # Per block, its first column and its vectoriser's vocabulary (term -> column in
+    # the block). The names are built from these only when an explanation needs them:
+    # on a large review, listing a million 1-2-grams costs more than fitting the model.
+    vocabularies: tuple[tuple[int, Mapping[str, int]], ...]
     text_columns: int  # the first columns: the words of title and abstract
     subject_columns: int = 0  # the next ones: subject terms (MeSH headings, keywords)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Each column's feature name (built anew on each call: keep the result)."""
+        names = [""] * self.matrix.shape[1]
+        for start, vocabulary in self.vocabularies:
+            for term, column in vocabulary.items():
+                names[start + column] = term
+        return tuple(names)
 
 
 def build_features(documents: Sequence[Document], settings: ModelSettings) -> Features:
@@ -222,12 +234,14 @@ def build_features(documents: Sequence[Document], settings: ModelSettings) -> Fe
         stop_words="english" if settings.stop_words else None,
         dtype=np.float64,
     )
+    vocabularies: list[tuple[int, Mapping[str, int]]] = []
     try:
         blocks = [words.fit_transform([d.text for d in documents])]
-        names = [str(n) for n in words.get_feature_names_out()]
+        vocabularies.append((0, words.vocabulary_))
     except ValueError:  # no words at all (no records, or none with a title or abstract)
-        blocks, names = [sparse.csr_matrix((len(documents), 0), dtype=np.float64)], []
-    text_columns = len(names)
+        blocks = [sparse.csr_matrix((len(documents), 0), dtype=np.float64)]
+    text_columns = blocks[0].shape[1]
+    columns = text_columns
     subject_columns = 0
     for weight, prefix, values in (
         (settings.subject_weight, SUBJECT_PREFIX, [d.subjects for d in documents]),
@@ -240,11 +254,12 @@ def build_features(documents: Sequence[Document], settings: ModelSettings) -> Fe
         )
         block = vectoriser.fit_transform([_subject_tokens(v, prefix) for v in values])
         blocks.append(block * weight)
-        names.extend(str(n) for n in vectoriser.get_feature_names_out())
+        vocabularies.append((columns, vectoriser.vocabulary_))
+        columns += block.shape[1]
         if prefix == SUBJECT_PREFIX:
             subject_columns = block.shape[1]
     matrix = sparse.hstack(blocks, format="csr")
-    return Features(matrix, tuple(names), text_columns, subject_columns)
+    return Features(matrix, tuple(vocabularies), text_columns, subject_columns)
 
 
 def _identity(tokens: list[str]) -> list[str]:
@@ -464,6 +479,7 @@ class Ranker:
         self._documents = documents  # until the features and the prior are built
         self._query = query
         self._features: Features | None = None
+        self._names: tuple[str, ...] | None = None  # the features' names, once explained
         # The cold start's BM25 scores and matched words, built when first needed: a
         # ranker taught both outcomes from the start never ranks by the protocol.
         self._bm25: tuple[FloatArray, list[dict[str, float]]] | None = None
@@ -649,11 +665,13 @@ class Ranker:
             matrix = self._matrix(self.settings.choose[self.choice].subject_weight)
         row = matrix.getrow(index)
         contributions = row.data * ranking.coef[row.indices]
+        if self._names is None:
+            self._names = self.features.names
         shown: list[str] = []
         for i in np.argsort(-contributions, kind="stable").tolist():
             if contributions[i] <= 0 or len(shown) == n:
                 break
-            name = self.features.names[row.indices[i]]
+            name = self._names[row.indices[i]]
             if meaningful(name):
                 shown.append(_shown(name))
         return tuple(shown)

@@ -190,7 +190,8 @@ def test_the_terms_shown_as_weighing_most_are_not_function_words() -> None:
     # Unfiltered, "the" and "of the" weigh most for this record.
     row = ranker.ranker.features.matrix.getrow(index)
     weights = row.data * ranking.coef[row.indices]
-    names = [ranker.ranker.features.names[row.indices[i]] for i in np.argsort(-weights)[:3]]
+    every = ranker.ranker.features.names
+    names = [every[row.indices[i]] for i in np.argsort(-weights)[:3]]
     assert {"the", "of the", "of"} & set(names)
     shown = ranker.terms("r26")
     assert shown and "kratom" in shown and "leaf" in shown
@@ -277,7 +278,8 @@ def test_split_tokens_give_hyphenated_and_spaced_spellings_the_same_features() -
         scores = ranker.ranking().scores
         assert (scores[21] > scores[22]) == (tokens == "split")
         row = ranker.features.matrix.getrow(20)
-        words = {ranker.features.names[i] for i in row.indices}
+        every = ranker.features.names
+        words = {every[i] for i in row.indices}
         assert ("beta-blocker" in words) == (tokens == "hyphen")
         assert ("beta blocker" in words) == (tokens == "split")
 
@@ -292,3 +294,42 @@ def test_topped_up_pseudo_negatives_shrink_as_irrelevant_decisions_grow() -> Non
         assert not set(chosen.tolist()) & set(rows.tolist())  # undecided records only
     fixed = _pseudo_negatives(n, np.arange(151, dtype=np.int64), ModelSettings(), 1, 150)
     assert len(fixed) == 100
+
+
+def test_features_name_their_columns_only_when_an_explanation_asks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Listing every 1-2-gram's name cost more than fitting the model on a large review;
+    the names now come from the vocabularies when a record's terms are shown, and the
+    ranking is the one made before (order pinned from the earlier code)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    documents = [
+        Document(f"{OTHER_TOPICS[n % 8]} trial {n % 5}", (f"Mesh {n % 3}",), ("Journal Article",))
+        for n in range(40)
+    ]
+    documents += [
+        Document("Kratom withdrawal in users", ("Kratom",)),
+        Document("Kratom leaf sellers and users", ("Kratom", "Mesh 1")),
+    ]
+
+    def refuse(self: TfidfVectorizer) -> None:
+        raise AssertionError("feature names listed while building features")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(TfidfVectorizer, "get_feature_names_out", refuse)
+        ranker = Ranker(documents, seed=3)
+        ranker.label(40, True)
+        ranker.label(0, False)
+        ranker.label(9, False)
+        ranking = ranker.ranking()
+    assert ranker.order(range(len(documents)), ranking)[:15] == [
+        40, 41, 28, 2, 26, 22, 38, 4, 34, 20, 10, 14, 7, 23, 31,
+    ]  # fmt: skip
+    assert ranker.top_terms(41, ranking) == ("MeSH/keyword kratom", "kratom", "users")
+    names = ranker.features.names
+    assert len(names) == ranker.features.matrix.shape[1]
+    assert names[0] == "0" and "kratom leaf" in names[: ranker.features.text_columns]
+    assert names[ranker.features.text_columns :] == (
+        "mesh:kratom", "mesh:mesh 0", "mesh:mesh 1", "mesh:mesh 2", "type:journal article",
+    )  # fmt: skip
