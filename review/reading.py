@@ -77,11 +77,10 @@ def _links(r: Record) -> tuple[tuple[str, str], ...]:
     return links
 
 
-@dataclass(frozen=True, slots=True)
-class PossibleDuplicate:
-    """A record folded into a higher entry: deduplication could not tell whether the two
-    are one work and left the pair to a person, who has not decided it yet."""
+class _Citation:
+    """The citation parts the templates show for an entry's record."""
 
+    __slots__ = ()
     record: Record
 
     @property
@@ -94,7 +93,15 @@ class PossibleDuplicate:
 
 
 @dataclass(frozen=True, slots=True)
-class ReadingItem:
+class PossibleDuplicate(_Citation):
+    """A record folded into a higher entry: deduplication could not tell whether the two
+    are one work and left the pair to a person, who has not decided it yet."""
+
+    record: Record
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingItem(_Citation):
     record: Record
     rank: int  # 1-based position in the whole list
     relevance: float
@@ -103,14 +110,6 @@ class ReadingItem:
     terms: tuple[str, ...]  # what weighed most for its rank
     # lower-ranked records that may be the same work (an undecided pair), not listed apart
     maybe_same: tuple[PossibleDuplicate, ...] = field(default=())
-
-    @property
-    def authors(self) -> str:
-        return _authors(self.record)
-
-    @property
-    def links(self) -> tuple[tuple[str, str], ...]:
-        return _links(self.record)
 
 
 @dataclass(frozen=True, slots=True)

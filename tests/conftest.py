@@ -8,6 +8,7 @@ absent; CI has it, so they run there. Small fixtures live in tests/fixtures/.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,15 @@ def fixtures_dir() -> Path:
 @pytest.fixture(scope="session")
 def formats_dir(fixtures_dir: Path) -> Path:
     return fixtures_dir / "formats"
+
+
+@pytest.fixture
+def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """queries/kratom.toml, its sources and the example snapshot, laid out as a fresh clone
+    has them, as the working directory."""
+    (tmp_path / "queries").mkdir()
+    shutil.copy(REPO / "queries" / "kratom.toml", tmp_path / "queries")
+    shutil.copytree(REPO / "queries" / "sources", tmp_path / "queries" / "sources")
+    shutil.copytree(REPO / "cache" / "example", tmp_path / "cache" / "example")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -716,17 +715,6 @@ def test_import_on_a_full_disk_is_one_line_and_keeps_every_stored_decision(
 
 
 # --- end to end: `review run` over the bundled example --------------------------------
-
-
-@pytest.fixture
-def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """queries/kratom.toml, its sources and the example snapshot, as a fresh clone has them."""
-    (tmp_path / "queries").mkdir()
-    shutil.copy(REPO / "queries" / "kratom.toml", tmp_path / "queries")
-    shutil.copytree(REPO / "queries" / "sources", tmp_path / "queries" / "sources")
-    shutil.copytree(REPO / "cache" / "example", tmp_path / "cache" / "example")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def prisma_of_run() -> dict[str, Any]:

@@ -188,17 +188,6 @@ def test_a_pair_a_person_kept_apart_is_listed_twice() -> None:
     assert "May be the same work as" not in html and "folded" not in html
 
 
-@pytest.fixture
-def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder laid out like a fresh clone, as the working directory."""
-    (tmp_path / "queries").mkdir()
-    shutil.copy(REPO / "queries" / "kratom.toml", tmp_path / "queries")
-    shutil.copytree(REPO / "queries" / "sources", tmp_path / "queries" / "sources")
-    shutil.copytree(REPO / "cache" / "example", tmp_path / "cache" / "example")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def test_the_example_folds_its_undecided_antidepressant_pair(
     clone: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -58,17 +58,6 @@ REPORT_FILES = (
 
 
 @pytest.fixture
-def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder laid out like a fresh clone, as the working directory."""
-    (tmp_path / "queries").mkdir()
-    shutil.copy(REPO / "queries" / "kratom.toml", tmp_path / "queries")
-    shutil.copytree(REPO / "queries" / "sources", tmp_path / "queries" / "sources")
-    shutil.copytree(EXAMPLE, tmp_path / "cache" / "example")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
 def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Every attempt to open a connection is recorded and refused."""
     attempts: list[object] = []
