@@ -67,6 +67,46 @@ def test_dedup_bibtex_style_authors_are_split(formats_dir: Path) -> None:
     assert (first.volume, first.issue, first.pages, first.year) == ("7", "2", "73-76", 2010)
 
 
+def test_dedup_digital_work_booktitle_is_the_venue(formats_dir: Path) -> None:
+    # digital_work (CoLRev) gives a conference paper's proceedings in `booktitle`,
+    # as BibTeX does, and the journal column is empty in that row.
+    result = read_records(formats_dir / "dedup_digital_work_sample.csv")
+    assert result.problems == ()
+    paper, volume, report, both = result.records
+    assert (paper.entry_type, paper.journal) == (
+        "inproceedings",
+        "International Conference on Information Systems",
+    )
+    assert dict(paper.extra) == {"ID_old": "AanestadVassilakopoulouOvrelid2019"}
+    assert (volume.entry_type, volume.journal) == (
+        "proceedings",
+        "AAAI Workshop - Technical Report",
+    )
+    assert ("editor", "UNKNOWN") in volume.extra
+    # A report's institution is no journal; it is kept under its own name.
+    assert (report.entry_type, report.journal) == ("techreport", "")
+    assert ("institution", "ZEW - Centre for European Economic Research Discussion Paper") in (
+        report.extra
+    )
+    # Both filled: the first column (journal) wins and booktitle stays in extra.
+    assert both.journal == "Studies in health technology and informatics"
+    assert ("booktitle", "Annual Conference on Health Informatics meets Digital Health") in (
+        both.extra
+    )
+
+
+def test_first_filled_column_of_a_field_wins(tmp_path: Path) -> None:
+    path = tmp_path / "two.csv"
+    path.write_text(
+        "title,journal,source title,booktitle\nA,,Source,Book\nB,Journal,,Book\nC,,,\n",
+        encoding="utf-8",
+    )
+    first, second, third = read_records(path).records
+    assert (first.journal, first.extra) == ("Source", (("booktitle", "Book"),))
+    assert (second.journal, second.extra) == ("Journal", (("booktitle", "Book"),))
+    assert (third.journal, third.extra) == ("", ())
+
+
 def test_cohen_screening_columns_keep_labels_in_extra(formats_dir: Path) -> None:
     result = read_records(formats_dir / "cohen_adhd_sample.csv", database="ADHD")
     assert result.problems == ()

@@ -1,12 +1,15 @@
 """CSV import and export.
 
 Reads the columns of the deduplication benchmark (ID, ENTRYTYPE, author, year,
-title, journal, volume, number, pages, abstract, doi, isbn, url), of the
+title, journal, booktitle, volume, number, pages, abstract, doi, isbn, url), of the
 Cohen 2006 screening sets (record_id, pubmedID, title, keywords, authors,
 abstract, label_*), of Scopus, PubMed and Zotero CSV exports, and the columns
 this module writes. Column names match ignoring case and spacing; a column no
 field holds (a screening label, say) is kept in `Record.extra` under its own
-name, so nothing in the file is lost. A file with the Cohen 2006 columns
+name, so nothing in the file is lost. Where several columns fill one field
+(journal and booktitle: a conference paper's proceedings are its venue, as in
+BibTeX), the first column that is not empty in the row does; the others stay in
+`extra`. A file with the Cohen 2006 columns
 (record_id, pubmedID, keywords and no MeSH column) has MeSH descriptors in its
 `keywords`, so they also fill `Record.mesh`, where screening rules (Humans,
 Animals) look; they stay in `keywords` too, as the file names them. Other
@@ -57,6 +60,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "source title",
         "journal/book",
         "publication title",
+        "booktitle",
     ),
     "journal_abbrev": ("journal_abbrev", "abbreviated source title", "journal abbreviation"),
     "volume": ("volume",),
@@ -179,7 +183,9 @@ def record_from_row(
     extra: list[tuple[str, str]] = []
     for name, field, written in zip(header, fields, row, strict=True):
         cell = unneutralise(written)
-        if field and field not in values:
+        # Several columns can fill one field (journal, booktitle): the first that
+        # is not empty in this row does; the others stay in `extra`.
+        if field and not values.get(field):
             values[field] = cell.strip()
         elif cell != "":
             extra.append((name, cell))
