@@ -216,6 +216,17 @@ def test_automation_exclusions_are_removed_before_screening_and_named(written: P
     assert "Reports of included studies (n = 3)" in lines
 
 
+def test_the_summary_counts_the_screened_records_so_they_add_up(written: Path) -> None:
+    """The summary said "Records screened by people: 10" when people had decided a few of
+    them and the rules had included one: the screened records are every record the rules
+    left to people, and the line names all three places they went."""
+    doc = lxml.html.fromstring((written / "report.html").read_text(encoding="utf-8"))
+    items = [" ".join(li.text_content().split()) for li in doc.xpath('//*[@id="summary"]//li')]
+    line = next(t for t in items if t.startswith("Records screened"))
+    assert line == "Records screened: 10; passed to full text: 7; excluded: 1; awaiting a reviewer: 2."
+    assert "by people" not in line
+
+
 def other_methods_report() -> Report:
     """The example with its Embase file counted as citation searching."""
     example = example_input()
