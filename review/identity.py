@@ -108,13 +108,23 @@ def keep_main_copies(dedup: DedupResult, earlier: Sequence[str]) -> DedupResult:
         for member in group:
             if member == chosen:
                 continue
-            old = link_of.get(member, via)
+            old = link_of.get(member) or _repointed(via, member, chosen)
             links.append(dataclasses.replace(old, record_id=member, canonical_id=chosen))
     if not changed:
         return dedup
     order = {link.record_id: n for n, link in enumerate(dedup.links)}
     links.sort(key=lambda link: order.get(link.record_id, -1))
     return dataclasses.replace(dedup, canonical=tuple(canonical), links=tuple(links))
+
+
+def _repointed(via: DuplicateLink, member: str, chosen: str) -> DuplicateLink:
+    """The link of deduplication's former main copy: the evidence by which the chosen copy
+    joined it, which names the copy matched ("via <member>: ...") and now must name the
+    chosen one, as seen from the former main copy."""
+    prefix = f"via {member}: "
+    if via.detail.startswith(prefix):
+        return dataclasses.replace(via, detail=f"via {chosen}: {via.detail[len(prefix) :]}")
+    return via
 
 
 _OWN = {"id", "source", "entry_type", "is_book", "extra", "relations"}

@@ -176,6 +176,15 @@ def test_the_kept_main_copy_takes_the_groups_merged_fields() -> None:
     ]
 
 
+def test_the_former_main_copy_is_explained_by_the_copy_it_matched() -> None:
+    """Its link said "via Scopus:1" on Scopus:1 itself (`review explain` printed it)."""
+    records = [copy(0, "PubMed", 1, False), copy(0, "Scopus", 1, True)]
+    assert deduplicate(records).canonical[0].id == "Scopus:1"
+    (link,) = keep_main_copies(deduplicate(records), ["PubMed:1"]).links
+    assert link.record_id == "Scopus:1"
+    assert link.detail.startswith("via PubMed:1: ")
+
+
 def test_groups_that_merge_with_different_decisions_are_a_conflict() -> None:
     mains = {"a": "a", "b": "a"}
     people = [
