@@ -459,7 +459,7 @@ class _Session:
             return index + 1
         if key == "z":
             return self._undo(index)
-        self._say(f"Key {key!r} does nothing here. {self._keys_help()}")
+        self._say(f"Key {key!r} does nothing here; press one of the keys listed above.")
         return index
 
     def _outcome_of(self, key: str) -> Outcome | None:
@@ -620,7 +620,9 @@ class _Session:
     def _header_lines(self, record: Record) -> list[list[Segment]]:
         """Progress, title and authors, at most half the window (a title of absurd length
         is cut, never the keys)."""
-        progress, title, byline = (self._lines(t) for t in self._header(record))
+        header = self._header(record)
+        header[0] = Text(_packed(self.progress, self.console.width, " · "), style="dim")
+        progress, title, byline = (self._lines(t) for t in header)
         progress = _cut(progress, 2)  # a long ID or reviewer name takes a second line
         room = max(4, self.console.height // 2)
         title = _cut(title, max(1, room - len(progress) - min(len(byline), 2)))
@@ -730,13 +732,14 @@ class _Session:
         return text
 
 
-def _packed(keys: str, width: int) -> str:
+def _packed(keys: str, width: int, between: str = "  ") -> str:
     """The keys line ("[i] include  [e] exclude  …") broken between keys, never inside one
-    ("[q]" on one line and "quit" on the next)."""
+    ("[q]" on one line and "quit" on the next); the progress line ("… · record 3 of 4 ·
+    2 decided, 2 to go") between its parts."""
     lines: list[str] = []
-    for key in keys.split("  "):
-        if lines and len(lines[-1]) + 2 + len(key) <= width:
-            lines[-1] += "  " + key
+    for key in keys.split(between):
+        if lines and len(lines[-1]) + len(between) + len(key) <= width:
+            lines[-1] += between + key
         else:
             lines.append(key)
     return "\n".join(lines)

@@ -223,7 +223,9 @@ def test_the_summary_counts_the_screened_records_so_they_add_up(written: Path) -
     doc = lxml.html.fromstring((written / "report.html").read_text(encoding="utf-8"))
     items = [" ".join(li.text_content().split()) for li in doc.xpath('//*[@id="summary"]//li')]
     line = next(t for t in items if t.startswith("Records screened"))
-    assert line == "Records screened: 10; passed to full text: 7; excluded: 1; awaiting a reviewer: 2."
+    assert (
+        line == "Records screened: 10; passed to full text: 7; excluded: 1; awaiting a reviewer: 2."
+    )
     assert "by people" not in line
 
 

@@ -140,7 +140,7 @@ def test_cancelled_exclusion_and_unknown_keys_store_nothing(store: DecisionStore
     text, _ = session(store, "e9qxq")
     assert "Key '9' is not a reason" in text
     assert "Exclusion cancelled." in text
-    assert "Key 'x' does nothing here." in text
+    assert "Key 'x' does nothing here; press one of the keys listed above." in text
     assert outcomes(store) == []
 
 
@@ -680,3 +680,27 @@ def test_the_progress_line_counts_unsure_answers_apart(store: DecisionStore) -> 
     text, _ = session(store, "uiq")
     assert "record 2 of 4 · 1 decided (1 unsure), 3 to go" in text
     assert "record 3 of 4 · 2 decided (1 unsure), 2 to go" in text
+
+
+def test_at_80_columns_the_progress_and_messages_break_between_parts(
+    store: DecisionStore,
+) -> None:
+    """The progress line broke inside "2 to go" and the message about a key that does
+    nothing repeated the keys, broken inside "[z] undo"."""
+    rules = screen_records(RECORDS, CRITERIA)
+    out = io.StringIO()
+    console = Console(
+        file=out, width=80, height=24, force_terminal=True, color_system=None, legacy_windows=False
+    )
+    queue = screening_queue(RECORDS, rules, store, "annabel", "title-abstract")
+    keys = ScriptedKeys("uixq")
+    run_screener(queue, rules, CRITERIA, store, "annabel", "title-abstract", keys, console)
+    screens = [ANSI.sub("", s) for s in out.getvalue().split("\x1b[2J")[1:]]
+    third = next(s for s in screens if "record 3 of 4" in s).splitlines()
+    assert third[:2] == [
+        f"{RECORDS[2].id} · title-abstract · annabel · record 3 of 4",
+        "2 decided (1 unsure), 2 to go",
+    ]
+    lines = [line for screen in screens for line in screen.splitlines()]
+    assert "Key 'x' does nothing here; press one of the keys listed above." in lines
+    assert all(len(line) <= 80 and not re.search(r"\[\w\]$", line) for line in lines)
