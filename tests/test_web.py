@@ -385,3 +385,20 @@ def test_the_dashboard_counts_the_rules_exclusions_as_the_report_does(tmp_path: 
     assert "1 marked ineligible by the protocol rules, before screening." in page
     assert "3 records screened: 0 included, 0 excluded, 3 for people to decide" in page
     app.state.pages.close()
+
+
+@pytest.mark.parametrize(
+    ("required", "said"),
+    [
+        (1, "One reviewer's decision settles a record."),
+        (2, "This review needs 2 reviewers to agree on each record."),
+    ],
+)
+def test_the_sign_in_page_says_how_many_reviewers_settle_a_record(
+    tmp_path: Path, required: int, said: str
+) -> None:
+    """It said "needs 1 reviewer(s) to agree on each record"."""
+    review = make_review(tmp_path / "data", count=3, required=required)
+    page = TestClient(create_app(config(review)), base_url=URL).get("/login").text
+    assert said in " ".join(page.split())
+    assert "(s)" not in page
