@@ -136,6 +136,12 @@ class RankedReadingList:
         """Entries listed; records folded into them are not counted."""
         return sum(len(s.items) for s in self.sections)
 
+    @property
+    def folded_text(self) -> str:
+        """ "1 folded into a higher entry as a possible duplicate …", for the count lines."""
+        what = "a possible duplicate" if self.folded == 1 else "possible duplicates"
+        return f"{self.folded} folded into a higher entry as {what} a person has not yet confirmed"
+
 
 def ranked_reading_list(
     protocol: Protocol,

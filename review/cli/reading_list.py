@@ -72,12 +72,7 @@ def handle(options: argparse.Namespace) -> int:
         if n
         else ""
     )
-    folded = (
-        f" {reading.folded} more folded into a higher entry as possible duplicates "
-        "a person has not yet confirmed."
-        if reading.folded
-        else ""
-    )
+    folded = f" Plus {reading.folded_text}." if reading.folded else ""
     print(
         f"Ranked, not screened: {reading.shown} of {reading.candidates} records, "
         f"{reading.basis}.{first}{folded}"
