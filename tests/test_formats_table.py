@@ -240,8 +240,15 @@ def test_unreadable_files_raise_one_line_errors(tmp_path: Path) -> None:
         read_records(broken)
     unrelated = tmp_path / "numbers.csv"
     unrelated.write_text("a,b\n1,2\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"^\S*numbers\.csv:1: no ID or title column among a, b"):
+    with pytest.raises(InputError, match=r"^\S*numbers\.csv:1: no title column among a, b; "):
         read_records(unrelated)
+    # Records without titles cannot be screened or deduplicated: an ID is not enough.
+    ids_only = tmp_path / "ids.csv"
+    ids_only.write_text("ID,year\nA,2020\n", encoding="utf-8")
+    with pytest.raises(
+        InputError, match=r"ids\.csv:1: no title column among ID, year; .*named one of title"
+    ):
+        read_records(ids_only)
 
 
 def test_gzip_content_is_read_whatever_the_name(tmp_path: Path) -> None:
@@ -355,9 +362,10 @@ def test_scopus_csv_export(tmp_path: Path) -> None:
     )
     (record,) = read_records(path, database="Scopus").records
     assert record.id == "scopus:1"
+    # "Author full names" gives the given names; Scopus's author IDs are dropped.
     assert record.authors == (
-        Author(family="Kamble", initials="SH"),
-        Author(family="León", initials="F"),
+        Author(family="Kamble", given="Shyam H.", initials="SH"),
+        Author(family="León", given="Francisco", initials="F"),
     )
     assert (record.journal, record.journal_abbrev) == (
         "ACS Pharmacology and Translational Science",
@@ -460,3 +468,121 @@ def test_utf16_files_are_read_and_broken_ones_named(tmp_path: Path) -> None:
         InputError, match=r"^endnote\.csv: starts as UTF-16 but byte 20 is not; re-export"
     ):
         read_records(path)
+
+
+def test_scopus_csv_with_every_column(formats_dir: Path) -> None:
+    # Scopus's full CSV header (written by us with its real column names).
+    article, paper = read_records(formats_dir / "scopus.csv", database="Scopus").records
+    # An article number where the journal has no pages ("Art. No.", pages empty).
+    assert (article.volume, article.issue, article.pages) == ("15", "6", "e41146")
+    assert article.authors[0] == Author(family="Arhin", given="Martin", initials="M")
+    assert len(article.authors) == 4
+    assert (article.entry_type, article.publication_types) == ("article", ("Article",))
+    assert ("ISSN", "21688184") in article.extra
+    # Scopus's document type gives the entry type; the source title is the proceedings.
+    assert (paper.entry_type, paper.publication_types) == ("inproceedings", ("Conference Paper",))
+    assert paper.journal == "ICIS - Thirty First International Conference on Information Systems"
+
+
+def test_scopus_full_names_are_used_only_when_they_match_the_authors(tmp_path: Path) -> None:
+    path = tmp_path / "scopus.csv"
+    path.write_text(
+        '"Title","Authors","Author full names"\n'
+        '"A","Smith J.; Doe A.","Smith, John (1)"\n'
+        '"B","","Smith, John (1)"\n',
+        encoding="utf-8",
+    )
+    cut, only_full = read_records(path).records
+    assert cut.authors == (Author(family="Smith", initials="J"), Author(family="Doe", initials="A"))
+    assert only_full.authors == (Author(family="Smith", given="John", initials="J"),)
+
+
+def test_an_entry_type_column_wins_over_the_document_type(tmp_path: Path) -> None:
+    path = tmp_path / "typed.csv"
+    path.write_text(
+        "title,ENTRYTYPE,Document Type\nA,article,Conference Paper\nB,,Book Chapter\nC,,Letter\n",
+        encoding="utf-8",
+    )
+    assert [r.entry_type for r in read_records(path).records] == ["article", "inbook", "article"]
+
+
+def test_zotero_csv_with_every_column(formats_dir: Path) -> None:
+    # Zotero's full CSV header (written by us with its real column names).
+    article, paper = read_records(formats_dir / "zotero.csv").records
+    assert article.id == "Q7HM2KXA"
+    # Zotero keeps the PMID in "Extra"; the cell stays in extra too.
+    assert article.pmid == "37519540"
+    assert ("Extra", "PMID: 37519540\nPMCID: PMC10386870") in article.extra
+    assert (article.entry_type, article.pages, article.year) == ("article", "e41146", 2023)
+    assert (paper.entry_type, paper.journal) == (
+        "inproceedings",
+        "International Conference on Information Systems",
+    )
+    assert paper.pmid == ""
+
+
+@pytest.mark.parametrize(
+    ("item_type", "entry_type"), [("bookSection", "inbook"), ("webpage", "misc")]
+)
+def test_zotero_item_types(tmp_path: Path, item_type: str, entry_type: str) -> None:
+    path = tmp_path / "zotero.csv"
+    path.write_text(f'"Key","Item Type","Title"\n"K","{item_type}","T"\n', encoding="utf-8")
+    assert read_records(path).records[0].entry_type == entry_type
+
+
+@pytest.mark.parametrize("name", ["web_of_science_excel.csv", "web_of_science_tags.csv"])
+def test_web_of_science_csv_is_read_as_its_plain_text_export(formats_dir: Path, name: str) -> None:
+    # The same two records, as the Excel export names the columns (saved as CSV) and
+    # with the tab-delimited export's tags as the header: each field as the plain text gives it.
+    plain = read_records(formats_dir / "web_of_science.txt").records
+    result = read_records(formats_dir / name)
+    assert result.problems == ()
+    assert [
+        replace(r, source=replace(r.source, file="web_of_science.txt")) for r in result.records
+    ] == list(plain)
+    assert result.records[0].source == Source("Web of Science", file=name, position=1)
+
+
+def test_web_of_science_csv_takes_the_database_given(formats_dir: Path) -> None:
+    path = formats_dir / "web_of_science_tags.csv"
+    assert read_records(path, database="WoS Core").records[0].source.database == "WoS Core"
+
+
+def test_rayyan_csv_export(formats_dir: Path) -> None:
+    # Rayyan's column names; Rayyan writes the RIS line after a DOI or URL into the
+    # same cell ("10.7759/cureus.41146     LK  - https://...").
+    first, second = read_records(formats_dir / "rayyan.csv").records
+    assert first.id == "rayyan-51234001"
+    assert (first.doi, first.pmid, first.pmcid) == (
+        "10.7759/cureus.41146",
+        "37519540",
+        "PMC10386870",
+    )
+    assert first.url == (
+        "https://www.embase.com/search/results?subaction=viewrecord&id=L2025000001&from=export"
+    )
+    assert ("U2", "L2025000001") in first.extra
+    assert dict(first.extra)["LK"].startswith("https://example.on.worldcat.org/")
+    assert first.authors[-1] == Author(family="Remick", given="P.", initials="P")
+    assert first.keywords == ("buprenorphine plus naloxone", "kratom", "case report")
+    assert ("notes", 'RAYYAN-INCLUSION: {"Ana"=>"Excluded"}') in second.extra
+    assert (second.doi, second.year) == ("10.1097/ADM.0000000000000986", 2022)
+
+
+def test_covidence_csv_export(formats_dir: Path) -> None:
+    first, second = read_records(formats_dir / "covidence.csv").records
+    assert (first.year, first.journal, first.pages) == (2023, "Cureus", "e41146")
+    assert first.authors[0] == Author(family="Arhin", given="M.", initials="M")
+    assert first.doi == "10.7759/cureus.41146"
+    assert ("Covidence #", "#3") in first.extra
+    assert (second.year, second.volume, second.issue) == (2022, "16", "6")
+    assert ("Published Month", "Nov") in second.extra
+
+
+def test_semicolon_separated_csv(tmp_path: Path) -> None:
+    # A spreadsheet's "CSV" where the comma is the decimal mark separates with ";".
+    path = tmp_path / "excel.csv"
+    path.write_text('Title;Authors;Year\n"A, b";"Smith, J";2020\n', encoding="utf-8")
+    (record,) = read_records(path).records
+    assert (record.title, record.year) == ("A, b", 2020)
+    assert record.authors == (Author(family="Smith", initials="J"),)

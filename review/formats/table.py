@@ -3,17 +3,36 @@
 Reads the columns of the deduplication benchmark (ID, ENTRYTYPE, author, year,
 title, journal, booktitle, volume, number, pages, abstract, doi, isbn, url), of the
 Cohen 2006 screening sets (record_id, pubmedID, title, keywords, authors,
-abstract, label_*), of Scopus, PubMed and Zotero CSV exports, and the columns
-this module writes. Column names match ignoring case and spacing; a column no
-field holds (a screening label, say) is kept in `Record.extra` under its own
-name, so nothing in the file is lost. Where several columns fill one field
-(journal and booktitle: a conference paper's proceedings are its venue, as in
-BibTeX), the first column that is not empty in the row does; the others stay in
-`extra`. A file with the Cohen 2006 columns
-(record_id, pubmedID, keywords and no MeSH column) has MeSH descriptors in its
-`keywords`, so they also fill `Record.mesh`, where screening rules (Humans,
-Animals) look; they stay in `keywords` too, as the file names them. Other
-files' keywords stay keywords only: nothing there says what they are.
+abstract, label_*), the CSV exports of Scopus, PubMed, Zotero, Rayyan and
+Covidence, and the columns this module writes. Column names match ignoring case
+and spacing; a column no field holds (a screening label, say) is kept in
+`Record.extra` under its own name, so nothing in the file is lost. Where several
+columns fill one field (journal and booktitle: a conference paper's proceedings are
+its venue, as in BibTeX), the first column that is not empty in the row does; the
+others stay in `extra`.
+
+What some exports need beyond their column names:
+- Scopus: pages from "Page start" and "Page end", else the "Art. No."; authors from
+  "Author full names" (given names; the author IDs dropped) when they are as many
+  as in "Authors"; the entry type from "Document Type" ("Conference Paper":
+  inproceedings, "Book Chapter": inbook, other types are journal items).
+- Zotero: the entry type from "Item Type"; the PMID from a "PMID: 123" line of
+  "Extra".
+- Rayyan writes the RIS line after a DOI or URL into its cell ("10.1/x     LK  -
+  https://..."); the part after the tag is kept in `extra` under that tag.
+- Web of Science, saved as CSV from its Excel export (column names such as "Article
+  Title" and "UT (Unique WOS ID)") or from its tab-delimited export (its tags as the
+  header): each row is read as the tab-delimited export is (`ris.record_from_wos`).
+- A spreadsheet's "CSV" separated by semicolons (or tabs) when the header has no
+  comma.
+A file whose header has no title column is refused: its records could be neither
+screened nor deduplicated.
+
+A file with the Cohen 2006 columns (record_id, pubmedID, keywords and no MeSH
+column) has MeSH descriptors in its `keywords`, so they also fill `Record.mesh`,
+where screening rules (Humans, Animals) look; they stay in `keywords` too, as the
+file names them. Other files' keywords stay keywords only: nothing there says what
+they are.
 
 The export writes one row per record with the same columns, lists joined by
 "; " (relations one a line), extra fields as further columns, and neutralises
@@ -23,10 +42,13 @@ cells a spreadsheet would run as a formula; reading undoes that.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from review.errors import InputError
 from review.formats.fields import (
@@ -34,13 +56,14 @@ from review.formats.fields import (
     join_authors,
     join_list,
     names_for_message,
+    parse_person,
     parse_year,
     split_authors,
     split_list,
 )
 from review.formats.medline import format_mesh_heading, parse_mesh_heading, relation
 from review.formats.textfile import display_name, file_stem, gather, read_lines, text_lines
-from review.records import ImportProblem, ImportResult, Record, Relation, Source
+from review.records import Author, ImportProblem, ImportResult, Record, Relation, Source
 
 __all__ = ["iter_csv", "read_csv", "stream_csv", "write_csv"]
 
@@ -51,7 +74,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "entry_type": ("entry_type", "entrytype"),
     "title": ("title", "article title", "document title"),
     "authors": ("authors", "author"),
-    "year": ("year", "publication year"),
+    "year": ("year", "publication year", "published year"),
     "pub_date": ("pub_date", "date"),
     "journal": (
         "journal",
@@ -68,10 +91,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "pages": ("pages",),
     "page_start": ("page start",),
     "page_end": ("page end",),
+    "article_number": ("art. no.", "article number"),
+    "author_full_names": ("author full names",),
+    "item_type": ("item type",),
     "abstract": ("abstract", "abstract note"),
     "doi": ("doi",),
     "pmid": ("pmid", "pubmedid", "pubmed_id", "pubmed id"),
-    "pmcid": ("pmcid",),
+    "pmcid": ("pmcid", "pmc_id", "pmc id"),
     "isbn": ("isbn",),
     "url": ("url", "link"),
     "publication_types": ("publication_types", "document type"),
@@ -82,8 +108,36 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "is_book": ("is_book",),
     "database": ("database",),
 }
-# Columns only read: Scopus gives the first and last page apart.
-READ_ONLY_FIELDS = {"page_start", "page_end"}
+# Columns only read: Scopus gives the first and last page apart, an article number
+# where a journal has no pages, and the authors' full names beside "Family I.";
+# Zotero gives the item type.
+READ_ONLY_FIELDS = {"page_start", "page_end", "article_number", "author_full_names", "item_type"}
+# The entry type (BibTeX's names, as the other readers give them) of Zotero's item
+# types and Scopus's document types, for a file without an entry type column. Any
+# other Zotero type is "misc"; any other Scopus type is a journal item.
+ZOTERO_TYPES = {
+    "journalarticle": "article",
+    "magazinearticle": "article",
+    "newspaperarticle": "article",
+    "conferencepaper": "inproceedings",
+    "book": "book",
+    "booksection": "inbook",
+    "thesis": "phdthesis",
+    "report": "techreport",
+}
+SCOPUS_TYPES = {
+    "conference paper": "inproceedings",
+    "conference review": "proceedings",
+    "book": "book",
+    "book chapter": "inbook",
+}
+# Scopus's "Author full names": "Wilson, Lauren N. (58975547800); ...".
+SCOPUS_AUTHOR_ID = re.compile(r"\s*\(\d+\)\s*$")
+# Zotero keeps a PubMed ID in its "Extra" field, one "PMID: 123" line.
+ZOTERO_PMID = re.compile(r"^\s*PMID:\s*(\d+)\s*$", re.MULTILINE)
+# Rayyan writes the RIS line after a DOI or URL into the same cell
+# ("10.1038/x     LK  - https://..."): what follows the tag is another field.
+RIS_LEAK = re.compile(r"\s+([A-Z][A-Z0-9])  - ")
 COLUMN_FIELD = {name: field for field, names in COLUMNS.items() for name in names}
 WRITTEN_COLUMNS = tuple(
     names[0] for field, names in COLUMNS.items() if field not in READ_ONLY_FIELDS
@@ -123,8 +177,12 @@ def iter_csv(
     file: str,
     use_database_column: bool = True,
 ) -> Iterator[Record | ImportProblem]:
+    lines = iter(stream)
+    first = next(lines, None)
+    if first is None:
+        return
     # strict: a quote left open runs to the end of the file; say so instead of swallowing rows.
-    reader = csv.reader(stream, strict=True)
+    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter_of(first), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -132,11 +190,12 @@ def iter_csv(
     except csv.Error as exc:
         raise InputError(f"{file}:1: the CSV header cannot be read ({exc})") from None
     header = [unneutralise(name) for name in header]
+    wos_tags = web_of_science_tags(header)
     fields = [COLUMN_FIELD.get(column_key(name), "") for name in header]
-    if "id" not in fields and "title" not in fields:
+    if wos_tags is None and "title" not in fields:
         raise InputError(
-            f"{file}:1: no ID or title column among {names_for_message(header)}; "
-            "is this a CSV export of records?"
+            f"{file}:1: no title column among {names_for_message(header)}; a CSV of "
+            f"records needs one (named one of {', '.join(COLUMNS['title'])})"
         )
     keywords_are_mesh = {column_key(name) for name in header} >= COHEN_COLUMNS and (
         "mesh" not in fields
@@ -167,8 +226,92 @@ def iter_csv(
                 file, line, f"row has {len(row)} cells but the header has {len(header)}"
             )
             continue
+        if wos_tags is not None:
+            wos_database = None if use_database_column else database
+            yield record_from_wos_row(wos_tags, row, file, position, wos_database)
+            continue
         source = Source(database=database, file=file, position=position)
         yield record_from_row(header, fields, row, source, use_database_column, keywords_are_mesh)
+
+
+def delimiter_of(header_line: str) -> str:
+    """The separator: a comma, or a semicolon (a spreadsheet's "CSV" where the comma is
+    the decimal mark) or a tab when the header holds one of them and no comma."""
+    if "," not in header_line:
+        for separator in (";", "\t"):
+            if separator in header_line:
+                return separator
+    return ","
+
+
+# Web of Science's Excel export names each field; its other exports give the tags.
+WOS_COLUMN_TAGS = {
+    "publication type": "PT",
+    "authors": "AU",
+    "book authors": "BA",
+    "book editors": "BE",
+    "book group authors": "GP",
+    "author full names": "AF",
+    "book author full names": "BF",
+    "group authors": "CA",
+    "article title": "TI",
+    "source title": "SO",
+    "book series title": "SE",
+    "language": "LA",
+    "document type": "DT",
+    "conference title": "CT",
+    "author keywords": "DE",
+    "keywords plus": "ID",
+    "abstract": "AB",
+    "publisher": "PU",
+    "issn": "SN",
+    "eissn": "EI",
+    "isbn": "BN",
+    "journal abbreviation": "J9",
+    "journal iso abbreviation": "JI",
+    "publication date": "PD",
+    "publication year": "PY",
+    "volume": "VL",
+    "issue": "IS",
+    "supplement": "SU",
+    "special issue": "SI",
+    "meeting abstract": "MA",
+    "start page": "BP",
+    "end page": "EP",
+    "article number": "AR",
+    "doi": "DI",
+    "book doi": "D2",
+    "number of pages": "PG",
+    "pubmed id": "PM",
+    "ut (unique wos id)": "UT",
+}
+
+
+def web_of_science_tags(header: list[str]) -> list[str] | None:
+    """Each column's Web of Science tag when the header is Web of Science's: its tags
+    (the tab-delimited export saved as CSV: "PT", "AU", "TI", ..., "UT") or the names of
+    its Excel export ("Article Title", ..., "UT (Unique WOS ID)"); else None."""
+    tags = [name.strip() for name in header]
+    if "TI" in tags and "UT" in tags:
+        return tags
+    keys = [column_key(name) for name in header]
+    if "ut (unique wos id)" in keys and "article title" in keys:
+        return [WOS_COLUMN_TAGS.get(key, tag) for key, tag in zip(keys, tags, strict=True)]
+    return None
+
+
+def record_from_wos_row(
+    tags: list[str], row: list[str], file: str, position: int, database: str | None
+) -> Record:
+    """A row of a Web of Science export in CSV, read as its tab-delimited export is."""
+    from review.formats.ris import WOS_LIST_TAGS, record_from_wos
+
+    values: dict[str, Any] = {}
+    for tag, written in zip(tags, row, strict=True):
+        value = unneutralise(written).strip()
+        if value and tag not in values:
+            values[tag] = [v.strip() for v in value.split(";")] if tag in WOS_LIST_TAGS else value
+    return record_from_wos(values, file=file, position=position, database=database)
 
 
 def record_from_row(
@@ -189,6 +332,11 @@ def record_from_row(
             values[field] = cell.strip()
         elif cell != "":
             extra.append((name, cell))
+    for name in ("doi", "url"):
+        leak = RIS_LEAK.search(values.get(name, ""))
+        if leak:
+            extra.append((leak.group(1), values[name][leak.end() :].strip()))
+            values[name] = values[name][: leak.start()].strip()
     get = values.get
     if use_database_column and get("database"):
         source = Source(get("database", ""), source.file, source.search, source.position)
@@ -197,20 +345,24 @@ def record_from_row(
         source=source,
         title=get("title", ""),
         abstract=abstract_sections(get("abstract", "")),
-        authors=split_authors(get("authors", "")),
+        authors=authors_of(get("authors", ""), get("author_full_names", "")),
         journal=get("journal", ""),
         journal_abbrev=get("journal_abbrev", ""),
         volume=get("volume", ""),
         issue=get("issue", ""),
-        pages=get("pages") or page_range(get("page_start", ""), get("page_end", "")),
+        pages=get("pages")
+        or page_range(get("page_start", ""), get("page_end", ""))
+        or get("article_number", ""),
         year=parse_year(get("year", "") or get("pub_date", "")),
         pub_date=get("pub_date", ""),
-        pmid=get("pmid", ""),
+        pmid=get("pmid") or zotero_pmid(extra),
         doi=get("doi", ""),
         pmcid=get("pmcid", ""),
         isbn=get("isbn", ""),
         url=get("url", ""),
-        entry_type=get("entry_type") or "article",
+        entry_type=entry_type_of(
+            get("entry_type", ""), get("item_type", ""), get("publication_types", "")
+        ),
         publication_types=split_list(get("publication_types", "")),
         mesh=tuple(
             parse_mesh_heading(h)
@@ -222,6 +374,37 @@ def record_from_row(
         is_book=get("is_book", "").lower() in {"true", "1", "yes"},
         extra=tuple(extra),
     )
+
+
+def authors_of(cell: str, full_names: str) -> tuple[Author, ...]:
+    """The authors; Scopus's full names ("Wilson, Lauren N. (58975547800)") when they
+    are as many as the short ones ("Wilson L.N.")."""
+    authors = split_authors(cell)
+    full = [SCOPUS_AUTHOR_ID.sub("", name) for name in full_names.split(";")]
+    full = [name for name in full if name.strip()]
+    if full and (not authors or len(full) == len(authors)):
+        return tuple(parse_person(" ".join(name.split())) for name in full)
+    return authors
+
+
+def entry_type_of(entry_type: str, item_type: str, document_type: str) -> str:
+    """The entry type the file gives, else Zotero's item type or Scopus's document type
+    as one ("conferencePaper", "Conference Paper": inproceedings), else an article."""
+    if entry_type:
+        return entry_type
+    if item_type:
+        return ZOTERO_TYPES.get(item_type.lower(), "misc")
+    return SCOPUS_TYPES.get(column_key(document_type), "article")
+
+
+def zotero_pmid(extra: list[tuple[str, str]]) -> str:
+    """The PMID in Zotero's "Extra" field ("PMID: 22752652" on a line of its own)."""
+    for name, value in extra:
+        if column_key(name) == "extra":
+            found = ZOTERO_PMID.search(value)
+            if found:
+                return found.group(1)
+    return ""
 
 
 def page_range(start: str, end: str) -> str:
