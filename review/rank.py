@@ -7,7 +7,9 @@ least one record each, `Ranker` learns from their decisions: a scikit-learn
 linear SVM over TF-IDF features of the text (word 1-2 grams), the subject terms
 (MeSH headings and keywords, one feature each) and the publication types,
 retrained as decisions arrive. It orders the undecided records by predicted
-relevance and names the terms that weighed most for each.
+relevance and names the terms that weighed most for each. The words and word
+pairs are counted by `review.wordcounts` (scikit-learn's matrix, without a
+string per word pair) and weighed by scikit-learn's `TfidfTransformer`.
 
 The model is data (`ModelSettings`, one screen); `benchmarks/screening_simulate.py`
 measures it against ASReview and `review simulate` replays any labelled set
@@ -48,7 +50,10 @@ SkeletalMuscleRelaxants): 0.420/0.415; pseudo-negatives only until 100 records a
 excluded (`pseudo_mode="top-up"`; late in a small, rich set such as
 OralHypoglycemics the 100 are most of the unread records, the last relevant ones
 among them): 0.413/0.410; the three chosen leaving one set out: 0.416/0.414. Both
-together, seeds 6-7: 0.418/0.409 against the default's 0.426/0.422.
+together, seeds 6-7: 0.418/0.409 against the default's 0.426/0.422. Word pairs
+seen in one record only left out (`pair_min_df=2`, a third of the features on
+10,000 records; benchmark seeds 1-5, with keywords): mean 0.422 against 0.417,
+but ACEInhibitors 0.797 -> 0.782 and Antihistamines 0.069 -> 0.050.
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ from scipy import sparse
 from review.protocol import Criteria
 from review.records import Record
 from review.screen import Decision
+from review.wordcounts import Terms, count_words
 
 if TYPE_CHECKING:
     from sklearn.linear_model import LogisticRegression
@@ -142,6 +148,8 @@ class ModelSettings:
 
     ngrams: tuple[int, int] = (1, 2)
     min_df: int = 1
+    # Word pairs in fewer records than this are left out (single words are all kept).
+    pair_min_df: int = 1
     max_df: float = 0.95
     stop_words: bool = False
     # Tokens of the words block: "hyphen" keeps hyphenated words whole and single
@@ -211,11 +219,14 @@ class Features:
     vocabularies: tuple[tuple[int, Mapping[str, int]], ...]
     text_columns: int  # the first columns: the words of title and abstract
     subject_columns: int = 0  # the next ones: subject terms (MeSH headings, keywords)
+    words: Terms | None = None  # the words' names, when counted without a vocabulary
 
     @property
     def names(self) -> tuple[str, ...]:
         """Each column's feature name (built anew on each call: keep the result)."""
         names = [""] * self.matrix.shape[1]
+        if self.words is not None:
+            names[: self.text_columns] = self.words.names()
         for start, vocabulary in self.vocabularies:
             for term, column in vocabulary.items():
                 names[start + column] = term
@@ -223,21 +234,39 @@ class Features:
 
 
 def build_features(documents: Sequence[Document], settings: ModelSettings) -> Features:
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
-    words = TfidfVectorizer(
-        ngram_range=settings.ngrams,
-        min_df=settings.min_df,
-        max_df=settings.max_df,
-        sublinear_tf=True,
-        token_pattern=TOKEN if settings.tokens == "hyphen" else SPLIT_TOKEN,
-        stop_words="english" if settings.stop_words else None,
-        dtype=np.float64,
-    )
+    pattern = TOKEN if settings.tokens == "hyphen" else SPLIT_TOKEN
     vocabularies: list[tuple[int, Mapping[str, int]]] = []
+    words: Terms | None = None
     try:
-        blocks = [words.fit_transform([d.text for d in documents])]
-        vocabularies.append((0, words.vocabulary_))
+        if settings.ngrams in ((1, 1), (1, 2)) and not settings.stop_words:
+            # Counted without a string per word pair (review.wordcounts), weighed as
+            # scikit-learn weighs them: the same matrix as TfidfVectorizer's.
+            counted = count_words(
+                (d.text for d in documents),
+                pattern,
+                pairs=settings.ngrams == (1, 2),
+                max_df=settings.max_df,
+                min_df=settings.min_df,
+                pair_min_df=settings.pair_min_df,
+            )
+            words = counted.terms
+            tfidf = TfidfTransformer(sublinear_tf=True).fit(counted.matrix)
+            blocks = [tfidf.transform(counted.matrix, copy=False)]
+            del counted
+        else:
+            vectoriser = TfidfVectorizer(
+                ngram_range=settings.ngrams,
+                min_df=settings.min_df,
+                max_df=settings.max_df,
+                sublinear_tf=True,
+                token_pattern=pattern,
+                stop_words="english" if settings.stop_words else None,
+                dtype=np.float64,
+            )
+            blocks = [vectoriser.fit_transform([d.text for d in documents])]
+            vocabularies.append((0, vectoriser.vocabulary_))
     except ValueError:  # no words at all (no records, or none with a title or abstract)
         blocks = [sparse.csr_matrix((len(documents), 0), dtype=np.float64)]
     text_columns = blocks[0].shape[1]
@@ -259,7 +288,7 @@ def build_features(documents: Sequence[Document], settings: ModelSettings) -> Fe
         if prefix == SUBJECT_PREFIX:
             subject_columns = block.shape[1]
     matrix = sparse.hstack(blocks, format="csr")
-    return Features(matrix, tuple(vocabularies), text_columns, subject_columns)
+    return Features(matrix, tuple(vocabularies), text_columns, subject_columns, words)
 
 
 def _identity(tokens: list[str]) -> list[str]:
