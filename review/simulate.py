@@ -25,6 +25,7 @@ import numpy as np
 
 from review.errors import InputError
 from review.rank import Document, ModelSettings, Ranker, document
+from review.records import Record
 from review.stopping import DEFAULT_RULE, StopRule, first_stop
 
 __all__ = [
@@ -109,7 +110,8 @@ def read_dataset(path: Path, label: str = DEFAULT_LABEL) -> Dataset:
         value = dict(record.extra).get(label)
         if value is None:
             raise InputError(
-                f"{path}: no column {label!r}; name the 0/1 label column with --label COLUMN."
+                f"{path}: no column {label!r}; name the 0/1 label column with --label COLUMN"
+                f"{_label_columns(result.records)}."
             )
         if value.strip() not in ("0", "1"):
             raise InputError(
@@ -124,6 +126,16 @@ def read_dataset(path: Path, label: str = DEFAULT_LABEL) -> Dataset:
             f"{path}: column {label!r} needs at least one 1 and one 0 to simulate screening."
         )
     return Dataset(tuple(ids), tuple(documents), tuple(labels))
+
+
+def _label_columns(records: Sequence[Record]) -> str:
+    """ " (this file's 0/1 columns: a, b)": the columns --label could name; "" if none."""
+    columns = [
+        name
+        for name, _ in records[0].extra
+        if all(dict(r.extra).get(name, "").strip() in ("0", "1") for r in records)
+    ]
+    return f" (this file's 0/1 columns: {', '.join(columns)})" if columns else ""
 
 
 def choose_priors(labels: Sequence[int], seed: int) -> tuple[int, int]:

@@ -67,7 +67,8 @@ def test_a_missing_label_column_is_one_line_naming_the_option(
     code = main(["simulate", str(SLICE), "--seed", "1", "--output", "o.csv", "--label", "nope"])
     assert code == 1
     assert capsys.readouterr().err == (
-        f"Error: {SLICE}: no column 'nope'; name the 0/1 label column with --label COLUMN.\n"
+        f"Error: {SLICE}: no column 'nope'; name the 0/1 label column with --label COLUMN "
+        "(this file's 0/1 columns: label_abstract_screening, label_included).\n"
     )
 
 
