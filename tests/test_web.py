@@ -9,6 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 from web_support import HOSTILE_TITLE, Review, make_review
 
+from review.cli import main
 from review.decisions import DecisionStore
 from review.formats import read_records, write_records
 from review.protocol import load_protocol
@@ -402,3 +403,22 @@ def test_the_sign_in_page_says_how_many_reviewers_settle_a_record(
     page = TestClient(create_app(config(review)), base_url=URL).get("/login").text
     assert said in " ".join(page.split())
     assert "(s)" not in page
+
+
+def test_serve_names_the_records_to_screen_as_the_other_commands_count_them(
+    clone: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It said "Serving kratom (227 records)": the 217 to screen and the 10 the rules marked
+    ineligible, beside a header and a `review run` that say 217 screened."""
+    import review.web
+
+    def stopped(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(review.web, "serve", stopped)
+    assert main(["serve", "queries/kratom.toml", "--port", "0"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith(
+        "Serving kratom: 217 records to screen (10 more marked ineligible by the protocol "
+        "rules) at http://127.0.0.1:"
+    ), first

@@ -16,6 +16,7 @@ from review.cli.screen import (
 from review.decisions import RESERVED_NAMES, decisions_path
 from review.errors import InputError
 from review.protocol import load_protocol
+from review.screen import title_abstract_counts
 
 __all__ = ["register"]
 
@@ -89,8 +90,13 @@ def handle(options: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     shown_host = options.host if loopback else socket.gethostname()
     address = f"http://{_url_host(shown_host)}:{port}/"
+    ta = title_abstract_counts(found.rule_decisions)
+    marked = (
+        f" ({ta.automated} more marked ineligible by the protocol rules)" if ta.automated else ""
+    )
     print(
-        f"Serving {protocol.name} ({len(found.records)} records) at {address} — Ctrl-C stops.\n"
+        f"Serving {protocol.name}: {ta.screened} record{'' if ta.screened == 1 else 's'} to "
+        f"screen{marked} at {address} — Ctrl-C stops.\n"
         f"Decisions are saved in {decisions_path(protocol)}.",
         flush=True,
     )
