@@ -422,3 +422,38 @@ def test_serve_names_the_records_to_screen_as_the_other_commands_count_them(
         "Serving kratom: 217 records to screen (10 more marked ineligible by the protocol "
         "rules) at http://127.0.0.1:"
     ), first
+
+
+def test_a_record_the_store_refuses_can_be_skipped_and_comes_back_last(
+    client: TestClient, review: Review
+) -> None:
+    """A second reviewer who disagrees on a record whose full text is decided is refused
+    (the store keeps PRISMA's counts possible); the page had no key but include left, so
+    that record blocked their whole queue. s skips it, as in `review screen`."""
+    with DecisionStore.for_protocol(load_protocol(review.protocol)) as store:
+        store.add(Decision("r0", "title-abstract", "include", by="ann"))
+        store.add(Decision("r0", "full-text", "include", by="ann"))
+
+    def shown(page: str) -> str:
+        found = re.search(r'data-record-id="([^"]+)"', page)
+        assert found is not None
+        return found.group(1)
+
+    def post(action: str, record_id: str, choice: str = "") -> str:
+        token = csrf(client, f"/screen/title-abstract?record={record_id}")
+        answer = client.post(
+            f"/screen/title-abstract/{action}",
+            data={"csrf": token, "record_id": record_id, "choice": choice},
+        )
+        return answer.text
+
+    sign_in(client, "bob")
+    refused = post("decide", "r0", "exclude:not-kratom")
+    assert "Not saved" in refused and 'data-key="s"' in refused
+    assert "<kbd>s</kbd> skips this record for now" in refused
+    page = post("skip", "r0")
+    assert "Skipped r0; it comes back after the rest of your queue." in page
+    assert shown(page) != "r0" and stored(review) == 2  # a skip stores nothing
+    page = post("decide", shown(page), "include")
+    page = post("decide", shown(page), "include")
+    assert shown(page) == "r0"  # only the skipped record is left: it is back

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -131,6 +131,7 @@ def create_app(config: ServeConfig) -> Starlette:
         Route("/screen/{stage}", pages.screen),
         Route("/screen/{stage}/decide", pages.decide, methods=["POST"]),
         Route("/screen/{stage}/undo", pages.undo, methods=["POST"]),
+        Route("/screen/{stage}/skip", pages.skip, methods=["POST"]),
         Route("/screen/{stage}/ranking", pages.ranking_now),
         Route("/conflicts", pages.conflicts),
         Route("/conflicts/resolve", pages.resolve, methods=["POST"]),
@@ -203,6 +204,9 @@ class _Pages:
         self.templates = Jinja2Templates(env=env)
         self._ranker: RecordRanker | None = None
         self._ranker_lock = threading.Lock()
+        # (reviewer, stage) -> records they skipped, shown again after the rest of their
+        # queue (or when the server restarts), as `review screen` brings them back
+        self._skipped: dict[tuple[str, str], set[str]] = {}
 
     @property
     def held_ranker(self) -> RecordRanker | None:
@@ -416,6 +420,10 @@ class _Pages:
             context["said"] = f"Undone: your decision on {said['undone']}; decide it again."
         elif said.get("nothing"):
             context["said"] = "Nothing to undo."
+        elif said.get("skipped") in self.index:
+            context["said"] = (
+                f"Skipped {said['skipped']}; it comes back after the rest of your queue."
+            )
         return self.page(request, "screen.html", context)
 
     def screen_context(self, reviewer: str, stage: Stage, wanted: str) -> dict[str, Any]:
@@ -435,7 +443,7 @@ class _Pages:
                 if stage == "title-abstract"
                 else None
             )
-        record = self.index[wanted] if wanted else (queue[0] if queue else None)
+        record = self.index[wanted] if wanted else self.first_unskipped(reviewer, stage, queue)
         lag = ranker.lag
         ranking = _ranking_line(ranker, record.id) if record is not None else ""
         order = [d.record_id for d in mine]
@@ -474,6 +482,31 @@ class _Pages:
             # (`ranking_now`) until the background refit has them
             "ranking_lag": lag,
         }
+
+    def first_unskipped(
+        self, reviewer: str, stage: Stage, queue: Sequence[Record]
+    ) -> Record | None:
+        """The first record of `queue` the reviewer has not skipped; once only skipped
+        records are left, they come back (the first of them), and skipping starts anew."""
+        skipped = self._skipped.setdefault((reviewer, stage), set())
+        for record in queue:
+            if record.id not in skipped:
+                return record
+        skipped.clear()
+        return queue[0] if queue else None
+
+    async def skip(self, request: Request) -> Response:
+        """Leave the record on screen for later, storing nothing (s, as in `review screen`)."""
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        reviewer, form = posted
+        stage = _stage(request)
+        record_id = str(form.get("record_id", ""))
+        if stage is None or record_id not in self.index:
+            return self.message(request, "No such record to skip; nothing changed.", 400)
+        self._skipped.setdefault((reviewer, stage), set()).add(record_id)
+        return RedirectResponse(f"/screen/{stage}?{urlencode({'skipped': record_id})}", 303)
 
     async def ranking_now(self, request: Request) -> Response:
         """The record's relevance line by the latest finished ranking, and how many
