@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from review.cli.screen import add_record_options, screening_input
 from review.errors import InputError
+
+if TYPE_CHECKING:
+    from review.dedup import DedupResult
+    from review.protocol import Protocol
 
 __all__ = ["register"]
 
@@ -63,4 +67,32 @@ def handle(options: argparse.Namespace) -> int:
             people = store.current() + resolutions
             final = store.final_decisions()
     print(explain(matches[0], protocol.criteria, people, final))
+    if found.dedup is not None:
+        for line in _possible_duplicates(found.dedup, {record_id, matches[0].id}, protocol):
+            print(line)
     return 0
+
+
+def _possible_duplicates(dedup: DedupResult, ids: set[str], protocol: Protocol) -> list[str]:
+    """The pairs deduplication left to a person that hold one of `ids`, and where to
+    decide them (as `review run` says)."""
+    from review.identity import main_of
+    from review.report_stage import UNDECIDED_PAIRS
+    from review.run_settings import RunSettings
+    from review.stored_decisions import pair_decisions_path
+
+    mains = main_of(dedup)
+    where = RunSettings().report_dir(protocol) / UNDECIDED_PAIRS
+    lines = []
+    for pair in dedup.undecided:
+        if not {pair.first_id, pair.second_id} & ids:
+            continue
+        other = pair.second_id if pair.first_id in ids else pair.first_id
+        main = mains.get(other, other)
+        shown = other if main == other else f"{other} (screened as {main})"
+        lines.append(
+            f"May be the same record as {shown} (deduplication was unsure: {pair.detail}); "
+            f"a person decides: mark the pair accept or reject in {where} and save that as "
+            f"{pair_decisions_path(protocol)} for the next run."
+        )
+    return lines
