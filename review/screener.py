@@ -757,7 +757,7 @@ def _byline(record: Record) -> str:
     names = [a.display for a in record.authors[:AUTHORS_SHOWN]]
     if len(record.authors) > AUTHORS_SHOWN:
         names.append("et al.")
-    parts = [", ".join(names), record.journal or record.journal_abbrev]
+    parts = [", ".join(names) or "(no authors)", record.journal or record.journal_abbrev]
     parts.append(str(record.year) if record.year else "")
     if record.pmid:
         parts.append(f"PMID {record.pmid}")

@@ -704,3 +704,14 @@ def test_at_80_columns_the_progress_and_messages_break_between_parts(
     lines = [line for screen in screens for line in screen.splitlines()]
     assert "Key 'x' does nothing here; press one of the keys listed above." in lines
     assert all(len(line) <= 80 and not re.search(r"\[\w\]$", line) for line in lines)
+
+
+def test_a_record_without_authors_says_so_under_its_title() -> None:
+    """The line under the title was empty for a record with no authors, journal or year
+    (the web page says "(no authors)")."""
+    from review.screener import _byline
+
+    bare = Record(id="ks0083", source=Source("OUCI"), title="The Antidepressant-like Effect")
+    assert _byline(bare) == "(no authors)"
+    assert _byline(dataclasses.replace(bare, year=2020)) == "(no authors) · 2020"
+    assert _byline(RECORDS[0]).startswith("Grundmann O, Smith KE · Drug and alcohol")
