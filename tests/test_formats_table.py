@@ -494,7 +494,20 @@ def test_scopus_full_names_are_used_only_when_they_match_the_authors(tmp_path: P
     )
     cut, only_full = read_records(path).records
     assert cut.authors == (Author(family="Smith", initials="J"), Author(family="Doe", initials="A"))
+    assert cut.extra == (("Author full names", "Smith, John (1)"),)
     assert only_full.authors == (Author(family="Smith", given="John", initials="J"),)
+    assert only_full.extra == ()
+
+
+def test_an_article_number_beside_pages_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "scopus.csv"
+    path.write_text(
+        '"Title","Art. No.","Page start","Page end"\n"A","e12","3","9"\n"B","e13","",""\n',
+        encoding="utf-8",
+    )
+    both, number_only = read_records(path).records
+    assert (both.pages, both.extra) == ("3-9", (("Art. No.", "e12"),))
+    assert (number_only.pages, number_only.extra) == ("e13", ())
 
 
 def test_an_entry_type_column_wins_over_the_document_type(tmp_path: Path) -> None:
@@ -527,7 +540,10 @@ def test_zotero_csv_with_every_column(formats_dir: Path) -> None:
 def test_zotero_item_types(tmp_path: Path, item_type: str, entry_type: str) -> None:
     path = tmp_path / "zotero.csv"
     path.write_text(f'"Key","Item Type","Title"\n"K","{item_type}","T"\n', encoding="utf-8")
-    assert read_records(path).records[0].entry_type == entry_type
+    record = read_records(path).records[0]
+    assert record.entry_type == entry_type
+    # A type that has no entry type of its own is kept as Zotero names it.
+    assert record.extra == ((("Item Type", item_type),) if entry_type == "misc" else ())
 
 
 @pytest.mark.parametrize("name", ["web_of_science_excel.csv", "web_of_science_tags.csv"])

@@ -323,6 +323,7 @@ def record_from_row(
     keywords_are_mesh: bool = False,
 ) -> Record:
     values: dict[str, str] = {}
+    column_of: dict[str, str] = {}
     extra: list[tuple[str, str]] = []
     for name, field, written in zip(header, fields, row, strict=True):
         cell = unneutralise(written)
@@ -330,6 +331,7 @@ def record_from_row(
         # is not empty in this row does; the others stay in `extra`.
         if field and not values.get(field):
             values[field] = cell.strip()
+            column_of[field] = name
         elif cell != "":
             extra.append((name, cell))
     for name in ("doi", "url"):
@@ -338,6 +340,17 @@ def record_from_row(
             extra.append((leak.group(1), values[name][leak.end() :].strip()))
             values[name] = values[name][: leak.start()].strip()
     get = values.get
+    # A column read only to fill another field stays in `extra` where it does not.
+    pages = get("pages") or page_range(get("page_start", ""), get("page_end", ""))
+    if pages and get("article_number"):
+        extra.append((column_of["article_number"], values["article_number"]))
+    authors = authors_of(get("authors", ""), get("author_full_names", ""))
+    if authors is None:
+        authors = split_authors(get("authors", ""))
+        if get("author_full_names"):
+            extra.append((column_of["author_full_names"], values["author_full_names"]))
+    if get("item_type") and get("item_type", "").lower() not in ZOTERO_TYPES:
+        extra.append((column_of["item_type"], values["item_type"]))
     if use_database_column and get("database"):
         source = Source(get("database", ""), source.file, source.search, source.position)
     return Record(
@@ -345,14 +358,12 @@ def record_from_row(
         source=source,
         title=get("title", ""),
         abstract=abstract_sections(get("abstract", "")),
-        authors=authors_of(get("authors", ""), get("author_full_names", "")),
+        authors=authors,
         journal=get("journal", ""),
         journal_abbrev=get("journal_abbrev", ""),
         volume=get("volume", ""),
         issue=get("issue", ""),
-        pages=get("pages")
-        or page_range(get("page_start", ""), get("page_end", ""))
-        or get("article_number", ""),
+        pages=pages or get("article_number", ""),
         year=parse_year(get("year", "") or get("pub_date", "")),
         pub_date=get("pub_date", ""),
         pmid=get("pmid") or zotero_pmid(extra),
@@ -376,15 +387,14 @@ def record_from_row(
     )
 
 
-def authors_of(cell: str, full_names: str) -> tuple[Author, ...]:
-    """The authors; Scopus's full names ("Wilson, Lauren N. (58975547800)") when they
-    are as many as the short ones ("Wilson L.N.")."""
-    authors = split_authors(cell)
+def authors_of(cell: str, full_names: str) -> tuple[Author, ...] | None:
+    """Scopus's full names ("Wilson, Lauren N. (58975547800)") as the authors when they
+    are as many as the short ones in `cell` ("Wilson L.N."), or there are none; else None."""
     full = [SCOPUS_AUTHOR_ID.sub("", name) for name in full_names.split(";")]
     full = [name for name in full if name.strip()]
-    if full and (not authors or len(full) == len(authors)):
+    if full and (not cell.strip() or len(full) == len(split_authors(cell))):
         return tuple(parse_person(" ".join(name.split())) for name in full)
-    return authors
+    return None
 
 
 def entry_type_of(entry_type: str, item_type: str, document_type: str) -> str:
