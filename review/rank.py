@@ -236,9 +236,31 @@ class Features:
 def build_features(documents: Sequence[Document], settings: ModelSettings) -> Features:
     from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
+    # The subject terms and publication types first (a few thousand columns): the
+    # words' arrays are then made with room for their entries beside each row's words.
+    others: list[sparse.csr_matrix] = []
+    other_vocabularies: list[tuple[int, Mapping[str, int]]] = []
+    subject_columns = others_columns = 0
+    for weight, prefix, values in (
+        (settings.subject_weight, SUBJECT_PREFIX, [d.subjects for d in documents]),
+        (settings.type_weight, TYPE_PREFIX, [d.publication_types for d in documents]),
+    ):
+        if not any(values):
+            continue
+        vectoriser = TfidfVectorizer(
+            analyzer=_identity, sublinear_tf=True, dtype=np.float64, lowercase=False
+        )
+        block = vectoriser.fit_transform([_subject_tokens(v, prefix) for v in values])
+        others.append(block * weight)
+        other_vocabularies.append((others_columns, vectoriser.vocabulary_))
+        others_columns += block.shape[1]
+        if prefix == SUBJECT_PREFIX:
+            subject_columns = block.shape[1]
+    extra = sparse.hstack(others, format="csr") if others else None
     pattern = TOKEN if settings.tokens == "hyphen" else SPLIT_TOKEN
     vocabularies: list[tuple[int, Mapping[str, int]]] = []
     words: Terms | None = None
+    room: tuple[FloatArray, npt.NDArray[np.signedinteger]] | None = None
     try:
         if settings.ngrams in ((1, 1), (1, 2)) and not settings.stop_words:
             # Counted without a string per word pair (review.wordcounts), weighed as
@@ -250,10 +272,15 @@ def build_features(documents: Sequence[Document], settings: ModelSettings) -> Fe
                 max_df=settings.max_df,
                 min_df=settings.min_df,
                 pair_min_df=settings.pair_min_df,
+                room=extra.nnz if extra is not None else 0,
             )
             words = counted.terms
             tfidf = TfidfTransformer(sublinear_tf=True).fit(counted.matrix)
-            blocks = [tfidf.transform(counted.matrix, copy=False)]
+            text = tfidf.transform(counted.matrix, copy=False)
+            if np.shares_memory(text.data, counted.data) and np.shares_memory(
+                text.indices, counted.indices
+            ):  # weighed in place, as scikit-learn does it today
+                room = (counted.data, counted.indices)
             del counted
         else:
             vectoriser = TfidfVectorizer(
@@ -265,30 +292,55 @@ def build_features(documents: Sequence[Document], settings: ModelSettings) -> Fe
                 stop_words="english" if settings.stop_words else None,
                 dtype=np.float64,
             )
-            blocks = [vectoriser.fit_transform([d.text for d in documents])]
+            text = vectoriser.fit_transform([d.text for d in documents])
             vocabularies.append((0, vectoriser.vocabulary_))
     except ValueError:  # no words at all (no records, or none with a title or abstract)
-        blocks = [sparse.csr_matrix((len(documents), 0), dtype=np.float64)]
-    text_columns = blocks[0].shape[1]
-    columns = text_columns
-    subject_columns = 0
-    for weight, prefix, values in (
-        (settings.subject_weight, SUBJECT_PREFIX, [d.subjects for d in documents]),
-        (settings.type_weight, TYPE_PREFIX, [d.publication_types for d in documents]),
-    ):
-        if not any(values):
-            continue
-        vectoriser = TfidfVectorizer(
-            analyzer=_identity, sublinear_tf=True, dtype=np.float64, lowercase=False
-        )
-        block = vectoriser.fit_transform([_subject_tokens(v, prefix) for v in values])
-        blocks.append(block * weight)
-        vocabularies.append((columns, vectoriser.vocabulary_))
-        columns += block.shape[1]
-        if prefix == SUBJECT_PREFIX:
-            subject_columns = block.shape[1]
-    matrix = sparse.hstack(blocks, format="csr")
+        text = sparse.csr_matrix((len(documents), 0), dtype=np.float64)
+    text_columns = text.shape[1]
+    vocabularies += [(text_columns + start, v) for start, v in other_vocabularies]
+    if extra is None:
+        matrix = sparse.csr_matrix(text)
+    elif room is not None:
+        matrix = _beside(text, extra, *room)
+    else:
+        matrix = sparse.hstack([text, extra], format="csr")
     return Features(matrix, tuple(vocabularies), text_columns, subject_columns, words)
+
+
+def _beside(
+    matrix: sparse.csr_matrix,
+    extra: sparse.csr_matrix,
+    data: FloatArray,
+    indices: npt.NDArray[np.signedinteger],
+) -> sparse.csr_matrix:
+    """`sparse.hstack([matrix, extra], format="csr")`, the same entries in the same
+    order, made in `data` and `indices`: arrays whose first entries are `matrix`'s
+    (its own arrays are views of them) and which have room for `extra`'s after. The
+    words' matrix is most of the memory, and a copy beside it was the peak of ranking
+    a large review."""
+    own = matrix.indptr.astype(np.int64)
+    added = extra.indptr.astype(np.int64)
+    rows, columns = matrix.shape[0], matrix.shape[1] + extra.shape[1]
+    if len(data) != own[-1] + added[-1] or len(indices) != len(data):
+        raise ValueError("no room beside the matrix for the other blocks")
+    # Row r's own entries move right by the entries added before it (added[r]); the
+    # rows move from the last, so none overwrites an entry not yet moved.
+    for high in range(rows, 0, -1024):
+        low = max(0, high - 1024)
+        start, end = own[low], own[high]
+        if end > start:
+            row = np.repeat(np.arange(low, high), np.diff(own[low : high + 1]))
+            to = np.arange(start, end) + added[row]
+            data[to] = data[start:end].copy()
+            indices[to] = indices[start:end].copy()
+        first, last = added[low], added[high]
+        if last > first:
+            row = np.repeat(np.arange(low, high), np.diff(added[low : high + 1]))
+            to = np.arange(first, last) + own[row + 1]
+            data[to] = extra.data[first:last]
+            indices[to] = extra.indices[first:last] + matrix.shape[1]
+    indptr = (own + added).astype(indices.dtype)
+    return sparse.csr_matrix((data, indices, indptr), shape=(rows, columns))
 
 
 def _identity(tokens: list[str]) -> list[str]:

@@ -23,6 +23,7 @@ import re
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -60,6 +61,10 @@ class WordCounts:
 
     matrix: sparse.csr_matrix  # float64 counts, scikit-learn's entries and stored order
     terms: Terms
+    # The arrays the matrix's data and indices are the first entries of, and `room`
+    # entries longer (for other columns beside these; see review.rank._beside).
+    data: npt.NDArray[np.float64]
+    indices: npt.NDArray[Any]
 
 
 def count_words(
@@ -70,17 +75,19 @@ def count_words(
     max_df: float | int = 1.0,
     min_df: int = 1,
     pair_min_df: int = 1,
+    room: int = 0,
 ) -> WordCounts:
     """The counts `CountVectorizer(token_pattern=…, ngram_range=(1, 2 if pairs else 1),
     max_df=…, min_df=…)` would give (lower-cased, no stop list), pairs in fewer than
-    `pair_min_df` texts left out; ValueError when no term remains, as scikit-learn's."""
+    `pair_min_df` texts left out; ValueError when no term remains, as scikit-learn's.
+    The matrix's arrays are made `room` entries longer (`WordCounts.data`, `.indices`)."""
     tokens = re.compile(token_pattern)
     # Each word's number: increasing with its first appearance, not consecutive (a
     # counter runs on for every word read, so that the lookup runs in C; see `dense`).
     numbers: dict[str, int] = {}
     number, counter = numbers.setdefault, itertools.count()
     known = _Known()
-    slices: list[_Slice] = []
+    store = _Entries()
     words: array[int] = array("q")
     lengths: list[int] = []
     for text in texts:
@@ -88,23 +95,20 @@ def count_words(
         words.extend(map(number, found, counter))
         lengths.append(len(found))
         if len(words) >= SLICE_WORDS:
-            slices.append(_count_slice(words, lengths, pairs, known))
+            store.add(*_count_slice(words, lengths, pairs, known))
             words, lengths = array("q"), []
-    if lengths or not slices:
-        slices.append(_count_slice(words, lengths, pairs, known))
+    if lengths:
+        store.add(*_count_slice(words, lengths, pairs, known))
     del words
     if next(counter) >= PAIR:  # a pair's code holds two word numbers below PAIR
         raise OverflowError(f"more than {PAIR:,} words to count: rank fewer records at once")
     if not numbers:
         raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-    rows = sum(len(s.lengths) for s in slices)
     # Terms are numbered by first appearance, as scikit-learn's are before it sorts them
     # (its rows' entries stay stored in that order, and so do these).
-    df = np.zeros(known.size, dtype=np.int64)
-    for piece in slices:
-        df += np.bincount(piece.terms, minlength=known.size)
+    df = store.document_frequency(known.size)
     keep = df >= min_df
-    keep &= df <= (max_df if isinstance(max_df, int) else max_df * rows)
+    keep &= df <= (max_df if isinstance(max_df, int) else max_df * store.rows)
     codes = known.codes_by_appearance()
     del known
     if pair_min_df > 1:
@@ -117,39 +121,93 @@ def count_words(
     del numbers
     terms = _renumbered(codes[kept], dense)
     alphabetical = np.argsort(_sort_keys(terms, words_in_order), kind="stable")
-    index_type = np.int32 if len(kept) < 2**31 else np.int64
+    entries = int(df[kept].sum())  # a term is one entry in each text that has it
+    index_type = np.int32 if max(len(kept), entries) + room < 2**31 else np.int64
     position = np.full(len(codes), -1, dtype=index_type)
     position[kept[alphabetical]] = np.arange(len(kept), dtype=index_type)
-    # The matrix, slice by slice: each slice's entries are dropped once copied.
-    entries = int(sum(int(keep[s.terms].sum()) for s in slices))
-    if entries >= 2**31:
-        index_type = np.int64
-    data = np.empty(entries, dtype=np.float64)
-    indices = np.empty(entries, dtype=index_type)
-    per_row: list[IntArray] = []
-    at = 0
-    while slices:
-        piece = slices.pop(0)
-        stays = keep[piece.terms]
-        size = int(stays.sum())
-        data[at : at + size] = piece.counts[stays]
-        indices[at : at + size] = position[piece.terms[stays]]
-        row = np.repeat(np.arange(len(piece.lengths)), piece.lengths)
-        per_row.append(np.bincount(row[stays], minlength=len(piece.lengths)))
-        at += size
-    indptr = np.zeros(rows + 1, dtype=index_type)
-    np.cumsum(np.concatenate(per_row), out=indptr[1:])
-    matrix = sparse.csr_matrix((data, indices, indptr), shape=(rows, len(kept)))
-    return WordCounts(matrix, Terms(words_in_order, terms[alphabetical]))
+    data = np.empty(entries + room, dtype=np.float64)
+    indices = np.empty(entries + room, dtype=index_type)
+    matrix = store.matrix(keep, position, data[:entries], indices[:entries], len(kept))
+    return WordCounts(matrix, Terms(words_in_order, terms[alphabetical]), data, indices)
 
 
-@dataclass(frozen=True, slots=True)
-class _Slice:
-    """The distinct terms of some texts: per text, how many; per entry, term and count."""
+Int32Array = npt.NDArray[np.int32]
 
-    lengths: IntArray
-    terms: npt.NDArray[np.int32]  # term numbers, by first appearance
-    counts: npt.NDArray[np.int32]
+
+class _Entries:
+    """Each text's distinct terms and their counts, kept in blocks of CHUNK entries.
+
+    A block is allocated whole (large enough for the system to map it apart from the
+    heap) and given back as soon as the matrix has copied it, so the entries and the
+    matrix built from them are not both held whole, and the many small arrays of
+    counting do not fragment the memory they are kept in.
+    """
+
+    CHUNK = 1 << 23
+
+    def __init__(self) -> None:
+        self.lengths: list[IntArray] = []  # per slice: the number of entries of each text
+        self.blocks: list[tuple[Int32Array, Int32Array]] = []  # terms, counts
+        self.size = 0  # entries stored
+
+    @property
+    def rows(self) -> int:
+        return sum(len(lengths) for lengths in self.lengths)
+
+    def add(self, lengths: IntArray, terms: IntArray, counts: IntArray) -> None:
+        self.lengths.append(lengths)
+        done = 0
+        while done < len(terms):
+            at = self.size % self.CHUNK
+            if at == 0:
+                self.blocks.append(
+                    (np.empty(self.CHUNK, dtype=np.int32), np.empty(self.CHUNK, dtype=np.int32))
+                )
+            take = min(self.CHUNK - at, len(terms) - done)
+            block_terms, block_counts = self.blocks[-1]
+            block_terms[at : at + take] = terms[done : done + take]
+            block_counts[at : at + take] = counts[done : done + take]
+            done += take
+            self.size += take
+
+    def _ends(self) -> list[int]:
+        """How many entries each block holds."""
+        return [min(self.CHUNK, self.size - n * self.CHUNK) for n in range(len(self.blocks))]
+
+    def document_frequency(self, size: int) -> IntArray:
+        df = np.zeros(size, dtype=np.int64)
+        for (terms, _), end in zip(self.blocks, self._ends(), strict=True):
+            df += np.bincount(terms[:end], minlength=size)
+        return df
+
+    def matrix(
+        self,
+        keep: npt.NDArray[np.bool_],
+        position: npt.NDArray[Any],
+        data: npt.NDArray[np.float64],
+        indices: npt.NDArray[Any],
+        columns: int,
+    ) -> sparse.csr_matrix:
+        """The kept entries, written into `data` and `indices`, as a CSR matrix of
+        counts; each block is freed once copied."""
+        lengths = np.concatenate(self.lengths) if self.lengths else np.zeros(0, np.int64)
+        ends = np.cumsum(lengths)  # each text's entries end here
+        per_row = lengths.copy()  # less the entries left out (a few: max_df, pair_min_df)
+        at = start = 0
+        for end in self._ends():
+            terms, counts = self.blocks.pop(0)
+            terms, counts = terms[:end], counts[:end]
+            stays = keep[terms]
+            size = int(stays.sum())
+            data[at : at + size] = counts[stays]
+            indices[at : at + size] = position[terms[stays]]
+            left_out = np.searchsorted(ends, np.flatnonzero(~stays) + start, side="right")
+            per_row -= np.bincount(left_out, minlength=len(lengths))
+            at, start = at + size, start + end
+            del terms, counts, stays
+        indptr = np.zeros(len(lengths) + 1, dtype=indices.dtype)
+        np.cumsum(per_row, out=indptr[1:])
+        return sparse.csr_matrix((data, indices, indptr), shape=(len(lengths), columns))
 
 
 class _Known:
@@ -187,7 +245,9 @@ class _Known:
         return codes
 
 
-def _count_slice(words: array[int], lengths: Sequence[int], pairs: bool, known: _Known) -> _Slice:
+def _count_slice(
+    words: array[int], lengths: Sequence[int], pairs: bool, known: _Known
+) -> tuple[IntArray, IntArray, IntArray]:
     """Each text's distinct terms and their counts, in order of first appearance."""
     single = np.frombuffer(words, dtype=np.int64) if len(words) else np.zeros(0, np.int64)
     length = np.asarray(lengths, dtype=np.int64)
@@ -209,10 +269,10 @@ def _count_slice(words: array[int], lengths: Sequence[int], pairs: bool, known: 
     width = max(known.size, 1)
     distinct, counts = np.unique(rows[stream] * width + numbers, return_counts=True)
     rows_of = distinct // width
-    return _Slice(
+    return (
         np.bincount(rows_of, minlength=len(length)).astype(np.int64),
-        (distinct % width).astype(np.int32),
-        counts.astype(np.int32),
+        distinct % width,
+        counts,
     )
 
 

@@ -27,13 +27,20 @@ TEXTS = [
 @pytest.mark.parametrize("pattern", [TOKEN, SPLIT_TOKEN])
 @pytest.mark.parametrize("pairs", [True, False])
 @pytest.mark.parametrize("max_df", [1.0, 0.3, 4])
-@pytest.mark.parametrize("slice_words", [1, 7, 1 << 20])
+@pytest.mark.parametrize(("slice_words", "chunk"), [(1, 3), (7, 16), (1 << 20, 1 << 23)])
 def test_the_matrix_is_scikit_learns_to_the_bit(
-    monkeypatch: pytest.MonkeyPatch, pattern: str, pairs: bool, max_df: float, slice_words: int
+    monkeypatch: pytest.MonkeyPatch,
+    pattern: str,
+    pairs: bool,
+    max_df: float,
+    slice_words: int,
+    chunk: int,
 ) -> None:
     """Same columns in the same order, same entries stored in the same order, so the
-    TF-IDF weights are the same floats; also when the texts are counted in slices."""
+    TF-IDF weights are the same floats; also when the texts are counted in slices and
+    their entries kept in blocks."""
     monkeypatch.setattr(wordcounts, "SLICE_WORDS", slice_words)
+    monkeypatch.setattr(wordcounts._Entries, "CHUNK", chunk)
     vectoriser = TfidfVectorizer(
         ngram_range=(1, 2 if pairs else 1),
         max_df=max_df,
@@ -107,3 +114,44 @@ def test_the_ranker_counts_words_without_a_string_per_pair(
     assert np.array_equal(words.indices, expected.indices)
     assert np.array_equal(words.data, expected.data)
     assert features.names[features.text_columns :] == ("mesh:mesh 0", "mesh:mesh 1", "mesh:mesh 2")
+
+
+def test_blocks_side_by_side_in_place_are_scipys_hstack() -> None:
+    """The words' block is counted into arrays with room for the other blocks' entries
+    and moved apart in place, rather than copied beside them (a copy was the peak of
+    ranking a large review); the result is scipy's."""
+    from scipy import sparse
+
+    from review.rank import _beside
+
+    rng = np.random.default_rng(5)
+    for rows in (1, 3, 1500, 2100):
+        blocks = [
+            sparse.random(rows, width, density=density, format="csr", random_state=rng)
+            for width, density in ((300, 0.05), (7, 0.3), (2, 0.5))
+        ]
+        empty = np.ones(rows)
+        empty[rows // 2] = 0  # a row with no words
+        blocks[0] = sparse.csr_matrix(sparse.diags(empty) @ blocks[0])
+        blocks[0].eliminate_zeros()
+        expected = sparse.hstack(blocks, format="csr")
+        extra = sparse.hstack(blocks[1:], format="csr")
+        words = blocks[0]
+        data = np.concatenate([words.data, np.full(extra.nnz, np.nan)])
+        indices = np.concatenate([words.indices, np.full(extra.nnz, -1, np.int32)])
+        in_room = sparse.csr_matrix(
+            (data[: words.nnz], indices[: words.nnz], words.indptr), shape=words.shape
+        )
+        got = _beside(in_room, extra, data, indices)
+        assert np.shares_memory(got.data, data)  # moved in place, not copied
+        assert np.array_equal(got.indptr, expected.indptr)
+        assert np.array_equal(got.indices, expected.indices)
+        assert np.array_equal(got.data, expected.data)
+    with pytest.raises(ValueError, match="no room"):
+        _beside(words, extra, words.data, words.indices)
+
+
+def test_the_words_are_counted_with_room_for_the_other_columns() -> None:
+    counted = count_words(["a b", "b c"], TOKEN, room=3)
+    assert len(counted.data) == len(counted.indices) == counted.matrix.nnz + 3
+    assert np.shares_memory(counted.matrix.data, counted.data)
