@@ -602,3 +602,41 @@ def test_semicolon_separated_csv(tmp_path: Path) -> None:
     (record,) = read_records(path).records
     assert (record.title, record.year) == ("A, b", 2020)
     assert record.authors == (Author(family="Smith", initials="J"),)
+
+
+def test_embase_csv_export_after_its_search_query(formats_dir: Path) -> None:
+    # Embase's CSV opens with the search query, a line of dashes and an empty line.
+    result = read_records(formats_dir / "embase.csv", database="Embase")
+    assert result.problems == ()
+    article, abstract = result.records
+    assert article.source == Source("Embase", file="embase.csv", position=1)
+    assert article.authors[0] == Author(family="Smith", initials="KE")
+    assert len(article.authors) == 6
+    assert (article.journal, article.year, article.volume, article.issue, article.pages) == (
+        "Journal of Addiction Medicine",
+        2022,
+        "16",
+        "6",
+        "666-670",
+    )
+    assert (article.pmid, article.doi, article.pub_date) == (
+        "35220331",
+        "10.1097/ADM.0000000000000986",
+        "1 Nov 2022",
+    )
+    assert (article.publication_types, article.languages) == (("Article",), ("English",))
+    assert article.entry_type == "article"
+    # A conference abstract is a meeting's: deduplication sends it and its article to a person.
+    assert (abstract.entry_type, abstract.publication_types) == (
+        "inproceedings",
+        ("Conference Abstract",),
+    )
+
+
+def test_a_header_is_looked_for_in_the_first_lines_only(tmp_path: Path) -> None:
+    path = tmp_path / "late.csv"
+    path.write_text("note\n" * 11 + "title\nA\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"late\.csv:1: no title column among note; "):
+        read_records(path)
+    path.write_text("note\n" * 10 + "title\nA\n", encoding="utf-8")
+    assert [r.title for r in read_records(path).records] == ["A"]

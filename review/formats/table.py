@@ -3,7 +3,7 @@
 Reads the columns of the deduplication benchmark (ID, ENTRYTYPE, author, year,
 title, journal, booktitle, volume, number, pages, abstract, doi, isbn, url), of the
 Cohen 2006 screening sets (record_id, pubmedID, title, keywords, authors,
-abstract, label_*), the CSV exports of Scopus, PubMed, Zotero, Rayyan and
+abstract, label_*), the CSV exports of Scopus, Embase, PubMed, Zotero, Rayyan and
 Covidence, and the columns this module writes. Column names match ignoring case
 and spacing; a column no field holds (a screening label, say) is kept in
 `Record.extra` under its own name, so nothing in the file is lost. Where several
@@ -23,6 +23,10 @@ What some exports need beyond their column names:
 - Web of Science, saved as CSV from its Excel export (column names such as "Article
   Title" and "UT (Unique WOS ID)") or from its tab-delimited export (its tags as the
   header): each row is read as the tab-delimited export is (`ris.record_from_wos`).
+- Embase: the header comes after the search query, a line of dashes and an empty
+  line (any lines before the header, up to PREAMBLE_LINES, are passed over);
+  "Author Names", "First Page"/"Last Page", "Medline PMID"; a "Conference Abstract"
+  is an inproceedings entry.
 - A spreadsheet's "CSV" separated by semicolons (or tabs) when the header has no
   comma.
 A file whose header has no title column is refused: its records could be neither
@@ -73,9 +77,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("id", "record_id", "key"),
     "entry_type": ("entry_type", "entrytype"),
     "title": ("title", "article title", "document title"),
-    "authors": ("authors", "author"),
+    "authors": ("authors", "author", "author names"),
     "year": ("year", "publication year", "published year"),
-    "pub_date": ("pub_date", "date"),
+    "pub_date": ("pub_date", "date", "date of publication"),
     "journal": (
         "journal",
         "journal_title",
@@ -89,21 +93,21 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "volume": ("volume",),
     "issue": ("issue", "number"),
     "pages": ("pages",),
-    "page_start": ("page start",),
-    "page_end": ("page end",),
+    "page_start": ("page start", "first page"),
+    "page_end": ("page end", "last page"),
     "article_number": ("art. no.", "article number"),
     "author_full_names": ("author full names",),
     "item_type": ("item type",),
     "abstract": ("abstract", "abstract note"),
     "doi": ("doi",),
-    "pmid": ("pmid", "pubmedid", "pubmed_id", "pubmed id"),
+    "pmid": ("pmid", "pubmedid", "pubmed_id", "pubmed id", "medline pmid"),
     "pmcid": ("pmcid", "pmc_id", "pmc id"),
     "isbn": ("isbn",),
     "url": ("url", "link"),
-    "publication_types": ("publication_types", "document type"),
+    "publication_types": ("publication_types", "document type", "publication type"),
     "mesh": ("mesh", "mesh terms", "mesh headings"),
     "keywords": ("keywords", "author keywords"),
-    "languages": ("languages", "language", "language of original document"),
+    "languages": ("languages", "language", "language of original document", "article language"),
     "relations": ("relations",),
     "is_book": ("is_book",),
     "database": ("database",),
@@ -113,8 +117,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 # Zotero gives the item type.
 READ_ONLY_FIELDS = {"page_start", "page_end", "article_number", "author_full_names", "item_type"}
 # The entry type (BibTeX's names, as the other readers give them) of Zotero's item
-# types and Scopus's document types, for a file without an entry type column. Any
-# other Zotero type is "misc"; any other Scopus type is a journal item.
+# types and Scopus's and Embase's document types, for a file without an entry type
+# column. Any other Zotero type is "misc"; any other document type is a journal item.
 ZOTERO_TYPES = {
     "journalarticle": "article",
     "magazinearticle": "article",
@@ -125,8 +129,9 @@ ZOTERO_TYPES = {
     "thesis": "phdthesis",
     "report": "techreport",
 }
-SCOPUS_TYPES = {
+DOCUMENT_TYPES = {
     "conference paper": "inproceedings",
+    "conference abstract": "inproceedings",  # Embase: an abstract printed for a meeting
     "conference review": "proceedings",
     "book": "book",
     "book chapter": "inbook",
@@ -142,6 +147,8 @@ COLUMN_FIELD = {name: field for field, names in COLUMNS.items() for name in name
 WRITTEN_COLUMNS = tuple(
     names[0] for field, names in COLUMNS.items() if field not in READ_ONLY_FIELDS
 )
+# How many lines before the header are looked through for it.
+PREAMBLE_LINES = 10
 # The column set of the Cohen 2006 screening sets, whose `keywords` are MeSH descriptors.
 COHEN_COLUMNS = frozenset({"record_id", "pubmedid", "keywords"})
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
@@ -192,9 +199,21 @@ def iter_csv(
     header = [unneutralise(name) for name in header]
     wos_tags = web_of_science_tags(header)
     fields = [COLUMN_FIELD.get(column_key(name), "") for name in header]
+    first_line = header
+    # Lines before the header: Embase's CSV opens with its search query, a line of
+    # dashes and an empty line.
+    for _ in range(PREAMBLE_LINES):
+        if wos_tags is not None or "title" in fields:
+            break
+        try:
+            header = [unneutralise(name) for name in next(reader)]
+        except (StopIteration, csv.Error):
+            break
+        wos_tags = web_of_science_tags(header)
+        fields = [COLUMN_FIELD.get(column_key(name), "") for name in header]
     if wos_tags is None and "title" not in fields:
         raise InputError(
-            f"{file}:1: no title column among {names_for_message(header)}; a CSV of "
+            f"{file}:1: no title column among {names_for_message(first_line)}; a CSV of "
             f"records needs one (named one of {', '.join(COLUMNS['title'])})"
         )
     keywords_are_mesh = {column_key(name) for name in header} >= COHEN_COLUMNS and (
@@ -398,13 +417,13 @@ def authors_of(cell: str, full_names: str) -> tuple[Author, ...] | None:
 
 
 def entry_type_of(entry_type: str, item_type: str, document_type: str) -> str:
-    """The entry type the file gives, else Zotero's item type or Scopus's document type
-    as one ("conferencePaper", "Conference Paper": inproceedings), else an article."""
+    """The entry type the file gives, else Zotero's item type or a document type (Scopus,
+    Embase) as one ("conferencePaper", "Conference Paper": inproceedings), else an article."""
     if entry_type:
         return entry_type
     if item_type:
         return ZOTERO_TYPES.get(item_type.lower(), "misc")
-    return SCOPUS_TYPES.get(column_key(document_type), "article")
+    return DOCUMENT_TYPES.get(column_key(document_type), "article")
 
 
 def zotero_pmid(extra: list[tuple[str, str]]) -> str:
