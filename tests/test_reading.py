@@ -120,6 +120,43 @@ def test_decisions_status_shows_the_stopping_rule(
     assert "Stopping rule not met (p = " in out and "keep screening. Found 1 relevant" in out
 
 
+def test_decisions_status_names_the_conflicts_and_how_to_settle_them(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two reviewers disagree on k1: status counted it among those "for people to decide"
+    and said nothing of a conflict to resolve."""
+    with DecisionStore(folder / "kratom.decisions.sqlite") as store:
+        store.add(Decision("k1", "title-abstract", "include", by="ann"))
+        store.add(Decision("k1", "title-abstract", "exclude", "not-kratom", by="bob"))
+    argv = ["decisions", "status", str(folder / "kratom.toml"), "--records"]
+    assert main([*argv, str(folder / "records.csv")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    protocol = folder / "kratom.toml"
+    assert out[2] == (
+        "1 conflict between reviewers at title/abstract, counted above as for people to "
+        f"decide: `review decisions conflicts {protocol}` lists it, `review decisions "
+        "resolve` settles it (or the Conflicts page of `review serve`)."
+    )
+
+
+def test_decisions_status_names_the_records_waiting_for_a_second_reviewer(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    protocol = folder / "kratom.toml"
+    text = protocol.read_text(encoding="utf-8")
+    protocol.write_text(text.replace("reviewers_required = 1", "reviewers_required = 2"))
+    with DecisionStore(folder / "kratom.decisions.sqlite", reviewers_required=2) as store:
+        store.add(Decision("k1", "title-abstract", "include", by="ann"))
+    assert (
+        main(["decisions", "status", str(protocol), "--records", str(folder / "records.csv")]) == 0
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert out[2] == (
+        "1 record waits at title/abstract for more reviewers to agree ([screening] "
+        "reviewers_required in the protocol)."
+    )
+
+
 def test_decisions_status_before_any_decision_says_where_screening_stands(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

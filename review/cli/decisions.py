@@ -14,6 +14,8 @@ from review.protocol import Protocol, load_protocol
 from review.screen import Decision
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from review.identity import Groups
 
 __all__ = ["register"]
@@ -168,9 +170,37 @@ def handle_status(options: argparse.Namespace) -> int:
             f"`review screen {options.protocol} --reviewer NAME` starts screening."
         )
     print(stage_summary(effective_decisions(found.rule_decisions, people)))
+    for line in _unsettled(people, options.protocol):
+        print(line)
     stop = screening_stop(found.rule_decisions, people, rule)
     print(stop.describe() if stop else "The rules left no record to people.")
     return 0
+
+
+def _unsettled(people: Sequence[Decision], protocol: Path) -> list[str]:
+    """What keeps records undecided that a person must act on: conflicts between
+    reviewers, and records waiting for more reviewers ([screening] reviewers_required)."""
+    from review.identity import CONFLICT
+
+    lines = []
+    for stage, label in (("title-abstract", "title/abstract"), ("full-text", "full text")):
+        conflicts = sum(1 for d in people if d.stage == stage and d.by == CONFLICT)
+        waiting = sum(1 for d in people if d.stage == stage and d.by == "awaiting")
+        if conflicts:
+            one = conflicts == 1
+            lines.append(
+                f"{conflicts} conflict{'' if one else 's'} between reviewers at {label}, "
+                "counted above as for people to decide: "
+                f"`review decisions conflicts {protocol}` lists {'it' if one else 'them'}, "
+                f"`review decisions resolve` settles {'it' if one else 'each'} (or the "
+                "Conflicts page of `review serve`)."
+            )
+        if waiting:
+            lines.append(
+                f"{waiting} record{' waits' if waiting == 1 else 's wait'} at {label} for "
+                "more reviewers to agree ([screening] reviewers_required in the protocol)."
+            )
+    return lines
 
 
 def _groups(protocol: Protocol, options: argparse.Namespace) -> Groups | None:
