@@ -715,3 +715,19 @@ def test_a_record_without_authors_says_so_under_its_title() -> None:
     assert _byline(bare) == "(no authors)"
     assert _byline(dataclasses.replace(bare, year=2020)) == "(no authors) · 2020"
     assert _byline(RECORDS[0]).startswith("Grundmann O, Smith KE · Drug and alcohol")
+
+
+def test_full_text_before_any_inclusion_says_to_screen_titles_first(
+    review_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It said "Nothing left for ann to screen at full-text", as if she had finished."""
+    from review.cli import main
+
+    monkeypatch.chdir(review_folder)
+    records = str(FIXTURES / "kratom_records_from_pubmed21n1298.xml")
+    argv = ["screen", "kratom.toml", "--reviewer", "ann", "--stage", "full-text"]
+    assert main([*argv, "--records", records]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "No record is included at title/abstract yet, so there is no full text to screen: "
+        "`review screen kratom.toml --reviewer ann` screens titles and abstracts first."
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import sys
 import textwrap
@@ -148,7 +149,15 @@ def handle(options: argparse.Namespace) -> int:
             ranker=ranker,
             groups=found.groups,
         )
-        if not queue:
+        effective = effective_decisions(found.rule_decisions, people_now(found, store))
+        if not queue and stage == "full-text" and not full_text_counts(effective).sought:
+            print(
+                "No record is included at title/abstract yet, so there is no full text to "
+                f"screen: `review screen {shlex.quote(str(options.protocol))} --reviewer "
+                f"{shlex.quote(reviewer)}` screens "
+                "titles and abstracts first."
+            )
+        elif not queue:
             print(f"Nothing left for {reviewer} to screen at {stage}; decisions: {store.path}")
         else:
             _screen(protocol, found, store, reviewer, stage, queue, ranker)
