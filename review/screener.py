@@ -641,9 +641,16 @@ class _Session:
         self.page = min(self.page, self.pages - 1)
         first = self.page * room
         shown = lines[first : first + room]
+        turns = "  ".join(
+            key
+            for key, works in (
+                ("[space] next page", self.page + 1 < self.pages),
+                ("[k] previous", self.page > 0),
+            )
+            if works
+        )
         where = (
-            f"lines {first + 1}–{first + len(shown)} of {len(lines)} · "
-            "[space] next page  [k] previous"
+            f"lines {first + 1}–{first + len(shown)} of {len(lines)} · {turns}"
             if self.pages > 1
             else ""
         )

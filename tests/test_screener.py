@@ -518,6 +518,14 @@ def test_a_long_abstract_is_paged_under_a_title_that_stays(
     whole = "".join(screens)
     assert "The final sentence." in whole  # paging reaches the end of the abstract
     assert "lines 1–" in screens[0]
+    # The rule under the page names only the page keys that do something there.
+    pages = re.compile(r"lines (\d+)–(\d+) of (\d+) · (.*)$", re.MULTILINE)
+    turns = [found for screen in screens for found in pages.findall(screen)]
+    assert len(turns) >= 3
+    for a, b, n, keys in turns:
+        first, last = a == "1", b == n
+        assert ("[space] next page" in keys) is not last, keys
+        assert ("[k] previous" in keys) is not first, keys
     # The criteria come with the first record, and again only on c.
     with_criteria = [n for n, screen in enumerate(screens) if "Criteria:" in screen]
     # On the first page of the first record (and back there with k), then only on c.
