@@ -72,6 +72,14 @@ def test_a_missing_label_column_is_one_line_naming_the_option(
     )
 
 
+def test_a_negative_seed_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["simulate", str(SLICE), "--seed", "-1", "--output", str(tmp_path / "o.csv")]) == 1
+    assert capsys.readouterr().err == "Error: --seed -1: give a whole number, 0 or more.\n"
+    assert not (tmp_path / "o.csv").exists()
+
+
 @pytest.mark.parametrize(
     ("rows", "said"),
     [

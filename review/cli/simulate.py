@@ -43,8 +43,11 @@ def register(subparsers: Any) -> None:
 
 
 def handle(options: argparse.Namespace) -> int:
+    from review.errors import InputError
     from review.simulate import read_dataset, simulate, write_order
 
+    if options.seed < 0:
+        raise InputError(f"--seed {options.seed}: give a whole number, 0 or more.")
     dataset = read_dataset(options.dataset, options.label)
     result = simulate(dataset, options.seed)
     write_order(options.output, dataset.ids, result.order)
