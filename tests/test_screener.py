@@ -739,3 +739,18 @@ def test_full_text_before_any_inclusion_says_to_screen_titles_first(
         "No record is included at title/abstract yet, so there is no full text to screen: "
         "`review screen kratom.toml --reviewer ann` screens titles and abstracts first."
     )
+
+
+def test_screening_an_empty_file_says_it_holds_no_records(
+    review_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It said "Nothing left for ann to screen", as if she had screened them all."""
+    from review.cli import main
+
+    monkeypatch.chdir(review_folder)
+    (review_folder / "empty.csv").write_text("", encoding="utf-8")
+    assert main(["screen", "kratom.toml", "--reviewer", "ann", "--records", "empty.csv"]) == 1
+    assert capsys.readouterr().err == (
+        "Error: empty.csv: no records in it; --records takes files that hold records (any "
+        "format review reads).\n"
+    )

@@ -287,4 +287,9 @@ def _read_files(paths: list[Path]) -> tuple[Record, ...]:
                 )
             seen[record.id] = path
             records.append(record)
+    if not records:
+        raise InputError(
+            f"{', '.join(map(str, paths))}: no records in {'it' if len(paths) == 1 else 'them'}; "
+            "--records takes files that hold records (any format review reads)."
+        )
     return tuple(records)
