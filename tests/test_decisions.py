@@ -580,6 +580,11 @@ def test_decisions_commands_round_trip_conflicts_kappa_resolve(
     assert "1 unresolved conflict(s)" in out
     assert run_cli("decisions", "kappa", str(adhd_protocol), "ann", "bob") == 0
     assert "2 records both decided; observed agreement 0.500" in capsys.readouterr().out
+    # Agreement of a reviewer with herself was printed as a kappa of 1.000.
+    assert run_cli("decisions", "kappa", str(adhd_protocol), "ann", "ann") == 1
+    assert capsys.readouterr().err == (
+        "Error: kappa compares two reviewers; ann was given twice: name two different reviewers.\n"
+    )
     assert (
         run_cli("decisions", "resolve", str(adhd_protocol), "28", "include", "--reviewer", "cara")
         == 0

@@ -243,6 +243,11 @@ def _answer(d: Decision) -> str:
 
 
 def handle_kappa(options: argparse.Namespace) -> int:
+    if options.first == options.second:
+        raise DecisionError(
+            f"kappa compares two reviewers; {options.first} was given twice: name two "
+            "different reviewers."
+        )
     with _existing_store(load_protocol(options.protocol)) as store:
         agreement = store.agreement(options.first, options.second, options.stage)
     kappa = (
