@@ -530,6 +530,9 @@ _PART_PAGES = re.compile(r"^([A-Za-z]{1,3})(\d*)-(\d+)-\1\2-(\d+)$")
 _PAGE_COUNT = re.compile(r"^(?:[ivxlc]+,\s*)?\d+\s+(?:p|pp|pages)\.?$")
 
 
+_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
+
+
 def page_range(value: str) -> tuple[str, str]:
     """(first, last) page, lower case, leading zeros gone; "139-54" -> ("139", "154").
 
@@ -537,7 +540,8 @@ def page_range(value: str) -> tuple[str, str]:
     What cannot be a page gives ("", ""): a month ("December", "May"), a date
     ("20100529/0604"), a note ("var.pagings"), a thesis's extent ("215 p").
     """
-    value = value.strip().replace("–", "-").replace("—", "-")
+    # Dashes and hyphens of every kind: Cochrane writes "43\u201058" (U+2010 HYPHEN).
+    value = _DASHES.sub("-", value.strip())
     if not value or "/" in value or _PAGE_COUNT.match(value):
         return "", ""
     in_part = _PART_PAGES.match(value)

@@ -640,3 +640,33 @@ def test_a_header_is_looked_for_in_the_first_lines_only(tmp_path: Path) -> None:
         read_records(path)
     path.write_text("note\n" * 10 + "title\nA\n", encoding="utf-8")
     assert [r.title for r in read_records(path).records] == ["A"]
+
+
+def test_cochrane_central_csv_export(formats_dir: Path) -> None:
+    (record,) = read_records(formats_dir / "cochrane.csv").records
+    assert record.id == "CN-02400001"
+    # "Source" is the journal where no other column names one.
+    assert record.journal == "Journal of addiction medicine"
+    assert record.authors[0] == Author(family="Smith", initials="KE")
+    assert len(record.authors) == 6
+    # CENTRAL writes the PMID with the database's name before it.
+    assert record.pmid == "35220331"
+    assert ("Embase ID", "EMBASE 2017000001") in record.extra
+    # Pages as written (U+2010 HYPHEN); deduplication reads them as a range.
+    assert (record.year, record.volume, record.issue, record.pages) == (
+        2022,
+        "16",
+        "6",
+        "666\u2010670",
+    )
+    assert record.publication_types == ("Journal article",)
+
+
+def test_source_is_the_journal_only_without_a_journal_column(tmp_path: Path) -> None:
+    path = tmp_path / "scopus.csv"
+    path.write_text('"Title","Source title","Source"\n"A","","Scopus"\n', encoding="utf-8")
+    (record,) = read_records(path).records
+    assert (record.journal, record.extra) == ("", (("Source", "Scopus"),))
+    path.write_text('"Title","Source","PubMed ID"\n"A","J Foo","PMID: 12"\n', encoding="utf-8")
+    (record,) = read_records(path).records
+    assert (record.journal, record.pmid) == ("J Foo", "12")

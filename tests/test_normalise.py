@@ -212,6 +212,9 @@ def test_pmid_from_url() -> None:
         ("II-387-II-390", ("ii387", "ii390")),
         ("e1234", ("e1234", "")),
         ("iii--xi", ("iii", "xi")),
+        ("43\u201058", ("43", "58")),  # U+2010 HYPHEN, as Cochrane's CENTRAL writes it
+        ("43\u221258", ("43", "58")),  # U+2212 MINUS SIGN
+        ("1279\u20131297", ("1279", "1297")),  # en dash
         ("December", ("", "")),
         ("May", ("", "")),  # the month of publication, not page 5
         ("20100529/0604", ("", "")),

@@ -3,8 +3,8 @@
 Reads the columns of the deduplication benchmark (ID, ENTRYTYPE, author, year,
 title, journal, booktitle, volume, number, pages, abstract, doi, isbn, url), of the
 Cohen 2006 screening sets (record_id, pubmedID, title, keywords, authors,
-abstract, label_*), the CSV exports of Scopus, Embase, PubMed, Zotero, Rayyan and
-Covidence, and the columns this module writes. Column names match ignoring case
+abstract, label_*), the CSV exports of Scopus, Embase, Cochrane CENTRAL, PubMed,
+Zotero, Rayyan and Covidence, and the columns this module writes. Column names match ignoring case
 and spacing; a column no field holds (a screening label, say) is kept in
 `Record.extra` under its own name, so nothing in the file is lost. Where several
 columns fill one field (journal and booktitle: a conference paper's proceedings are
@@ -27,6 +27,9 @@ What some exports need beyond their column names:
   line (any lines before the header, up to PREAMBLE_LINES, are passed over);
   "Author Names", "First Page"/"Last Page", "Medline PMID"; a "Conference Abstract"
   is an inproceedings entry.
+- Cochrane CENTRAL: "CENTRAL ID", "Author(s)", "Source" as the journal (a "Source"
+  column is the journal only where no other column names one: Scopus's "Source" is
+  "Scopus", Embase's a citation), the PMID written "PUBMED 35220331".
 - A spreadsheet's "CSV" separated by semicolons (or tabs) when the header has no
   comma.
 A file whose header has no title column is refused: its records could be neither
@@ -74,10 +77,10 @@ __all__ = ["iter_csv", "read_csv", "stream_csv", "write_csv"]
 # Each field and the column names (as `column_key` gives them) that fill it; the
 # first is what we write.
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "record_id", "key"),
+    "id": ("id", "record_id", "key", "central id"),
     "entry_type": ("entry_type", "entrytype"),
     "title": ("title", "article title", "document title"),
-    "authors": ("authors", "author", "author names"),
+    "authors": ("authors", "author", "author names", "author(s)"),
     "year": ("year", "publication year", "published year"),
     "pub_date": ("pub_date", "date", "date of publication"),
     "journal": (
@@ -144,6 +147,12 @@ ZOTERO_PMID = re.compile(r"^\s*PMID:\s*(\d+)\s*$", re.MULTILINE)
 # ("10.1038/x     LK  - https://..."): what follows the tag is another field.
 RIS_LEAK = re.compile(r"\s+([A-Z][A-Z0-9])  - ")
 COLUMN_FIELD = {name: field for field, names in COLUMNS.items() for name in names}
+# Columns that fill a field only when no other column of the header can: Cochrane's
+# and Publish or Perish's "Source" is the journal, while Scopus ("Scopus") and Embase
+# (a citation) give a "Source" beside their "Source title".
+FALLBACK_COLUMNS = {"source": "journal"}
+# A PMID written with its database's name ("PUBMED 21314913" in Cochrane's CENTRAL).
+NAMED_PMID = re.compile(r"(?:pmid|pubmed)\W*(\d{1,9})", re.IGNORECASE)
 WRITTEN_COLUMNS = tuple(
     names[0] for field, names in COLUMNS.items() if field not in READ_ONLY_FIELDS
 )
@@ -198,7 +207,7 @@ def iter_csv(
         raise InputError(f"{file}:1: the CSV header cannot be read ({exc})") from None
     header = [unneutralise(name) for name in header]
     wos_tags = web_of_science_tags(header)
-    fields = [COLUMN_FIELD.get(column_key(name), "") for name in header]
+    fields = fields_of(header)
     first_line = header
     # Lines before the header: Embase's CSV opens with its search query, a line of
     # dashes and an empty line.
@@ -210,7 +219,7 @@ def iter_csv(
         except (StopIteration, csv.Error):
             break
         wos_tags = web_of_science_tags(header)
-        fields = [COLUMN_FIELD.get(column_key(name), "") for name in header]
+        fields = fields_of(header)
     if wos_tags is None and "title" not in fields:
         raise InputError(
             f"{file}:1: no title column among {names_for_message(first_line)}; a CSV of "
@@ -251,6 +260,20 @@ def iter_csv(
             continue
         source = Source(database=database, file=file, position=position)
         yield record_from_row(header, fields, row, source, use_database_column, keywords_are_mesh)
+
+
+def fields_of(header: list[str]) -> list[str]:
+    """The field each column fills ("" for none)."""
+    fields = [COLUMN_FIELD.get(column_key(name), "") for name in header]
+    return [
+        field
+        or (
+            fallback
+            if (fallback := FALLBACK_COLUMNS.get(column_key(name), "")) not in fields
+            else ""
+        )
+        for name, field in zip(header, fields, strict=True)
+    ]
 
 
 def delimiter_of(header_line: str) -> str:
@@ -385,7 +408,7 @@ def record_from_row(
         pages=pages or get("article_number", ""),
         year=parse_year(get("year", "") or get("pub_date", "")),
         pub_date=get("pub_date", ""),
-        pmid=get("pmid") or zotero_pmid(extra),
+        pmid=pmid_of(get("pmid", "")) or zotero_pmid(extra),
         doi=get("doi", ""),
         pmcid=get("pmcid", ""),
         isbn=get("isbn", ""),
@@ -424,6 +447,12 @@ def entry_type_of(entry_type: str, item_type: str, document_type: str) -> str:
     if item_type:
         return ZOTERO_TYPES.get(item_type.lower(), "misc")
     return DOCUMENT_TYPES.get(column_key(document_type), "article")
+
+
+def pmid_of(cell: str) -> str:
+    """The PMID, without the database's name some exports write before it."""
+    named = NAMED_PMID.fullmatch(cell)
+    return named.group(1) if named else cell
 
 
 def zotero_pmid(extra: list[tuple[str, str]]) -> str:
