@@ -670,3 +670,22 @@ def test_source_is_the_journal_only_without_a_journal_column(tmp_path: Path) -> 
     path.write_text('"Title","Source","PubMed ID"\n"A","J Foo","PMID: 12"\n', encoding="utf-8")
     (record,) = read_records(path).records
     assert (record.journal, record.pmid) == ("J Foo", "12")
+
+
+def test_columns_kept_in_extra_survive_a_csv_export(formats_dir: Path, tmp_path: Path) -> None:
+    # A booktitle beside the journal, an article number beside pages, a Zotero type
+    # without an entry type: extra fields named like a field's column.
+    records = [
+        *read_records(formats_dir / "dedup_digital_work_sample.csv").records,
+        *read_records(formats_dir / "scopus.csv").records,
+    ]
+    path = tmp_path / "out.csv"
+    write_records(records, path)
+    back = read_records(path).records
+    for before, after in zip(records, back, strict=True):
+        assert sorted(after.extra) == sorted(before.extra)
+        assert (after.journal, after.pages, after.authors) == (
+            before.journal,
+            before.pages,
+            before.authors,
+        )

@@ -544,11 +544,13 @@ def write_csv(records: Iterable[Record], path: Path) -> int:
         for record in records:
             row = row_of(record)
             extra: dict[str, str] = {}
+            # An extra field named as a field's column (a booktitle beside the
+            # journal) is written too: reading fills each field from its first
+            # filled column, the standard one, and keeps the others in extra again.
             for name, value in record.extra:
-                if column_key(name) not in COLUMN_FIELD:
-                    extra_columns.setdefault(name, None)
-                    if name not in row:
-                        extra.setdefault(name, value)
+                extra_columns.setdefault(name, None)
+                if name not in row:
+                    extra.setdefault(name, value)
             spool.writerow([*(row[column] for column in WRITTEN_COLUMNS), json.dumps(extra)])
             count += 1
         rows.seek(0)
