@@ -316,3 +316,11 @@ def test_records_of_one_file_share_their_repeated_values(tmp_path: Path) -> None
     first, other = read_records(path).records
     assert first.source.database is other.source.database
     assert first.year is other.year  # 2019: one int object, not one per record
+
+
+def test_utf8_with_zero_bytes_is_not_taken_for_utf16() -> None:
+    # Found by hypothesis: zero bytes on one side of each pair, but valid UTF-8 with
+    # characters of several bytes, which UTF-16 text never is.
+    assert textfile.detect_encoding("\x00\x80\n\x00\u0800".encode()) == "utf-8"
+    assert textfile.detect_encoding("café au lait, señor".encode("utf-16-le")) == "utf-16-le"
+    assert textfile.detect_encoding("Title\tAuthors\n".encode("utf-16-be")) == "utf-16-be"

@@ -119,7 +119,7 @@ def detect_encoding(head: bytes) -> str:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     sample = head[: len(head) - len(head) % 2]
-    if len(sample) >= UTF16_MIN_SAMPLE:
+    if len(sample) >= UTF16_MIN_SAMPLE and not utf8_with_multibyte(head):
         pairs = len(sample) // 2
         even_zeros, odd_zeros = sample[0::2].count(0), sample[1::2].count(0)
         # Text in UTF-16 without a BOM: a zero byte in (nearly) every pair, always on
@@ -129,6 +129,17 @@ def detect_encoding(head: bytes) -> str:
         if even_zeros >= UTF16_ZERO_SHARE * pairs and odd_zeros <= pairs // 20:
             return "utf-16-be"
     return "utf-8"
+
+
+def utf8_with_multibyte(head: bytes) -> bool:
+    """The bytes are UTF-8 (a character cut at the end aside) holding a character of more
+    than one byte: UTF-16 text that has zero bytes beside its letters is never that, so
+    zero bytes in such text are characters of their own."""
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return len(text.encode("utf-8")) > len(text)
 
 
 def decode_head(head: bytes) -> str:
