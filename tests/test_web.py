@@ -192,7 +192,7 @@ def test_full_text_stage_takes_what_was_included_and_counts_reports(
     assert "reports sought 2, not retrieved 1, awaiting assessment 0, assessed 1:" in said
     dashboard = " ".join(client.get("/dashboard").text.split())
     assert "2 reports sought, 1 not retrieved, 0 awaiting assessment, 1 assessed" in dashboard
-    assert "wrong-design: 1" in dashboard
+    assert "Not a study design the review includes: 1" in dashboard
 
 
 def test_the_web_queue_is_the_terminal_queue_from_one_ranker_taught_each_decision(
@@ -386,6 +386,17 @@ def test_the_dashboard_counts_the_rules_exclusions_as_the_report_does(tmp_path: 
     assert "1 marked ineligible by the protocol rules, before screening." in page
     assert "3 records screened: 0 included, 0 excluded, 3 for people to decide" in page
     app.state.pages.close()
+
+
+def test_the_dashboard_names_exclusion_reasons_as_the_diagram_does(
+    client: TestClient, review: Review
+) -> None:
+    """It listed them by code ("not-kratom: 1") beside a diagram that gives their text."""
+    with DecisionStore.for_protocol(load_protocol(review.protocol)) as store:
+        store.add(Decision("r0", "title-abstract", "exclude", "not-kratom", by="ann"))
+    sign_in(client)
+    page = client.get("/dashboard").text
+    assert '<li title="not-kratom">Not about kratom: 1</li>' in page
 
 
 @pytest.mark.parametrize(

@@ -764,6 +764,7 @@ class _Pages:
             "required": self.protocol.screening.reviewers_required,
             "stopping": stopping,
             "per_reviewer": per_reviewer,
+            "reason_text": dict(self.reasons),
             "prisma": prisma,
             "report_written": written,
             "can_write_report": self.config.prepared is not None,
