@@ -567,7 +567,8 @@ class _Session:
         """Tell the reviewer; on a terminal the next drawing (`redrawn`) shows it under the
         keys, where it cannot push the record's title off the top."""
         if not (redrawn and self.console.is_terminal):
-            self.console.print(Text(message, style="bold"))
+            # Piped, a message stays one line (a terminal wraps it between words).
+            self.console.print(Text(message, style="bold"), soft_wrap=not self.console.is_terminal)
         self.said.append(message)
 
     def _keys_help(self) -> str:

@@ -754,3 +754,10 @@ def test_screening_an_empty_file_says_it_holds_no_records(
         "Error: empty.csv: no records in it; --records takes files that hold records (any "
         "format review reads).\n"
     )
+
+
+def test_without_a_terminal_a_message_is_one_line(store: DecisionStore) -> None:
+    """Piped, the closing line broke at 80 columns inside "Saved in <path>"; a script
+    reading it got half a path."""
+    text, _ = session(store, "q")
+    assert f"left for ann at title-abstract. Saved in {store.path}." in text.splitlines()[-1]
