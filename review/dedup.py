@@ -829,7 +829,9 @@ def _journals(a: Prepared, b: Prepared) -> bool | None:
 def _journal_same(a: str, b: str) -> bool | None:
     if not a or not b:
         return None
-    return normalise.journals_match(a, b) or _similarity(a, b) >= 0.9
+    return (
+        normalise.journals_match(a, b) or _similarity(a, b) >= 0.9 or normalise.meetings_match(a, b)
+    )
 
 
 def _translation_verdict(a: Prepared, b: Prepared, model: Model, levels: Pattern) -> Verdict | None:

@@ -33,6 +33,7 @@ __all__ = [
     "issue",
     "journal",
     "journals_match",
+    "meetings_match",
     "notice_kind",
     "original_title",
     "page_range",
@@ -711,6 +712,46 @@ def journals_match(a: str, b: str) -> bool:
         if _cover(first, second, ()) or _cover(second, first, ()):
             return True
     return False
+
+
+_MEETING_WORDS = frozenset(
+    {"conference", "congress", "symposium", "workshop", "meeting", "colloquium"}
+)
+# What tells one meeting of a series from the next: its number ("50th", "thirty
+# first", "sixteenth"), its year, "annual", "proceedings".
+_EDITION = re.compile(
+    r"^(?:\d+(?:st|nd|rd|th)?|annual|proceedings|proc|first|second|third|fourth|fifth"
+    r"|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\w+teenth|\w+tieth|hundredth"
+    r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)$"
+)
+_FEWEST_MEETING_WORDS = 3
+
+
+def _meeting_name(name: str) -> tuple[str, ...]:
+    """A meeting's normalised name without what changes from one meeting to the next
+    (its number, year, "annual", "proceedings"); () when the name is not a meeting's."""
+    words = name.split()
+    if not _MEETING_WORDS.intersection(words):
+        return ()
+    return tuple(w for w in words if not _EDITION.match(w))
+
+
+@lru_cache(maxsize=65536)
+def meetings_match(a: str, b: str) -> bool:
+    """Two normalised venue names name one meeting, however each database writes it.
+
+    "icis thirty first international conference information systems" and
+    "international conference information systems"; "50th annual hawaii
+    international conference system sciences" and "hawaii international
+    conference system sciences": without the meeting's number, year and
+    "proceedings", the shorter name (of at least three words, one of them
+    "conference", "symposium", ...) is found word for word in the longer.
+    """
+    first, second = sorted((_meeting_name(a), _meeting_name(b)), key=len)
+    if len(first) < _FEWEST_MEETING_WORDS or not _MEETING_WORDS.intersection(first):
+        return False
+    size = len(first)
+    return any(second[i : i + size] == first for i in range(len(second) - size + 1))
 
 
 _TRANSLITERATION = (

@@ -1068,3 +1068,19 @@ def test_a_sections_label_before_the_title_is_no_part_of_it(label: str) -> None:
     assert (
         prepare(_sparse("a", title=label + title)).title == prepare(_sparse("b", title=title)).title
     )
+
+
+def test_one_conference_paper_with_its_meeting_named_two_ways_is_a_duplicate() -> None:
+    """A database that numbers the meeting and one that does not name the same venue."""
+    a = record(
+        "a",
+        title="A large-scale analysis of the marketplace characteristics in Fiverr",
+        journal="Hawaii International Conference on System Sciences",
+        entry_type="inproceedings",
+        volume="",
+        pages="",
+    )
+    b = replace(a, id="b", journal="50Th Annual Hawaii International Conference On System Sciences")
+    levels = COMPARISONS[2].levels
+    assert levels[pattern(prepare(a), prepare(b))[2]].endswith("same journal")  # type: ignore[index]
+    assert compare(prepare(a), prepare(b)).outcome == "duplicate"

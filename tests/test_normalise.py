@@ -345,6 +345,52 @@ def test_journals_that_differ(a: str, b: str) -> None:
     assert not normalise.journals_match(normalise.journal(a), normalise.journal(b))
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (
+            "ICIS - Thirty First International Conference on Information Systems",
+            "International Conference on Information Systems",
+        ),
+        (
+            "50Th Annual Hawaii International Conference On System Sciences",
+            "Hawaii International Conference on System Sciences",
+        ),
+        (
+            "PROCEEDINGS OF THE SIXTEENTH SYMPOSIUM ON USABLE PRIVACY AND SECURITY",
+            "Symposium on Usable Privacy and Security, SOUPS",
+        ),
+        (
+            "2007 International Conference on Service Systems and Service Management",
+            "INTERNATIONAL CONFERENCE ON SERVICE SYSTEMS AND SERVICE MANAGEMENT",
+        ),
+    ],
+)
+def test_one_meeting_named_by_two_databases(a: str, b: str) -> None:
+    na, nb = normalise.journal(a), normalise.journal(b)
+    assert not normalise.journals_match(na, nb)
+    assert normalise.meetings_match(na, nb)
+    assert normalise.meetings_match(nb, na)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # another meeting
+        (
+            "European Conference on Information Systems",
+            "International Conference on Information Systems",
+        ),
+        # too little of a name to tell one meeting from another
+        ("Annual Conference", "50th Annual Conference of the Society for Neuroscience"),
+        # journals, not meetings
+        ("Information Systems", "Journal of Information Systems Research"),
+    ],
+)
+def test_other_meetings_and_journals_are_not_one_meeting(a: str, b: str) -> None:
+    assert not normalise.meetings_match(normalise.journal(a), normalise.journal(b))
+
+
 # --------------------------------------------------------------------------- authors
 
 
