@@ -659,6 +659,10 @@ _A = {
 def _same_issue_of_a_journal(a: Prepared, b: Prepared) -> bool:
     if a.doi and a.doi == b.doi:
         return True
+    if _same_pages_of_a_volume(a, b):
+        # One printed item, whatever each database calls where it was printed
+        # (a proceedings paper filed under the book series and under the meeting).
+        return True
     # Neither record giving a volume (an abstract book filed under the journal)
     # is no evidence of another issue.
     return bool(
@@ -666,6 +670,19 @@ def _same_issue_of_a_journal(a: Prepared, b: Prepared) -> bool:
         and a.year == b.year
         and (_volumes_agree(a, b) or (not a.volume and not b.volume))
         and _journals(a, b) is not False
+    )
+
+
+def _same_pages_of_a_volume(a: Prepared, b: Prepared) -> bool:
+    """Both records give one year, one volume and one range of pages (not a single page)."""
+    return bool(
+        a.year is not None
+        and a.year == b.year
+        and a.volume
+        and _volumes_agree(a, b)
+        and a.last_page
+        and a.last_page != a.first_page
+        and (a.first_page, a.last_page) == (b.first_page, b.last_page)
     )
 
 

@@ -1084,3 +1084,25 @@ def test_one_conference_paper_with_its_meeting_named_two_ways_is_a_duplicate() -
     levels = COMPARISONS[2].levels
     assert levels[pattern(prepare(a), prepare(b))[2]].endswith("same journal")  # type: ignore[index]
     assert compare(prepare(a), prepare(b)).outcome == "duplicate"
+
+
+def test_one_printed_item_filed_under_a_book_series_and_under_its_meeting_is_a_duplicate() -> None:
+    """The same volume and range of pages: one printed paper, whatever its venue is called."""
+    series = record(
+        "a",
+        title="Forensic identification of students outsourcing assignment projects",
+        journal="Communications in Computer and Information Science",
+        entry_type="incollection",
+        volume="490",
+        pages="183--190",
+    )
+    meeting = replace(
+        series,
+        id="b",
+        journal="Applications and Techniques in Information Security, ATIS 2014",
+        entry_type="inproceedings",
+    )
+    assert compare(prepare(series), prepare(meeting)).outcome == "duplicate"
+    # one page only (a meeting abstract and an article may start on the same page) is not enough
+    one_page = (replace(series, pages="183"), replace(meeting, pages="183"))
+    assert compare(prepare(one_page[0]), prepare(one_page[1])).outcome == "undecided"
