@@ -497,7 +497,10 @@ COMPARISONS: tuple[Comparison, ...] = (
     # "contained": one abstract's opening is found inside the other (a database
     # that keeps only one section, or puts the conclusions first).
     Comparison("abstract", ("0.9", "contained", "0.7", "lower")),
-    Comparison("pmid/pmcid", ("same", "differ")),
+    # A PMID (or PMCID) is given to one paper: one in 100,000 different papers
+    # sharing one allows for a database's slip, and a record that gives only
+    # the PMID (a link to its PubMed page) is then still that record.
+    Comparison("pmid/pmcid", ("same", "differ"), u_known=(1e-5, 1 - 1e-5)),
 )
 
 
@@ -632,10 +635,10 @@ def _cap(a: Prepared, b: Prepared, levels: Pattern = ()) -> str:
     """Why a pair the weights call a duplicate must still go to a person, or ""."""
     if _capped(levels):
         return _capped(levels)
-    if not a.title or not b.title:
+    if (not a.title or not b.title) and not _same_pubmed_record(a, b):
         # The title names the paper. Without it (a spreadsheet's "#NAME?" in its
         # place) two papers of one group on one page range, a letter and its
-        # reply, cannot be told apart: a person looks.
+        # reply, cannot be told apart: a person looks, unless a PMID names it.
         return "a record without a title"
     if a.kind != b.kind and not _same_issue_of_a_journal(a, b):
         # A meeting abstract and its later article, a thesis and its summary:
@@ -647,6 +650,10 @@ def _cap(a: Prepared, b: Prepared, levels: Pattern = ()) -> str:
     if a.doi and b.doi and a.doi != b.doi and _versions(a.doi, b.doi):
         return "two versions of one work (DOIs differ only in the version)"
     return ""
+
+
+def _same_pubmed_record(a: Prepared, b: Prepared) -> bool:
+    return bool((a.pmid and a.pmid == b.pmid) or (a.pmcid and a.pmcid == b.pmcid))
 
 
 _A = {

@@ -69,6 +69,12 @@ class Comparison:
     # weigh. A missing field is not the same: that a database leaves the issue
     # out says something about the pair; a column nobody can read does not.
     partial: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    # u per level given rather than learned, for an identifier that names one
+    # paper (a PMID): different papers share it only by a database's slip. The
+    # labelled sets hold almost no different papers that both carry one, so
+    # learning would leave u at "every level equally likely" and a shared PMID
+    # would weigh about one bit.
+    u_known: tuple[float, ...] = ()
 
     def level_name(self, level: int) -> str:
         if level < len(self.levels):
@@ -197,7 +203,10 @@ def learn(
     # combination seen in few labelled pairs ("same authors, a year apart, no
     # journal") then weighs about what its parts weigh, not what "unseen" does.
     m = [_smoothed(row, c.factors) for row, c in zip(m, comparisons, strict=True)]
-    u = [_smoothed(row, c.factors) for row, c in zip(u, comparisons, strict=True)]
+    u = [
+        list(c.u_known) if c.u_known else _smoothed(row, c.factors)
+        for row, c in zip(u, comparisons, strict=True)
+    ]
     duplicates = sum(d for d, _ in labelled.values())
     total = sum(d + n for d, n in labelled.values())
     return Model(

@@ -1029,6 +1029,18 @@ def test_a_record_without_a_title_goes_to_a_person() -> None:
     assert verdict.rule == "a record without a title"
 
 
+def test_a_record_without_a_title_but_the_same_pmid_is_a_duplicate() -> None:
+    """A PMID names one PubMed record: a citation that gives only it (a link to a PubMed
+    page) or that lost its title is that record. The shipped model weighed a shared PMID
+    at +1.0 bit and sent such pairs to a person."""
+    a = _sparse("a", pmid="24698080")
+    verdict = compare(prepare(a), prepare(replace(a, id="b", title="#NAME?")))
+    assert verdict.outcome == "duplicate"
+    only_pmid = Record(id="c", source=Source("test"), title="", pmid="24698080")
+    assert compare(prepare(a), prepare(only_pmid)).outcome == "duplicate"
+    assert default_model().weight(len(COMPARISONS) - 1, 0) > 10
+
+
 def test_greek_letters_a_database_dropped_are_no_other_title() -> None:
     greek = _sparse(
         "a", title="Preconditioning is mediated by δ1- but not μ- or κ-opioid receptors"

@@ -29,6 +29,23 @@ def prior():  # type: ignore[no-untyped-def]
     return learn(COMPARISONS, LABELS, duplicate_at=0.99, person_at=0.5)
 
 
+def test_an_identifiers_u_is_given_not_learned() -> None:
+    """No labelled non-duplicate shares a PMID, so add-one smoothing would make u of
+    "same" one half and a shared PMID worth about a bit."""
+    pmid = Comparison("pmid", ("same", "differ"), u_known=(1e-4, 1 - 1e-4))
+    labels = {(0, 0): (50, 0), (0, None): (40, 3), (1, None): (0, 500)}
+    model = learn((COMPARISONS[0], pmid), labels, duplicate_at=0.99, person_at=0.5)
+    assert model.u[1] == pytest.approx((1e-4, 1 - 1e-4))
+    assert model.weight(1, 0) > 13
+    learned = learn(
+        (COMPARISONS[0], Comparison("pmid", ("same", "differ"))),
+        labels,
+        duplicate_at=0.99,
+        person_at=0.5,
+    )
+    assert learned.weight(1, 0) < 1
+
+
 def test_weights_are_log_likelihood_ratios_of_the_labels() -> None:
     model = prior()
     # title "same": (90 + 2 + 1 + 30 + 1) of 123 + 2 duplicates, add-one smoothed

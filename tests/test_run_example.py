@@ -852,13 +852,13 @@ def test_explain_answers_for_a_record_merged_into_another(
 def test_explain_names_a_possible_duplicate_a_person_has_to_decide(
     clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """ks0050 (no title, PubMed's PMID 24698080) is one of the pairs deduplication left to
-    a person; explain said nothing about it."""
-    assert main(["explain", "queries/kratom.toml", "ks0050"]) == 0
+    """ks0075 (the title of PubMed's 34505767 and nothing else) is one of the pairs
+    deduplication left to a person; explain said nothing about it."""
+    assert main(["explain", "queries/kratom.toml", "ks0075"]) == 0
     lines = capsys.readouterr().out.splitlines()
     (said,) = [line for line in lines if "same record as" in line]
-    assert said.startswith("May be the same record as 24698080 (")
-    assert "deduplication was unsure: a record without a title; weight +" in said
+    assert said.startswith("May be the same record as 34505767 (")
+    assert "deduplication was unsure: weights between the thresholds; weight +" in said
     assert said.endswith(
         "; a person decides: mark the pair accept or reject in "
         "reports/kratom/undecided-pairs.csv and save that as "

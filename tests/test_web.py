@@ -430,7 +430,7 @@ def test_serve_names_the_records_to_screen_as_the_other_commands_count_them(
     assert main(["serve", "queries/kratom.toml", "--port", "0"]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert first.startswith(
-        "Serving kratom: 217 records to screen (10 more marked ineligible by the protocol "
+        "Serving kratom: 213 records to screen (10 more marked ineligible by the protocol "
         "rules) at http://127.0.0.1:"
     ), first
 
