@@ -21,10 +21,14 @@ Unsure is an answer of its own, so unsure against include or exclude is a
 conflict, and two different exclusion reasons are a conflict too: the PRISMA
 report counts each excluded record under one reason, so a person must choose it.
 
-A record whose full text someone has decided keeps its title/abstract
-inclusion: a decision, undo, resolution or import that would take it away is
-refused, naming the full-text decision to undo first, so the PRISMA counts
-(full-text reports only among those sought) always add up.
+A reviewer's title/abstract decision is always stored, also when it disagrees
+with the others after someone decided the record's full text: the record then
+stands as a conflict like any other, and its full-text decision is kept but not
+counted until the conflict is resolved as include (`review.screen.held_full_text`),
+so the PRISMA counts (full-text reports only among those sought) always add up.
+A new full-text decision on a record people do not include at title/abstract is
+refused, and so is an undo that would leave a decided full text with no person's
+word at title/abstract; neither message names another reviewer's answer.
 """
 
 from __future__ import annotations
@@ -289,7 +293,8 @@ class DecisionStore:
         stored = _with_time(decision)
         with self._transaction():
             self._insert(stored, kind)
-            self._refuse_orphaned_full_text({stored.record_id}, "decision")
+            if stored.stage == "full-text":
+                self._refuse_full_text_not_sought({stored.record_id}, "decision")
         return stored
 
     def _insert(self, d: Decision, kind: Kind) -> None:
@@ -344,42 +349,64 @@ class DecisionStore:
             row_id, undone = mine[-1]  # of the current decisions, the one stored last
             self._db.execute("UPDATE decisions SET undone_at=? WHERE id=?", (now(), row_id))
             if stage == "title-abstract":
-                self._refuse_orphaned_full_text({undone.record_id}, "undo")
+                self._refuse_undo_under_full_text(undone.record_id)
         return undone
 
-    def _refuse_orphaned_full_text(
-        self, record_ids: Collection[str], change: Literal["decision", "undo", "import"]
+    def _refuse_full_text_not_sought(
+        self, record_ids: Collection[str], change: Literal["decision", "import"]
     ) -> None:
-        """Raise (rolling the open transaction back) when a change leaves a full-text
-        decision on a record people do not include at title/abstract.
+        """Raise (rolling the open transaction back) when a new full-text decision names
+        a record people do not include at title/abstract: it has no full text to decide.
 
-        PRISMA counts full-text reports only among the records sought, so such a
-        decision would make the report impossible; the full text must be undone first.
+        With no person's word at title/abstract the rules may have included it, so the
+        decision is taken. The message names no reviewer and no answer: a reviewer
+        screening blind learns nothing of the others.
         """
-        full_text = [
-            d
-            for d in self.current("full-text") + self.current("full-text", kind="resolution")
-            if d.record_id in record_ids
-        ]
-        if not full_text:
+        if not record_ids:
             return
         standing = {d.record_id: d for d in self.final_decisions("title-abstract")}
-        for d in full_text:
-            now_stands = standing.get(d.record_id)
-            if now_stands is None and change != "undo":
-                continue  # no person's word at title/abstract: the rules' inclusion stands
-            if now_stands is not None and now_stands.outcome == "include":
+        for record_id in sorted(record_ids):
+            now_stands = standing.get(record_id)
+            if now_stands is None or now_stands.outcome == "include":
                 continue
-            became = "no decision" if now_stands is None else _answer(now_stands)
-            if now_stands is not None and now_stands.by == "conflict":
-                became = f"a conflict ({now_stands.note})"
+            if now_stands.outcome == "exclude":
+                state, advice = "excluded", "change its title/abstract decision first"
+            elif now_stands.by == "conflict":
+                state = "a conflict between reviewers"
+                advice = "resolve the conflict first (`review decisions conflicts` lists it)"
+            elif now_stands.by == "awaiting":
+                state = "waiting for more reviewers"
+                advice = "it needs more reviewers at title/abstract first"
+            else:
+                state, advice = "unsure", "decide its title/abstract first"
             raise DecisionError(
-                f"{d.record_id}: after this {change} it would stand as {became} at "
-                f"title/abstract, yet {d.by} decided its full text ({_answer(d)}); only records "
-                "included at title/abstract have a full text to decide: undo the full-text "
-                f"decision first (review decisions undo PROTOCOL {d.record_id} --stage "
-                f"full-text --reviewer {d.by}); nothing was changed."
+                f"{record_id}: it stands at title/abstract as {state}, and only a record "
+                f"included there has a full text to decide; {advice}; this {change} was "
+                "not stored."
             )
+
+    def _refuse_undo_under_full_text(self, record_id: str) -> None:
+        """Raise (rolling back) when an undo would leave no person's word at
+        title/abstract on a record whose full text someone decided.
+
+        A full-text decision keeps its record included when no person has decided
+        the title/abstract (`review.screen.effective_decisions`), so such an undo
+        would change nothing that counts. Any other undo is taken: a full-text
+        decision on a record that no longer stands as included waits, kept in the
+        store but not counted (`review.screen.held_full_text`).
+        """
+        if any(d.record_id == record_id for d in self.final_decisions("title-abstract")):
+            return
+        full_text = self._current_rows("full-text", None, "decision", record_id)
+        if not full_text:
+            return
+        by = full_text[-1][1].by
+        raise DecisionError(
+            f"{record_id}: after this undo no reviewer's title/abstract decision would "
+            f"remain, yet {by} decided its full text, which keeps it included; undo the "
+            f"full-text decision first (review decisions undo PROTOCOL {record_id} --stage "
+            f"full-text --reviewer {by}); nothing was changed."
+        )
 
     # --- reading ---------------------------------------------------------------------
 
@@ -551,7 +578,9 @@ class DecisionStore:
             for d, kind in new:
                 self._insert(d, kind)
             try:
-                self._refuse_orphaned_full_text({d.record_id for d, _ in new}, "import")
+                self._refuse_full_text_not_sought(
+                    {d.record_id for d, _ in new if d.stage == "full-text"}, "import"
+                )
             except DecisionError as exc:
                 raise DecisionError(f"{path}: {exc}") from None
         return len(new)

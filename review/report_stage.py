@@ -53,6 +53,7 @@ def review_report_input(
     records awaiting a person unranked (the web dashboard wants the counts alone)."""
     from review import __version__
     from review.report.model import OtherSource, PreviousVersion, ReportInput, RunView
+    from review.screen import held_full_text
     from review.stopping import protocol_rule, screening_stop, unscreened_statement
 
     stop = screening_stop(
@@ -97,6 +98,7 @@ def review_report_input(
         removals=review.removals,
         snapshot=review.plan.provenance if review.plan.snapshot is not None else None,
         uncounted_decisions=review.orphan_decisions,
+        held_full_text=held_full_text(review.rule_decisions, review.human_decisions),
         search_notes=review.plan.snapshot.search_notes if review.plan.snapshot else (),
         stand_ins=stand_in_ids(review.records, review.plan.snapshot),
         runs=tuple(

@@ -34,7 +34,9 @@ __all__ = [
     "effective_decisions",
     "explain",
     "full_text_counts",
+    "held_full_text",
     "match_spans",
+    "not_counted_because",
     "screen_record",
     "screen_records",
     "term_pattern",
@@ -398,8 +400,31 @@ def effective_decisions(
 
     A record a person has decided at full text stays included at title/abstract
     even when changed criteria make the rules say otherwise (see
-    `_taken_to_full_text`): human decisions are kept as they were.
+    `_taken_to_full_text`): human decisions are kept as they were. A full-text
+    decision on a record people do not include at title/abstract (reviewers
+    disagree there, or excluded it) is left out: it waits (`held_full_text`).
     """
+    return _laid_over(rule_decisions, human_decisions)[0]
+
+
+def held_full_text(
+    rule_decisions: Iterable[Decision], human_decisions: Iterable[Decision]
+) -> tuple[tuple[Decision, str], ...]:
+    """People's full-text decisions `effective_decisions` does not count, each with why.
+
+    PRISMA counts a full text only of a record included at title/abstract. When
+    a second reviewer disagrees there after someone decided the full text, the
+    record stands as a conflict (awaiting a person) and its full-text decision
+    waits: kept, not counted, counted again once the conflict is resolved as
+    include. When people exclude the record at title/abstract, it is set aside.
+    """
+    return _laid_over(rule_decisions, human_decisions)[1]
+
+
+def _laid_over(
+    rule_decisions: Iterable[Decision], human_decisions: Iterable[Decision]
+) -> tuple[tuple[Decision, ...], tuple[tuple[Decision, str], ...]]:
+    """(the effective decisions, the full-text decisions held back with why)."""
     human: dict[tuple[str, Stage], Decision] = {}
     for decision in human_decisions:
         key = (decision.record_id, decision.stage)
@@ -416,7 +441,34 @@ def effective_decisions(
         else:
             result.append(decision)
     result.extend(human.values())
-    return tuple(result)
+    first = {d.record_id: d for d in result if d.stage == "title-abstract"}
+    counted: list[Decision] = []
+    held: list[tuple[Decision, str]] = []
+    for decision in result:
+        stands = first.get(decision.record_id)
+        if decision.stage == "full-text" and stands is not None and stands.outcome != "include":
+            held.append((decision, not_counted_because(stands)))
+        else:
+            counted.append(decision)
+    return tuple(counted), tuple(held)
+
+
+def not_counted_because(title_abstract: Decision) -> str:
+    """Why a full-text decision does not count while its record stands so at title/abstract.
+
+    Names no reviewer's answer, so a reviewer screening blind learns nothing.
+    """
+    if title_abstract.outcome == "exclude":
+        return (
+            "set aside: the record is excluded at title/abstract, so its full text is not counted"
+        )
+    if title_abstract.by == "conflict":
+        waits_for = "the title/abstract conflict to be resolved"
+    elif title_abstract.by == "awaiting":
+        waits_for = "more reviewers to agree at title/abstract"
+    else:
+        waits_for = "a title/abstract decision (the record is marked unsure)"
+    return f"waiting for {waits_for}; counts once the record is included there"
 
 
 def _taken_to_full_text(rule: Decision, full_text: Decision) -> Decision:
@@ -534,8 +586,12 @@ def explain(
     for d in sorted(people, key=lambda d: (STAGES.index(d.stage), d.at)):
         note = f" — {d.note}" if d.note else ""
         lines.append(f"People ({d.stage}): {d.by} at {d.at}: {_outcome_text(d, criteria)}{note}")
-    stands = {d.stage: d for d in effective_decisions([rule], settled)}
+    counted, held = _laid_over([rule], settled)
+    stands = {d.stage: d for d in counted}
     for stage in STAGES:
+        for d, why in held:
+            if d.stage == stage:
+                lines.append(f"Stands ({stage}): not counted (by {d.by}) — {why}")
         if stage in stands:
             d = stands[stage]
             listed = d in people and d.by != "conflict"  # its note is shown above

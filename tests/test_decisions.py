@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from review.decisions import DecisionStore, cohens_kappa, decisions_path
 from review.errors import DecisionError, ReviewError
 from review.protocol import load_protocol
-from review.screen import Decision, Stage
+from review.screen import Decision, Stage, effective_decisions, held_full_text
 
 REPO = Path(__file__).resolve().parent.parent
 CODES = ("not-kratom", "animal-only")
@@ -113,49 +113,93 @@ def rows(store: DecisionStore) -> list[tuple[object, ...]]:
     return store._db.execute("SELECT * FROM decisions ORDER BY id").fetchall()
 
 
-def test_a_full_text_decision_keeps_its_title_abstract_inclusion(
+def counted_and_held(store: DecisionStore) -> tuple[list[tuple[str, str]], list[str]]:
+    """(record, stage) of each decision that counts, and why each held one does not."""
+    rules = [Decision(i, "title-abstract", "include") for i in sorted(IDS)]
+    people = store.final_decisions()
+    counted = [
+        (d.record_id, d.stage) for d in effective_decisions(rules, people) if d.by != "rules"
+    ]
+    return counted, [why for _, why in held_full_text(rules, people)]
+
+
+def test_a_second_reviewers_disagreement_after_a_full_text_decision_is_stored(
+    store: DecisionStore,
+) -> None:
+    decide(store, "1", "include", "ann")
+    decide(store, "1", "include", "bob")
+    decide(store, "1", "exclude", "ann", "animal-only", stage="full-text")
+    # dora screens blind; her honest answer is stored, not refused.
+    stored = decide(store, "1", "exclude", "dora", "not-kratom")
+    assert stored in store.current("title-abstract", "dora")
+    assert [c.record_id for c in store.conflicts("title-abstract")] == ["1"]
+    (final,) = store.final_decisions("title-abstract")
+    assert (final.outcome, final.by) == ("needs-human", "conflict")
+    # The full text stays in the store but does not count while the conflict stands.
+    assert [d.outcome for d in store.current("full-text")] == ["exclude"]
+    counted, held = counted_and_held(store)
+    assert counted == [("1", "title-abstract")]
+    assert held == [
+        "waiting for the title/abstract conflict to be resolved; counts once the record "
+        "is included there"
+    ]
+    # Resolved as include: the full-text decision counts again.
+    store.resolve(Decision("1", "title-abstract", "include", by="cara"))
+    assert counted_and_held(store) == ([("1", "title-abstract"), ("1", "full-text")], [])
+    # Resolved again as exclude: the full text is set aside, and says so.
+    store.resolve(Decision("1", "title-abstract", "exclude", "not-kratom", "cara"))
+    counted, held = counted_and_held(store)
+    assert counted == [("1", "title-abstract")]
+    assert held[0].startswith("set aside: the record is excluded at title/abstract")
+
+
+def test_a_changed_mind_or_an_import_at_title_abstract_is_stored_and_sets_aside_the_full_text(
     store: DecisionStore, tmp_path: Path
 ) -> None:
     decide(store, "1", "include")
     decide(store, "1", "exclude", reason="not-kratom", stage="full-text")
-    before = rows(store)
-    # Undo, a changed mind, a second reviewer's conflict, an import:
-    # each would leave a full-text decision on a record no longer sought (PRISMA cannot
-    # count it), so each is refused, naming the full-text decision to undo first.
-    attempts = [
-        lambda: store.undo_last("ann", "title-abstract"),
-        lambda: decide(store, "1", "exclude", reason="not-kratom"),
-        lambda: decide(store, "1", "exclude", "bob", "not-kratom"),
-    ]
-    for attempt in attempts:
-        with pytest.raises(
-            DecisionError, match=r"^1: after this .* ann decided its full text"
-        ) as e:
-            attempt()
-        assert "undo the full-text decision first" in str(e.value)
-        assert "nothing was changed" in str(e.value)
-        assert rows(store) == before
-    with pytest.raises(DecisionError, match="no conflict to resolve"):  # and no resolution
-        store.resolve(Decision("1", "title-abstract", "needs-human", by="cara"))
-    assert rows(store) == before
+    decide(store, "1", "exclude", reason="not-kratom")  # ann changed her mind: her word wins
+    assert counted_and_held(store)[1][0].startswith("set aside")
     sheet = tmp_path / "mind-changed.csv"
     sheet.write_text(
-        "record_id,stage,outcome,reason,reviewer\n2,title-abstract,include,,ann\n"
-        "1,title-abstract,exclude,not-kratom,ann\n",
+        "record_id,stage,outcome,reason,reviewer,note\n2,title-abstract,include,,ann,\n"
+        "1,title-abstract,include,,ann,re-read\n",
         encoding="utf-8",
     )
-    with pytest.raises(DecisionError, match=r"mind-changed.csv: 1: after this import"):
-        store.import_csv(sheet, IDS)
-    assert rows(store) == before  # record 2's good row is not imported either
-    # Once the full text is undone, title/abstract can change again.
-    assert store.undo_record("1", "ann", "full-text") is not None
+    assert store.import_csv(sheet, IDS) == 2
+    assert counted_and_held(store) == (
+        [("1", "title-abstract"), ("2", "title-abstract"), ("1", "full-text")],
+        [],
+    )
+
+
+def test_an_undo_is_refused_only_when_no_persons_word_would_remain_under_a_full_text(
+    store: DecisionStore,
+) -> None:
+    decide(store, "1", "include", "ann")
+    decide(store, "1", "exclude", "ann", "not-kratom", stage="full-text")
+    before = rows(store)
+    # With no person's word at title/abstract the full text would keep the record
+    # included anyway, so the undo would change nothing that counts: refused.
+    with pytest.raises(DecisionError, match=r"^1: after this undo no reviewer's") as e:
+        store.undo_last("ann", "title-abstract")
+    assert "review decisions undo PROTOCOL 1 --stage full-text --reviewer ann" in str(e.value)
+    assert rows(store) == before
+    # With another reviewer's word left, the undo is taken; the full text waits.
+    decide(store, "1", "exclude", "dora", "not-kratom")
     assert store.undo_last("ann", "title-abstract") is not None
+    assert counted_and_held(store)[1][0].startswith("set aside")
+    # Once the full text is undone, every title/abstract decision can be undone.
+    assert store.undo_record("1", "ann", "full-text") is not None
+    assert store.undo_last("dora", "title-abstract") is not None
     assert store.current() == ()
 
 
-def test_full_text_only_for_records_included_at_title_abstract(store: DecisionStore) -> None:
+def test_full_text_only_for_records_included_at_title_abstract(
+    store: DecisionStore, tmp_path: Path
+) -> None:
     decide(store, "1", "exclude", reason="not-kratom")
-    with pytest.raises(DecisionError, match=r"would stand as exclude \(not-kratom\) at title"):
+    with pytest.raises(DecisionError, match=r"^1: it stands at title/abstract as excluded"):
         decide(store, "1", "include", stage="full-text")
     # No person's word at title/abstract: the rules may have included it, so it is taken.
     decide(store, "2", "include", stage="full-text")
@@ -163,6 +207,22 @@ def test_full_text_only_for_records_included_at_title_abstract(store: DecisionSt
         ("1", "title-abstract"),
         ("2", "full-text"),
     ]
+    # In conflict: refused without naming anyone's answer (screening stays blind).
+    decide(store, "3", "include", "ann")
+    decide(store, "3", "exclude", "bob", "animal-only")
+    sheet = tmp_path / "full-text.csv"
+    sheet.write_text(
+        "record_id,stage,outcome,reason,reviewer\n3,full-text,include,,cara\n",
+        encoding="utf-8",
+    )
+    for attempt in (
+        lambda: decide(store, "3", "include", "cara", stage="full-text"),
+        lambda: store.import_csv(sheet, IDS),
+    ):
+        with pytest.raises(DecisionError, match="a conflict between reviewers") as e:
+            attempt()
+        assert not re.search(r"\b(ann|bob|animal-only)\b", str(e.value)), e.value
+    assert not store.current("full-text", "cara")
 
 
 def test_two_reviewers_conflicts_and_resolution(store: DecisionStore) -> None:
@@ -782,3 +842,37 @@ def test_people_and_the_full_text_stage_survive_reruns_and_changed_criteria(
     assert stricter[automation]["out-of-years"] > prisma[automation].get("out-of-years", 0)
     with DecisionStore.for_protocol(load_protocol(toml)) as store:
         assert store.current() == stored
+
+
+def test_a_full_text_waiting_on_a_conflict_is_reported_and_counts_once_resolved(
+    clone: Path,
+) -> None:
+    """bob disagrees at title/abstract after ann decided the full text: the report
+    counts the record as awaiting a person, lists the full text as not counted and
+    why, and counts it again once the conflict is resolved as include."""
+    from review.pipeline import RunSettings, prepare_review
+
+    protocol = load_protocol("queries/kratom.toml")
+    first = prepare_review(protocol, RunSettings())
+    record_id = next(d.record_id for d in first.rule_decisions if d.outcome == "needs-human")
+    with DecisionStore.for_protocol(protocol) as store:
+        decide(store, record_id, "include", "ann")
+        decide(store, record_id, "include", "ann", stage="full-text")
+    included = prisma_of_run()
+    assert included["studies_included"] == 1
+    with DecisionStore.for_protocol(protocol) as store:
+        decide(store, record_id, "exclude", "bob", "not-human-study")
+    waiting = prisma_of_run()
+    assert waiting["studies_included"] == 0 and waiting["reports_sought"] == 0
+    assert waiting["awaiting_screening"] == included["awaiting_screening"] + 1
+    report = json.loads(Path("reports/kratom/report.json").read_text(encoding="utf-8"))
+    (held,) = report["uncounted_decisions"]
+    assert (held["record_id"], held["stage"], held["by"]) == (record_id, "full-text", "ann")
+    assert held["why"].startswith("waiting for the title/abstract conflict to be resolved")
+    markdown = Path("reports/kratom/report.md").read_text(encoding="utf-8")
+    assert f"`{record_id}` full-text: include by ann" in markdown
+    with DecisionStore.for_protocol(protocol) as store:
+        store.resolve(Decision(record_id, "title-abstract", "include", by="cara"))
+    assert prisma_of_run() == included
+    report = json.loads(Path("reports/kratom/report.json").read_text(encoding="utf-8"))
+    assert not report["uncounted_decisions"]

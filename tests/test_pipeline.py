@@ -222,7 +222,8 @@ def test_a_person_always_wins_and_stray_decisions_are_kept_apart(
     effective = {(d.record_id, d.stage): d for d in review.decisions}
     assert effective[("33342583", "title-abstract")].outcome == "exclude"
     assert effective[("33342583", "title-abstract")].by == "ana"
-    assert effective[("33342583", "full-text")].outcome == "include"
+    # Excluded at title/abstract: the full text is kept but set aside, not counted.
+    assert ("33342583", "full-text") not in effective
     assert effective[("ks0013", "title-abstract")].by == "rules"
     # A decision on a duplicate counts for its group, named by the main copy.
     assert ("ks0003", "title-abstract") not in effective

@@ -254,3 +254,35 @@ def test_the_example_folds_its_undecided_antidepressant_pair(
     assert len(entries) == 20
     assert len([e for e in entries if title in e]) == 2
     assert all("May be the same work as" not in e for e in entries if title in e)
+
+
+def test_decisions_status_counts_a_conflict_after_a_full_text_and_names_it_waiting(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """dora disagrees at title/abstract after ann decided k1's full text: the record
+    counts as for people to decide, and status says its full-text decision waits."""
+    argv = ["decisions", "status", str(folder / "kratom.toml"), "--records"]
+    argv.append(str(folder / "records.csv"))
+    with DecisionStore(folder / "kratom.decisions.sqlite", ("not-kratom",)) as store:
+        store.add(Decision("k1", "title-abstract", "include", by="ann"))
+        store.add(Decision("k1", "full-text", "include", by="ann"))
+        store.add(Decision("k1", "title-abstract", "exclude", "not-kratom", by="dora"))
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("2 records screened: 0 included, 0 excluded, 2 for people to decide.")
+    assert out[1] == (
+        "Full text: 0 sought, 0 not retrieved, 0 awaiting assessment, 0 assessed: "
+        "0 included, 0 excluded."
+    )
+    assert out[3] == (
+        "1 full-text decision waits, kept but not counted: its record is not settled at "
+        "title/abstract (counted above as for people to decide); it counts once the "
+        "record is included there."
+    )
+    with DecisionStore(folder / "kratom.decisions.sqlite", ("not-kratom",)) as store:
+        store.resolve(Decision("k1", "title-abstract", "include", by="cara"))
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("2 records screened: 1 included, 0 excluded, 1 for people to decide.")
+    assert out[1].startswith("Full text: 1 sought, 0 not retrieved, 0 awaiting assessment, 1")
+    assert not any("full-text decision" in line for line in out)

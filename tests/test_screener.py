@@ -206,7 +206,7 @@ def test_undo_that_would_orphan_a_full_text_decision_is_refused_on_screen(
     session(store, "i")
     session(store, "e1", stage="full-text")
     text, _ = session(store, "zq", records=tuple(RECORDS))
-    assert "Not undone: 28476432: after this undo it would stand as no decision" in text
+    assert "Not undone: 28476432: after this undo no reviewer's title/abstract" in text
     assert "undo the full-text decision first" in text
     assert [(d.record_id, d.stage, d.outcome) for d in store.current()] == [
         ("28476432", "title-abstract", "include"),

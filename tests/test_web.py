@@ -435,12 +435,12 @@ def test_serve_names_the_records_to_screen_as_the_other_commands_count_them(
     ), first
 
 
-def test_a_record_the_store_refuses_can_be_skipped_and_comes_back_last(
+def test_a_skipped_record_comes_back_last_and_a_late_disagreement_is_saved(
     client: TestClient, review: Review
 ) -> None:
-    """A second reviewer who disagrees on a record whose full text is decided is refused
-    (the store keeps PRISMA's counts possible); the page had no key but include left, so
-    that record blocked their whole queue. s skips it, as in `review screen`."""
+    """s skips a record for now, as in `review screen`. A second reviewer who disagrees
+    on a record whose full text is decided is saved (before, the store refused it and
+    the record blocked their queue): the record becomes a conflict to resolve."""
     with DecisionStore.for_protocol(load_protocol(review.protocol)) as store:
         store.add(Decision("r0", "title-abstract", "include", by="ann"))
         store.add(Decision("r0", "full-text", "include", by="ann"))
@@ -459,12 +459,13 @@ def test_a_record_the_store_refuses_can_be_skipped_and_comes_back_last(
         return answer.text
 
     sign_in(client, "bob")
-    refused = post("decide", "r0", "exclude:not-kratom")
-    assert "Not saved" in refused and 'data-key="s"' in refused
-    assert "<kbd>s</kbd> skips this record for now" in refused
     page = post("skip", "r0")
     assert "Skipped r0; it comes back after the rest of your queue." in page
     assert shown(page) != "r0" and stored(review) == 2  # a skip stores nothing
     page = post("decide", shown(page), "include")
     page = post("decide", shown(page), "include")
     assert shown(page) == "r0"  # only the skipped record is left: it is back
+    page = post("decide", "r0", "exclude:not-kratom")
+    assert "Saved r0" in page and "Not saved" not in page
+    with DecisionStore.for_protocol(load_protocol(review.protocol)) as store:
+        assert [c.record_id for c in store.conflicts("title-abstract")] == ["r0"]

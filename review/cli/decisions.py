@@ -146,9 +146,9 @@ def handle_import(options: argparse.Namespace) -> int:
 
 
 def handle_status(options: argparse.Namespace) -> int:
-    from review.cli.screen import stage_summary
+    from review.cli.screen import held_lines, stage_summary
     from review.errors import InputError
-    from review.screen import effective_decisions
+    from review.screen import effective_decisions, held_full_text
     from review.stopping import StopRule, screening_stop
 
     for name, value in (("--recall", options.recall), ("--confidence", options.confidence)):
@@ -171,6 +171,8 @@ def handle_status(options: argparse.Namespace) -> int:
         )
     print(stage_summary(effective_decisions(found.rule_decisions, people)))
     for line in _unsettled(people, options.protocol):
+        print(line)
+    for line in held_lines(held_full_text(found.rule_decisions, people)):
         print(line)
     stop = screening_stop(found.rule_decisions, people, rule)
     print(stop.describe() if stop else "The rules left no record to people.")

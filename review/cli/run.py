@@ -204,6 +204,16 @@ def _warn(result: RunResult) -> None:
             "counted.",
             file=sys.stderr,
         )
+    from review.screen import held_full_text
+
+    held = held_full_text(review.rule_decisions, review.human_decisions)
+    if held:
+        print(
+            f"Note: {len(held)} full-text decision(s) kept but not counted: the record is "
+            "not included at title/abstract (a conflict there waits for a person, or it was "
+            'excluded); the report lists them under "Decisions kept but not counted".',
+            file=sys.stderr,
+        )
 
 
 def _summary(result: RunResult) -> None:

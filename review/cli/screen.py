@@ -14,6 +14,7 @@ import shlex
 import shutil
 import sys
 import textwrap
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from review.screen import (
     Stage,
     effective_decisions,
     full_text_counts,
+    held_full_text,
     screen_records,
     title_abstract_counts,
 )
@@ -161,7 +163,13 @@ def handle(options: argparse.Namespace) -> int:
             print(f"Nothing left for {reviewer} to screen at {stage}; decisions: {store.path}")
         else:
             _screen(protocol, found, store, reviewer, stage, queue, ranker)
-        summary = stage_summary(effective_decisions(found.rule_decisions, people_now(found, store)))
+        people = people_now(found, store)
+        summary = "\n".join(
+            [
+                stage_summary(effective_decisions(found.rule_decisions, people)),
+                *held_lines(held_full_text(found.rule_decisions, people)),
+            ]
+        )
         stop = stop_status(
             found.records, found.rule_decisions, store, protocol_rule(protocol), groups=found.groups
         )
@@ -236,6 +244,31 @@ def stage_summary(effective: tuple[Decision, ...]) -> str:
         f"awaiting assessment, {ft.assessed} assessed: {ft.included} included, "
         f"{ft.excluded} excluded."
     )
+
+
+def held_lines(held: Sequence[tuple[Decision, str]]) -> list[str]:
+    """The full-text decisions not counted above because their record does not stand
+    as included at title/abstract, so no count is dropped without a word."""
+    waiting = sum(1 for _, why in held if why.startswith("waiting"))
+    set_aside = len(held) - waiting
+    lines = []
+    if waiting:
+        one = waiting == 1
+        lines.append(
+            f"{waiting} full-text decision{' waits' if one else 's wait'}, kept but not "
+            f"counted: {'its record is' if one else 'their records are'} not settled at "
+            "title/abstract (counted above as for people to decide); "
+            f"{'it counts' if one else 'each counts'} once {'the' if one else 'its'} record "
+            "is included there."
+        )
+    if set_aside:
+        one = set_aside == 1
+        lines.append(
+            f"{set_aside} full-text decision{' is' if one else 's are'} set aside: "
+            f"{'its record is' if one else 'their records are'} excluded at title/abstract "
+            "(kept in the decisions file, not counted)."
+        )
+    return lines
 
 
 def reviewer_name(given: str | None) -> str:

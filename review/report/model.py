@@ -91,6 +91,9 @@ class ReportInput:
     `uncounted_decisions` are people's decisions kept in the decision store for
     records this run does not screen (now a duplicate, removed, or no longer
     found); the report lists them so no decision disappears silently.
+    `held_full_text` are people's full-text decisions on records that do not
+    stand as included at title/abstract (a conflict there, or an exclusion), each
+    with why (`review.screen.held_full_text`); listed with them, not counted.
     `snapshot` says, when set, that the searches were answered from a stored
     snapshot rather than a live PubMed search (e.g. "bundled example snapshot
     taken 2026-11-26"); every report prints it at the top. `search_notes`
@@ -109,6 +112,7 @@ class ReportInput:
     removals: tuple[Removal, ...] = ()
     snapshot: str | None = None
     uncounted_decisions: tuple[Decision, ...] = ()
+    held_full_text: tuple[tuple[Decision, str], ...] = ()
     search_notes: tuple[tuple[str, str], ...] = ()
     # Record ids of the example snapshot's stand-ins: real PMIDs whose PubMed record
     # was built from a web page's citation metadata; every list marks them.
@@ -284,7 +288,8 @@ class Awaiting:
 
 @dataclass(frozen=True, slots=True)
 class Uncounted:
-    """A person's decision on a record this run does not screen, and why."""
+    """A person's decision this run does not count, and why: its record is not screened
+    now, or it is a full text whose record does not stand as included at title/abstract."""
 
     decision: Decision
     why: str
@@ -698,6 +703,7 @@ def _uncounted(report_input: ReportInput) -> tuple[Uncounted, ...]:
         else:
             why = "not screened in this run"
         result.append(Uncounted(decision, why))
+    result.extend(Uncounted(decision, why) for decision, why in report_input.held_full_text)
     return tuple(result)
 
 
