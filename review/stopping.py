@@ -120,7 +120,7 @@ class StopStatus:
             return f"{head} Found {self.relevant} relevant."
         return (
             f"{head} Found {self.relevant} relevant; at most {self.remaining_at_most} more "
-            f"among the {left} unscreened ({self.rule.confidence:.0%} upper bound, same test)."
+            f"among the {left} unscreened ({self.rule.confidence:.0%} upper bound)."
         )
 
 
@@ -229,14 +229,37 @@ def _smallest_p(
 
 
 def first_stop(labels: Sequence[int], total: int, rule: StopRule = DEFAULT_RULE) -> int | None:
-    """How many records had been screened when the rule first said stop (None: never)."""
-    seen = list(labels)
+    """How many records had been screened when the rule first said stop (None: never).
+
+    Replaying the test after every decision costs minutes once thousands are decided,
+    but an irrelevant record never raises the p-value: each sample of the last k is
+    then the former sample of the last k - 1 grown by one record, with the same pool
+    and the same relevant count, so it is no likelier to hold so few relevant. The
+    p-value is thus non-increasing from a relevant record to the next, and the test is
+    asked at the end of each such stretch, and by bisection within the one where it
+    first falls below the level.
+    """
+    seen = [int(label) for label in labels]
     alpha = 1 - rule.confidence
-    for n in range(1, len(seen) + 1):
-        if sum(seen[:n]) == 0:
-            continue  # nothing relevant found yet: nothing to estimate recall of
-        if p_value(seen[:n], total, rule.target) < alpha:
-            return n
+
+    def stops(n: int) -> bool:
+        return p_value(seen[:n], total, rule.target) < alpha
+
+    # Prefix lengths that end in a relevant record; before the first, nothing relevant
+    # has been found and there is no recall to estimate.
+    starts = [n for n, label in enumerate(seen, start=1) if label == 1]
+    ends = [s - 1 for s in starts[1:]] + [len(seen)] * bool(starts)
+    for start, end in zip(starts, ends, strict=True):
+        if not stops(end):
+            continue
+        low, high = start - 1, end  # stops(high); low < start or not stops(low)
+        while high - low > 1:
+            middle = (low + high) // 2
+            if stops(middle):
+                high = middle
+            else:
+                low = middle
+        return high
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import textwrap
 
 import pytest
 from hypothesis import given, settings
@@ -63,9 +64,17 @@ def test_the_bound_on_what_remains_by_hand() -> None:
     assert remaining_bound(labels, 100) == 3
     status = stop_status(labels, 100)
     assert status.remaining_at_most == 3
-    assert "at most 3 more among the 40 unscreened (95% upper bound, same test)" in (
-        status.describe()
-    )
+    assert "at most 3 more among the 40 unscreened (95% upper bound)" in (status.describe())
+
+
+@pytest.mark.parametrize(
+    ("labels", "total"),
+    [([1] * 4 + [0] * 6, 220), ([1] * 40 + [0] * 600, 10_000), ([1] * 400 + [0] * 6000, 50_000)],
+)
+def test_the_stopping_line_takes_two_lines_at_80_columns(labels: list[int], total: int) -> None:
+    """It took three in the terminal screener, pushing the first record's abstract onto
+    the second page at 80x24."""
+    assert len(textwrap.wrap(stop_status(labels, total).describe(), 80)) == 2
 
 
 def test_with_nothing_left_no_bound_is_stated() -> None:
@@ -164,6 +173,30 @@ def test_the_bound_is_the_same_from_wherever_its_search_starts(
 ) -> None:
     total = len(labels) + unscreened
     assert remaining_bound(labels, total, near=near) == remaining_bound(labels, total)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    labels=st.lists(st.integers(0, 1), min_size=1, max_size=80),
+    unscreened=st.integers(0, 60),
+    target=st.sampled_from([0.8, 0.9, 0.95]),
+)
+def test_the_first_stop_is_the_first_decision_after_which_the_test_says_stop(
+    labels: list[int], unscreened: int, target: float
+) -> None:
+    """`first_stop` asks the test at a few decisions only; it must find what asking after
+    every decision finds."""
+    total = len(labels) + unscreened
+    rule = StopRule(target=target)
+    asked_every_time = next(
+        (
+            n
+            for n in range(1, len(labels) + 1)
+            if sum(labels[:n]) and p_value(labels[:n], total, target) < 1 - rule.confidence
+        ),
+        None,
+    )
+    assert first_stop(labels, total, rule) == asked_every_time
 
 
 def test_the_tracker_gives_what_a_replay_gives_decision_by_decision() -> None:
