@@ -484,7 +484,11 @@ class _Session:
         self._say(f"Saved: {record.id} {shown}{f' ({reason})' if reason else ''}.")
         self._learn(record.id, outcome, index + 1)
         if self.stop is not None and outcome in ("include", "exclude"):
-            self.stop.add(outcome == "include", decision.at)
+            if self.stop.counts(record.id):
+                self.stop.add(outcome == "include", decision.at, record.id)
+            else:  # decided before, by this or another reviewer: one record, one label
+                records, rules, groups = self.watch
+                self.stop = _stop_tracker(records, rules, self.store, self.stop.rule, groups)
         return index + 1
 
     def _learn(self, record_id: str, outcome: str | None, upcoming: int) -> None:

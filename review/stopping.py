@@ -303,17 +303,24 @@ class StopTracker:
         rule: StopRule = DEFAULT_RULE,
         labels: Sequence[bool] = (),
         times: Sequence[str] = (),
+        *,
+        record_ids: Sequence[str] = (),
     ) -> None:
         self.total = total
         self.rule = rule
         self.labels = [int(v) for v in labels]
         self.times = list(times) or [""] * len(self.labels)
+        # the records labelled so far: a second decision on one is no new record screened
+        self.record_ids = set(record_ids)
         self.fired_at = first_stop(self.labels, total, rule)
         self._status: StopStatus | None = None  # for the labels as they are now
         self._bound: int | None = None  # the last bound on what remains: the next is near
         self._p: float | None = None  # the p-value for the labels now, once computed
 
-    def add(self, relevant: bool, at: str = "") -> None:
+    def add(self, relevant: bool, at: str = "", record_id: str = "") -> None:
+        """A record decided for the first time (`counts`)."""
+        if record_id:
+            self.record_ids.add(record_id)
         self.labels.append(int(relevant))
         self.times.append(at)
         self._status = None
@@ -322,6 +329,11 @@ class StopTracker:
             self._p = p_value(self.labels, self.total, self.rule.target)
             if self._p < 1 - self.rule.confidence:
                 self.fired_at = len(self.labels)
+
+    def counts(self, record_id: str) -> bool:
+        """Whether a decision on this record is a new record screened, for `add`; if not,
+        the tracker is rebuilt from the store (`people_tracker`)."""
+        return record_id not in self.record_ids
 
     def status(self) -> StopStatus:
         """Computed once per decision (a screen redrawn without one reuses it)."""
@@ -375,21 +387,32 @@ def people_screen(rule_decisions: Iterable[Decision], people: Iterable[Decision]
 def people_tracker(
     pool: Collection[str], people: Iterable[Decision], rule: StopRule = DEFAULT_RULE
 ) -> StopTracker:
-    """The rule over `pool`, taught people's title/abstract includes and excludes on it
-    in time order."""
+    """The rule over `pool`, taught people's title/abstract includes and excludes on it:
+    one label per record, at the time a person first decided it, relevant when any
+    reviewer includes it.
+
+    With two reviewers per record, counting each reviewer's decision would screen the
+    pool twice over ("-10 records may stay unscreened"). Counting a record relevant
+    when either reviewer includes it (a conflict among them) lets the rule fire no
+    sooner than the stricter reading would.
+    """
     wanted = set(pool)
-    decided = sorted(
-        (
-            d
-            for d in people
-            if d.stage == "title-abstract"
-            and d.record_id in wanted
-            and d.outcome in ("include", "exclude")
-        ),
-        key=lambda d: d.at,
-    )
+    first: dict[str, str] = {}
+    relevant: dict[str, bool] = {}
+    for d in people:
+        if d.stage != "title-abstract" or d.record_id not in wanted:
+            continue
+        if d.outcome not in ("include", "exclude"):
+            continue
+        first[d.record_id] = min(first.get(d.record_id, d.at), d.at)
+        relevant[d.record_id] = relevant.get(d.record_id, False) or d.outcome == "include"
+    order = sorted(first, key=first.__getitem__)  # stable: as given when times tie
     return StopTracker(
-        len(wanted), rule, [d.outcome == "include" for d in decided], [d.at for d in decided]
+        len(wanted),
+        rule,
+        [relevant[record_id] for record_id in order],
+        [first[record_id] for record_id in order],
+        record_ids=order,
     )
 
 

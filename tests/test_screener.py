@@ -761,3 +761,37 @@ def test_without_a_terminal_a_message_is_one_line(store: DecisionStore) -> None:
     reading it got half a path."""
     text, _ = session(store, "q")
     assert f"left for ann at title-abstract. Saved in {store.path}." in text.splitlines()[-1]
+
+
+def test_a_decision_on_a_record_already_counted_is_no_new_record_for_the_stopping_rule(
+    tmp_path: Path,
+) -> None:
+    """ann and bob excluded a record; dora includes it, a conflict. The session's rule
+    counted her decision as one more record screened and one relevant found, while
+    the store's count (status, the closing summary) has the record awaiting a person."""
+    from review.screener import stop_status
+
+    disputed = RECORDS[3]
+    queue = [disputed, RECORDS[0]]
+    out = io.StringIO()
+    console = Console(file=out, width=80, height=40, force_terminal=True, color_system=None)
+    with DecisionStore(tmp_path / "three.decisions.sqlite", ["not-kratom"], 2) as store:
+        for reviewer in ("ann", "bob"):
+            store.add(Decision(disputed.id, "title-abstract", "exclude", "not-kratom", by=reviewer))
+        rules = screen_records(RECORDS, CRITERIA)
+        keys = ScriptedKeys(["i", "q"])
+        run_screener(
+            queue,
+            rules,
+            CRITERIA,
+            store,
+            "dora",
+            "title-abstract",
+            keys,
+            console,
+            RECORDS,
+            stopping=True,
+        )
+        expected = stop_status(RECORDS, rules, store).describe()
+    last = " ".join(ANSI.sub("", out.getvalue().split("\x1b[2J")[-1]).split())
+    assert expected[:60] in last, (expected, last)

@@ -21,6 +21,7 @@ from review.stopping import (
     StopTracker,
     first_stop,
     p_value,
+    people_tracker,
     remaining_bound,
     screening_stop,
     stop_status,
@@ -216,3 +217,28 @@ def test_before_any_decision_the_rule_says_it_does_not_apply_yet() -> None:
         "have screened in ranked order."
     )
     assert StopTracker(1).status().describe().startswith("Nothing screened yet: 1 record awaits")
+
+
+def test_two_reviewers_screen_each_record_once_for_the_rule() -> None:
+    """Dual screening counted each reviewer's decision: 20 screened of 10, "-10 records
+    may stay unscreened", every include twice."""
+    pool = [f"r{i}" for i in range(10)]
+    people = [
+        Decision(record_id, "title-abstract", outcome, by=reviewer, at=f"2026-01-0{day}")
+        for day, reviewer in ((1, "ann"), (2, "bob"))
+        for record_id, outcome in zip(
+            pool, ["include", "exclude", "exclude", "include"] + ["exclude"] * 6, strict=True
+        )
+    ]
+    people.append(Decision("r1", "title-abstract", "include", by="bob", at="2026-01-03"))
+    status = people_tracker(pool, people).status()
+    assert (status.screened, status.total, status.relevant) == (10, 10, 3)
+    assert "0 records may stay unscreened" in status.describe()
+
+
+def test_a_tracker_knows_the_records_it_counted() -> None:
+    tracker = StopTracker(5, record_ids=["a"], labels=[True], times=["t0"])
+    assert not tracker.counts("a")
+    assert tracker.counts("b")
+    tracker.add(False, "t1", "b")
+    assert not tracker.counts("b")
