@@ -35,6 +35,7 @@ __all__ = [
     "explain",
     "full_text_counts",
     "held_full_text",
+    "held_lines",
     "match_spans",
     "not_counted_because",
     "screen_record",
@@ -604,3 +605,28 @@ def _outcome_text(decision: Decision, criteria: Criteria) -> str:
     if decision.outcome == "exclude":
         return f"exclude — {decision.reason}: {criteria.reason_text(decision.reason)}"
     return decision.outcome
+
+
+def held_lines(held: Sequence[tuple[Decision, str]]) -> list[str]:
+    """The full-text decisions not counted above because their record does not stand
+    as included at title/abstract, so no count is dropped without a word."""
+    waiting = sum(1 for _, why in held if why.startswith("waiting"))
+    set_aside = len(held) - waiting
+    lines = []
+    if waiting:
+        one = waiting == 1
+        lines.append(
+            f"{waiting} full-text decision{' waits' if one else 's wait'}, kept but not "
+            f"counted: {'its record is' if one else 'their records are'} not settled at "
+            "title/abstract (counted above as for people to decide); "
+            f"{'it counts' if one else 'each counts'} once {'the' if one else 'its'} record "
+            "is included there."
+        )
+    if set_aside:
+        one = set_aside == 1
+        lines.append(
+            f"{set_aside} full-text decision{' is' if one else 's are'} set aside: "
+            f"{'its record is' if one else 'their records are'} excluded at title/abstract "
+            "(kept in the decisions file, not counted)."
+        )
+    return lines

@@ -845,7 +845,7 @@ def test_people_and_the_full_text_stage_survive_reruns_and_changed_criteria(
 
 
 def test_a_full_text_waiting_on_a_conflict_is_reported_and_counts_once_resolved(
-    clone: Path,
+    clone: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """bob disagrees at title/abstract after ann decided the full text: the report
     counts the record as awaiting a person, lists the full text as not counted and
@@ -862,7 +862,11 @@ def test_a_full_text_waiting_on_a_conflict_is_reported_and_counts_once_resolved(
     assert included["studies_included"] == 1
     with DecisionStore.for_protocol(protocol) as store:
         decide(store, record_id, "exclude", "bob", "not-human-study")
+    capsys.readouterr()
     waiting = prisma_of_run()
+    assert "Note: 1 full-text decision kept but not counted: its record is not included" in (
+        " ".join(capsys.readouterr().err.split())
+    )
     assert waiting["studies_included"] == 0 and waiting["reports_sought"] == 0
     assert waiting["awaiting_screening"] == included["awaiting_screening"] + 1
     report = json.loads(Path("reports/kratom/report.json").read_text(encoding="utf-8"))

@@ -469,3 +469,7 @@ def test_a_skipped_record_comes_back_last_and_a_late_disagreement_is_saved(
     assert "Saved r0" in page and "Not saved" not in page
     with DecisionStore.for_protocol(load_protocol(review.protocol)) as store:
         assert [c.record_id for c in store.conflicts("title-abstract")] == ["r0"]
+    # The dashboard says, as `review decisions status` does, why ann's full text no
+    # longer counts.
+    dashboard = " ".join(client.get("/dashboard").text.split())
+    assert "1 full-text decision waits, kept but not counted: its record is" in dashboard

@@ -146,9 +146,9 @@ def handle_import(options: argparse.Namespace) -> int:
 
 
 def handle_status(options: argparse.Namespace) -> int:
-    from review.cli.screen import held_lines, stage_summary
+    from review.cli.screen import stage_summary
     from review.errors import InputError
-    from review.screen import effective_decisions, held_full_text
+    from review.screen import effective_decisions, held_full_text, held_lines
     from review.stopping import StopRule, screening_stop
 
     for name, value in (("--recall", options.recall), ("--confidence", options.confidence)):

@@ -198,20 +198,24 @@ def _warn(result: RunResult) -> None:
             file=sys.stderr,
         )
     if review.orphan_decisions:
+        one = len(review.orphan_decisions) == 1
         print(
-            f"Warning: {len(review.orphan_decisions)} screening decision(s) name records "
-            "this run no longer has (or removed before screening); they are kept but not "
-            "counted.",
+            f"Warning: {len(review.orphan_decisions)} screening "
+            f"{'decision names a record' if one else 'decisions name records'} this run no "
+            "longer has (or removed before screening); "
+            f"{'it is' if one else 'they are'} kept but not counted.",
             file=sys.stderr,
         )
     from review.screen import held_full_text
 
     held = held_full_text(review.rule_decisions, review.human_decisions)
     if held:
+        one = len(held) == 1
         print(
-            f"Note: {len(held)} full-text decision(s) kept but not counted: the record is "
-            "not included at title/abstract (a conflict there waits for a person, or it was "
-            'excluded); the report lists them under "Decisions kept but not counted".',
+            f"Note: {len(held)} full-text decision{'' if one else 's'} kept but not counted: "
+            f"{'its record is' if one else 'their records are'} not included at "
+            "title/abstract (a conflict there waits for a person, or excluded); the report "
+            'lists them under "Decisions kept but not counted".',
             file=sys.stderr,
         )
 

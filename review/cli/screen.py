@@ -14,7 +14,6 @@ import shlex
 import shutil
 import sys
 import textwrap
-from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from review.screen import (
     effective_decisions,
     full_text_counts,
     held_full_text,
+    held_lines,
     screen_records,
     title_abstract_counts,
 )
@@ -244,31 +244,6 @@ def stage_summary(effective: tuple[Decision, ...]) -> str:
         f"awaiting assessment, {ft.assessed} assessed: {ft.included} included, "
         f"{ft.excluded} excluded."
     )
-
-
-def held_lines(held: Sequence[tuple[Decision, str]]) -> list[str]:
-    """The full-text decisions not counted above because their record does not stand
-    as included at title/abstract, so no count is dropped without a word."""
-    waiting = sum(1 for _, why in held if why.startswith("waiting"))
-    set_aside = len(held) - waiting
-    lines = []
-    if waiting:
-        one = waiting == 1
-        lines.append(
-            f"{waiting} full-text decision{' waits' if one else 's wait'}, kept but not "
-            f"counted: {'its record is' if one else 'their records are'} not settled at "
-            "title/abstract (counted above as for people to decide); "
-            f"{'it counts' if one else 'each counts'} once {'the' if one else 'its'} record "
-            "is included there."
-        )
-    if set_aside:
-        one = set_aside == 1
-        lines.append(
-            f"{set_aside} full-text decision{' is' if one else 's are'} set aside: "
-            f"{'its record is' if one else 'their records are'} excluded at title/abstract "
-            "(kept in the decisions file, not counted)."
-        )
-    return lines
 
 
 def reviewer_name(given: str | None) -> str:

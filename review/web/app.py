@@ -57,6 +57,8 @@ from review.screen import (
     Stage,
     effective_decisions,
     full_text_counts,
+    held_full_text,
+    held_lines,
     title_abstract_counts,
 )
 from review.screener import people_decisions, queue_ranker, screening_queue, stop_status
@@ -758,6 +760,7 @@ class _Pages:
             stamp = datetime.fromtimestamp(report_html.stat().st_mtime, UTC)
             written = stamp.isoformat(timespec="seconds")
         return {
+            "held": held_lines(held_full_text(self.config.rule_decisions, people)),
             "ta": title_abstract_counts(effective),
             "ft": full_text_counts(effective),
             "awaiting": sum(1 for d in people if d.by == "awaiting"),
