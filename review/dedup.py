@@ -1461,7 +1461,8 @@ def explain_merged(result: DedupResult, record_id: str) -> str | None:
     lines = [
         f"{record_id}: {titles.get(record_id) or '(no title)'}",
         f"Merged into {link.canonical_id} ({titles.get(link.canonical_id) or 'no title'}), "
-        f"screened as one record with {len(members)} duplicate(s): " + ", ".join(sorted(members)),
+        f"screened as one record with {len(members)} "
+        f"{'duplicate' if len(members) == 1 else 'duplicates'}: " + ", ".join(sorted(members)),
     ]
     if link.by != "rules":
         lines.append(f"Why: {link.rule} ({link.by})")

@@ -780,6 +780,7 @@ def test_a_merged_record_is_explained_by_the_record_it_became_part_of() -> None:
     lines = text.splitlines()
     assert lines[0].startswith("b: Kratom withdrawal")
     assert lines[1].startswith("Merged into a (Kratom withdrawal")
+    assert lines[1].endswith("screened as one record with 1 duplicate: b")
     assert "Why: match probability" in lines[2] and "doi=same(+" in lines[2]
     assert explain_merged(result, "a") is None  # screened itself
     assert explain_merged(result, "nobody") is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import shutil
 import socket
 import sqlite3
@@ -99,7 +100,9 @@ def test_the_main_command_gives_the_full_report_offline(
     )
     # The snapshot is replayed from a copy: not a byte of it changes, nothing is added.
     assert digest(clone / "cache" / "example") == before
-    assert "bundled example snapshot dated 2026-11-26" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "bundled example snapshot dated 2026-11-26" in err
+    assert re.search(r"Note: \d+ pairs of records may be duplicates; decide them in ", err)
 
 
 def test_people_decide_what_rules_cannot_and_the_reading_list_follows(
@@ -670,13 +673,13 @@ def test_the_queue_and_conflicts_count_decisions_per_duplicate_group(
     out = capsys.readouterr().out
     assert out.startswith(f"{other}\ttitle-abstract\tcopies of one record were decided ")
     assert f"{group} (ana): include" in out and f"{other} (bo): exclude (not-kratom)" in out
-    assert out.endswith("\n1 unresolved conflict(s)\n")
+    assert out.endswith("\n1 unresolved conflict\n")
     # Resolved under either copy's ID, it is settled on the main copy for the group.
     resolve = ["decisions", "resolve", "queries/kratom.toml", group, "include", "--reviewer", "cy"]
     assert main(resolve) == 0
     assert f"Resolved {other} (title-abstract): include by cy" in capsys.readouterr().out
     assert main(["decisions", "conflicts", "queries/kratom.toml"]) == 0
-    assert capsys.readouterr().out == "0 unresolved conflict(s)\n"
+    assert capsys.readouterr().out == "0 unresolved conflicts\n"
     after = run(protocol, RunSettings()).review
     (settled,) = [d for d in after.human_decisions if d.record_id == other]
     assert (settled.outcome, settled.by) == ("include", "cy")
@@ -842,6 +845,7 @@ def test_explain_answers_for_a_record_merged_into_another(
     assert main(["explain", "queries/kratom.toml", "ks0226"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].startswith("Merged into 36634016 (")
+    assert " duplicates: " in lines[1] and "(s)" not in lines[1]
     assert lines[2].startswith("Why: match probability ")
     assert "doi=same(+" in lines[2] and "title=exact(+" in lines[2]
     assert lines[3] == "Decisions on 36634016 count for ks0226."

@@ -641,11 +641,11 @@ def test_review_search_shows_progress_unless_quiet_and_warns_of_missing_pmids(
     assert main([*command, "--cache", str(tmp_path / "a")]) == 0
     err = capsys.readouterr().err
     assert "many" in err and "40/40" in err and "articles" in err  # the bar, finished
-    assert f"Warning: search 'many': PubMed did not return 1 PMID(s): {gone}\n" in err
+    assert f"Warning: search 'many': PubMed did not return 1 PMID: {gone}\n" in err
     assert main([*command, "--cache", str(tmp_path / "b"), "--quiet"]) == 0
     err = capsys.readouterr().err
     assert "40/40" not in err
-    assert "Warning: search 'many': PubMed did not return 1 PMID(s)" in err  # quiet, not mute
+    assert "Warning: search 'many': PubMed did not return 1 PMID" in err  # quiet, not mute
 
 
 def test_review_search_chooses_its_cache_as_review_run_does() -> None:

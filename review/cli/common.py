@@ -100,7 +100,8 @@ def warn_about_searches(entries: Iterable[SearchLogEntry]) -> None:
         if entry.unavailable:
             print(
                 f"Warning: search {entry.name!r}: PubMed did not return "
-                f"{len(entry.unavailable)} PMID(s): {', '.join(entry.unavailable)}",
+                f"{len(entry.unavailable)} PMID{'' if len(entry.unavailable) == 1 else 's'}: "
+                f"{', '.join(entry.unavailable)}",
                 file=sys.stderr,
             )
 

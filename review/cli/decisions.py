@@ -236,7 +236,7 @@ def handle_conflicts(options: argparse.Namespace) -> int:
             conflicts = [(d.record_id, d.stage, d.note) for d in people if d.by == CONFLICT]
     for record_id, stage, answers in conflicts:
         print(f"{record_id}\t{stage}\t{answers}")
-    print(f"{len(conflicts)} unresolved conflict(s)")
+    print(f"{len(conflicts)} unresolved conflict{'' if len(conflicts) == 1 else 's'}")
     return 0
 
 

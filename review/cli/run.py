@@ -192,7 +192,9 @@ def _warn(result: RunResult) -> None:
         print(f"Warning: {where}: {problem.message}{outcome}", file=sys.stderr)
     if review.dedup.undecided:
         print(
-            f"Note: {len(review.dedup.undecided)} pair(s) of records may be duplicates; "
+            f"Note: {len(review.dedup.undecided)} "
+            f"{'pair' if len(review.dedup.undecided) == 1 else 'pairs'} of records may be "
+            "duplicates; "
             f"decide them in {result.out_dir / UNDECIDED_PAIRS} (accept or reject) and save it "
             f"as {pair_decisions_path(review.protocol)} for the next run.",
             file=sys.stderr,
