@@ -25,7 +25,7 @@ bound is below the count at which recall would miss the target.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -189,13 +189,19 @@ def remaining_bound(
         return left
     else:
         high = left
+    return _first_true(rejected, low, high) - 1
+
+
+def _first_true(predicate: Callable[[int], bool], low: int, high: int) -> int:
+    """The smallest n in (low, high] for which `predicate` holds, by bisection: it must
+    hold at `high`, not at `low`, and flip once between them."""
     while high - low > 1:
         middle = (low + high) // 2
-        if rejected(middle):
+        if predicate(middle):
             high = middle
         else:
             low = middle
-    return low
+    return high
 
 
 FloatArray = npt.NDArray[np.float64]
@@ -252,14 +258,8 @@ def first_stop(labels: Sequence[int], total: int, rule: StopRule = DEFAULT_RULE)
     for start, end in zip(starts, ends, strict=True):
         if not stops(end):
             continue
-        low, high = start - 1, end  # stops(high); low < start or not stops(low)
-        while high - low > 1:
-            middle = (low + high) // 2
-            if stops(middle):
-                high = middle
-            else:
-                low = middle
-        return high
+        # start - 1 ended the stretch before (no stop there) or precedes the first relevant
+        return _first_true(stops, start - 1, end)
     return None
 
 
