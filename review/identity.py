@@ -227,6 +227,12 @@ def group_decisions(
     `decisions` are each record's final human decisions (`DecisionStore.final_decisions`);
     `resolutions` the stored resolutions, so that a person who settled a
     group's clash on its main copy settles it for the group.
+
+    Copies decided differently at title/abstract are a conflict also when someone
+    has decided the group's full text, as two reviewers' answers on one record are
+    (`review.decisions`): the full-text decision is kept but not counted until a
+    person resolves the conflict (`review.screen.held_full_text`), so the PRISMA
+    counts are the same whichever copy each reviewer was shown.
     """
     settled = {(d.record_id, d.stage, d.by, d.at) for d in resolutions}
     grouped: dict[tuple[str, Stage], list[Decision]] = {}
@@ -237,13 +243,7 @@ def group_decisions(
             orphans.append(d)
         else:
             grouped.setdefault((main, d.stage), []).append(d)
-    full_text = {main for (main, stage) in grouped if stage == "full-text"}
-    result = []
-    for (main, stage), group in grouped.items():
-        decided = _one(main, group, settled)
-        if decided.by == CONFLICT and stage == "title-abstract" and main in full_text:
-            decided = _assessed_anyway(main, group) or decided
-        result.append(decided)
+    result = [_one(main, group, settled) for (main, _), group in grouped.items()]
     return tuple(result), tuple(orphans)
 
 
@@ -271,24 +271,6 @@ def _one(
         by=CONFLICT,
         at=latest.at,
         note=f"copies of one record were decided differently: {answers}",
-    )
-
-
-def _assessed_anyway(main: str, group: Sequence[Decision]) -> Decision | None:
-    """A clash at title/abstract in a group whose full text a person has assessed.
-
-    Assessing the full text is a person passing the record at title/abstract
-    (PRISMA counts full texts only of records included), so the inclusion
-    stands, noting the copy decided otherwise.
-    """
-    includes = [d for d in group if d.outcome == "include"]
-    if not includes:
-        return None
-    include = max(includes, key=lambda d: d.at)
-    others = "; ".join(f"{d.record_id} ({d.by}): {_answer(d)}" for d in group if d is not include)
-    note = f"{include.note}; " if include.note else ""
-    return dataclasses.replace(
-        include, record_id=main, note=f"{note}full text assessed; other copies: {others}"
     )
 
 

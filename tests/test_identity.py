@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from review.decisions import DecisionStore
 from review.dedup import deduplicate
 from review.identity import (
     CONFLICT,
+    Groups,
     earlier_mains,
     fingerprint,
     follow_records,
@@ -18,8 +22,9 @@ from review.identity import (
     keep_main_copies,
     main_of,
 )
+from review.prisma import PrismaCounts, derive_prisma
 from review.records import AbstractSection, Author, Record, Source
-from review.screen import Decision
+from review.screen import Decision, effective_decisions, held_full_text
 
 TITLES = (
     "Kratom withdrawal in adults treated with buprenorphine: a case series",
@@ -221,7 +226,10 @@ def test_a_split_group_keeps_each_decision_with_its_record() -> None:
     assert [d.record_id for d in decided] == ["b"]
 
 
-def test_a_clash_at_title_abstract_keeps_an_assessed_full_text() -> None:
+def test_a_clash_between_copies_after_a_full_text_decision_is_a_conflict() -> None:
+    """Copies decided differently are a clash a person settles, as two reviewers on one
+    record are (`review.decisions`); before, the group stayed included because someone
+    had assessed its full text, so the PRISMA counts depended on which copy was decided."""
     people = [
         Decision("a", "title-abstract", "include", by="ana", at="2026-12-01"),
         Decision("a", "full-text", "include", by="ana", at="2026-12-02"),
@@ -229,5 +237,67 @@ def test_a_clash_at_title_abstract_keeps_an_assessed_full_text() -> None:
     ]
     decided, _ = group_decisions(people, {"a": "a", "b": "a"})
     by_stage = {d.stage: d for d in decided}
-    assert by_stage["title-abstract"].outcome == "include"
+    assert (by_stage["title-abstract"].outcome, by_stage["title-abstract"].by) == (
+        "needs-human",
+        CONFLICT,
+    )
     assert "b (ben): exclude (x)" in by_stage["title-abstract"].note
+    # The full-text decision is kept for the group; effective_decisions holds it.
+    assert by_stage["full-text"].outcome == "include"
+    (held,) = held_full_text([], decided)
+    assert held[1].startswith("waiting for the title/abstract conflict to be resolved")
+
+
+def prisma_after(
+    tmp_path: Path, late_copy: str, settle: Decision | None
+) -> tuple[PrismaCounts, tuple[str, ...]]:
+    """The PRISMA counts and held full texts when ana includes the main copy and assesses
+    its full text, then ben excludes `late_copy` at title/abstract (`settle` resolves it)."""
+    records = [copy(0, "PubMed", 1, False), copy(0, "Scopus", 1, True)]
+    dedup = deduplicate(records)
+    groups = Groups(main_of(dedup), records)
+    main = dedup.canonical[0].id
+    path = tmp_path / f"{late_copy}-{settle.outcome if settle else 'open'}.sqlite"
+    with DecisionStore(path, ("not-kratom",)) as store:
+        store.add(Decision(main, "title-abstract", "include", by="ana"))
+        store.add(Decision(main, "full-text", "include", by="ana"))
+        store.add(Decision(late_copy, "title-abstract", "exclude", "not-kratom", "ben"))
+        if settle is not None:
+            store.resolve(dataclasses.replace(settle, record_id=main), groups.copies(main))
+        human, _ = groups.settle(store.final_decisions(), store.current(kind="resolution"))
+    rules = [Decision(r.id, "title-abstract", "needs-human") for r in dedup.canonical]
+    flow = derive_prisma(records, dedup.links, effective_decisions(rules, human))  # checks sums
+    return flow.counts(), tuple(why for _, why in held_full_text(rules, human))
+
+
+@pytest.mark.parametrize(
+    "settle",
+    [
+        None,
+        Decision("", "title-abstract", "include", by="cy"),
+        Decision("", "title-abstract", "exclude", "not-kratom", "cy"),
+    ],
+)
+def test_prisma_counts_a_late_clash_alike_on_one_record_or_on_two_copies(
+    tmp_path: Path, settle: Decision | None
+) -> None:
+    main = deduplicate([copy(0, "PubMed", 1, False), copy(0, "Scopus", 1, True)]).canonical[0].id
+    other = "PubMed:1" if main == "Scopus:1" else "Scopus:1"
+    one_record = prisma_after(tmp_path, main, settle)
+    two_copies = prisma_after(tmp_path, other, settle)
+    assert two_copies == one_record
+    counts, held = two_copies
+    assert counts.duplicates_removed == 1 and counts.records_screened == 1
+    if settle is None:  # a conflict for a person; the full text waits, not counted
+        assert (counts.awaiting_screening, counts.reports_sought) == (1, 0)
+        assert held[0].startswith("waiting for the title/abstract conflict")
+    elif settle.outcome == "include":  # counted again
+        assert (counts.reports_sought, counts.reports_assessed, counts.studies_included) == (
+            1,
+            1,
+            1,
+        )
+        assert held == ()
+    else:  # excluded: the full text is set aside
+        assert counts.records_excluded == (("not-kratom", 1),) and counts.reports_sought == 0
+        assert held[0].startswith("set aside")

@@ -853,6 +853,62 @@ def test_explain_answers_for_a_record_merged_into_another(
     assert any(line.startswith("Rules (title-abstract): ") for line in lines)
 
 
+def test_copies_decided_differently_after_a_full_text_decision_wait_for_a_person(
+    clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ana includes 36634016 and its full text; ben, shown its copy ks0226, excludes it.
+    The group is a conflict and its full text waits, as for two reviewers on one record:
+    every command says so and the PRISMA numbers add up; resolved as include, it counts."""
+    protocol = load_protocol("queries/kratom.toml")
+    with DecisionStore.for_protocol(protocol) as store:
+        store.add(Decision("36634016", "title-abstract", "include", by="ana"))
+        store.add(Decision("36634016", "full-text", "include", by="ana"))
+        store.add(Decision("ks0226", "title-abstract", "exclude", "not-kratom", by="ben"))
+
+    def prisma() -> dict[str, Any]:
+        capsys.readouterr()
+        assert main(["run", "queries/kratom.toml"]) == 0
+        report = json.loads((clone / "reports" / "kratom" / "report.json").read_text())
+        counts: dict[str, Any] = report["prisma"]
+        # screened = excluded + awaiting + sought; sought = not retrieved + awaiting + assessed
+        assert counts["records_screened"] == (
+            counts["records_excluded"] + counts["awaiting_screening"] + counts["reports_sought"]
+        )
+        assert counts["reports_sought"] == (
+            counts["reports_not_retrieved"]
+            + counts["awaiting_assessment"]
+            + counts["reports_assessed"]
+        )
+        return counts
+
+    counts = prisma()
+    assert (counts["awaiting_screening"], counts["reports_sought"]) == (213, 0)
+    assert "Note: 1 full-text decision kept but not counted" in capsys.readouterr().err
+    report = (clone / "reports" / "kratom" / "report.md").read_text(encoding="utf-8")
+    assert (
+        "- `36634016` full-text: include by ana on " in report
+        and "— waiting for the title/abstract conflict to be resolved" in report
+    )
+    assert main(["decisions", "status", "queries/kratom.toml"]) == 0
+    status = capsys.readouterr().out
+    assert "1 conflict between reviewers at title/abstract" in status
+    assert "1 full-text decision waits, kept but not counted" in status
+    assert main(["explain", "queries/kratom.toml", "36634016"]) == 0
+    explained = capsys.readouterr().out
+    assert "ben at " in explained and "not-kratom: Not about kratom" in explained
+    assert "Stands (title-abstract): needs-human (by conflict) — copies of one record" in (
+        explained
+    )
+    assert "Stands (full-text): not counted (by ana) — waiting for the title/abstract" in (
+        explained
+    )
+    argv = ["decisions", "resolve", "queries/kratom.toml", "ks0226", "include"]
+    assert main([*argv, "--reviewer", "cy"]) == 0
+    counts = prisma()
+    assert (counts["awaiting_screening"], counts["reports_sought"]) == (212, 1)
+    assert (counts["reports_assessed"], counts["studies_included"]) == (1, 1)
+
+
 def test_explain_names_a_possible_duplicate_a_person_has_to_decide(
     clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
 ) -> None:

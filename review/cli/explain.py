@@ -11,8 +11,12 @@ from review.cli.screen import add_record_options, screening_input
 from review.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from review.dedup import DedupResult
+    from review.identity import Groups
     from review.protocol import Protocol
+    from review.screen import Decision
 
 __all__ = ["register"]
 
@@ -31,7 +35,7 @@ def register(subparsers: Any) -> None:
 def handle(options: argparse.Namespace) -> int:
     from review.decisions import DecisionStore, decisions_path
     from review.protocol import load_protocol
-    from review.screen import Decision, explain
+    from review.screen import explain
 
     protocol = load_protocol(options.protocol)
     found = screening_input(protocol, options)
@@ -66,11 +70,27 @@ def handle(options: argparse.Namespace) -> int:
             )
             people = store.current() + resolutions
             final = store.final_decisions()
+            if found.groups is not None:
+                # As the report counts them: every copy's decisions count for the group,
+                # and copies decided differently are a conflict (`review.identity`).
+                people = _named_by_group(people, found.groups)
+                final = found.groups.settle(final, store.current(kind="resolution"))[0]
     print(explain(matches[0], protocol.criteria, people, final))
     if found.dedup is not None:
         for line in _possible_duplicates(found.dedup, {record_id, matches[0].id}, protocol):
             print(line)
     return 0
+
+
+def _named_by_group(decisions: Sequence[Decision], groups: Groups) -> tuple[Decision, ...]:
+    """Each decision named by its group's main copy, saying which other copy it was made on."""
+    noted = []
+    for d in decisions:
+        main = groups.mains.get(d.record_id, d.record_id)
+        if main != d.record_id:
+            d = dataclasses.replace(d, note=f"{d.note + '; ' if d.note else ''}on {d.record_id}")
+        noted.append(d)
+    return groups.named_by_group(noted)
 
 
 def _possible_duplicates(dedup: DedupResult, ids: set[str], protocol: Protocol) -> list[str]:
