@@ -36,7 +36,7 @@ from review.pubmed_stage import (
     read_pubmed_document,
     search_pubmed,
 )
-from review.records import DatabaseNames, ImportResult, Record
+from review.records import DatabaseNames, ImportProblem, ImportResult, Record
 from review.report_stage import write_review_report
 from review.run_settings import RunSettings
 from review.screen import Decision
@@ -57,6 +57,7 @@ __all__ = [
     "default_stages",
     "prepare_review",
     "remember_run",
+    "renamed_ids",
     "run",
     "unique_ids",
     "update",
@@ -130,11 +131,13 @@ def prepare_review(
         )
     # An NLM update file may hold a PMID twice: the later version replaces the earlier.
     latest = [keep_latest_versions(i.result.records) for i in imports]
-    records = unique_ids([*pubmed.records, *(r for kept, _ in latest for r in kept)])
+    read = [*pubmed.records, *(r for kept, _ in latest for r in kept)]
+    records = unique_ids(read)
     problems = (
         *pubmed.problems,
         *(p for i in imports for p in i.result.problems),
         *(p for _, replaced in latest for p in replaced),
+        *renamed_ids(read, records),
     )
 
     history = stages.history(protocol)
@@ -245,6 +248,45 @@ def unique_ids(records: Sequence[Record]) -> list[Record]:
         seen.add(new_id)
         result.append(record if new_id == record.id else dataclasses.replace(record, id=new_id))
     return result
+
+
+def renamed_ids(records: Sequence[Record], renamed: Sequence[Record]) -> tuple[ImportProblem, ...]:
+    """One note per file whose records `unique_ids` renamed, naming the new form.
+
+    People's decisions are kept by ID, so a reviewer looking for "24698080" must
+    learn that the Embase copy is "Embase:24698080". `renamed` is `unique_ids(records)`.
+    The note's position is 0: it is about the file, not one entry.
+    """
+    first_from: dict[str, str] = {}
+    clashes: dict[str, list[tuple[Record, str]]] = {}
+    for before, after in zip(records, renamed, strict=True):
+        where = before.source.file or f"the {before.source.database} searches"
+        if before.id == after.id:
+            first_from.setdefault(before.id, where)
+            continue
+        clashes.setdefault(before.source.file or before.source.database, []).append(
+            (before, after.id)
+        )
+    return tuple(
+        ImportProblem(file, 0, _renamed_note(found, first_from), kept=True)
+        for file, found in clashes.items()
+    )
+
+
+def _renamed_note(found: Sequence[tuple[Record, str]], first_from: dict[str, str]) -> str:
+    first, _ = found[0]
+    database = first.source.database
+    named = f"'{database}:<id>'"
+    if any(new != f"{r.source.database}:{r.id}" for r, new in found):
+        named += " or, where that is taken too, '<file>:<position>'"
+    one = len(found) == 1
+    earlier = first_from.get(first.id, "this file")
+    where = "earlier in this file" if earlier == first.source.file else f"also in {earlier}"
+    return (
+        f"{len(found)} record{' shares' if one else 's share'} an ID with an earlier record "
+        f"and {'is' if one else 'are'} named {named} (first: {first.id}, {where}); screening "
+        f"decisions are kept under {'this name' if one else 'these names'}."
+    )
 
 
 # --- the real stages ------------------------------------------------------------------------

@@ -183,7 +183,8 @@ class ImportProblem:
 
     file: str
     # The line in the file (for XML files, where the record starts); for PubMed XML
-    # read from a stream with no lines to point at (efetch), the record's 1-based position.
+    # read from a stream with no lines to point at (efetch), the record's 1-based position;
+    # 0 for a note about the file as a whole (`review.pipeline.renamed_ids`).
     position: int
     message: str
     record_id: str = ""  # the PMID or entry key, when it could be read

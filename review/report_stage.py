@@ -90,7 +90,7 @@ def review_report_input(
                 file=i.path.name,
                 exported_on=i.exported_on,
                 problems=len(i.result.problems),
-                note=i.note,
+                note="; ".join(filter(None, (i.note, *_file_notes(review, i.path.name)))),
                 method=i.method,
             )
             for i in review.imports
@@ -163,3 +163,8 @@ def _awaits_a_person(records: Sequence[Record], decisions: Sequence[Decision]) -
 def _database_of(result: ImportResult) -> str:
     databases = sorted({r.source.database for r in result.records})
     return "; ".join(databases)
+
+
+def _file_notes(review: PreparedReview, file: str) -> list[str]:
+    """What the run says about a file as a whole (its records renamed), for its row."""
+    return [p.message for p in review.problems if p.position == 0 and p.file == file]

@@ -19,6 +19,7 @@ from review.pipeline import (
     RunSettings,
     Stages,
     prepare_review,
+    renamed_ids,
     run,
     unique_ids,
 )
@@ -280,6 +281,62 @@ def test_clashing_ids_are_renamed_the_same_way_every_time() -> None:
     renamed = unique_ids([pubmed, medline, again])
     assert [r.id for r in renamed] == ["33342583", "Embase:33342583", "embase.nbib:2"]
     assert unique_ids([pubmed, medline]) == renamed[:2]
+
+
+def test_renamed_ids_are_said_once_per_file() -> None:
+    """Decisions are kept by ID, so a reviewer must know which records were renamed."""
+    pubmed = [
+        Record(pmid, Source("PubMed", search="first", position=n))
+        for n, pmid in enumerate(("24698080", "24698081", "24698082"), 1)
+    ]
+    embase = [
+        Record(rid, Source("Embase", file="embase.ris", position=n))
+        for n, rid in enumerate(("24698080", "1", "24698081", "24698082"), 1)
+    ]
+    again = [Record("1", Source("Scopus", file="scopus.csv", position=1))]
+    records = [*pubmed, *embase, *again]
+    renamed = unique_ids(records)
+    assert [p.file for p in renamed_ids(records, renamed)] == ["embase.ris", "scopus.csv"]
+    embase_note, scopus_note = renamed_ids(records, renamed)
+    assert embase_note.message == (
+        "3 records share an ID with an earlier record and are named 'Embase:<id>' "
+        "(first: 24698080, also in the PubMed searches); screening decisions are kept "
+        "under these names."
+    )
+    assert scopus_note.message == (
+        "1 record shares an ID with an earlier record and is named 'Scopus:<id>' "
+        "(first: 1, also in embase.ris); screening decisions are kept under this name."
+    )
+    assert (embase_note.position, embase_note.kept) == (0, True)
+    assert renamed_ids(pubmed, unique_ids(pubmed)) == ()
+
+
+def test_a_clash_renamed_by_position_says_so() -> None:
+    records = [
+        Record("7", Source("Embase", file="a.ris", position=1)),
+        Record("7", Source("Embase", file="b.ris", position=1)),
+        Record("7", Source("Embase", file="b.ris", position=2)),
+    ]
+    (note,) = renamed_ids(records, unique_ids(records))
+    assert note.message.startswith(
+        "2 records share an ID with an earlier record and are named 'Embase:<id>' or, "
+        "where that is taken too, '<file>:<position>' (first: 7, also in a.ris); "
+    )
+
+
+def test_a_run_names_the_file_whose_records_were_renamed(
+    protocol: Protocol, articles: dict[str, bytes], tmp_path: Path
+) -> None:
+    extra = tmp_path / "embase.csv"
+    extra.write_text("id,title\n33342583,A clash with a PMID\n", encoding="utf-8")
+    run_settings = dataclasses.replace(settings(tmp_path), extra_files=(extra,))
+    written: list[tuple[PreparedReview, Path]] = []
+    log = [entry("first", ["33342583"])]
+    run(protocol, run_settings, stages(articles, log, written=written))
+    ((review, _),) = written
+    assert "Embase:33342583" in {r.id for r in review.records}
+    (note,) = [p for p in review.problems if p.file == "embase.csv"]
+    assert note.message.startswith("1 record shares an ID with an earlier record")
 
 
 # --- where the PubMed answers come from --------------------------------------------------------

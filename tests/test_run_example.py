@@ -838,6 +838,27 @@ def test_a_pmid_twice_in_an_update_file_keeps_the_later_version(
     assert "Kratom and sleep: first version" not in report
 
 
+def test_a_run_says_which_files_records_were_renamed_for_a_clashing_id(
+    clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Decisions are kept by ID: a record renamed "Scopus:<id>" must not be renamed silently."""
+    (clone / "scopus.csv").write_text(
+        "id,title,year\n36634016,Kratom clash one,2020\n99,Kratom clash two,2021\n",
+        encoding="utf-8",
+    )
+    assert main(["run", "--out", "out", "queries/kratom.toml", "scopus.csv=Scopus"]) == 0
+    said = (
+        "scopus.csv: 1 record shares an ID with an earlier record and is named "
+        "'Scopus:<id>' (first: 36634016, also in the PubMed searches); screening decisions "
+        "are kept under this name."
+    )
+    assert f"Note: {said}\n" in capsys.readouterr().err
+    report = json.loads((clone / "out" / "report.json").read_text(encoding="utf-8"))
+    (scopus,) = [s for s in report["other_sources"] if s["file"] == "scopus.csv"]
+    assert scopus["note"] == said.removeprefix("scopus.csv: ")
+    assert scopus["problems"] == 0  # no entry was unreadable
+
+
 def test_explain_answers_for_a_record_merged_into_another(
     clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
 ) -> None:
