@@ -102,7 +102,7 @@ def test_command_errors_are_one_line(
     assert main(["convert", str(unknown), "-o", str(tmp_path / "out.ris")]) == 1
     assert capsys.readouterr().err == (
         f"Error: {unknown}: cannot tell its format; give it one of the extensions "
-        ".bib, .bibtex, .csv, .jsonl, .medline, .nbib, .ris, .xml\n"
+        ".bib, .bibtex, .csv, .jsonl, .medline, .nbib, .ris, .xls, .xlsx, .xml\n"
     )
 
 

@@ -16,7 +16,8 @@ def register(subparsers: Any) -> None:
         help="convert bibliographic files between formats (input format from the file, "
         "output format from OUTPUT's extension)",
         description="Read records from one or more files (PubMed XML, MEDLINE/nbib, RIS, "
-        "BibTeX, CSV, JSON Lines, Web of Science plain text; plain or .gz) and write them "
+        "BibTeX, CSV, JSON Lines, Web of Science plain text; plain or .gz; Excel .xlsx and "
+        ".xls, read as their CSV) and write them "
         "all to OUTPUT, whose "
         "extension (.ris, .bib, .csv, .nbib, .jsonl) names the format. Each record keeps "
         "its source. Entries that cannot be read are listed as FILE:LINE: MESSAGE.",

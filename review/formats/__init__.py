@@ -13,9 +13,10 @@ its own module; the readers are imported only when used.
                      tab-delimited (first line "PT<tab>AU...")  -
     BibTeX           .bib .bibtex, or text with "@article{"     .bib
     CSV              .csv, or text whose first line has commas  .csv
+    Excel            .xlsx .xls: the first sheet, as its CSV        -
     JSON Lines       .jsonl, or text starting with "{"          .jsonl
 
-Every reader also takes a gzip file (".csv.gz" or any gzip content).
+Every text reader also takes a gzip file (".csv.gz" or any gzip content).
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ EXTENSION_FORMATS = {
     ".bibtex": "bibtex",
     ".csv": "csv",
     ".jsonl": "jsonl",
+    ".xlsx": "spreadsheet",
+    ".xls": "spreadsheet",
 }
 SNIFF_BYTES = 4096
 FORMAT_NAMES = {
@@ -85,6 +88,7 @@ FORMAT_NAMES = {
     "bibtex": "BibTeX",
     "wos": "Web of Science plain text",
     "wos-tabbed": "Web of Science tab-delimited",
+    "spreadsheet": "Excel workbook",
 }
 
 
@@ -150,6 +154,7 @@ READERS: dict[str, tuple[str, str]] = {
     "bibtex": ("review.formats.bibtex", "stream_bibtex"),
     "wos": ("review.formats.ris", "stream_wos"),
     "wos-tabbed": ("review.formats.ris", "stream_wos_tabbed"),
+    "spreadsheet": ("review.formats.spreadsheet", "stream_spreadsheet"),
 }
 WRITERS: dict[str, tuple[str, str]] = {
     "csv": ("review.formats.table", "write_csv"),

@@ -32,6 +32,8 @@ What some exports need beyond their column names:
   "Scopus", Embase's a citation), the PMID written "PUBMED 35220331".
 - A spreadsheet's "CSV" separated by semicolons (or tabs) when the header has no
   comma.
+- Excel workbooks: `review.formats.spreadsheet` gives a sheet's rows to `iter_table`,
+  the column mapping this module's CSV reader uses.
 A file whose header has no title column is refused: its records could be neither
 screened nor deduplicated.
 
@@ -72,7 +74,7 @@ from review.formats.medline import format_mesh_heading, parse_mesh_heading, rela
 from review.formats.textfile import display_name, file_stem, gather, read_lines, text_lines
 from review.records import Author, ImportProblem, ImportResult, Record, Relation, Source
 
-__all__ = ["iter_csv", "read_csv", "stream_csv", "write_csv"]
+__all__ = ["iter_csv", "iter_table", "read_csv", "stream_csv", "write_csv"]
 
 # Each field and the column names (as `column_key` gives them) that fill it; the
 # first is what we write.
@@ -193,6 +195,22 @@ def iter_csv(
     file: str,
     use_database_column: bool = True,
 ) -> Iterator[Record | ImportProblem]:
+    yield from iter_table(
+        csv_rows(stream, file),
+        database=database,
+        file=file,
+        use_database_column=use_database_column,
+    )
+
+
+# A table's rows as a reader gives them: (the row's line or row number, its cells), or a
+# problem with a row that could not be read.
+Row = tuple[int, list[str]] | ImportProblem
+
+
+def csv_rows(stream: Iterable[str], file: str) -> Iterator[Row]:
+    """Each row of CSV text with the line it starts on; a row that cannot be read is a
+    problem (an unclosed quote ends the file: the rest cannot be read)."""
     lines = iter(stream)
     first = next(lines, None)
     if first is None:
@@ -205,30 +223,7 @@ def iter_csv(
         return
     except csv.Error as exc:
         raise InputError(f"{file}:1: the CSV header cannot be read ({exc})") from None
-    header = [unneutralise(name) for name in header]
-    wos_tags = web_of_science_tags(header)
-    fields = fields_of(header)
-    first_line = header
-    # Lines before the header: Embase's CSV opens with its search query, a line of
-    # dashes and an empty line.
-    for _ in range(PREAMBLE_LINES):
-        if wos_tags is not None or "title" in fields:
-            break
-        try:
-            header = [unneutralise(name) for name in next(reader)]
-        except (StopIteration, csv.Error):
-            break
-        wos_tags = web_of_science_tags(header)
-        fields = fields_of(header)
-    if wos_tags is None and "title" not in fields:
-        raise InputError(
-            f"{file}:1: no title column among {names_for_message(first_line)}; a CSV of "
-            f"records needs one (named one of {', '.join(COLUMNS['title'])})"
-        )
-    keywords_are_mesh = {column_key(name) for name in header} >= COHEN_COLUMNS and (
-        "mesh" not in fields
-    )
-    position = 0
+    yield 1, header
     while True:
         line = reader.line_num + 1
         try:
@@ -246,9 +241,74 @@ def iter_csv(
                 return
             yield ImportProblem(file, line, f"row cannot be read as CSV ({exc})")
             continue
+        yield line, row
+
+
+def iter_table(
+    rows: Iterable[Row],
+    *,
+    database: str,
+    file: str,
+    use_database_column: bool = True,
+    kind: str = "a CSV",
+    at: str = "",
+    ragged: bool = False,
+) -> Iterator[Record | ImportProblem]:
+    """Records from a table's rows: a header (after up to PREAMBLE_LINES lines before it)
+    naming the columns, then one record a row; the CSV reader's and the spreadsheet
+    reader's one column mapping.
+
+    `kind` and `at` name the table in the error for a header without a title column
+    ("a CSV", "file:1"; "a sheet", "file, sheet 'Records', row 1"). `ragged` rows (a
+    sheet's) may end before the header or run past it with empty cells.
+    """
+    numbered = iter(rows)
+    first = next(numbered, None)
+    if first is None or isinstance(first, ImportProblem):
+        return
+    header = first_line = table_header(first[1], ragged)
+    wos_tags = web_of_science_tags(header)
+    fields = fields_of(header)
+    # Lines before the header: Embase's CSV opens with its search query, a line of
+    # dashes and an empty line.
+    for _ in range(PREAMBLE_LINES):
+        if wos_tags is not None or "title" in fields:
+            break
+        found = next(numbered, None)
+        if found is None or isinstance(found, ImportProblem):
+            break
+        header = table_header(found[1], ragged)
+        wos_tags = web_of_science_tags(header)
+        fields = fields_of(header)
+    if wos_tags is None and "title" not in fields:
+        raise InputError(
+            f"{at or f'{file}:1'}: no title column among {names_for_message(first_line)}; "
+            f"{kind} of records needs one (named one of {', '.join(COLUMNS['title'])})"
+        )
+    keywords_are_mesh = {column_key(name) for name in header} >= COHEN_COLUMNS and (
+        "mesh" not in fields
+    )
+    position = 0
+    for found in numbered:
+        if isinstance(found, ImportProblem):
+            yield found
+            continue
+        line, row = found
         if not any(cell.strip() for cell in row):
             continue
         position += 1
+        if ragged:
+            after = enumerate(row[len(header) :], len(header) + 1)
+            beyond = [n for n, cell in after if cell.strip()]
+            if beyond:
+                yield ImportProblem(
+                    file,
+                    line,
+                    f"row has a value in column {beyond[0]}, after the header's "
+                    f"{len(header)} columns; name that column in the header row or clear it",
+                )
+                continue
+            row = (row + [""] * len(header))[: len(header)]
         if len(row) != len(header):
             yield ImportProblem(
                 file, line, f"row has {len(row)} cells but the header has {len(header)}"
@@ -260,6 +320,14 @@ def iter_csv(
             continue
         source = Source(database=database, file=file, position=position)
         yield record_from_row(header, fields, row, source, use_database_column, keywords_are_mesh)
+
+
+def table_header(cells: list[str], ragged: bool) -> list[str]:
+    """The column names; a sheet's header without the empty cells after its last name."""
+    names = [unneutralise(name) for name in cells]
+    while ragged and names and not names[-1].strip():
+        names.pop()
+    return names
 
 
 def fields_of(header: list[str]) -> list[str]:
