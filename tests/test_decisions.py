@@ -705,7 +705,9 @@ def test_decisions_command_errors_are_one_line(
     err = capsys.readouterr().err
     assert err.startswith("Error: ") and "line 2: unknown record ID 'nope'" in err
     assert run_cli("explain", str(adhd_protocol), "99999", *records) == 1
-    assert "no record '99999' among the 13 records screened" in capsys.readouterr().err
+    assert "no record '99999' among the 13 records given with --records" in (
+        capsys.readouterr().err
+    )
 
 
 def test_import_of_a_folder_or_an_unreadable_file_is_one_line_error(

@@ -930,6 +930,29 @@ def test_copies_decided_differently_after_a_full_text_decision_wait_for_a_person
     assert (counts["reports_assessed"], counts["studies_included"]) == (1, 1)
 
 
+def test_explain_says_where_a_record_it_cannot_show_went(
+    clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It said "no record among the 223 records screened" where PRISMA counts 213 screened
+    (the rules marked 10 ineligible), and the same for a record NLM deleted."""
+    assert main(["explain", "queries/kratom.toml", "nonexistent"]) == 1
+    assert capsys.readouterr().err == (
+        "Error: no record 'nonexistent' among the 223 records left after deduplication; "
+        "check the ID (PubMed records use the PMID).\n"
+    )
+    (clone / "queries" / "deleted.xml").write_text(
+        "<PubmedArticleSet><DeleteCitation><PMID Version='1'>36634016</PMID>"
+        "</DeleteCitation></PubmedArticleSet>\n",
+        encoding="utf-8",
+    )
+    with (clone / "queries" / "kratom.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[[sources]]\nfile = "deleted.xml"\ndatabase = "PubMed"\n')
+    assert main(["explain", "queries/kratom.toml", "36634016"]) == 0
+    assert capsys.readouterr().out == (
+        "36634016: removed before screening (Deleted from PubMed by NLM); no one screens it.\n"
+    )
+
+
 def test_explain_names_a_possible_duplicate_a_person_has_to_decide(
     clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -55,8 +55,20 @@ def handle(options: argparse.Namespace) -> int:
                 return 0
             print()
     if not matches:
+        removed = [
+            r
+            for r in (found.prepared.removals if found.prepared else ())
+            if r.record_id == record_id
+        ]
+        if removed:
+            print(
+                f"{record_id}: removed before screening ({removed[0].reason}); no one screens it."
+            )
+            return 0
+        # The rules' exclusions are not "screened" in PRISMA's terms, but they can be explained.
+        among = "given with --records" if options.records else "left after deduplication"
         raise InputError(
-            f"no record {options.record_id!r} among the {len(found.records)} records screened; "
+            f"no record {options.record_id!r} among the {len(found.records)} records {among}; "
             "check the ID (PubMed records use the PMID)."
         )
     people: tuple[Decision, ...] = ()
