@@ -190,6 +190,13 @@ class ImportProblem:
     record_id: str = ""  # the PMID or entry key, when it could be read
     kept: bool = False  # the entry was imported all the same (a value was doubtful)
 
+    @property
+    def where(self) -> str:
+        """ "file:line", "file" for a note about the whole file, "#n" for a stream's record."""
+        if not self.file:
+            return f"#{self.position}"
+        return f"{self.file}:{self.position}" if self.position else self.file
+
 
 @dataclass(frozen=True, slots=True)
 class Deleted:

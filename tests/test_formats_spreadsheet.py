@@ -216,3 +216,15 @@ def test_convert_reads_a_workbook(
     out = tmp_path / "savedrecs.ris"
     assert main(["convert", str(formats_dir / "web_of_science_excel.xls"), "-o", str(out)]) == 0
     assert "TI  - Pharmacological Comparison of Mitragynine" in out.read_text(encoding="utf-8")
+
+
+def test_a_note_about_the_whole_file_is_printed_without_a_line_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    xlsx = workbook(
+        tmp_path / "two.xlsx",
+        ("Records", [["Title"], ["Kratom and sleep"]]),
+        ("Excluded", [["Title"], ["Kratom and pain"]]),
+    )
+    assert main(["convert", str(xlsx), "-o", str(tmp_path / "out.ris")]) == 0
+    assert capsys.readouterr().err.startswith("two.xlsx: only sheet 'Records' was read; ")

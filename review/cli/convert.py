@@ -48,6 +48,6 @@ def handle(options: argparse.Namespace) -> int:
         options.inputs, options.output, database=options.database, keep_going=options.keep_going
     )
     for problem in result.problems:
-        print(f"{problem.file}:{problem.position}: {problem.message}", file=sys.stderr)
+        print(f"{problem.where}: {problem.message}", file=sys.stderr)
     print(result.summary)
     return 0

@@ -62,6 +62,6 @@ def handle(options: argparse.Namespace) -> int:
         keep_going=options.keep_going,
     )
     for problem in run.problems:
-        print(f"{problem.file}:{problem.position}: {problem.message}", file=sys.stderr)
+        print(f"{problem.where}: {problem.message}", file=sys.stderr)
     print(run.summary)
     return 0

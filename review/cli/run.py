@@ -187,12 +187,11 @@ def _warn(result: RunResult) -> None:
             )
     warn_about_searches(review.search_log)
     for problem in review.problems:
-        if problem.position == 0:  # about the file as a whole (its records renamed)
-            print(f"Note: {problem.file}: {problem.message}", file=sys.stderr)
+        if problem.file and problem.position == 0:  # about the file as a whole
+            print(f"Note: {problem.where}: {problem.message}", file=sys.stderr)
             continue
-        where = f"{problem.file}:{problem.position}" if problem.file else f"#{problem.position}"
         outcome = "" if problem.kept else " (left out)"
-        print(f"Warning: {where}: {problem.message}{outcome}", file=sys.stderr)
+        print(f"Warning: {problem.where}: {problem.message}{outcome}", file=sys.stderr)
     if review.dedup.undecided:
         print(
             f"Note: {len(review.dedup.undecided)} "
