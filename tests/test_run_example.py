@@ -904,7 +904,14 @@ def test_copies_decided_differently_after_a_full_text_decision_wait_for_a_person
 
     counts = prisma()
     assert (counts["awaiting_screening"], counts["reports_sought"]) == (213, 0)
-    assert "Note: 1 full-text decision kept but not counted" in capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert "Note: 1 full-text decision kept but not counted" in printed.err
+    # Screening does not settle a conflict: the run says where a person does.
+    assert (
+        "Of the records awaiting a person, 1 is a conflict between reviewers at "
+        "title/abstract: `review decisions conflicts queries/kratom.toml` lists it, "
+        "`review decisions resolve` settles it (or the Conflicts page of `review serve`).\n"
+    ) in printed.out
     report = (clone / "reports" / "kratom" / "report.md").read_text(encoding="utf-8")
     assert (
         "- `36634016` full-text: include by ana on " in report

@@ -225,6 +225,7 @@ def _warn(result: RunResult) -> None:
 
 
 def _summary(result: RunResult) -> None:
+    from review.identity import CONFLICT
     from review.screen import title_abstract_counts
     from review.stopping import protocol_rule, screening_stop, unscreened_statement
 
@@ -255,4 +256,16 @@ def _summary(result: RunResult) -> None:
             f"{'' if waiting == 1 else 's'} awaiting a person most likely relevant first "
             f"(`review serve {shown}` in a browser); `review reading-list {shown}` ranks "
             "them for reading before anyone has screened."
+        )
+    conflicts = sum(
+        1 for d in review.human_decisions if d.stage == "title-abstract" and d.by == CONFLICT
+    )
+    if conflicts:  # screening does not settle these: a person resolves each
+        one = conflicts == 1
+        which = " is a conflict" if one else "s are conflicts"
+        print(
+            f"Of the records awaiting a person, {conflicts}{which} between reviewers at "
+            f"title/abstract: `review decisions conflicts {review.protocol.path}` lists "
+            f"{'it' if one else 'them'}, `review decisions resolve` settles "
+            f"{'it' if one else 'each'} (or the Conflicts page of `review serve`)."
         )
