@@ -1468,7 +1468,11 @@ def explain_merged(result: DedupResult, record_id: str) -> str | None:
         lines.append(f"Why: {link.rule} ({link.by})")
     else:
         lines.append(f"Why: match probability {link.score:.6f}; {link.detail}")
-    lines.append(f"Decisions on {link.canonical_id} count for {record_id}.")
+    # Decisions follow the group (review.identity), whichever copy a reviewer was shown.
+    lines.append(
+        f"A decision on {link.canonical_id} or any of its copies counts for all of them; "
+        "copies decided differently are a conflict for a person."
+    )
     return "\n".join(lines)
 
 

@@ -869,7 +869,10 @@ def test_explain_answers_for_a_record_merged_into_another(
     assert " duplicates: " in lines[1] and "(s)" not in lines[1]
     assert lines[2].startswith("Why: match probability ")
     assert "doi=same(+" in lines[2] and "title=exact(+" in lines[2]
-    assert lines[3] == "Decisions on 36634016 count for ks0226."
+    assert lines[3] == (
+        "A decision on 36634016 or any of its copies counts for all of them; copies decided "
+        "differently are a conflict for a person."
+    )
     assert lines[5].startswith("36634016: ")  # then the record screened for both
     assert any(line.startswith("Rules (title-abstract): ") for line in lines)
 
