@@ -693,6 +693,21 @@ def test_undo_command_takes_back_one_decision_full_text_first(
         ]
 
 
+def test_kappa_over_one_record_says_record(
+    adhd_protocol: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = write_rows(
+        tmp_path / "sheet.csv",
+        [["17", "", "include", "", "ann", "", ""], ["17", "", "include", "", "bob", "", ""]],
+    )
+    records = ["--records", str(FIXTURE_RECORDS)]
+    assert run_cli("decisions", "import", str(adhd_protocol), str(sheet), *records) == 0
+    assert run_cli("decisions", "kappa", str(adhd_protocol), "ann", "bob") == 0
+    assert "title-abstract: 1 record both decided; observed agreement 1.000" in (
+        capsys.readouterr().out
+    )
+
+
 def test_decisions_command_errors_are_one_line(
     adhd_protocol: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

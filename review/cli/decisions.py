@@ -259,7 +259,8 @@ def handle_kappa(options: argparse.Namespace) -> int:
     )
     print(
         f"{agreement.first} and {agreement.second}, {agreement.stage}: "
-        f"{agreement.records} records both decided; observed agreement "
+        f"{agreement.records} record{'' if agreement.records == 1 else 's'} both decided; "
+        "observed agreement "
         f"{agreement.observed:.3f}, expected by chance {agreement.expected:.3f}; "
         f"Cohen's kappa {kappa}\n{AGREEMENT_RULE}"
     )
