@@ -1646,10 +1646,15 @@ class DedupRun:
             f"; ignored the {f.field} column of {f.file} ({f.reason})" for f in r.ignored
         )
         return (
-            f"{len(r.records)} records -> {len(r.canonical)} after removing "
-            f"{len(r.links)} duplicates; {len(r.related)} related notices linked; "
-            f"{len(r.undecided)} pairs left for a person to decide{ignored}"
+            f"{_counted(len(r.records), 'record')} -> {len(r.canonical)} after removing "
+            f"{_counted(len(r.links), 'duplicate')}; "
+            f"{_counted(len(r.related), 'related notice')} linked; "
+            f"{_counted(len(r.undecided), 'pair')} left for a person to decide{ignored}"
         )
+
+
+def _counted(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def dedup_files(

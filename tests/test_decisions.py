@@ -708,6 +708,17 @@ def test_kappa_over_one_record_says_record(
     )
 
 
+def test_import_and_export_of_one_decision_say_decision(
+    adhd_protocol: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = write_rows(tmp_path / "sheet.csv", [["17", "", "include", "", "ann", "", ""]])
+    records = ["--records", str(FIXTURE_RECORDS)]
+    assert run_cli("decisions", "import", str(adhd_protocol), str(sheet), *records) == 0
+    assert capsys.readouterr().out.startswith(f"Imported 1 new decision from {sheet} into ")
+    assert run_cli("decisions", "export", str(adhd_protocol), str(tmp_path / "out.csv")) == 0
+    assert capsys.readouterr().out == f"Wrote 1 decision to {tmp_path / 'out.csv'}\n"
+
+
 def test_decisions_command_errors_are_one_line(
     adhd_protocol: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,6 +12,7 @@ from review.cli import main
 from review.dedup import (
     COMPARISONS,
     DedupResult,
+    DedupRun,
     _greek_lost,
     _pages,
     _pages_agree,
@@ -578,6 +579,16 @@ def test_records_with_different_pmids_never_share_a_cluster() -> None:
     a, b, c = record("a", pmid="111"), record("b"), record("c", pmid="222")
     clusters = clusters_of(deduplicate([a, b, c]))
     assert not any({"a", "c"} <= cluster for cluster in clusters)
+
+
+def test_the_command_summary_counts_in_words() -> None:
+    """It said "1 duplicates; 0 related notices linked; 1 pairs"."""
+    a = record("a")
+    merged = deduplicate([a, record("b", title=a.title)])
+    assert DedupRun(merged, ()).summary == (
+        "2 records -> 1 after removing 1 duplicate; 0 related notices linked; "
+        "0 pairs left for a person to decide"
+    )
 
 
 def test_undecided_file_filled_in_becomes_pair_decisions(tmp_path: Path) -> None:

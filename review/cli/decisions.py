@@ -132,7 +132,7 @@ def _existing_store(protocol: Protocol) -> DecisionStore:
 def handle_export(options: argparse.Namespace) -> int:
     with _existing_store(load_protocol(options.protocol)) as store:
         count = store.export_csv(options.file)
-    print(f"Wrote {count} decisions to {options.file}")
+    print(f"Wrote {count} decision{'' if count == 1 else 's'} to {options.file}")
     return 0
 
 
@@ -141,7 +141,10 @@ def handle_import(options: argparse.Namespace) -> int:
     known = {r.id for r in screening_input(protocol, options).records}
     with DecisionStore.for_protocol(protocol) as store:
         count = store.import_csv(options.file, known)
-    print(f"Imported {count} new decisions from {options.file} into {decisions_path(protocol)}")
+    print(
+        f"Imported {count} new decision{'' if count == 1 else 's'} from {options.file} "
+        f"into {decisions_path(protocol)}"
+    )
     return 0
 
 
