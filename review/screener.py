@@ -16,8 +16,9 @@ k pages it back, c shows the criteria again.
 On a terminal every record is drawn to fit the window: the record's title and
 authors at the top, one page of the abstract (with the rules' evidence after
 it) below, the keys at the bottom, so nothing scrolls off however small the
-terminal or long the abstract. The criteria are shown with the first record and
-on c, not under every record. Output that is not a terminal gets each record whole.
+terminal or long the abstract. The criteria are one line with the first record
+and in full on c, not under every record; the stopping rule is a line under the
+progress. Output that is not a terminal gets each record whole.
 """
 
 from __future__ import annotations
@@ -376,7 +377,8 @@ class _Session:
         self.shown = ""  # the record on screen, so its abstract's page is kept
         self.page = 0
         self.pages = 1
-        self.criteria_on: str | None = None  # the record shown with the criteria: the first
+        self.criteria_on: str | None = None  # the record shown with the criteria in full (c)
+        self.first: str | None = None  # the first record shown: a line of criteria with it
         self.ranker: RecordRanker | None = None
         self.drawn_ranking: object = None  # the ranking the record on screen was drawn by
         self.last_said: list[str] = []  # the messages under it, kept for a redraw
@@ -436,7 +438,7 @@ class _Session:
         if key == PREVIOUS_PAGE_KEY:
             self.page = max(0, self.page - 1)
             return True
-        if key == CRITERIA_KEY:  # show them (or hide them again) over this record's abstract
+        if key == CRITERIA_KEY:  # in full (or hidden again) over this record's abstract
             self.criteria_on = None if self.criteria_on == self.shown else self.shown
             self.page = 0
             return True
@@ -584,22 +586,25 @@ class _Session:
     def _draw(self, record: Record, index: int) -> None:
         if record.id != self.shown:
             self.shown, self.page = record.id, 0
+        if self.first is None:
+            self.first = record.id
         if self.ranker is not None:
             self.drawn_ranking = self.ranker.ranking()
         self.progress = (
-            f"{record.id} · {self.stage} · {self.reviewer} · record {index + 1} of "
+            f"{self.stage} · {self.reviewer} · record {index + 1} of "
             f"{len(self.queue)} · {len(self.decided)} decided"
             # Unsure is decided for this queue but not screened for the stopping rule.
             + (f" ({len(self.unsure)} unsure)" if self.unsure else "")
             + f", {len(self.queue) - len(self.decided)} to go"
         )
-        body: list[RenderableType] = []
-        if self.criteria_on is None:
-            self.criteria_on = record.id
-        if self.criteria_on == record.id:
-            body += [self._criteria_text(), Text("")]
-        body += [
+        terminal = self.console.is_terminal
+        body: list[RenderableType] = [
+            *self._criteria_lines(record.id, collapsed=terminal),
             *self._ranking_text(record),
+        ]
+        if self.stop is not None and not terminal:  # a terminal has it in the progress
+            body.append(Text(self.stop.status().describe(), style="dim"))
+        body += [
             self._highlighted(record.abstract_text or "(no abstract)", "abstract", ""),
             *self._listing("MeSH", record.mesh_descriptors, "mesh"),
             *self._listing("Keywords", record.keywords, "keywords"),
@@ -607,13 +612,25 @@ class _Session:
             Text(""),
             self._rules_text(record),
         ]
-        if self.console.is_terminal:
+        if terminal:
             self._draw_to_fit(record, Group(*body))
         else:
             self.console.print(Group(*self._header(record), Rule(), *body, Rule()))
             self.console.print(Text(self._keys_help(), style="bold"))
         self.last_said = list(self.said)
         self.said.clear()
+
+    def _criteria_lines(self, record_id: str, *, collapsed: bool) -> list[Text]:
+        """The criteria in full on c; with the first record, one line on a terminal (all
+        of them took six lines at 80 columns and pushed the abstract off the screen)."""
+        if self.criteria_on == record_id or (record_id == self.first and not collapsed):
+            return [self._criteria_text(), Text("")]
+        if record_id != self.first:
+            return []
+        line = Text(f"Criteria ([{CRITERIA_KEY}] in full): ", style="italic")
+        line.append(self._criteria_parts())
+        line.no_wrap, line.overflow = True, "ellipsis"
+        return [line]
 
     def _header(self, record: Record) -> list[Text]:
         return [
@@ -626,9 +643,11 @@ class _Session:
         """Progress, title and authors, at most half the window (a title of absurd length
         is cut, never the keys)."""
         header = self._header(record)
-        header[0] = Text(_packed(self.progress, self.console.width, " · "), style="dim")
+        status = (self.stop.status().brief(),) if self.stop is not None else ()
+        progress_line = " · ".join((self.progress, *status))
+        header[0] = Text(_packed(progress_line, self.console.width, " · "), style="dim")
         progress, title, byline = (self._lines(t) for t in header)
-        progress = _cut(progress, 2)  # a long ID or reviewer name takes a second line
+        progress = _cut(progress, 3)  # a long reviewer name takes one more line
         room = max(4, self.console.height // 2)
         title = _cut(title, max(1, room - len(progress) - min(len(byline), 2)))
         byline = _cut(byline, max(1, room - len(progress) - len(title)))
@@ -705,8 +724,6 @@ class _Session:
             if terms:
                 line.append("; weighed most: " + ", ".join(terms))
             lines.append(line)
-        if self.stop is not None:
-            lines.append(Text(self.stop.status().describe(), style="dim"))
         return lines
 
     def _rules_text(self, record: Record) -> Text:
@@ -723,6 +740,10 @@ class _Session:
 
     def _criteria_text(self) -> Text:
         text = Text("Criteria: ", style="italic")
+        text.append(self._criteria_parts())
+        return text
+
+    def _criteria_parts(self) -> str:
         parts = []
         c = self.criteria
         if c.years.first or c.years.last:
@@ -740,8 +761,7 @@ class _Session:
         for concept in c.concepts:
             verb = "excludes" if concept.role == "exclude" else "needs"
             parts.append(f"{verb} {concept.name} ({concept.description or concept.reason})")
-        text.append("; ".join(parts))
-        return text
+        return "; ".join(parts)
 
 
 def _packed(keys: str, width: int, between: str = "  ") -> str:
@@ -775,6 +795,8 @@ def _byline(record: Record) -> str:
         parts.append(f"PMID {record.pmid}")
     if record.doi:
         parts.append(f"doi:{record.doi}")
+    if record.id != record.pmid:  # the ID decisions are stored under, when not the PMID
+        parts.append(f"ID {record.id}")
     return " · ".join(p for p in parts if p)
 
 

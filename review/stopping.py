@@ -123,6 +123,24 @@ class StopStatus:
             f"among the {left} unscreened ({self.rule.confidence:.0%} upper bound)."
         )
 
+    def brief(self) -> str:
+        """`describe` in about a line of 80 characters, for the terminal screener's
+        header: whether the rule is met, what was found and the bound on what is left.
+        (The p-value and the unscreened count are in `describe`, said when it closes.)"""
+        if not self.screened:
+            return "stopping rule: nothing screened yet"
+        state = (
+            f"stopping rule met at record {self.fired_at}"
+            if self.safe_to_stop
+            else "stopping rule not met"
+        )
+        if self.total == self.screened:
+            return f"{state}: {self.relevant} relevant found, none left unscreened"
+        return (
+            f"{state}: {self.relevant} relevant found, at most {self.remaining_at_most} "
+            f"more ({self.rule.confidence:.0%} bound)"
+        )
+
 
 def p_value(labels: Sequence[int], total: int, target: float = DEFAULT_TARGET) -> float:
     """P-value of H0 "recall < target" after screening `labels` (1 relevant) in order."""
