@@ -859,6 +859,16 @@ def test_a_run_says_which_files_records_were_renamed_for_a_clashing_id(
     assert scopus["problems"] == 0  # no entry was unreadable
 
 
+def test_a_problem_with_a_whole_file_is_a_warning_and_a_note_on_it_a_note(
+    clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    (clone / "other.xml").write_text("<html><body>Not PubMed</body></html>\n", encoding="utf-8")
+    assert main(["run", "--out", "out", "--keep-going", "queries/kratom.toml", "other.xml"]) == 0
+    err = capsys.readouterr().err
+    assert "Warning: other.xml: not PubMed XML: the document is <html>" in err
+    assert err.split("Warning: other.xml: ", 1)[1].split("\n", 1)[0].endswith("(left out)")
+
+
 def test_explain_answers_for_a_record_merged_into_another(
     clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
 ) -> None:

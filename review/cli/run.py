@@ -187,7 +187,7 @@ def _warn(result: RunResult) -> None:
             )
     warn_about_searches(review.search_log)
     for problem in review.problems:
-        if problem.file and problem.position == 0:  # about the file as a whole
+        if problem.kept and problem.file and problem.position == 0:  # a note on the file
             print(f"Note: {problem.where}: {problem.message}", file=sys.stderr)
             continue
         outcome = "" if problem.kept else " (left out)"
