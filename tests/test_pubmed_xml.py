@@ -336,6 +336,14 @@ def test_truncated_document_keeps_the_records_before_the_break() -> None:
     assert len(items) == 3
 
 
+def test_a_break_after_one_record_says_record() -> None:
+    """It said "the 1 records before it were kept", and "the 0 records" for none."""
+    xml = document(article(pmid="1"), article(pmid="2"))
+    items = parse(xml[: xml.index("<PMID Version='1'>2")], file="cut.xml")
+    assert isinstance(items[1], ImportProblem)
+    assert "; the record before it was kept; fetch or download" in items[1].message
+
+
 def test_bad_encoding_names_the_line_and_keeps_the_records_before() -> None:
     xml = document(
         article(pmid="1"), "\n" + article(pmid="2", body="<ArticleTitle>BAD</ArticleTitle>")
@@ -512,7 +520,7 @@ def test_entity_expansion_attack_is_refused_and_reported() -> None:
     # 10**9 "lol"s would be 3 GB; libxml2 refuses the document instead.
     assert len(items) == 1
     assert isinstance(items[0], ImportProblem)
-    assert "the 0 records before it were kept" in items[0].message
+    assert "no record came before it" in items[0].message
 
 
 def test_small_internal_entities_stay_unexpanded() -> None:

@@ -339,7 +339,7 @@ def iter_pubmed_xml(
             file,
             error.lineno if lines and error.lineno else position + 1,
             f"the XML breaks off or is malformed{where} ({error.msg}); "
-            f"the {kept} records before it were kept; fetch or download the file again",
+            f"{_kept_before(kept)}; fetch or download the file again",
         )
         return
     except (EOFError, zlib.error, gzip.BadGzipFile) as error:
@@ -348,7 +348,7 @@ def iter_pubmed_xml(
             file,
             line if lines else position + 1,
             f"the compressed data ends early or is damaged{after} ({error}); "
-            f"the {kept} records before it were kept; download the file again",
+            f"{_kept_before(kept)}; download the file again",
         )
         return
     root = events.root
@@ -368,7 +368,15 @@ def _not_utf8(
         file,
         guarded.bad_line if lines else position,
         f"the XML is not UTF-8 at line {guarded.bad_line} (byte 0x{guarded.bad_byte:02X}); "
-        f"the {kept} records before it were kept; save the file as UTF-8 or download it again",
+        f"{_kept_before(kept)}; save the file as UTF-8 or download it again",
+    )
+
+
+def _kept_before(kept: int) -> str:
+    if kept == 0:
+        return "no record came before it"
+    return (
+        "the record before it was kept" if kept == 1 else f"the {kept} records before it were kept"
     )
 
 
