@@ -15,6 +15,7 @@ from review.rank import (
     Document,
     ModelSettings,
     Ranker,
+    Ranking,
     RecordRanker,
     _balanced_weights,
     _pseudo_negatives,
@@ -197,6 +198,34 @@ def test_the_terms_shown_as_weighing_most_are_not_function_words() -> None:
     assert shown and "kratom" in shown and "leaf" in shown
     assert not [t for t in shown if t.split()[0] in ("the", "of") or t.split()[-1] in ("the", "of")]
     assert "2019" not in shown
+
+
+def _explained(documents: list[Document], weights: dict[str, float]) -> tuple[str, ...]:
+    """What the model names for the last document, with these weights for its features."""
+    ranker = Ranker(documents)
+    names = ranker.features.names
+    coef = np.array([weights.get(name, 0.0) for name in names])
+    scores = np.zeros(len(documents))
+    return ranker.top_terms(len(documents) - 1, Ranking(scores, "model", 2, coef=coef))
+
+
+def test_a_term_in_most_records_weighs_by_how_far_this_record_is_from_the_rest() -> None:
+    """The word "use", in 29 % of the kratom set's records, raised every record's score
+    alike, yet headed the terms shown for a third of them. A term counts by how far its
+    value here is from its mean over the records."""
+    documents = [Document(f"alpha other{n}") for n in range(19)]
+    documents += [Document("delta one"), Document("delta two"), Document("alpha beta")]
+    weights = {"alpha": 1.0, "beta": 0.2}
+    # The weight times the value alone put "alpha" (in 20 of 22 records) first.
+    assert _explained(documents, weights) == ("beta", "alpha")
+
+
+def test_a_word_pair_and_its_words_are_named_once() -> None:
+    """The terms "case report", "report" and "case" took three of the five places."""
+    documents = [Document(f"{OTHER_TOPICS[n % 8]} {n}") for n in range(20)]
+    documents += [Document("kratom case report")]
+    weights = {"case": 0.9, "report": 0.8, "case report": 0.7, "kratom": 0.3}
+    assert _explained(documents, weights) == ("case report", "kratom")
 
 
 @pytest.mark.parametrize(
