@@ -25,6 +25,7 @@ from review.protocol import Concept, Criteria, SearchField
 from review.records import Record
 
 __all__ = [
+    "SKIP_HELP",
     "STAGES",
     "Decision",
     "FullTextCounts",
@@ -40,6 +41,7 @@ __all__ = [
     "not_counted_because",
     "screen_record",
     "screen_records",
+    "skipped_text",
     "term_pattern",
     "terms_pattern",
     "title_abstract_counts",
@@ -49,6 +51,17 @@ Stage = Literal["title-abstract", "full-text"]
 # not-retrieved: full-text stage only, PRISMA's "reports not retrieved".
 Outcome = Literal["include", "exclude", "needs-human", "not-retrieved"]
 STAGES: tuple[Stage, ...] = ("title-abstract", "full-text")
+
+# What s does, as `review screen` and `review serve` both say it: a skip is "not now".
+SKIP_HELP = (
+    "a skipped record comes back after the rest of your queue; skips are not saved, so a "
+    "new session (or a restarted server) shows it in its ranked place again"
+)
+
+
+def skipped_text(record_id: str) -> str:
+    """What a screener says when a record is skipped."""
+    return f"Skipped {record_id}; it comes back after the rest of your queue (not saved)."
 
 
 @dataclass(frozen=True, slots=True)

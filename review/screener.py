@@ -9,9 +9,9 @@ closed terminal or a crash lose nothing; the next session starts with the
 records this reviewer has not decided yet.
 
 Keys: i include · e exclude (then a reason; > pages on when a protocol has
-more reasons than keys) · u unsure · s skip · z undo · q quit; at the
-full-text stage also n not retrieved. Space (or j) pages the abstract on,
-k pages it back, c shows the criteria again.
+more reasons than keys) · u unsure · s skip (for now: `review.screen.SKIP_HELP`) · z undo · q
+quit; at the full-text stage also n not retrieved. Space (or j) pages the
+abstract on, k pages it back, c shows the criteria in full.
 
 On a terminal every record is drawn to fit the window: the record's title and
 authors at the top, one page of the abstract (with the rules' evidence after
@@ -41,7 +41,14 @@ from review.errors import DecisionError
 from review.protocol import Criteria, Protocol, SearchField
 from review.rank import RecordRanker
 from review.records import Record
-from review.screen import Decision, Outcome, Stage, effective_decisions, match_spans
+from review.screen import (
+    Decision,
+    Outcome,
+    Stage,
+    effective_decisions,
+    match_spans,
+    skipped_text,
+)
 from review.stopping import (
     DEFAULT_RULE,
     StopRule,
@@ -370,6 +377,7 @@ class _Session:
         self.keys = keys
         self.console = console
         self.decided: set[str] = set()
+        self.skipped: set[str] = set()  # this session's skips: after the rest of the queue
         self.unsure: set[str] = set()  # of those decided, the ones marked unsure (unscreened)
         self.result = ScreenerResult()
         self.reasons = criteria.reason_codes()
@@ -390,6 +398,8 @@ class _Session:
         index = 0
         while index < len(self.queue):
             record = self.queue[index]
+            if record.id in self.skipped:  # only skipped records are left: they come back
+                self.skipped.clear()
             self._draw(record, index)
             key = self._next_key(index).lower()
             if key in ("q", ""):
@@ -422,7 +432,7 @@ class _Session:
         ):
             assert self.ranker is not None
             if self.ranker.ranking() is not self.drawn_ranking:
-                self.queue[index + 1 :] = self.ranker.order(self.queue[index + 1 :])
+                self._rerank(index + 1)
                 self.said = list(self.last_said)
                 self._draw(self.queue[index], index)
         return self.keys.read_key()
@@ -457,8 +467,10 @@ class _Session:
             return self._save(record, index, outcome, "")
         if key == "s":
             self.result.skipped += 1
-            self._say(f"Skipped {record.id}; it comes back next session.")
-            return index + 1
+            self.skipped.add(record.id)
+            self.queue.append(self.queue.pop(index))
+            self._say(skipped_text(record.id))
+            return index
         if key == "z":
             return self._undo(index)
         self._say(f"Key {key!r} does nothing here; press one of the keys listed above.")
@@ -501,7 +513,16 @@ class _Session:
         if self.ranker is None or self.stage != "title-abstract":
             return
         self.ranker.teach(record_id, outcome)
-        self.queue[upcoming:] = self.ranker.order(self.queue[upcoming:])
+        self._rerank(upcoming)
+
+    def _rerank(self, start: int) -> None:
+        """The queue from `start` in the ranker's order, the records skipped after the rest."""
+        assert self.ranker is not None
+        upcoming = self.queue[start:]
+        later = [r for r in upcoming if r.id in self.skipped]
+        self.queue[start:] = self.ranker.order(
+            [r for r in upcoming if r.id not in self.skipped]
+        ) + self.ranker.order(later)
 
     def _undo(self, index: int) -> int:
         try:

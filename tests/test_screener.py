@@ -101,7 +101,7 @@ def test_keys_include_exclude_with_reason_unsure_skip_and_quit(store: DecisionSt
     assert outcomes(store) == [("28476432", "include", ""), ("31040193", "exclude", "not-kratom")]
     assert "Saved: 28476432 include." in text
     assert "[1] not-kratom: Not about kratom" in text
-    assert "Skipped 32156632; it comes back next session." in text
+    assert "Skipped 32156632; it comes back after the rest of your queue (not saved)." in text
     assert "record 1 of 4 · 0 decided, 4 to go" in text
     assert "record 3 of 4 · 2 decided, 2 to go" in text
     assert "Grundmann O, Smith KE · Drug and alcohol dependence · 2017 · PMID 28476432" in text
@@ -852,3 +852,23 @@ def test_the_first_screen_shows_the_start_of_the_abstract(
     assert "Criteria" not in second  # the next record: the abstract, not the criteria
     assert "stopping rule not met: 1 relevant found, at most " in second
     assert "needs outcome (Mood, depression" in " ".join(with_criteria.split())  # c
+
+
+@pytest.mark.parametrize("ranked", [False, True])
+def test_a_skipped_record_comes_back_after_the_rest_of_the_queue(
+    store: DecisionStore, ranked: bool
+) -> None:
+    """s is "not now", as in `review serve`: the record came back only next session, and
+    a reviewer who skipped the last record of a session never saw it again in it."""
+    rules = screen_records(RECORDS, CRITERIA)
+    ranker = RecordRanker(RECORDS) if ranked else None
+    queue = screening_queue(RECORDS, rules, store, "ann", "title-abstract", ranker=ranker)
+    out = io.StringIO()
+    console = Console(file=out, width=100, force_terminal=False, color_system=None)
+    keys = ScriptedKeys(["s", "i", "e", "1", "i", "i", "q"])
+    result = run_screener(
+        queue, rules, CRITERIA, store, "ann", "title-abstract", keys, console, ranker=ranker
+    )
+    decided = [d.record_id for d in sorted(store.current(), key=lambda d: d.at)]
+    assert decided[-1] == queue[0].id and len(decided) == 4  # the skipped one, last
+    assert result.remaining == 0 and result.skipped == 1

@@ -15,7 +15,7 @@ from review.formats import read_records, write_records
 from review.protocol import load_protocol
 from review.rank import RecordRanker
 from review.records import Record, Source
-from review.screen import Decision, screen_records
+from review.screen import SKIP_HELP, Decision, screen_records, skipped_text
 from review.web import ServeConfig, create_app
 from review.web.views import highlight, record_links
 
@@ -460,7 +460,8 @@ def test_a_skipped_record_comes_back_last_and_a_late_disagreement_is_saved(
 
     sign_in(client, "bob")
     page = post("skip", "r0")
-    assert "Skipped r0; it comes back after the rest of your queue." in page
+    assert skipped_text("r0") in page  # as `review screen` says it
+    assert SKIP_HELP in " ".join(page.split())  # and the keys' help says what a skip is
     assert shown(page) != "r0" and stored(review) == 2  # a skip stores nothing
     page = post("decide", shown(page), "include")
     page = post("decide", shown(page), "include")

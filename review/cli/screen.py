@@ -24,6 +24,7 @@ from review.errors import InputError
 from review.protocol import Protocol, load_protocol
 from review.records import Record
 from review.screen import (
+    SKIP_HELP,
     Decision,
     Stage,
     effective_decisions,
@@ -75,7 +76,8 @@ def register(subparsers: Any) -> None:
         "highlighted, and store each key press as a decision at once, in "
         "<protocol dir>/<name>.decisions.sqlite. Keys: i include, e exclude (then a "
         "reason), u unsure, s skip, z undo, q quit; at the full-text stage n not "
-        "retrieved. Quitting or a crash loses nothing; the next session resumes.",
+        "retrieved. Quitting or a crash loses nothing; the next session resumes. "
+        f"{SKIP_HELP[0].upper()}{SKIP_HELP[1:]}.",
     )
     parser.add_argument("protocol", type=Path, help="the protocol file, e.g. queries/kratom.toml")
     parser.add_argument(

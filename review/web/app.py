@@ -51,6 +51,7 @@ from review.protocol import Protocol
 from review.rank import RecordRanker
 from review.records import Record
 from review.screen import (
+    SKIP_HELP,
     STAGES,
     Decision,
     Outcome,
@@ -59,6 +60,7 @@ from review.screen import (
     full_text_counts,
     held_full_text,
     held_lines,
+    skipped_text,
     title_abstract_counts,
 )
 from review.screener import people_decisions, queue_ranker, screening_queue, stop_status
@@ -423,9 +425,7 @@ class _Pages:
         elif said.get("nothing"):
             context["said"] = "Nothing to undo."
         elif said.get("skipped") in self.index:
-            context["said"] = (
-                f"Skipped {said['skipped']}; it comes back after the rest of your queue."
-            )
+            context["said"] = skipped_text(said["skipped"])
         return self.page(request, "screen.html", context)
 
     def screen_context(self, reviewer: str, stage: Stage, wanted: str) -> dict[str, Any]:
@@ -476,6 +476,7 @@ class _Pages:
             "problem": "",
             "open_conflicts": crossings,
             "stopping": stop.describe() if stop else "",
+            "skip_help": SKIP_HELP,
             "pool": stop.total if stop else 0,
             "screened": stop.screened if stop else 0,
             "unsure": sum(1 for d in mine if d.outcome == "needs-human"),
