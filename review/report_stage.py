@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from review.history import RunKind
 from review.prepared import PreparedReview, this_run
 from review.protocol import Protocol
-from review.records import ImportResult, Record
+from review.records import ImportProblem, ImportResult, Record
 from review.run_settings import RunSettings
 from review.screen import Decision
 from review.snapshot import stand_in_ids
@@ -89,7 +89,7 @@ def review_report_input(
                 database=i.database or _database_of(i.result),
                 file=i.path.name,
                 exported_on=i.exported_on,
-                problems=len(i.result.problems),
+                problems=sum(1 for p in i.result.problems if not _about_the_file(p)),
                 note="; ".join(filter(None, (i.note, *_file_notes(review, i.path.name)))),
                 method=i.method,
             )
@@ -166,5 +166,11 @@ def _database_of(result: ImportResult) -> str:
 
 
 def _file_notes(review: PreparedReview, file: str) -> list[str]:
-    """What the run says about a file as a whole (its records renamed), for its row."""
-    return [p.message for p in review.problems if p.position == 0 and p.file == file]
+    """What the run says about a file as a whole (its records renamed, sheets not read),
+    for its row."""
+    return [p.message for p in review.problems if _about_the_file(p) and p.file == file]
+
+
+def _about_the_file(problem: ImportProblem) -> bool:
+    """A note on the whole file, no entry left out: not one of its unreadable entries."""
+    return problem.kept and problem.position == 0

@@ -869,6 +869,26 @@ def test_a_problem_with_a_whole_file_is_a_warning_and_a_note_on_it_a_note(
     assert err.split("Warning: other.xml: ", 1)[1].split("\n", 1)[0].endswith("(left out)")
 
 
+def test_a_workbooks_unread_sheets_are_a_note_on_its_row_not_an_unreadable_entry(
+    clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Records"
+    book.active.append(["Title", "Year"])
+    book.active.append(["Kratom and sleep", 2022])
+    book.create_sheet("Excluded").append(["Title"])
+    book.save(clone / "mine.xlsx")
+    assert main(["run", "--out", "out", "queries/kratom.toml", "mine.xlsx=Scopus"]) == 0
+    said = "only sheet 'Records' was read; 'Excluded' also holds cells: save it as a file of "
+    assert f"Note: mine.xlsx: {said}" in capsys.readouterr().err
+    report = json.loads((clone / "out" / "report.json").read_text(encoding="utf-8"))
+    (mine,) = [s for s in report["other_sources"] if s["file"] == "mine.xlsx"]
+    assert (mine["records"], mine["problems"]) == (1, 0)
+    assert mine["note"].startswith(said)
+
+
 def test_explain_answers_for_a_record_merged_into_another(
     clone: Path, no_network: list[object], capsys: pytest.CaptureFixture[str]
 ) -> None:
