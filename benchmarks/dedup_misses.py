@@ -44,12 +44,17 @@ def _show(record: object) -> str:
 
 
 def misses(set_name: str, corruption: str, model_path: str) -> list[tuple[str, str, str]]:
-    """(kind, short line, long text) for every FN and FP."""
-    path = (
-        bench.corrupted_path(set_name, corruption)
+    """(kind, short line, long text) for every FN and FP, over each of the corruption's
+    small files when it cuts the set (`bench.SMALL_FILES`)."""
+    paths = (
+        bench.corrupted_paths(set_name, corruption)
         if corruption
-        else (bench.DATA / set_name / "records.csv.gz")
+        else [bench.DATA / set_name / "records.csv.gz"]
     )
+    return [found for path in paths for found in _misses(set_name, path, model_path)]
+
+
+def _misses(set_name: str, path: Path, model_path: str) -> list[tuple[str, str, str]]:
     records = read_records(path).records
     model = load_model(Path(model_path), dedup.COMPARISONS) if model_path else None
     result = dedup.deduplicate(records, model=model)
@@ -66,7 +71,8 @@ def misses(set_name: str, corruption: str, model_path: str) -> list[tuple[str, s
     members: dict[str, list[str]] = {}
     for rid, c in cluster_of.items():
         members.setdefault(c, []).append(rid)
-    truth = bench.read_truth(set_name)
+    present = {r.id for r in records}
+    truth = [g for g in ([i for i in g if i in present] for g in bench.read_truth(set_name)) if g]
     group_of = {rid: k for k, g in enumerate(truth) for rid in g}
     out: list[tuple[str, str, str]] = []
 
