@@ -1253,7 +1253,7 @@ def _prepare_all(
     records: Sequence[Record],
 ) -> tuple[list[Prepared], tuple[IgnoredField, ...], set[str], set[str]]:
     """Every record prepared, its file's unreliable columns left out; the common titles
-    and the titles of recurring columns."""
+    and the titles of recurring columns and of journal sections."""
     ignored = unreliable_fields(records)
     ignore_in: dict[str, set[str]] = defaultdict(set)
     for item in ignored:
@@ -1272,7 +1272,11 @@ def _prepare_all(
         for key, n in counts.items()
         if n >= COMMON_TITLE or len(years.get(key, ())) >= RECURRING_YEARS
     }
-    return prepared, ignored, common, _recurring_columns(prepared, counts)
+    # A section's name as title ("Editorial Notes") is a column whether or not the
+    # file is large enough to show it recurring: a small export may hold two
+    # issues' "Editor's Comments" by one editor, which agree on all but the issue.
+    sections = {p.title_key for p in prepared if normalise.is_section_title(p.title)}
+    return prepared, ignored, common, _recurring_columns(prepared, counts) | sections
 
 
 COLUMN_ISSUES = 3

@@ -337,6 +337,35 @@ def title(value: str) -> str:
     return _SPACED_THOUSANDS.sub(lambda m: m.group().replace(" ", ""), words)
 
 
+# A journal section's name as a whole title ("Editorial", "Editor's Comments",
+# "Guest Editorial Introduction", "From the Editor", "In this issue"): the words
+# such a title may be made of, and the words of which it needs one.
+_SECTION_NAME_WORDS = (
+    "editorial editorials editor editors comment comments commentary note notes "
+    "introduction preface foreword news letter letters correspondence announcement "
+    "announcements column perspective perspectives message overview welcome "
+    "acknowledgement acknowledgements acknowledgment reviewers remarks"
+)
+_SECTION_OTHER_WORDS = (
+    "guest senior president presidents chair chairs opening closing invited special "
+    "section focus issue this from the to in of a an and"
+)
+_SECTION_NAMES = frozenset(_SECTION_NAME_WORDS.split())
+_SECTION_WORDS = _SECTION_NAMES | frozenset(_SECTION_OTHER_WORDS.split())
+
+
+def is_section_title(normal_title: str) -> bool:
+    """A normalised title that only names a journal's section ("editorial notes",
+    "editors comments", "in this issue"), not a paper: every word a section's and
+    one of them a section's name."""
+    words = normal_title.split()
+    return (
+        bool(words)
+        and _SECTION_NAMES.intersection(words) != set()
+        and all(word in _SECTION_WORDS for word in words)
+    )
+
+
 # A label in square brackets inside a title: an isotope ("[3H]", "[(18)F]", "[11C]"),
 # a ring position ("hetero[2,1]benzothiazepine"), a peptide's sequence: one "word"
 # with a digit in it. Embase drops these with their brackets ("brainepibatidine"

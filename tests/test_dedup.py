@@ -894,6 +894,35 @@ def test_a_recurring_column_title_counts_as_missing() -> None:
     assert merged <= {"again"}
 
 
+def test_a_section_title_in_two_issues_of_a_small_export_stays_apart() -> None:
+    """Two issues' "Editor's Comments" by one editor are too few to show the title
+    recurring, but the title names a journal section, not a paper: they agree on all
+    but the issue, and are two records. Two databases' copies of one editorial, one
+    issue and one page range, are still one."""
+
+    def comments(record_id: str, issue: str, pages: str = "") -> Record:
+        return record(
+            record_id,
+            title="Editor's Comments",
+            journal="MIS Quarterly",
+            volume="26",
+            issue=issue,
+            pages=pages,
+            authors=(Author(family="Weber", initials="R"),),
+            year=2002,
+        )
+
+    small = [comments("c2", "2"), comments("c3", "3")]
+    assert deduplicate(small).links == ()
+    notes = [
+        replace(comments("n1", "1", "1-5"), title="Editorial Notes"),
+        replace(comments("n2", "2", "107-108"), title="Editorial Notes"),
+    ]
+    assert deduplicate(notes).links == ()
+    copies = [comments("a", "2", "iii-iv"), comments("b", "2", "iii-iv")]
+    assert [link.record_id for link in deduplicate(copies).links] == ["b"]
+
+
 def test_csv_written_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "log.csv"
     _write_csv(path, ["a"], [{"a": "old"}])

@@ -682,3 +682,21 @@ def test_spelling_changes_words_not_their_number(words: list[str]) -> None:
     spelled = normalise.us_spelling(" ".join(words)).split()
     assert len(spelled) == len(words)
     assert all(w and w.isascii() and w.isalpha() for w in spelled)
+
+
+@pytest.mark.parametrize(
+    ("raw", "section"),
+    [
+        ("Editor's Comments", True),
+        ("Guest Editorial", True),
+        ("Letter to the Editor", True),
+        ("From the Editor", True),
+        ("Senior Editor Perspectives", True),
+        ("Notes on depression in primates", False),
+        ("The introduction of a new drug", False),
+        ("Special issue", False),
+        ("", False),
+    ],
+)
+def test_is_section_title(raw: str, section: bool) -> None:
+    assert normalise.is_section_title(normalise.title(raw)) is section
